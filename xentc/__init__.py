@@ -1,0 +1,42 @@
+"""xentc: cross-entropy losses, gradients and metrics for NumPy, in C.
+
+Map of the package (arrows point to what a module calls):
+
+    compat/{torch,tf,keras,scipy}   sklearn        __main__ (demo)
+                  \\                   |              /
+         special.py  (primitives)   losses.py   metrics.py
+                  \\                   |              /
+                 _validation.py  (every dtype/shape/value check and message)
+                                      |
+                 _kernels.pyx  (Cython: pointers, row blocks, prange, GIL off)
+                                      |
+      src/dispatch.c  ->  src/target_{baseline,avx2,avx512}.c
+                              each = kernels_body.h (one body per operation,
+                              float32 + float64) over xentc_simd.h (vector
+                              types, exp / log / log1p)
+
+Legend: decisions and messages live in Python; threads live in Cython
+(fixed row blocks, so results do not depend on n_threads); arithmetic
+lives in C, compiled once per ISA and picked at import (XENTC_SIMD=baseline
+forces the portable build). `_reference.py` holds a plain NumPy twin of
+every public function, used by the tests and the demo.
+"""
+from ._config import __version__, show_config, get_config, available_simd_targets, \
+    get_simd_target, set_simd_target, simd_target
+from .special import logsumexp, softmax, log_softmax, sigmoid, log_sigmoid
+from .losses import (
+    sparse_softmax_cross_entropy, softmax_cross_entropy, sigmoid_cross_entropy,
+    binary_cross_entropy, categorical_cross_entropy,
+    SparseSoftmaxCrossEntropy, SoftmaxCrossEntropy, SigmoidCrossEntropy,
+    BinaryCrossEntropy, CategoricalCrossEntropy,
+)
+
+__all__ = [
+    "__version__", "show_config", "get_config", "available_simd_targets", "get_simd_target",
+    "set_simd_target", "simd_target",
+    "logsumexp", "softmax", "log_softmax", "sigmoid", "log_sigmoid",
+    "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy",
+    "binary_cross_entropy", "categorical_cross_entropy",
+    "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
+    "BinaryCrossEntropy", "CategoricalCrossEntropy",
+]

@@ -1,0 +1,89 @@
+"""Build and runtime configuration: SIMD target selection, thread defaults,
+show_config()."""
+import contextlib
+import os
+import warnings
+
+from . import _kernels
+
+__version__ = "0.1.0"
+
+_SIMD_ORDER = ("baseline", "avx2", "avx512")
+
+
+def _best_target():
+    supported = _kernels.supported_targets()
+    return [t for t in _SIMD_ORDER if t in supported][-1]
+
+
+def _select_at_import():
+    """XENTC_SIMD=<target> forces a (lower) target; otherwise the best one."""
+    wanted = os.environ.get("XENTC_SIMD", "").strip().lower()
+    if wanted:
+        if _kernels.select_target(wanted):
+            return
+        warnings.warn(f"XENTC_SIMD={wanted!r} is not available (compiled: "
+                      f"{','.join(_kernels.compiled_targets())}; this CPU runs: "
+                      f"{','.join(_kernels.supported_targets())}); using the best one",
+                      RuntimeWarning, stacklevel=3)
+    _kernels.select_target(_best_target())
+
+
+def available_simd_targets():
+    """The SIMD targets that are compiled in and that this CPU can run."""
+    return list(_kernels.supported_targets())
+
+
+def get_simd_target():
+    return _kernels.active_target()
+
+
+def set_simd_target(name):
+    """Route every later call through the kernels built for `name`."""
+    if not _kernels.select_target(name):
+        raise ValueError(f"SIMD target {name!r} is not available; choose one of "
+                         f"{available_simd_targets()}")
+
+
+@contextlib.contextmanager
+def simd_target(name):
+    """Context manager: run the block with the kernels of target `name`."""
+    previous = get_simd_target()
+    set_simd_target(name)
+    try:
+        yield
+    finally:
+        _kernels.select_target(previous)
+
+
+def default_n_threads():
+    """OpenMP's current maximum (OMP_NUM_THREADS, threadpoolctl limits)."""
+    return max(1, _kernels.omp_max_threads())
+
+
+def get_config():
+    return {
+        "version": __version__,
+        "compiler": _kernels.build_compiler(),
+        "openmp": _kernels.openmp_linked(),
+        "simd_compiled": _kernels.compiled_targets(),
+        "simd_supported": _kernels.supported_targets(),
+        "simd_active": _kernels.active_target(),
+        "default_n_threads": default_n_threads(),
+    }
+
+
+def show_config():
+    """Print version, compiler, OpenMP, SIMD targets and the thread default."""
+    c = get_config()
+    print(f"xentc {c['version']}")
+    print(f"  compiler:          {c['compiler']}")
+    print(f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked (serial build)'}")
+    print(f"  SIMD compiled:     {', '.join(c['simd_compiled'])}")
+    print(f"  SIMD this CPU:     {', '.join(c['simd_supported'])}")
+    print(f"  SIMD in use:       {c['simd_active']}"
+          + ("  (XENTC_SIMD=" + os.environ["XENTC_SIMD"] + ")" if os.environ.get("XENTC_SIMD") else ""))
+    print(f"  default n_threads: {c['default_n_threads']}")
+
+
+_select_at_import()

@@ -1,0 +1,333 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Cython drivers: NumPy buffers to C pointers, rows split into fixed blocks,
+blocks run in a ``prange`` with the GIL released.
+
+Design:
+A. Mechanical only. The Python layer (losses.py, special.py) has already
+   checked dtypes, shapes, strides and values; here arrays are known to be
+   float32/float64 with contiguous rows, labels int64, weights float64.
+B. Determinism: rows are cut into blocks of ``_block_rows(n_cols)`` rows, a
+   number that depends on the row length only, never on the thread count.
+   Each block's partial loss lands in its own slot and the slots are added in
+   block order, so any ``n_threads`` gives bit-identical sums.
+C. Small inputs (under ``_PARALLEL_MIN`` elements) run on the calling thread:
+   starting an OpenMP team costs more than they take.
+"""
+import numpy as np
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc, free
+from libc.stdint cimport int64_t
+
+cnp.import_array()
+
+cdef extern from "xentc_kernels.h" nogil:
+    ctypedef struct xentc_args:
+        Py_ssize_t n_rows, n_cols
+        const void *x
+        Py_ssize_t ldx
+        const int64_t *labels
+        const void *t
+        Py_ssize_t ldt
+        const int64_t *indptr
+        const int64_t *indices
+        const void *values
+        const double *row_weight
+        const void *elem_weight
+        const void *col_weight
+        double pos_weight
+        double col_weight_sum
+        double smoothing
+        double eps
+        int renormalize
+        int flat
+        double grad_scale
+        void *loss_out
+        void *grad_out
+        Py_ssize_t ldg
+        void *hess_out
+        Py_ssize_t ldh
+
+    ctypedef double (*xentc_loss_fn)(const xentc_args *a, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil
+    ctypedef void (*xentc_rows_fn)(const void *x, Py_ssize_t ldx, Py_ssize_t n_cols,
+                                   Py_ssize_t r0, Py_ssize_t r1, void *out, Py_ssize_t ldo) noexcept nogil
+    ctypedef void (*xentc_elem_fn)(const void *x, void *out, Py_ssize_t i0, Py_ssize_t i1) noexcept nogil
+
+    ctypedef struct xentc_kernel_table:
+        const char *name
+        xentc_rows_fn logsumexp[2]
+        xentc_rows_fn softmax[2]
+        xentc_rows_fn log_softmax[2]
+        xentc_elem_fn sigmoid[2]
+        xentc_elem_fn log_sigmoid[2]
+        xentc_elem_fn exp[2]
+        xentc_elem_fn log[2]
+        xentc_elem_fn log1p[2]
+        xentc_loss_fn sparse_softmax_ce[2]
+        xentc_loss_fn dense_softmax_ce[2]
+        xentc_loss_fn csr_softmax_ce[2]
+        xentc_loss_fn sigmoid_ce[2]
+        xentc_loss_fn csr_sigmoid_ce[2]
+        xentc_loss_fn binary_ce[2]
+        xentc_loss_fn sparse_categorical_ce[2]
+        xentc_loss_fn dense_categorical_ce[2]
+        xentc_loss_fn csr_categorical_ce[2]
+
+    int xentc_select(const char *name)
+    const xentc_kernel_table *xentc_active()
+    const char *xentc_compiled_targets()
+    const char *xentc_supported_targets()
+
+cdef extern from "xentc_build_info.h":
+    const char *XENTC_BUILD_COMPILER
+    int XENTC_BUILD_OPENMP
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int xentc_omp_max_threads(void) { return omp_get_max_threads(); }
+    static int xentc_openmp_linked(void) { return 1; }
+    #else
+    static int xentc_omp_max_threads(void) { return 1; }
+    static int xentc_openmp_linked(void) { return 0; }
+    #endif
+    """
+    int xentc_omp_max_threads() nogil
+    int xentc_openmp_linked() nogil
+
+# Row blocks hold about this many elements (Design B); 32 KiB of float32.
+cdef enum:
+    _BLOCK_ELEMS = 8192
+    # Below this many elements a call stays on one thread (Design C).
+    _PARALLEL_MIN = 65536
+
+
+def compiled_targets():
+    return xentc_compiled_targets().decode().split(",")
+
+
+def supported_targets():
+    return xentc_supported_targets().decode().split(",")
+
+
+def select_target(name):
+    """Switch the kernel table; returns False if `name` is not compiled in or
+    this CPU cannot run it."""
+    return xentc_select(name.encode()) == 0
+
+
+def active_target():
+    return xentc_active().name.decode()
+
+
+def openmp_linked():
+    return bool(xentc_openmp_linked())
+
+
+def omp_max_threads():
+    return xentc_omp_max_threads()
+
+
+def build_compiler():
+    return XENTC_BUILD_COMPILER.decode()
+
+
+cdef inline int _dt(cnp.ndarray x):
+    return 0 if x.descr.type_num == cnp.NPY_FLOAT32 else 1
+
+
+cdef inline void *_ptr(object a):
+    if a is None:
+        return NULL
+    return cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+cdef inline Py_ssize_t _ld(object a):
+    """row stride in elements of a 2-D array with contiguous rows"""
+    if a is None:
+        return 0
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    if arr.ndim < 2:
+        return arr.shape[0] if arr.ndim == 1 else 1
+    return arr.strides[0] // arr.itemsize
+
+
+cdef inline Py_ssize_t _block_rows(Py_ssize_t n_cols) noexcept nogil:
+    if n_cols <= 0:
+        return _BLOCK_ELEMS
+    cdef Py_ssize_t b = _BLOCK_ELEMS // n_cols
+    return b if b > 0 else 1
+
+
+cdef int _team(Py_ssize_t n_blocks, Py_ssize_t n_elems, int n_threads) noexcept nogil:
+    if n_elems < _PARALLEL_MIN or n_threads <= 1:
+        return 1
+    return <int>(n_blocks if n_blocks < n_threads else n_threads)
+
+
+cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ssize_t block,
+                      Py_ssize_t n_elems, int n_threads) except? -1:
+    """Runs fn over [0, n_units) in blocks; sums block partials in order."""
+    cdef Py_ssize_t n_blocks = (n_units + block - 1) // block
+    cdef Py_ssize_t b, r0, r1
+    cdef double total = 0.0
+    cdef int team = _team(n_blocks, n_elems, n_threads)
+    if n_blocks == 0:
+        return 0.0
+    cdef double *partial = <double *>malloc(n_blocks * sizeof(double))
+    if partial == NULL:
+        raise MemoryError()
+    with nogil:
+        if team == 1:
+            for b in range(n_blocks):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                partial[b] = fn(a, r0, r1)
+        else:
+            for b in prange(n_blocks, num_threads=team, schedule="static"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                partial[b] = fn(a, r0, r1)
+        for b in range(n_blocks):
+            total = total + partial[b]
+    free(partial)
+    return total
+
+
+def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """Row primitive `op` over a 2-D array with contiguous rows."""
+    cdef int d = _dt(x)
+    cdef const xentc_kernel_table *k = xentc_active()
+    cdef xentc_rows_fn fn
+    if op == "logsumexp":
+        fn = k.logsumexp[d]
+    elif op == "softmax":
+        fn = k.softmax[d]
+    elif op == "log_softmax":
+        fn = k.log_softmax[d]
+    else:
+        raise ValueError(f"unknown row operation {op!r}")
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
+    cdef Py_ssize_t ldx = _ld(x), ldo = _ld(out)
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef void *op_ = cnp.PyArray_DATA(out)
+    cdef Py_ssize_t block = _block_rows(n_cols)
+    cdef Py_ssize_t n_blocks = (n_rows + block - 1) // block
+    cdef int team = _team(n_blocks, n_rows * n_cols, n_threads)
+    cdef Py_ssize_t b, r0, r1
+    with nogil:
+        if team == 1:
+            fn(xp, ldx, n_cols, 0, n_rows, op_, ldo)
+        else:
+            for b in prange(n_blocks, num_threads=team, schedule="static"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_rows else n_rows
+                fn(xp, ldx, n_cols, r0, r1, op_, ldo)
+    return out
+
+
+def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """Element-wise `op` over contiguous arrays of the same size."""
+    cdef int d = _dt(x)
+    cdef const xentc_kernel_table *k = xentc_active()
+    cdef xentc_elem_fn fn
+    if op == "sigmoid":
+        fn = k.sigmoid[d]
+    elif op == "log_sigmoid":
+        fn = k.log_sigmoid[d]
+    elif op == "exp":
+        fn = k.exp[d]
+    elif op == "log":
+        fn = k.log[d]
+    elif op == "log1p":
+        fn = k.log1p[d]
+    else:
+        raise ValueError(f"unknown element-wise operation {op!r}")
+    cdef Py_ssize_t n = x.size
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef void *op_ = cnp.PyArray_DATA(out)
+    cdef Py_ssize_t block = _BLOCK_ELEMS * 4
+    cdef Py_ssize_t n_blocks = (n + block - 1) // block
+    cdef int team = _team(n_blocks, n, n_threads)
+    cdef Py_ssize_t b, i0, i1
+    with nogil:
+        if team == 1:
+            fn(xp, op_, 0, n)
+        else:
+            for b in prange(n_blocks, num_threads=team, schedule="static"):
+                i0 = b * block
+                i1 = i0 + block if i0 + block < n else n
+                fn(xp, op_, i0, i1)
+    return out
+
+
+def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=None,
+         values=None, row_weight=None, elem_weight=None, col_weight=None,
+         double pos_weight=1.0, double col_weight_sum=0.0, double smoothing=0.0,
+         double eps=0.0, bint renormalize=False, bint flat=False, double grad_scale=1.0,
+         loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Runs loss kernel `kind`; returns sum_i w_i * loss_i as a Python float.
+
+    x is (n_rows, n_cols) with contiguous rows, or 1-D with flat=True (then
+    the element-wise kernels split elements, not rows, across threads).
+    """
+    cdef int d = _dt(x)
+    cdef const xentc_kernel_table *k = xentc_active()
+    cdef xentc_loss_fn fn
+    if kind == "sparse_softmax":
+        fn = k.sparse_softmax_ce[d]
+    elif kind == "dense_softmax":
+        fn = k.dense_softmax_ce[d]
+    elif kind == "csr_softmax":
+        fn = k.csr_softmax_ce[d]
+    elif kind == "sigmoid":
+        fn = k.sigmoid_ce[d]
+    elif kind == "csr_sigmoid":
+        fn = k.csr_sigmoid_ce[d]
+    elif kind == "binary":
+        fn = k.binary_ce[d]
+    elif kind == "sparse_categorical":
+        fn = k.sparse_categorical_ce[d]
+    elif kind == "dense_categorical":
+        fn = k.dense_categorical_ce[d]
+    elif kind == "csr_categorical":
+        fn = k.csr_categorical_ce[d]
+    else:
+        raise ValueError(f"unknown loss kernel {kind!r}")
+    cdef xentc_args a
+    cdef Py_ssize_t n_units, block
+    if flat:
+        a.n_rows = 1
+        a.n_cols = x.shape[0]
+        n_units = x.shape[0]
+        block = _BLOCK_ELEMS * 4
+    else:
+        a.n_rows = x.shape[0]
+        a.n_cols = x.shape[1]
+        n_units = a.n_rows
+        block = _block_rows(a.n_cols)
+    a.x = cnp.PyArray_DATA(x)
+    a.ldx = _ld(x)
+    a.labels = <const int64_t *>_ptr(labels)
+    a.t = _ptr(t)
+    a.ldt = _ld(t)
+    a.indptr = <const int64_t *>_ptr(indptr)
+    a.indices = <const int64_t *>_ptr(indices)
+    a.values = _ptr(values)
+    a.row_weight = <const double *>_ptr(row_weight)
+    a.elem_weight = _ptr(elem_weight)
+    a.col_weight = _ptr(col_weight)
+    a.pos_weight = pos_weight
+    a.col_weight_sum = col_weight_sum
+    a.smoothing = smoothing
+    a.eps = eps
+    a.renormalize = renormalize
+    a.flat = flat
+    a.grad_scale = grad_scale
+    a.loss_out = _ptr(loss_out)
+    a.grad_out = _ptr(grad_out)
+    a.ldg = _ld(grad_out)
+    a.hess_out = _ptr(hess_out)
+    a.ldh = _ld(hess_out)
+    return _run_loss(fn, &a, n_units, block, x.size, n_threads)

@@ -1,0 +1,543 @@
+"""Cross-entropy losses on logits and on probabilities, their gradients and
+diagonal Hessians (functions and scikit-learn-style loss objects).
+
+One weighting rule for every loss (DESIGN.md 3.2):
+- per-sample weight w_i = sample_weight_i * class_weight[y_i] for integer
+  labels; for dense/soft targets class_weight weights the terms of the row sum;
+- reduction "none": weighted per-sample losses w_i * l_i;
+  "sum": sum_i w_i l_i; "mean": sum_i w_i l_i / sum_i w_i over non-ignored
+  samples (2-D sigmoid also divides by K). Empty or all-ignored: NaN.
+- derivatives are those of the reduced objective, "none" treated as "sum".
+
+Each public function validates here, then makes a single pass through a C
+kernel that returns the loss sum and, when asked, writes the gradient and
+Hessian in the same pass.
+"""
+import numbers
+
+import numpy as np
+
+from . import _kernels
+from . import _validation as V
+
+__all__ = [
+    "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy",
+    "binary_cross_entropy", "categorical_cross_entropy",
+    "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
+    "BinaryCrossEntropy", "CategoricalCrossEntropy",
+]
+
+
+# ---------------------------------------------------------------------------
+# shared pieces
+
+
+class _Outputs:
+    """Buffers for loss / gradient / Hessian of one call (contiguous rows)."""
+
+    def __init__(self, x, reduction, want_grad, want_hess, grad_out, loss_shape):
+        self.loss = np.empty(loss_shape, dtype=x.dtype) if reduction == "none" else None
+        self.user_grad = None
+        if want_grad:
+            if grad_out is not None:
+                V.check_out(grad_out, x.shape, x.dtype, "out")
+                if grad_out.ndim == 2 and grad_out.shape[1] > 1 and grad_out.strides[1] != x.itemsize:
+                    raise ValueError("out must have contiguous rows (its last axis of stride "
+                                     f"{x.itemsize}); got strides {grad_out.strides}")
+                if grad_out.ndim == 1 and grad_out.size > 1 and grad_out.strides[0] != x.itemsize:
+                    raise ValueError(f"out must be contiguous; got strides {grad_out.strides}")
+                self.grad = grad_out
+            else:
+                self.grad = np.empty(x.shape, dtype=x.dtype)
+        else:
+            self.grad = None
+        self.hess = np.empty(x.shape, dtype=x.dtype) if want_hess else None
+
+
+def _reduce(total, weight_sum, per_sample, reduction, divisor=1):
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return float(total)
+    denom = weight_sum * divisor
+    return float(total) / denom if denom != 0 else float("nan")
+
+
+def _grad_scale(reduction, weight_sum, divisor=1):
+    if reduction != "mean":
+        return 1.0
+    denom = weight_sum * divisor
+    return 1.0 / denom if denom != 0 else 0.0
+
+
+def _class_weight_array(class_weight, n_classes, dtype, counts=None, name="class_weight"):
+    """class_weight as an array of n_classes: array-like, dict {class: w}, or
+    "balanced" (n_samples / (n_present_classes * count_c); absent classes 0)."""
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(f"{name} must be None, 'balanced', a dict or an array of "
+                             f"length {n_classes}; got {class_weight!r}")
+        counts = np.asarray(counts, dtype=np.float64)
+        present = counts > 0
+        cw = np.zeros(n_classes, dtype=np.float64)
+        if present.any():
+            cw[present] = counts.sum() / (present.sum() * counts[present])
+        return cw.astype(dtype)
+    if isinstance(class_weight, dict):
+        cw = np.ones(n_classes, dtype=np.float64)
+        for key, value in class_weight.items():
+            if not isinstance(key, (numbers.Integral, np.integer)) or not 0 <= key < n_classes:
+                raise ValueError(f"{name} keys must be class indices in [0, {n_classes}); got {key!r}")
+            cw[int(key)] = value
+        class_weight = cw
+    return V.check_weights(class_weight, name, n_classes, dtype=dtype)
+
+
+def _logits_2d(logits, name="logits"):
+    x = V.check_2d(V.as_float_array(logits, name), name)
+    if x.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one class column; got shape {x.shape}")
+    return V.rows_contiguous(x)
+
+
+# ---------------------------------------------------------------------------
+# softmax cross-entropy with integer labels
+
+
+def _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
+                    label_smoothing, reduction, n_threads, grad=False, hess=False, out=None):
+    x = _logits_2d(logits)
+    n, c = x.shape
+    reduction = V.check_reduction(reduction)
+    eps = V.check_smoothing(label_smoothing)
+    n_threads = V.resolve_n_threads(n_threads)
+    lab, ignored = V.check_labels(labels, n, c, ignore_index)
+    w = None
+    if sample_weight is not None:
+        w = V.check_weights(sample_weight, "sample_weight", n)
+    counts = None
+    if isinstance(class_weight, str):
+        counts = np.bincount(lab[lab >= 0], minlength=c)
+    cw = _class_weight_array(class_weight, c, np.float64, counts)
+    if cw is not None:
+        cwl = cw[np.maximum(lab, 0)]
+        w = cwl if w is None else w * cwl
+    if ignored is not None and w is not None:
+        w = np.where(ignored, 0.0, w)
+    if w is not None:
+        weight_sum = float(w.sum())
+    else:
+        weight_sum = float(n - (int(ignored.sum()) if ignored is not None else 0))
+    bufs = _Outputs(x, reduction, grad, hess, out, (n,))
+    total = _kernels.loss(
+        "sparse_softmax", x, labels=lab, row_weight=w, smoothing=eps,
+        grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
+        loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.grad, bufs.hess
+
+
+def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
+                                 ignore_index=None, label_smoothing=0.0, reduction="mean",
+                                 n_threads=None):
+    """Softmax cross-entropy of logits (N, C) against integer labels (N,).
+
+    loss_i = logsumexp(x_i) - x_i[y_i], with label smoothing
+    (1 - eps) * that + eps * mean_j(logsumexp(x_i) - x_ij). Rows whose label
+    equals `ignore_index` contribute nothing. `class_weight` may be an array
+    of length C, a dict {class: weight} or "balanced".
+    """
+    return _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
+                           label_smoothing, reduction, n_threads)[0]
+
+
+# ---------------------------------------------------------------------------
+# softmax cross-entropy with dense or sparse (soft) targets
+
+
+def _soft_targets(targets, x, name="targets"):
+    """('dense', array) or ('csr', (indptr, indices, data)) in x's dtype."""
+    if V._is_sparse(targets):
+        indptr, indices, data = V.csr_targets(targets, x.shape, x.dtype, name)
+        if data.size and np.min(data) < 0:
+            raise ValueError(f"{name} must be non-negative; found {np.min(data)}")
+        return "csr", (indptr, indices, data)
+    t = np.asarray(targets)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric; got dtype={t.dtype}")
+    if t.shape != x.shape:
+        raise ValueError(f"{name} must have the logits' shape {x.shape}; got {t.shape}")
+    t = V.rows_contiguous(t.astype(x.dtype, copy=False))
+    if t.size and np.min(t) < 0:
+        bad = np.argwhere(t < 0)[0]
+        raise ValueError(f"{name} must be non-negative; got {t[tuple(bad)]} at position {tuple(bad)}")
+    return "dense", t
+
+
+def _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
+                  n_threads, grad=False, hess=False, out=None):
+    x = _logits_2d(logits)
+    n, c = x.shape
+    reduction = V.check_reduction(reduction)
+    eps = V.check_smoothing(label_smoothing)
+    n_threads = V.resolve_n_threads(n_threads)
+    kind, tgt = _soft_targets(targets, x)
+    counts = None
+    if isinstance(class_weight, str):
+        if kind == "dense":
+            counts = tgt.sum(axis=0, dtype=np.float64)
+        else:
+            counts = np.bincount(tgt[1], weights=tgt[2].astype(np.float64), minlength=c)
+    cw = _class_weight_array(class_weight, c, x.dtype, counts)
+    w = None
+    if sample_weight is not None:
+        w = V.check_weights(sample_weight, "sample_weight", n)
+    weight_sum = float(w.sum()) if w is not None else float(n)
+    bufs = _Outputs(x, reduction, grad, hess, out, (n,))
+    common = dict(row_weight=w, col_weight=cw, smoothing=eps,
+                  col_weight_sum=float(cw.sum()) if cw is not None else float(c),
+                  grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
+                  loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+    if kind == "dense":
+        total = _kernels.loss("dense_softmax", x, t=tgt, **common)
+    else:
+        indptr, indices, data = tgt
+        total = _kernels.loss("csr_softmax", x, indptr=indptr, indices=indices, values=data, **common)
+    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.grad, bufs.hess
+
+
+def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
+                          label_smoothing=0.0, reduction="mean", n_threads=None):
+    """Softmax cross-entropy of logits (N, C) against targets (N, C): one-hot
+    or soft rows, dense or scipy.sparse (never densified).
+
+    loss_i = sum_j cw_j * t_ij * (logsumexp(x_i) - x_ij), with t smoothed to
+    (1 - eps) * t + eps / C.
+    """
+    return _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
+                         reduction, n_threads)[0]
+
+
+# ---------------------------------------------------------------------------
+# sigmoid (binary / multi-label) cross-entropy
+
+
+def _pos_weight(pos_weight, k, dtype, name="pos_weight"):
+    """(per-column array or None, scalar)"""
+    if pos_weight is None:
+        return None, 1.0
+    if np.ndim(pos_weight) == 0:
+        arr = V.check_weights(np.reshape(pos_weight, 1), name, 1)
+        return None, float(arr[0])
+    arr = np.asarray(pos_weight)
+    if arr.ndim == 1 and arr.shape[0] == 1:
+        return None, float(V.check_weights(arr, name, 1)[0])
+    return V.check_weights(pos_weight, name, k, dtype=dtype), 1.0
+
+
+def _elementwise_targets(targets, x, name="targets", allow_sparse=True):
+    if V._is_sparse(targets):
+        if not allow_sparse or x.ndim != 2:
+            raise TypeError(f"scipy.sparse {name} need 2-D logits (n_samples, n_labels); "
+                            f"got logits of shape {x.shape}")
+        indptr, indices, data = V.csr_targets(targets, x.shape, x.dtype, name)
+        V.check_range(data, name, 0, 1)
+        return "csr", (indptr, indices, data)
+    t = np.asarray(targets)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric; got dtype={t.dtype}")
+    if t.shape != x.shape:
+        raise ValueError(f"{name} must have the same shape as the input {x.shape}; got {t.shape}")
+    t = t.astype(x.dtype, copy=False)
+    V.check_range(t, name, 0, 1)
+    return "dense", t
+
+
+def _binary_family(kernel, x_in, targets, sample_weight, reduction, n_threads, grad, hess, out,
+                   pos_weight=None, smoothing=0.0, eps=0.0, input_name="logits"):
+    """Shared driver of sigmoid CE (logits) and binary CE (probabilities)."""
+    x = V.as_float_array(x_in, input_name)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{input_name} must be 1-D (n_samples,) or 2-D (n_samples, n_labels); "
+                         f"got shape {x.shape}")
+    reduction = V.check_reduction(reduction)
+    n_threads = V.resolve_n_threads(n_threads)
+    n = x.shape[0]
+    k = x.shape[1] if x.ndim == 2 else 1
+    kind, tgt = _elementwise_targets(targets, x, allow_sparse=(kernel == "sigmoid"))
+    if kernel == "binary":
+        V.check_range(x, input_name, 0, 1)
+    w = None
+    if sample_weight is not None:
+        w = V.check_weights(sample_weight, "sample_weight", n)
+    pw_col, pw_s = _pos_weight(pos_weight, k, x.dtype) if kernel == "sigmoid" else (None, 1.0)
+    weight_sum = float(w.sum()) if w is not None else float(n)
+    divisor = k if x.ndim == 2 else 1
+    scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum, divisor)
+    # element-wise kernels run flat (one long row) when the layout allows it:
+    # 1-D input, or 2-D C-contiguous input without per-row / per-column weights
+    flat = kind == "dense" and (x.ndim == 1 or (w is None and pw_col is None))
+    if flat:
+        x = V.flat_contiguous(x)
+        tgt = V.flat_contiguous(tgt)
+    else:
+        x = V.rows_contiguous(x)
+        if kind == "dense":
+            tgt = V.rows_contiguous(tgt)
+    bufs = _Outputs(x, reduction, grad, hess, out, x.shape)
+    if flat and bufs.grad is not None and not bufs.grad.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous for this input")
+    common = dict(smoothing=smoothing, eps=eps, pos_weight=pw_s, col_weight=pw_col,
+                  grad_scale=scale, loss_out=bufs.loss, grad_out=bufs.grad,
+                  hess_out=bufs.hess, n_threads=n_threads)
+    if flat:
+        ew = w.astype(x.dtype) if w is not None else None
+        total = _kernels.loss(kernel, x.reshape(-1), t=tgt.reshape(-1), elem_weight=ew, flat=True,
+                              **{**common,
+                                 "loss_out": None if bufs.loss is None else bufs.loss.reshape(-1),
+                                 "grad_out": None if bufs.grad is None else bufs.grad.reshape(-1),
+                                 "hess_out": None if bufs.hess is None else bufs.hess.reshape(-1)})
+    elif kind == "dense":
+        total = _kernels.loss(kernel, x, t=tgt, row_weight=w, **common)
+    else:
+        indptr, indices, data = tgt
+        total = _kernels.loss("csr_sigmoid", x, indptr=indptr, indices=indices, values=data,
+                              row_weight=w, **common)
+    return _reduce(total, weight_sum, bufs.loss, reduction, divisor), bufs.grad, bufs.hess
+
+
+def _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads,
+             grad=False, hess=False, out=None):
+    eps = V.check_smoothing(label_smoothing)
+    return _binary_family("sigmoid", logits, targets, sample_weight, reduction, n_threads,
+                          grad, hess, out, pos_weight=pos_weight, smoothing=eps)
+
+
+def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
+                          label_smoothing=0.0, reduction="mean", n_threads=None):
+    """Sigmoid (binary / multi-label) cross-entropy of logits (N,) or (N, K).
+
+    loss = -[pw * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))]
+    (== tf.nn.weighted_cross_entropy_with_logits), evaluated without
+    overflow for any x. `targets` in [0, 1], dense or scipy.sparse (2-D,
+    never densified); label smoothing uses (1 - eps) * y + eps / 2.
+    """
+    return _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction,
+                    n_threads)[0]
+
+
+# ---------------------------------------------------------------------------
+# probability inputs
+
+
+def _resolve_eps(eps, dtype):
+    if isinstance(eps, str):
+        if eps != "auto":
+            raise ValueError(f"eps must be 'auto' or a float in [0, 0.5); got {eps!r}")
+        return float(np.finfo(dtype).eps)
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be 'auto' or a float in [0, 0.5); got {eps!r}")
+    if not 0.0 <= float(eps) < 0.5:
+        raise ValueError(f"eps must be in [0, 0.5); got {eps!r}")
+    return float(eps)
+
+
+def _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads, grad=False,
+                 hess=False, out=None):
+    x = V.as_float_array(probs, "probs")
+    return _binary_family("binary", x, targets, sample_weight, reduction, n_threads, grad,
+                          hess, out, eps=_resolve_eps(eps, x.dtype), input_name="probs")
+
+
+def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, reduction="mean",
+                         n_threads=None):
+    """Binary cross-entropy of probabilities (N,) or (N, K) in [0, 1].
+
+    p is clipped to [eps, 1 - eps] (eps="auto": the dtype's machine epsilon,
+    as scikit-learn's log_loss); 0 * log(0) terms count as 0.
+    """
+    return _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads)[0]
+
+
+def _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction, n_threads,
+                      grad=False, hess=False, out=None):
+    x = _logits_2d(probs, "probs")
+    n, c = x.shape
+    reduction = V.check_reduction(reduction)
+    n_threads = V.resolve_n_threads(n_threads)
+    eps = _resolve_eps(eps, x.dtype)
+    V.check_range(x, "probs", 0, 1)
+    w = None
+    if sample_weight is not None:
+        w = V.check_weights(sample_weight, "sample_weight", n)
+    weight_sum = float(w.sum()) if w is not None else float(n)
+    bufs = _Outputs(x, reduction, grad, hess, out, (n,))
+    common = dict(row_weight=w, eps=eps, renormalize=bool(renormalize),
+                  grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
+                  loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+    if not V._is_sparse(targets) and np.ndim(targets) == 1:
+        lab, _ = V.check_labels(targets, n, c, name="targets")
+        total = _kernels.loss("sparse_categorical", x, labels=lab, **common)
+    else:
+        kind, tgt = _soft_targets(targets, x)
+        if kind == "dense":
+            total = _kernels.loss("dense_categorical", x, t=tgt, **common)
+        else:
+            indptr, indices, data = tgt
+            total = _kernels.loss("csr_categorical", x, indptr=indptr, indices=indices,
+                                  values=data, **common)
+    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.grad, bufs.hess
+
+
+def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
+                              sample_weight=None, reduction="mean", n_threads=None):
+    """Categorical cross-entropy of probabilities (N, C).
+
+    loss_i = -sum_j t_ij * log(clip(p_ij)); targets are integer labels (N,)
+    or (N, C) dense / scipy.sparse. With renormalize=True each row is first
+    divided by its sum (Keras's behaviour).
+    """
+    return _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction,
+                             n_threads)[0]
+
+
+# ---------------------------------------------------------------------------
+# loss objects
+
+
+class _LossBase:
+    """scikit-learn-style loss: the constructor stores parameters only.
+
+    Subclasses define `_params` (constructor keyword names) and `_run`,
+    which returns (loss, grad, hess) for the given flags.
+    """
+
+    _params = ()
+
+    def get_params(self, deep=True):
+        return {p: getattr(self, p) for p in self._params}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            if key not in self._params:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
+                                 f"valid parameters: {sorted(self._params)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self):
+        defaults = type(self)().get_params()
+        shown = [f"{k}={v!r}" for k, v in self.get_params().items()
+                 if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def __call__(self, y_pred, y, sample_weight=None):
+        return self.loss(y_pred, y, sample_weight)
+
+    def loss(self, y_pred, y, sample_weight=None):
+        """The reduced loss (per-sample array for reduction='none')."""
+        return self._run(y_pred, y, sample_weight, self.reduction)[0]
+
+    def loss_gradient(self, y_pred, y, sample_weight=None, *, out=None):
+        """(loss, gradient) from one fused pass; `out` may be y_pred itself."""
+        loss, grad, _ = self._run(y_pred, y, sample_weight, self.reduction, grad=True, out=out)
+        return loss, grad
+
+    def gradient_hessian(self, y_pred, y, sample_weight=None):
+        """(gradient, diagonal of the Hessian) of the reduced loss."""
+        _, grad, hess = self._run(y_pred, y, sample_weight, self.reduction, grad=True, hess=True)
+        return grad, hess
+
+
+def _same(a, b):
+    try:
+        return bool(np.all(a == b)) and type(a) is type(b)
+    except Exception:
+        return a is b
+
+
+class SparseSoftmaxCrossEntropy(_LossBase):
+    """Softmax cross-entropy on logits (N, C) with integer labels (N,)."""
+
+    _params = ("class_weight", "ignore_index", "label_smoothing", "reduction", "n_threads")
+
+    def __init__(self, *, class_weight=None, ignore_index=None, label_smoothing=0.0,
+                 reduction="mean", n_threads=None):
+        self.class_weight = class_weight
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.reduction = reduction
+        self.n_threads = n_threads
+
+    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        return _sparse_softmax(y_pred, y, self.class_weight, sample_weight, self.ignore_index,
+                               self.label_smoothing, reduction, self.n_threads, grad, hess, out)
+
+
+class SoftmaxCrossEntropy(_LossBase):
+    """Softmax cross-entropy on logits (N, C) with one-hot/soft targets (N, C),
+    dense or scipy.sparse."""
+
+    _params = ("class_weight", "label_smoothing", "reduction", "n_threads")
+
+    def __init__(self, *, class_weight=None, label_smoothing=0.0, reduction="mean",
+                 n_threads=None):
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.reduction = reduction
+        self.n_threads = n_threads
+
+    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        return _softmax_soft(y_pred, y, self.class_weight, sample_weight, self.label_smoothing,
+                             reduction, self.n_threads, grad, hess, out)
+
+
+class SigmoidCrossEntropy(_LossBase):
+    """Sigmoid cross-entropy on logits (N,) or (N, K), optional pos_weight."""
+
+    _params = ("pos_weight", "label_smoothing", "reduction", "n_threads")
+
+    def __init__(self, *, pos_weight=None, label_smoothing=0.0, reduction="mean",
+                 n_threads=None):
+        self.pos_weight = pos_weight
+        self.label_smoothing = label_smoothing
+        self.reduction = reduction
+        self.n_threads = n_threads
+
+    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        return _sigmoid(y_pred, y, self.pos_weight, sample_weight, self.label_smoothing,
+                        reduction, self.n_threads, grad, hess, out)
+
+
+class BinaryCrossEntropy(_LossBase):
+    """Binary cross-entropy on probabilities; derivatives are w.r.t. the
+    probabilities (zero where clipping is active)."""
+
+    _params = ("eps", "reduction", "n_threads")
+
+    def __init__(self, *, eps="auto", reduction="mean", n_threads=None):
+        self.eps = eps
+        self.reduction = reduction
+        self.n_threads = n_threads
+
+    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        return _binary_prob(y_pred, y, self.eps, sample_weight, reduction, self.n_threads,
+                            grad, hess, out)
+
+
+class CategoricalCrossEntropy(_LossBase):
+    """Categorical cross-entropy on probabilities (N, C); derivatives are
+    w.r.t. the probabilities (including the renormalisation when asked)."""
+
+    _params = ("eps", "renormalize", "reduction", "n_threads")
+
+    def __init__(self, *, eps="auto", renormalize=False, reduction="mean", n_threads=None):
+        self.eps = eps
+        self.renormalize = renormalize
+        self.reduction = reduction
+        self.n_threads = n_threads
+
+    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        return _categorical_prob(y_pred, y, self.eps, self.renormalize, sample_weight,
+                                 reduction, self.n_threads, grad, hess, out)

@@ -1,0 +1,112 @@
+"""Primitives: logsumexp, softmax, log_softmax, sigmoid, log_sigmoid.
+
+Same values as scipy.special (logsumexp, softmax, log_softmax, expit,
+log_expit) for finite input; for rows with +/-inf the mathematical limit is
+taken where it exists (a row whose max is +inf puts probability 1/k on each of
+its k infinite entries). float32 stays float32, float16 computes in float32,
+integers in float64.
+"""
+import numpy as np
+
+from . import _kernels
+from . import _validation as V
+
+__all__ = ["logsumexp", "softmax", "log_softmax", "sigmoid", "log_sigmoid"]
+
+
+def _to_rows(x, axis, name="x"):
+    """(2-D rows view, restore info). Rows run along `axis` (None = all)."""
+    arr = V.as_float_array(x, name)
+    shape = arr.shape
+    if axis is None:
+        return V.rows_contiguous(arr.reshape(1, -1)), (shape, None)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int or None; got {axis!r}")
+    ndim = max(arr.ndim, 1)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for {name} with {arr.ndim} dimensions")
+    axis = int(axis) % ndim
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    moved = np.moveaxis(arr, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1]) if moved.ndim != 2 else moved
+    return V.rows_contiguous(rows), (shape, axis)
+
+
+def _deliver(result, out, name="out"):
+    if out is None:
+        return result
+    V.check_out(out, result.shape, result.dtype, name)
+    out[...] = result
+    return out
+
+
+def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
+    """log(sum(exp(x))) along `axis` (None: over all elements), max-shifted.
+
+    Empty reductions give -inf, rows holding NaN give NaN, a +inf entry gives
+    +inf.
+    """
+    n_threads = V.resolve_n_threads(n_threads)
+    rows, (shape, ax) = _to_rows(x, axis)
+    res = np.empty(rows.shape[0], dtype=rows.dtype)
+    if rows.shape[0]:
+        _kernels.rows("logsumexp", rows, res, n_threads)
+    if ax is None:
+        red_shape = (1,) * len(shape) if keepdims else ()
+    else:
+        red_shape = shape[:ax] + ((1,) if keepdims else ()) + shape[ax + 1:]
+    return _deliver(res.reshape(red_shape), out)
+
+
+def _softmax_like(op, x, axis, out, n_threads):
+    n_threads = V.resolve_n_threads(n_threads)
+    rows, (shape, ax) = _to_rows(x, axis)
+    res = np.empty(rows.shape, dtype=rows.dtype)
+    if rows.size:
+        _kernels.rows(op, rows, res, n_threads)
+    if ax is None:
+        res = res.reshape(shape)
+    else:
+        moved_shape = tuple(np.delete(np.array(shape, dtype=np.intp), ax)) + (shape[ax],) \
+            if len(shape) else (1,)
+        res = np.moveaxis(res.reshape(moved_shape), -1, ax) if len(shape) else res.reshape(())
+    return _deliver(res, out)
+
+
+def softmax(x, axis=-1, *, out=None, n_threads=None):
+    """exp(x - logsumexp(x)) along `axis`; the argmax entry is computed as
+    1/(1 + sum of the others) so it keeps full precision near 1."""
+    return _softmax_like("softmax", x, axis, out, n_threads)
+
+
+def log_softmax(x, axis=-1, *, out=None, n_threads=None):
+    """x - logsumexp(x) along `axis`, without forming log(softmax)."""
+    return _softmax_like("log_softmax", x, axis, out, n_threads)
+
+
+def _elementwise(op, x, out, n_threads):
+    n_threads = V.resolve_n_threads(n_threads)
+    arr = V.flat_contiguous(V.as_float_array(x, "x"))
+    if out is not None and isinstance(out, np.ndarray) and out.flags.c_contiguous:
+        V.check_out(out, arr.shape, arr.dtype)
+        target = out
+    else:
+        target = np.empty(arr.shape, dtype=arr.dtype)
+    if arr.size:
+        _kernels.elementwise(op, arr.reshape(-1), target.reshape(-1), n_threads)
+    if target is out:
+        return out
+    return _deliver(target if arr.ndim else target[()], out)
+
+
+def sigmoid(x, *, out=None, n_threads=None):
+    """1 / (1 + exp(-x)), evaluated as exp(-|x|)/(1 + exp(-|x|)) for x < 0 so
+    tiny probabilities keep their relative precision (== scipy.special.expit)."""
+    return _elementwise("sigmoid", x, out, n_threads)
+
+
+def log_sigmoid(x, *, out=None, n_threads=None):
+    """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))
+    (== scipy.special.log_expit)."""
+    return _elementwise("log_sigmoid", x, out, n_threads)
