@@ -130,7 +130,7 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels")
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name} must be integers (class indices); got non-integral "
-                             f"value {lab[i]!r} at position {i}")
+                             f"value {lab[i].item()!r} at position {i}")
     elif lab.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an integer array of class indices; got dtype={lab.dtype}")
     ignored = (lab == ignore_index) if ignore_index is not None else None
@@ -140,7 +140,7 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels")
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{name}[{i}] = {lab[i]!r} is out of range: class indices must be in "
+        raise ValueError(f"{name}[{i}] = {lab[i].item()!r} is out of range: class indices must be in "
                          f"[0, {n_classes}){extra} (n_classes={n_classes} from the logits)")
     out = lab.astype(np.int64)  # always a copy: the input is never modified
     if ignored is not None:
@@ -187,4 +187,4 @@ def check_range(arr, name, lo, hi):
         i = int(np.flatnonzero((flat < lo) | (flat > hi))[0])
         pos = np.unravel_index(i, np.shape(arr))
         pos = pos[0] if len(pos) == 1 else pos
-        raise ValueError(f"{name} must be in [{lo}, {hi}]; got {flat[i]!r} at position {pos}")
+        raise ValueError(f"{name} must be in [{lo}, {hi}]; got {flat[i].item()!r} at position {pos}")

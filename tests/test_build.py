@@ -1,0 +1,86 @@
+"""The built extension: OpenMP really linked, SIMD dispatch and its override,
+show_config()."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import xentc
+from xentc import _kernels
+
+
+def test_openmp_is_linked():
+    """scikit-learn once shipped its loss module serial by accident: fail if
+    the extension was compiled without OpenMP or does not load the runtime."""
+    assert _kernels.openmp_linked(), "xentc._kernels was built without OpenMP"
+    if sys.platform.startswith("linux"):
+        with open("/proc/self/maps") as fh:
+            maps = fh.read()
+        assert any(lib in maps for lib in ("libgomp", "libomp", "libiomp")), \
+            "no OpenMP runtime is mapped into the process"
+
+
+def test_threads_really_run_in_parallel():
+    """With 2 threads, a large call must use more CPU time than wall time."""
+    if os.cpu_count() < 2:
+        pytest.skip("needs 2 cores")
+    import time
+    x = np.random.default_rng(0).standard_normal((4000, 2000)).astype(np.float32)
+    xentc.logsumexp(x, n_threads=2)
+    best = 0.0
+    for _ in range(5):
+        c0, w0 = time.process_time(), time.perf_counter()
+        for _ in range(3):
+            xentc.logsumexp(x, n_threads=2)
+        best = max(best, (time.process_time() - c0) / (time.perf_counter() - w0))
+    assert best > 1.3, f"cpu/wall ratio {best:.2f}: the kernel did not run on 2 threads"
+
+
+def test_simd_targets_and_baseline_always_present():
+    assert "baseline" in _kernels.compiled_targets()
+    assert set(xentc.available_simd_targets()) <= set(_kernels.compiled_targets())
+    assert xentc.get_simd_target() in xentc.available_simd_targets()
+    with pytest.raises(ValueError, match="not available"):
+        xentc.set_simd_target("sse9")
+
+
+def test_simd_env_override_in_fresh_process():
+    code = "import xentc; print(xentc.get_simd_target())"
+    env = dict(os.environ, XENTC_SIMD="baseline")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "baseline"
+    env["XENTC_SIMD"] = "nonsense"
+    out = subprocess.run([sys.executable, "-W", "always", "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert "XENTC_SIMD='nonsense' is not available" in out.stderr
+    assert out.stdout.strip() == xentc.available_simd_targets()[-1]
+
+
+def test_targets_agree():
+    """Every target computes the same losses to within float rounding."""
+    x = np.random.default_rng(1).standard_normal((257, 33)).astype(np.float32) * 5
+    y = np.random.default_rng(2).integers(0, 33, 257)
+    values = {}
+    for t in xentc.available_simd_targets():
+        with xentc.simd_target(t):
+            values[t] = xentc.sparse_softmax_cross_entropy(x, y, reduction="none")
+    base = values["baseline"]
+    for t, v in values.items():
+        np.testing.assert_allclose(v, base, rtol=2e-6, err_msg=t)
+
+
+def test_show_config(capsys):
+    xentc.show_config()
+    text = capsys.readouterr().out
+    assert f"xentc {xentc.__version__}" in text
+    assert "OpenMP:" in text and "SIMD in use:" in text and "default n_threads:" in text
+    cfg = xentc.get_config()
+    assert cfg["openmp"] is True and cfg["simd_active"] in cfg["simd_supported"]
+
+
+def test_n_threads_default_follows_threadpoolctl():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert xentc.get_config()["default_n_threads"] == 1

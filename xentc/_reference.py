@@ -1,0 +1,261 @@
+"""Plain NumPy twins of the public functions: slow, obviously correct, float64.
+
+Each twin has the name and semantics of the fast function (same weighting,
+reductions, label smoothing, limits for infinite logits) and is written for
+reading, not speed: whole-matrix float64 (or longdouble) NumPy, dense targets,
+no tricks beyond the max shift. The tests demand that the kernels agree with
+these to a stated tolerance, and the demo (`python -m xentc`) prints both.
+
+Gradients and Hessians are of the reduced objective ("none" treated as
+"sum"), like the loss objects' `loss_gradient` / `gradient_hessian`.
+"""
+import numpy as np
+
+
+def _f(x, dtype=np.float64):
+    return np.asarray(x, dtype=dtype)
+
+
+def _dense(t):
+    return np.asarray(t.toarray()) if hasattr(t, "toarray") else np.asarray(t)
+
+
+# ---- primitives -------------------------------------------------------------
+
+
+def log_softmax(x, axis=-1, dtype=np.float64):
+    """x - logsumexp(x); a row whose max is +inf gives -log(k) on its k
+    infinite entries and -inf elsewhere; an all -inf row gives NaN."""
+    x = np.moveaxis(_f(x, dtype), axis, -1)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        m = np.max(x, axis=-1, keepdims=True, initial=-np.inf)
+        fin = np.isfinite(m)
+        shifted = np.where(fin, x - np.where(fin, m, 0), 0)
+        lp = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        is_inf = x == np.inf
+        k = np.sum(is_inf, axis=-1, keepdims=True)
+        lp_inf = np.where(is_inf, -np.log(np.maximum(k, 1)), -np.inf)
+        lp = np.where(m == np.inf, lp_inf, lp)
+        lp = np.where(m == -np.inf, np.nan, lp)
+        lp = np.where(np.isnan(x).any(axis=-1, keepdims=True), np.nan, lp)
+    return np.moveaxis(lp, -1, axis)
+
+
+def softmax(x, axis=-1, dtype=np.float64):
+    with np.errstate(invalid="ignore"):
+        return np.exp(log_softmax(x, axis, dtype))
+
+
+def logsumexp(x, axis=-1, keepdims=False, dtype=np.float64):
+    x = _f(x, dtype)
+    if axis is None:
+        x, axis = x.reshape(1, -1), -1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        fin = np.isfinite(m)
+        s = np.sum(np.exp(x - np.where(fin, m, 0)), axis=axis, keepdims=True)
+        out = np.where(fin, m + np.log(s), m)
+        out = np.where(np.isnan(x).any(axis=axis, keepdims=True), np.nan, out)
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def sigmoid(x, dtype=np.float64):
+    x = _f(x, dtype)
+    with np.errstate(over="ignore"):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def log_sigmoid(x, dtype=np.float64):
+    x = _f(x, dtype)
+    with np.errstate(over="ignore"):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+# ---- shared weighting / reduction -------------------------------------------
+
+
+def _reduce(per_sample, w, reduction, divisor=1):
+    """per_sample: unweighted losses (N,) or (N, K); w: (N,) weights (0 = ignored)."""
+    wl = per_sample * (w if per_sample.ndim == 1 else w[:, None])
+    if reduction == "none":
+        return wl
+    if reduction == "sum":
+        return float(np.sum(wl))
+    denom = float(np.sum(w)) * divisor
+    return float(np.sum(wl)) / denom if denom else float("nan")
+
+
+def _scale(w, reduction, divisor=1):
+    if reduction != "mean":
+        return np.asarray(w, dtype=np.float64)
+    denom = float(np.sum(w)) * divisor
+    return np.asarray(w, dtype=np.float64) / denom if denom else np.zeros_like(w, dtype=np.float64)
+
+
+def _soft_ce(x, tw, dtype=np.float64):
+    """sum_j tw_j * (-log_softmax_j), zero-weight terms dropped; and (S, p)."""
+    lp = log_softmax(x, dtype=dtype)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(tw != 0, -tw * lp, 0.0)
+        rownan = np.isnan(lp).any(axis=1)
+        loss = np.where(rownan, np.nan, terms.sum(axis=1))
+        p = np.exp(lp)
+    return loss, tw.sum(axis=1), p
+
+
+def _balanced(counts):
+    counts = np.asarray(counts, dtype=np.float64)
+    cw = np.zeros_like(counts)
+    present = counts > 0
+    if present.any():
+        cw[present] = counts.sum() / (present.sum() * counts[present])
+    return cw
+
+
+def _class_weight(class_weight, n_classes, counts):
+    if class_weight is None:
+        return np.ones(n_classes)
+    if isinstance(class_weight, str):
+        return _balanced(counts)
+    if isinstance(class_weight, dict):
+        cw = np.ones(n_classes)
+        for k, v in class_weight.items():
+            cw[k] = v
+        return cw
+    return _f(class_weight)
+
+
+# ---- softmax cross-entropy -------------------------------------------------
+
+
+def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
+                                 ignore_index=None, label_smoothing=0.0, reduction="mean",
+                                 return_grad=False):
+    x = _f(logits)
+    n, c = x.shape
+    y = np.asarray(labels).astype(np.int64)
+    keep = np.ones(n, bool) if ignore_index is None else (y != ignore_index)
+    yk = np.where(keep, y, 0)
+    counts = np.bincount(yk[keep], minlength=c)
+    cw = _class_weight(class_weight, c, counts)
+    w = (np.ones(n) if sample_weight is None else _f(sample_weight)) * cw[yk] * keep
+    eps = label_smoothing
+    tw = np.full((n, c), eps / c)
+    tw[np.arange(n), yk] += 1 - eps
+    loss, S, p = _soft_ce(x, tw)
+    loss = np.where(keep, loss, 0.0)
+    out = _reduce(loss, w, reduction)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction)[:, None]
+    g = np.where(keep[:, None], a * (S[:, None] * p - tw), 0.0)
+    h = np.where(keep[:, None], a * S[:, None] * p * (1 - p), 0.0)
+    return out, g, h
+
+
+def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
+                          label_smoothing=0.0, reduction="mean", return_grad=False):
+    x = _f(logits)
+    n, c = x.shape
+    t = _dense(targets).astype(np.float64)
+    cw = _class_weight(class_weight, c, t.sum(axis=0))
+    eps = label_smoothing
+    tw = cw[None, :] * ((1 - eps) * t + eps / c)
+    w = np.ones(n) if sample_weight is None else _f(sample_weight)
+    loss, S, p = _soft_ce(x, tw)
+    out = _reduce(loss, w, reduction)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction)[:, None]
+    return out, a * (S[:, None] * p - tw), a * S[:, None] * p * (1 - p)
+
+
+# ---- sigmoid cross-entropy ---------------------------------------------------
+
+
+def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
+                          label_smoothing=0.0, reduction="mean", return_grad=False):
+    x = _f(logits)
+    y = _dense(targets).astype(np.float64)
+    y = (1 - label_smoothing) * y + label_smoothing / 2
+    pw = np.ones(x.shape[-1] if x.ndim == 2 else 1) if pos_weight is None else \
+        np.broadcast_to(_f(pos_weight), (x.shape[-1] if x.ndim == 2 else 1,))
+    pw = pw if x.ndim == 2 else pw[0]
+    L = 1 + (pw - 1) * y
+    with np.errstate(invalid="ignore", over="ignore"):
+        # -[pw*y*log(s) + (1-y)*log(1-s)],  log(s) = -softplus(-x), log(1-s) = -softplus(x)
+        sp_neg = np.logaddexp(0, -x)
+        sp_pos = np.logaddexp(0, x)
+        loss = np.where(pw * y != 0, pw * y * sp_neg, 0.0) + np.where(1 - y != 0, (1 - y) * sp_pos, 0.0)
+        loss = np.where(np.isnan(x), np.nan, loss)
+    n = x.shape[0]
+    w = np.ones(n) if sample_weight is None else _f(sample_weight)
+    divisor = x.shape[1] if x.ndim == 2 else 1
+    out = _reduce(loss, w, reduction, divisor)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction, divisor)
+    a = a[:, None] if x.ndim == 2 else a
+    s = sigmoid(x)
+    return out, a * (L * s - pw * y), a * L * s * (1 - s)
+
+
+# ---- probability inputs ------------------------------------------------------
+
+
+def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, reduction="mean",
+                         return_grad=False):
+    p_in = np.asarray(probs)
+    eps = float(np.finfo(p_in.dtype if p_in.dtype.kind == "f" else np.float64).eps) \
+        if eps == "auto" else eps
+    p = np.clip(_f(p_in), eps, 1 - eps)
+    y = _dense(targets).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = -(np.where(y != 0, y * np.log(p), 0.0) + np.where(y != 1, (1 - y) * np.log1p(-p), 0.0))
+    n = p.shape[0]
+    w = np.ones(n) if sample_weight is None else _f(sample_weight)
+    divisor = p.shape[1] if p.ndim == 2 else 1
+    out = _reduce(loss, w, reduction, divisor)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction, divisor)
+    a = a[:, None] if p.ndim == 2 else a
+    pr = _f(p_in)
+    inside = (pr > eps) & (pr < 1 - eps)
+    g = np.where(inside, a * ((1 - y) / (1 - p) - y / p), 0.0)
+    h = np.where(inside, a * (y / p ** 2 + (1 - y) / (1 - p) ** 2), 0.0)
+    return out, g, h
+
+
+def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
+                              sample_weight=None, reduction="mean", return_grad=False):
+    p_in = np.asarray(probs)
+    eps = float(np.finfo(p_in.dtype if p_in.dtype.kind == "f" else np.float64).eps) \
+        if eps == "auto" else eps
+    p = _f(p_in)
+    n, c = p.shape
+    if not hasattr(targets, "toarray") and np.ndim(targets) == 1:
+        t = np.zeros((n, c))
+        t[np.arange(n), np.asarray(targets).astype(np.int64)] = 1.0
+    else:
+        t = _dense(targets).astype(np.float64)
+    S = p.sum(axis=1, keepdims=True) if renormalize else np.ones((n, 1))
+    q = p / S
+    qc = np.clip(q, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = -np.where(t != 0, t * np.log(qc), 0.0).sum(axis=1)
+    w = np.ones(n) if sample_weight is None else _f(sample_weight)
+    out = _reduce(loss, w, reduction)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction)[:, None]
+    u = (q > eps) & (q < 1 - eps) & (t != 0)
+    T_u = np.where(u, t, 0.0).sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gk = np.where(u, -t / p, 0.0)
+        hk = np.where(u, t / p ** 2, 0.0)
+    if renormalize:
+        gk = gk + T_u / S
+        hk = hk - T_u / S ** 2
+    return out, a * gk, a * hk
