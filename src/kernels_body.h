@@ -1,18 +1,20 @@
 /* kernels_body.h -- the kernel bodies, written once for both dtypes and all ISAs.
  *
- * Included twice by each src/target_*.c, once with the float32 macro set and
- * once with the float64 one (see kernels_types.h); XENTC_TARGET names the ISA.
+ * Included twice by kernels_target.h, once with the float32 macro set and
+ * once with the float64 one; XENTC_TARGET names the ISA.
  *
  * Design:
- * A. Softmax rows are summarised by `row_stats`: the max m, the *first*
- *    argmax am, and s_o = sum_{j != am} exp(x_j - m). Keeping the argmax term
- *    (exactly 1) out of the sum lets us form log(s) as log1p(s_o), so a
- *    confident prediction's loss (log1p of something tiny) keeps full relative
- *    precision instead of drowning in the rounding of 1 + tiny; likewise
- *    1 - p_am = s_o / (1 + s_o) for the gradient and Hessian.
- * B. Cross-entropy is formed as sum_j tw_j * (m - x_j) + S * log1p(s_o),
+ * A. A softmax row is summarised by `stats`: its max m, the number k of
+ *    entries equal to m, and s_o = sum over the entries *below* m of
+ *    exp(x_j - m). Keeping the max terms (each exactly 1) out of the sum lets
+ *    us form s - 1 = (k-1) + s_o and log(s) = log1p(s - 1) without
+ *    cancellation: a confident prediction's loss (log1p of something tiny)
+ *    keeps full relative precision instead of drowning in the rounding of
+ *    1 + tiny, and so do 1 - p_max in the gradient and Hessian. Separating
+ *    the max terms costs one compare per vector, no argmax search.
+ * B. Cross-entropy is formed as sum_j tw_j * (m - x_j) + S * log(s),
  *    S = sum_j tw_j: every term is >= 0, so nothing cancels. The rejected
- *    "lse - x_y" form loses all digits when the loss is small.
+ *    textbook form "logsumexp - x_y" loses all digits when the loss is small.
  * C. Sums of float32 values run in float32 lanes over CHUNK elements and are
  *    then folded into a float64 total, so long rows keep ~float64 accuracy
  *    without converting every element.
@@ -21,7 +23,15 @@
  *    limits (target logit = +inf -> loss 0; 0 * inf terms of zero-weight
  *    targets dropped) and returns NaN where a row holds NaN. Fast paths never
  *    branch per element on special values.
- * E. Sigmoid cross-entropy uses the sign-split form
+ * E. Rows shorter than SMALL_C elements are processed a block at a time:
+ *    per-row maxima first, then one flat vector pass of exp over the whole
+ *    block, then a vector log1p over the block's row sums. Per-row work
+ *    (horizontal sums, a scalar log1p) would otherwise dominate (C = 2
+ *    would cost 20x more per logit than C = 1000).
+ * F. The tail of a row (n mod NL elements) is handled by re-reading the
+ *    last full vector and masking the lanes already counted, not by a
+ *    scalar loop.
+ * G. Sigmoid cross-entropy uses the sign-split form
  *        loss = L*log1p(e) + (x >= 0 ? (1-y)*x : -pw*y*x),
  *        e = exp(-|x|), L = 1 + (pw-1)*y,
  *    whose two terms are both >= 0 (no cancellation, no overflow for any x);
@@ -41,84 +51,149 @@ static inline double FN(hsum)(VR v)
     return s;
 }
 
+static inline R FN(hmax)(VR v)
+{
+    R m = v[0];
+    for (ptrdiff_t l = 1; l < NL; l++) m = v[l] > m ? v[l] : m;
+    return m;
+}
+
+/* lane-wise max that never picks a NaN from v */
+static inline VR FN(vmax)(VR acc, VR v) { return SEL(v > acc, v, acc); }
+
 static inline VR FN(vabs)(VR v) { return SEL(v < 0, -v, v); }
+
+/* v with the lanes of mask m cleared */
+static inline VR FN(clear)(VI m, VR v) { return (VR)(~m & (VI)v); }
 
 static inline ptrdiff_t FN(min_p)(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 
-/* mask of the lanes l < k (for partial vectors at the end of a span) */
+/* mask of the lanes l < k */
 static inline VI FN(lane_lt)(ptrdiff_t k)
 {
-    VI msk;
-    for (ptrdiff_t l = 0; l < NL; l++) msk[l] = l < k ? -1 : 0;
-    return msk;
+    VI iota;
+    for (ptrdiff_t l = 0; l < NL; l++) iota[l] = (IT)l;
+    return iota < (IT)k;
 }
 
-typedef struct {
-    R m;            /* row max (NaN ignored) */
-    ptrdiff_t am;   /* first index of the max; -1 if every element is -inf or NaN */
-    double s_o;     /* sum_{j != am} exp(x_j - m) */
-    double log_s;   /* log(1 + s_o) = logsumexp(x) - m */
-} FN(stats_t);
+/* ---- row statistics (Design A, F) --------------------------------------- */
 
-/* First argmax with a lane-wise running max; two accumulators for ILP. */
-static void FN(row_max)(const R *x, ptrdiff_t n, R *m_out, ptrdiff_t *am_out)
+static R FN(row_max)(const R *x, ptrdiff_t n)
 {
-    VR m0 = SPLAT(-INFINITY), m1 = m0;
-    VI i0 = (VI){0} - 1, i1 = i0, cur = {0};
-    for (ptrdiff_t l = 0; l < NL; l++) cur[l] = (IT)l;
+    if (n < NL) return FN(hmax)(LDPART(x, n, -INFINITY));
+    VR m0 = SPLAT(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
     ptrdiff_t j = 0;
-    for (; j + 2 * NL <= n; j += 2 * NL) {
-        VR a = LD(x + j), b = LD(x + j + NL);
-        VI ga = a > m0, gb = b > m1;
-        m0 = SEL(ga, a, m0);
-        i0 = (ga & cur) | (~ga & i0);
-        m1 = SEL(gb, b, m1);
-        i1 = (gb & (cur + (IT)NL)) | (~gb & i1);
-        cur += (IT)(2 * NL);
+    for (; j + 4 * NL <= n; j += 4 * NL) {
+        m0 = FN(vmax)(m0, LD(x + j));
+        m1 = FN(vmax)(m1, LD(x + j + NL));
+        m2 = FN(vmax)(m2, LD(x + j + 2 * NL));
+        m3 = FN(vmax)(m3, LD(x + j + 3 * NL));
     }
-    for (; j < n; j += NL) {
-        VR a = (j + NL <= n) ? LD(x + j) : LDPART(x + j, n - j, -INFINITY);
-        VI ga = a > m0;
-        m0 = SEL(ga, a, m0);
-        i0 = (ga & cur) | (~ga & i0);
-        cur += (IT)NL;
-    }
-    R m = -INFINITY;
-    ptrdiff_t am = -1;
-    for (ptrdiff_t l = 0; l < NL; l++) {
-        R v[2] = {m0[l], m1[l]};
-        ptrdiff_t ix[2] = {(ptrdiff_t)i0[l], (ptrdiff_t)i1[l]};
-        for (int k = 0; k < 2; k++) {
-            if (ix[k] < 0) continue;
-            if (v[k] > m || (v[k] == m && ix[k] < am)) { m = v[k]; am = ix[k]; }
-        }
-    }
-    *m_out = m;
-    *am_out = am;
+    for (; j + NL <= n; j += NL) m0 = FN(vmax)(m0, LD(x + j));
+    if (j < n) m1 = FN(vmax)(m1, LD(x + n - NL)); /* overlap: max is idempotent */
+    return FN(hmax)(FN(vmax)(FN(vmax)(m0, m1), FN(vmax)(m2, m3)));
 }
 
-/* sum_j exp(x_j - m) over x[0..n), float64 result (Design C) */
-static double FN(sum_exp)(const R *x, ptrdiff_t n, R m)
+/* sum over x_j < m of exp(x_j - m) (float64), and the count of x_j == m.
+ * With e_out, also stores exp(x_j - m) for every j (exactly 1 at the max;
+ * e_out may alias x). `full` selects the subnormal-preserving exp (for
+ * stored softmax outputs) over the faster one (sums, gradients). */
+static inline double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double *k_out,
+                                            R *e_out, int full)
 {
     const VR vm = SPLAT(m);
+    VI kc = {0};
     double total = 0.0;
     ptrdiff_t j = 0;
+#define XENTC_EXP(d) (full ? VEXP(d) : VEXPN(d))
     while (j + NL <= n) {
         const ptrdiff_t end = FN(min_p)(n, j + CHUNK);
         VR a0 = SPLAT(0), a1 = SPLAT(0);
         for (; j + 2 * NL <= end; j += 2 * NL) {
-            a0 += VEXP(LD(x + j) - vm);
-            a1 += VEXP(LD(x + j + NL) - vm);
+            VR d0 = LD(x + j) - vm, d1 = LD(x + j + NL) - vm;
+            VR x0 = XENTC_EXP(d0), x1 = XENTC_EXP(d1);
+            VI e0 = d0 == 0, e1 = d1 == 0;
+            if (e_out) { ST(e_out + j, x0); ST(e_out + j + NL, x1); }
+            a0 += FN(clear)(e0, x0);
+            a1 += FN(clear)(e1, x1);
+            kc -= e0 + e1;
         }
-        for (; j + NL <= end; j += NL) a0 += VEXP(LD(x + j) - vm);
+        for (; j + NL <= end; j += NL) {
+            VR d0 = LD(x + j) - vm;
+            VR x0 = XENTC_EXP(d0);
+            VI e0 = d0 == 0;
+            if (e_out) ST(e_out + j, x0);
+            a0 += FN(clear)(e0, x0);
+            kc -= e0;
+        }
         total += FN(hsum)(a0 + a1);
     }
-    if (j < n) total += FN(hsum)(VEXP(LDPART(x + j, n - j, -INFINITY) - vm));
+    if (j < n) {
+        VR d, ex;
+        VI skip;
+        if (e_out || n < NL) { /* partial load: stored lanes may alias x */
+            d = LDPART(x + j, n - j, -INFINITY) - vm;
+            skip = ~FN(lane_lt)(n - j);
+            ex = XENTC_EXP(d);
+            if (e_out) STPART(e_out + j, ex, n - j);
+        } else {               /* Design F: re-read the last full vector */
+            d = LD(x + n - NL) - vm;
+            skip = FN(lane_lt)(NL - (n - j));
+            ex = XENTC_EXP(d);
+        }
+        VI eq = (d == 0) & ~skip;
+        total += FN(hsum)(FN(clear)(skip | eq, ex));
+        kc -= eq;
+    }
+#undef XENTC_EXP
+    double k = 0.0;
+    for (ptrdiff_t l = 0; l < NL; l++) k += (double)kc[l];
+    *k_out = k;
     return total;
 }
 
+static double FN(sum_exp_below)(const R *x, ptrdiff_t n, R m, double *k_out)
+{
+    return FN(sum_exp_below_impl)(x, n, m, k_out, NULL, 0);
+}
+
+static double FN(sum_exp_below_store)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out, int full)
+{
+    return full ? FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 1)
+                : FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 0);
+}
+
+typedef struct {
+    R m;            /* row max (NaN ignored) */
+    double k;       /* entries equal to the max */
+    double s_o;     /* sum of exp(x_j - m) over the entries below the max */
+    double s_m1;    /* s - 1, s = k + s_o = sum_j exp(x_j - m) */
+    double log_s;   /* log(s) = logsumexp(x) - m */
+    double inv_s;   /* 1 / s */
+} FN(stats_t);
+
+static inline void FN(finish_stats)(FN(stats_t) *st)
+{
+    /* s - 1 = (k - 1) + s_o is exact for k = 1 and far from 0 otherwise */
+    st->s_m1 = (st->k - 1.0) + st->s_o;
+    st->log_s = log1p(st->s_m1);
+    st->inv_s = 1.0 / (st->k + st->s_o);
+}
+
+/* Fills st; returns 0 when the max is not finite (take the limits path,
+ * before anything is written). With e_out, exp(x_j - m) is stored there. */
+static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int full)
+{
+    st->m = FN(row_max)(x, n);
+    if (!isfinite(st->m)) return 0;
+    st->s_o = e_out ? FN(sum_exp_below_store)(x, n, st->m, &st->k, e_out, full)
+                    : FN(sum_exp_below)(x, n, st->m, &st->k);
+    FN(finish_stats)(st);
+    return 1;
+}
+
 /* sum_j w_j * (m - x_j) and sum_j w_j with w_j = c_j * (a*t_j + b);
- * t, c may be NULL (t = 0, c = 1). Used for soft targets. */
+ * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing. */
 static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R m,
                              R a, R b, double *gap_out, double *wsum_out)
 {
@@ -134,7 +209,7 @@ static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R 
             VR cv = c ? (k >= NL ? LD(c + j) : LDPART(c + j, k, 0)) : SPLAT(1);
             VR w = cv * (tv * a + b);
             if (k < NL) w = SEL(FN(lane_lt)(k), w, SPLAT(0));
-            ag += w * (vm - xv);
+            ag += FN(clear)(w == 0, w * (vm - xv)); /* 0 * inf = 0: zero targets drop out */
             aw += w;
         }
         gap += FN(hsum)(ag);
@@ -143,18 +218,6 @@ static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R 
     *gap_out = gap;
     *wsum_out = wsum;
 }
-
-static void FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st)
-{
-    FN(row_max)(x, n, &st->m, &st->am);
-    st->s_o = 0.0;
-    st->log_s = 0.0;
-    if (st->am < 0 || !isfinite(st->m)) return; /* caller takes the limits path */
-    st->s_o = FN(sum_exp)(x, st->am, st->m) + FN(sum_exp)(x + st->am + 1, n - st->am - 1, st->m);
-    st->log_s = log1p(st->s_o);
-}
-
-static inline int FN(stats_ok)(const FN(stats_t) *st) { return st->am >= 0 && isfinite(st->m); }
 
 /* ---- the limits path (Design D) ---------------------------------------- */
 
@@ -241,25 +304,40 @@ static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, cons
 
 /* ---- softmax gradient / Hessian pass ----------------------------------- */
 
-/* g_j = gs*p_j - c_j*(gu + gt*t_j),  h_j = hs*p_j*(1-p_j),  p_j = exp(x_j-m)*inv_s.
- * t, c may be NULL. g may alias x (each element is read before it is written). */
-static void FN(softmax_grad_pass)(const R *x, ptrdiff_t n, R m, R inv_s, R gs, R gu, R gt,
-                                  const R *t, const R *c, R hs, R *g, R *h)
+/* From e_j = exp(x_j - m) already stored in g (or in h when g is NULL):
+ *   g_j = gs*p_j - c_j*(gu + gt*t_j),  h_j = hs*p_j*(1-p_j),  p_j = e_j/s,
+ * with the max entries (e = 1, p = 1/s) formed without cancellation (Design A):
+ *   g = (gs - c*(gu + gt*t)) - gs*(s-1)/s,   h = hs*(1/s)*((s-1)/s).
+ * gs, gu, gt are products of the same float ga, so for a one-hot target at
+ * the max gs - c*gt is exactly 0. t, c may be NULL. */
+static void FN(softmax_grad_finish)(ptrdiff_t n, const FN(stats_t) *st, R gs, R gu, R gt,
+                                    const R *t, const int64_t *idx, const R *val, ptrdiff_t nnz,
+                                    const R *c, R hs, R *g, R *h)
 {
-    const VR vm = SPLAT(m);
+    const R inv_s = (R)st->inv_s, q_max = (R)(st->s_m1 * st->inv_s);
+    const R h_max = (R)((double)hs * st->inv_s * (st->s_m1 * st->inv_s));
+    const R *e = g ? g : h;
+    ptrdiff_t kk = 0; /* next CSR entry */
     for (ptrdiff_t j = 0; j < n; j += NL) {
         const ptrdiff_t k = n - j;
-        VR xv = k >= NL ? LD(x + j) : LDPART(x + j, k, -INFINITY);
-        VR p = VEXP(xv - vm) * inv_s;
+        VR ev = k >= NL ? LD(e + j) : LDPART(e + j, k, 0);
+        VI at_max = ev == 1;
+        VR p = ev * inv_s;
+        if (h) {
+            VR hv = SEL(at_max, SPLAT(h_max), hs * p * (1 - p));
+            if (k >= NL) ST(h + j, hv); else STPART(h + j, hv, k);
+        }
         if (g) {
             VR tv = t ? (k >= NL ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
             VR cv = c ? (k >= NL ? LD(c + j) : LDPART(c + j, k, 0)) : SPLAT(1);
-            VR gv = gs * p - cv * (gu + gt * tv);
+            VR tw = cv * (gu + gt * tv);
+            VR gv = SEL(at_max, (gs - tw) - gs * q_max, gs * p - tw);
+            for (; kk < nnz && idx[kk] < j + NL; kk++) { /* CSR targets in this vector */
+                const ptrdiff_t l = (ptrdiff_t)idx[kk] - j;
+                const R tw_l = (c ? c[idx[kk]] : (R)1) * (gu + gt * val[kk]);
+                gv[l] = ev[l] == 1 ? (gs - tw_l) - gs * q_max : gs * p[l] - tw_l;
+            }
             if (k >= NL) ST(g + j, gv); else STPART(g + j, gv, k);
-        }
-        if (h) {
-            VR hv = hs * p * (1 - p);
-            if (k >= NL) ST(h + j, hv); else STPART(h + j, hv, k);
         }
     }
 }
@@ -269,62 +347,157 @@ static inline void FN(zero_row)(R *p, ptrdiff_t n)
     if (p) memset(p, 0, (size_t)n * sizeof(R));
 }
 
+/* ---- short rows, columnar (Design E) ----------------------------------- */
+
+#define SMALL_C ((ptrdiff_t)16) /* rows shorter than this take the columnar path */
+#define BR ((ptrdiff_t)64)      /* rows per columnar block, a multiple of NL */
+
+/* A block of up to BR short rows, transposed so that every vector op works
+ * on NL rows at once: t[j*BR + r] = x[r][j]. */
+typedef struct {
+    ptrdiff_t rows;
+    R t[SMALL_C * BR];
+    R e[SMALL_C * BR];   /* exp(x - m) when asked for, same layout */
+    R m[BR];             /* row max */
+    R log_s[BR];         /* logsumexp - m */
+    R inv_s[BR];         /* 1 / s */
+    R q_max[BR];         /* (s - 1) / s = 1 - p at the max, without cancellation */
+} FN(cols_t);
+
+static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, ptrdiff_t rows,
+                          FN(cols_t) *B, int want_e, int full)
+{
+    B->rows = rows;
+    for (ptrdiff_t r = 0; r < rows; r++)
+        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = x[(r0 + r) * ldx + j];
+    for (ptrdiff_t j = 0; j < n; j++)
+        for (ptrdiff_t r = rows; r < BR; r++) B->t[j * BR + r] = 0;
+    for (ptrdiff_t r = 0; r < BR; r += NL) {
+        VR m = LD(B->t + r);
+        for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, LD(B->t + j * BR + r));
+        ST(B->m + r, m);
+        VR mm = SEL(m - m == 0, m, SPLAT(0)); /* rows with inf/NaN max: limits path later */
+        VR so = SPLAT(0);
+        VI kc = {0};
+        for (ptrdiff_t j = 0; j < n; j++) {
+            VR d = LD(B->t + j * BR + r) - mm;
+            VR ex = full ? VEXP(d) : VEXPN(d);
+            VI eq = d == 0;
+            if (want_e) ST(B->e + j * BR + r, ex);
+            so += FN(clear)(eq, ex);
+            kc -= eq;
+        }
+        /* s - 1 = (k - 1) + s_o is exact for k = 1 and far from 0 otherwise */
+        VR s_m1 = (__builtin_convertvector(kc, VR) - 1) + so;
+        VR inv = 1 / (s_m1 + 1);
+        ST(B->log_s + r, VLOG1P(s_m1));
+        ST(B->inv_s + r, inv);
+        ST(B->q_max + r, s_m1 * inv);
+    }
+}
+
 /* ---- primitives -------------------------------------------------------- */
 
 static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                                ptrdiff_t r1, void *outv, ptrdiff_t ldo)
 {
     (void)ldo;
+    const R *x = (const R *)xv;
+    R *out = (R *)outv;
+    if (n > 0 && n < SMALL_C) {
+        FN(cols_t) B;
+        for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
+            FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, 0, 0);
+            for (ptrdiff_t i = 0; i < B.rows; i++) {
+                double lse = (double)B.m[i] + (double)B.log_s[i];
+                if (!isfinite(lse)) {
+                    FN(limits_t) L;
+                    FN(limits)(x + (i0 + i) * ldx, n, &L);
+                    lse = FN(limit_lse)(&L);
+                }
+                out[i0 + i] = (R)lse;
+            }
+        }
+        return;
+    }
     for (ptrdiff_t i = r0; i < r1; i++) {
-        const R *x = (const R *)xv + i * ldx;
+        const R *xr = x + i * ldx;
         FN(stats_t) st;
-        FN(stats)(x, n, &st);
-        double lse;
-        if (FN(stats_ok)(&st)) {
-            lse = (double)st.m + st.log_s;
-        } else {
+        double lse = FN(stats)(xr, n, &st, NULL, 0) ? (double)st.m + st.log_s : NAN;
+        if (!isfinite(lse)) {
             FN(limits_t) L;
-            FN(limits)(x, n, &L);
+            FN(limits)(xr, n, &L);
             lse = FN(limit_lse)(&L);
         }
-        ((R *)outv)[i] = (R)lse;
+        out[i] = (R)lse;
+    }
+}
+
+/* log_softmax of a row whose stats are known */
+static void FN(log_softmax_row_out)(const R *x, ptrdiff_t n, const FN(stats_t) *st, R *o)
+{
+    const VR vm = SPLAT(st->m);
+    const R ls = (R)st->log_s;
+    for (ptrdiff_t j = 0; j < n; j += NL) {
+        const ptrdiff_t k = n - j;
+        VR v = ((k >= NL ? LD(x + j) : LDPART(x + j, k, 0)) - vm) - ls;
+        if (k >= NL) ST(o + j, v); else STPART(o + j, v, k);
+    }
+}
+
+/* o holds exp(x_j - m): scale it to probabilities */
+static void FN(scale_row)(R *o, ptrdiff_t n, R f)
+{
+    for (ptrdiff_t j = 0; j < n; j += NL) {
+        const ptrdiff_t k = n - j;
+        if (k >= NL) ST(o + j, LD(o + j) * f); else STPART(o + j, LDPART(o + j, k, 0) * f, k);
+    }
+}
+
+static void FN(softmax_row_limits)(const R *x, ptrdiff_t n, R *o, int want_log)
+{
+    FN(limits_t) L;
+    FN(limits)(x, n, &L);
+    for (ptrdiff_t j = 0; j < n; j++) {
+        double lp = FN(limit_lp)(&L, x[j]);
+        o[j] = (R)(want_log ? lp : exp(lp));
     }
 }
 
 static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                                   ptrdiff_t r1, void *outv, ptrdiff_t ldo, int want_log)
 {
+    const R *x = (const R *)xv;
+    R *out = (R *)outv;
+    if (n > 0 && n < SMALL_C) {
+        FN(cols_t) B;
+        for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
+            FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, !want_log, 1);
+            for (ptrdiff_t i = 0; i < B.rows; i++) {
+                R *o = out + (i0 + i) * ldo;
+                if (!isfinite(B.m[i]) || !isfinite(B.log_s[i])) {
+                    FN(softmax_row_limits)(x + (i0 + i) * ldx, n, o, want_log);
+                    continue;
+                }
+                const R ls = B.log_s[i], inv_s = B.inv_s[i], m = B.m[i];
+                if (want_log)
+                    for (ptrdiff_t j = 0; j < n; j++) o[j] = (B.t[j * BR + i] - m) - ls;
+                else
+                    for (ptrdiff_t j = 0; j < n; j++) o[j] = B.e[j * BR + i] * inv_s;
+            }
+        }
+        return;
+    }
     for (ptrdiff_t i = r0; i < r1; i++) {
-        const R *x = (const R *)xv + i * ldx;
-        R *o = (R *)outv + i * ldo;
+        const R *xr = x + i * ldx;
+        R *o = out + i * ldo;
         FN(stats_t) st;
-        FN(stats)(x, n, &st);
-        if (!FN(stats_ok)(&st)) {
-            FN(limits_t) L;
-            FN(limits)(x, n, &L);
-            for (ptrdiff_t j = 0; j < n; j++) {
-                double lp = FN(limit_lp)(&L, x[j]);
-                o[j] = (R)(want_log ? lp : exp(lp));
-            }
-            continue;
-        }
-        const VR vm = SPLAT(st.m);
-        if (want_log) {
-            const R ls = (R)st.log_s;
-            for (ptrdiff_t j = 0; j < n; j += NL) {
-                const ptrdiff_t k = n - j;
-                VR v = (k >= NL ? LD(x + j) : LDPART(x + j, k, 0)) - vm - ls;
-                if (k >= NL) ST(o + j, v); else STPART(o + j, v, k);
-            }
-            o[st.am] = (R)(-st.log_s);
-        } else {
-            const R inv_s = (R)(1.0 / (1.0 + st.s_o));
-            for (ptrdiff_t j = 0; j < n; j += NL) {
-                const ptrdiff_t k = n - j;
-                VR v = VEXP((k >= NL ? LD(x + j) : LDPART(x + j, k, -INFINITY)) - vm) * inv_s;
-                if (k >= NL) ST(o + j, v); else STPART(o + j, v, k);
-            }
-        }
+        if (!FN(stats)(xr, n, &st, want_log ? NULL : o, 1))
+            FN(softmax_row_limits)(xr, n, o, want_log);
+        else if (want_log)
+            FN(log_softmax_row_out)(xr, n, &st, o);
+        else
+            FN(scale_row)(o, n, (R)st.inv_s); /* NaN rows: inv_s is NaN, so is every p */
     }
 }
 
@@ -340,7 +513,7 @@ static void FN(log_softmax_rows)(const void *x, ptrdiff_t ldx, ptrdiff_t n, ptrd
     FN(softmax_like_rows)(x, ldx, n, r0, r1, out, ldo, 1);
 }
 
-/* Element-wise map over [i0, i1); F is a VR -> VR expression of `v`. */
+/* Element-wise map over [i0, i1); EXPR is a VR expression of `v`. */
 #define XENTC_ELEMWISE(NAME, EXPR)                                                  \
     static void FN(NAME)(const void *xv, void *ov, ptrdiff_t i0, ptrdiff_t i1)      \
     {                                                                                \
@@ -386,9 +559,104 @@ static inline R *FN(row_ptr)(void *base, ptrdiff_t ld, ptrdiff_t i)
     return base ? (R *)base + i * ld : NULL;
 }
 
+/* Loss of a labelled row from its stats; NaN if the stats are unusable. */
+static inline double FN(sparse_row_loss)(const FN(stats_t) *st, double xy, double eps, double gap,
+                                         ptrdiff_t n)
+{
+    double loss = ((double)st->m - xy) + st->log_s;
+    if (eps > 0) loss = (1.0 - eps) * loss + eps * (gap / (double)n + st->log_s);
+    return loss;
+}
+
+/* Gradient / Hessian of a labelled row from the stored exps: the uniform
+ * part in the vector pass, then the label entry without cancellation
+ * (Design A). */
+static void FN(sparse_row_grad)(ptrdiff_t n, const FN(stats_t) *st, int64_t y, double xy,
+                                double eps, double ga, R *g, R *h)
+{
+    const R gaR = (R)ga;
+    FN(softmax_grad_finish)(n, st, gaR, gaR * (R)(eps / (double)n), 0, NULL, NULL, NULL, 0, NULL,
+                            gaR, g, h);
+    const int y_at_max = xy == (double)st->m;
+    const double p_y = y_at_max ? st->inv_s : exp(xy - (double)st->m) * st->inv_s;
+    const double q_y = y_at_max ? st->s_m1 * st->inv_s : 1.0 - p_y;
+    if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
+    if (h) h[y] = (R)(ga * p_y * q_y);
+}
+
+static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
+{
+    const ptrdiff_t n = a->n_cols;
+    const R *x = (const R *)a->x;
+    const double eps = a->smoothing;
+    const int want_grad = a->grad_out || a->hess_out;
+    double total = 0.0;
+    FN(cols_t) B;
+    R loss_v[BR];
+    for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
+        FN(cols_load)(x, a->ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, want_grad, 0);
+        /* the labelled logit of each row, then the loss of NL rows at a time */
+        for (ptrdiff_t i = 0; i < BR; i++) {
+            const int64_t y = i < B.rows ? a->labels[i0 + i] : -1;
+            loss_v[i] = y >= 0 ? B.t[y * BR + i] : B.m[i];
+        }
+        for (ptrdiff_t i = 0; i < BR; i += NL) {
+            VR m = LD(B.m + i), ls = LD(B.log_s + i);
+            VR l = (m - LD(loss_v + i)) + ls;
+            if (eps > 0) {
+                VR gap = SPLAT(0);
+                for (ptrdiff_t j = 0; j < n; j++) gap += m - LD(B.t + j * BR + i);
+                l = (R)(1.0 - eps) * l + (R)eps * (gap * (R)(1.0 / (double)n) + ls);
+            }
+            ST(loss_v + i, l);
+        }
+        for (ptrdiff_t i = 0; i < B.rows; i++) {
+            const ptrdiff_t row = i0 + i;
+            R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
+            R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
+            const int64_t y = a->labels[row];
+            if (y < 0) {
+                FN(zero_row)(g, n);
+                FN(zero_row)(h, n);
+                if (a->loss_out) ((R *)a->loss_out)[row] = 0;
+                continue;
+            }
+            const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
+            double loss = loss_v[i];
+            if (!isfinite(B.m[i])) {
+                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL, eps,
+                                             ga, g, h);
+            } else if (want_grad) {
+                const R gaR = (R)ga, inv_s = B.inv_s[i], gu = gaR * (R)(eps / (double)n);
+                const R q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
+                /* separate loops: g comes out bit-identical with or without h */
+                if (g)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const R e = B.e[j * BR + i];
+                        g[j] = e == 1 ? (gaR - gu) - gaR * q_max : gaR * (e * inv_s) - gu;
+                    }
+                if (h)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const R p = B.e[j * BR + i] * inv_s;
+                        h[j] = B.e[j * BR + i] == 1 ? h_max : gaR * p * (1 - p);
+                    }
+                const R e_y = B.e[y * BR + i];
+                const double p_y = (double)e_y * (double)inv_s;
+                const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
+                if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
+                if (h) h[y] = (R)(ga * p_y * q_y);
+            }
+            if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
+            total += w * loss;
+        }
+    }
+    return total;
+}
+
 static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
+    if (n < SMALL_C) return FN(sparse_softmax_small)(a, r0, r1);
     const double eps = a->smoothing;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
@@ -404,32 +672,21 @@ static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t
         }
         const double w = FN(row_weight)(a, i);
         const double ga = w * a->grad_scale;
+        const double xy = x[y]; /* read before g (which may alias x) is written */
         FN(stats_t) st;
-        FN(stats)(x, n, &st);
-        double loss = NAN;
-        const double xy = x[y];
-        if (FN(stats_ok)(&st)) {
-            loss = ((double)st.m - xy) + st.log_s;
-            if (eps > 0) {
-                double gap, wsum;
-                FN(weighted_gap)(x, NULL, NULL, n, st.m, 0, 1, &gap, &wsum);
-                loss = (1.0 - eps) * loss + eps * (gap / (double)n + st.log_s);
-            }
-        }
-        if (!isfinite(loss)) {
+        double loss;
+        st.m = FN(row_max)(x, n);
+        if (!isfinite(st.m)) {
             loss = FN(softmax_ce_limits)(x, n, y, NULL, NULL, NULL, 0, NULL, eps, ga, g, h);
-        } else if (g || h) {
-            const double inv_s = 1.0 / (1.0 + st.s_o);
-            FN(softmax_grad_pass)(x, n, st.m, (R)inv_s, (R)ga, (R)(ga * eps / (double)n), 0,
-                                  NULL, NULL, (R)ga, g, h);
-            /* the label (and argmax) entries, without cancellation (Design A) */
-            const double p_y = (y == st.am) ? inv_s : exp(xy - (double)st.m) * inv_s;
-            const double q_y = (y == st.am) ? st.s_o * inv_s : 1.0 - p_y;
-            if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
-            if (h) {
-                h[y] = (R)(ga * p_y * q_y);
-                h[st.am] = (R)(ga * inv_s * (st.s_o * inv_s));
-            }
+        } else {
+            double gap = 0.0, wsum;
+            if (eps > 0) FN(weighted_gap)(x, NULL, NULL, n, st.m, 0, 1, &gap, &wsum);
+            R *e = g ? g : h;
+            st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0)
+                       : FN(sum_exp_below)(x, n, st.m, &st.k);
+            FN(finish_stats)(&st);
+            loss = FN(sparse_row_loss)(&st, xy, eps, gap, n);
+            if (e) FN(sparse_row_grad)(n, &st, y, xy, eps, ga, g, h);
         }
         if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
         total += w * loss;
@@ -450,47 +707,40 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R 
     const double w = FN(row_weight)(a, i);
     const double ga = w * a->grad_scale;
     FN(stats_t) st;
-    FN(stats)(x, n, &st);
-    double loss = NAN, S = 0.0, tw_am = 0.0;
-    if (FN(stats_ok)(&st)) {
-        double gap = 0.0;
+    double loss, S = 0.0;
+    st.m = FN(row_max)(x, n);
+    if (!isfinite(st.m)) {
+        loss = FN(softmax_ce_limits)(x, n, -1, t, idx, val, nnz, c, eps, ga, g, h);
+    } else {
+        double gap = 0.0; /* the target terms first: g may alias x */
         if (t) {
             FN(weighted_gap)(x, t, c, n, st.m, (R)(1.0 - eps), (R)(eps / (double)n), &gap, &S);
-            tw_am = (c ? (double)c[st.am] : 1.0) * ((1.0 - eps) * t[st.am] + eps / (double)n);
         } else {
             for (ptrdiff_t k = 0; k < nnz; k++) {
                 const double cw = c ? (double)c[idx[k]] : 1.0;
-                gap += cw * (double)val[k] * ((double)st.m - (double)x[idx[k]]);
-                S += cw * (double)val[k];
-                if (idx[k] == st.am) tw_am = cw * (double)val[k];
+                const double tw = cw * (double)val[k];
+                if (tw != 0.0) gap += tw * ((double)st.m - (double)x[idx[k]]);
+                S += tw;
             }
             gap *= (1.0 - eps);
             S *= (1.0 - eps);
-            tw_am *= (1.0 - eps);
             if (eps > 0) {
                 double ugap, usum;
                 FN(weighted_gap)(x, NULL, c, n, st.m, 0, (R)(eps / (double)n), &ugap, &usum);
                 gap += ugap;
                 S += usum;
-                tw_am += (c ? (double)c[st.am] : 1.0) * eps / (double)n;
             }
         }
+        R *e = g ? g : h;
+        st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0)
+                   : FN(sum_exp_below)(x, n, st.m, &st.k);
+        FN(finish_stats)(&st);
         loss = gap + S * st.log_s;
-    }
-    if (!isfinite(loss)) {
-        loss = FN(softmax_ce_limits)(x, n, -1, t, idx, val, nnz, c, eps, ga, g, h);
-    } else if (g || h) {
-        const double inv_s = 1.0 / (1.0 + st.s_o);
-        const R gt = t ? (R)(ga * (1.0 - eps)) : 0;
-        FN(softmax_grad_pass)(x, n, st.m, (R)inv_s, (R)(ga * S), (R)(ga * eps / (double)n), gt,
-                              t, c, (R)(ga * S), g, h);
-        if (g && !t) {
-            for (ptrdiff_t k = 0; k < nnz; k++)
-                g[idx[k]] -= (R)(ga * (1.0 - eps) * (c ? (double)c[idx[k]] : 1.0) * (double)val[k]);
+        if (e) {
+            const R gaR = (R)ga;
+            const R gs = gaR * (R)S, gu = gaR * (R)(eps / (double)n), gt = gaR * (R)(1.0 - eps);
+            FN(softmax_grad_finish)(n, &st, gs, gu, gt, t, idx, val, t ? 0 : nnz, c, gs, g, h);
         }
-        /* the argmax entry without cancellation: S*p_am - tw_am = (S - tw_am) - S*s_o/(1+s_o) */
-        if (g) g[st.am] = (R)(ga * ((S - tw_am) - S * st.s_o * inv_s));
-        if (h) h[st.am] = (R)(ga * S * inv_s * (st.s_o * inv_s));
     }
     if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
     return w * loss;
@@ -514,7 +764,7 @@ static double FN(csr_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1
     return total;
 }
 
-/* ---- sigmoid cross-entropy (Design E) ---------------------------------- */
+/* ---- sigmoid cross-entropy (Design G) ---------------------------------- */
 
 /* A contiguous span of n elements. t == NULL means targets 0; tval, if t is
  * NULL and has_tval, is one target shared by the span (CSR entries).

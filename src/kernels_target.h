@@ -27,6 +27,7 @@
 #define VEXP vexp_f32
 #define VLOG vlog_f32
 #define VLOG1P vlog1p_f32
+#define VEXPN vexpn_f32
 #define CHUNK ((ptrdiff_t)256)
 #include "kernels_body.h"
 #undef R
@@ -44,6 +45,7 @@
 #undef VEXP
 #undef VLOG
 #undef VLOG1P
+#undef VEXPN
 #undef CHUNK
 
 #define R double
@@ -61,6 +63,7 @@
 #define VEXP vexp_f64
 #define VLOG vlog_f64
 #define VLOG1P vlog1p_f64
+#define VEXPN vexpn_f64
 #define CHUNK ((ptrdiff_t)4096)
 #include "kernels_body.h"
 

@@ -146,6 +146,59 @@ XENTC_INLINE vf64 vexp_f64(vf64 x)
     return res;
 }
 
+
+/* exp(d) for d <= 0 or NaN (d = x - max in softmax sums): no overflow side,
+ * and results below the smallest normal are returned as 0, which is exact
+ * enough for any sum that also holds the max term exp(0) = 1. About half the
+ * work of vexp_f32. */
+XENTC_INLINE vf32 vexpn_f32(vf32 d)
+{
+    const float lo = -87.33654475f;        /* ln(FLT_MIN) */
+    const float magic = 12582912.0f;
+    /* below lo the reduction produces garbage bits, cleared at the end: no clamp */
+    vi32 under = d < lo;
+    vf32 t = d * 1.44269502f + magic;
+    vf32 n = t - magic;
+    /* bits(t) - bits(magic) = n; + 127 biases it: one subtraction */
+    vi32 biased = (vi32)t - ((vi32)splat_f32(magic) - 127);
+    vf32 r = d - n * 0.693145752f;
+    r = r - n * 1.42860677e-06f;
+    vf32 q = splat_f32(0.001381461f);
+    q = q * r + 0.00836871f;
+    q = q * r + 0.04166839f;
+    q = q * r + 0.16666521f;
+    q = q * r + 0.49999994f;
+    vf32 p = 1.0f + (r + (r * r) * q);
+    vf32 res = p * (vf32)(biased << 23);
+    return (vf32)(~under & (vi32)res);
+}
+
+/* float64 twin of vexpn_f32 */
+XENTC_INLINE vf64 vexpn_f64(vf64 d)
+{
+    const double lo = -708.3964185322641;  /* ln(DBL_MIN) */
+    const double magic = 6755399441055744.0;
+    vi64 under = d < lo;
+    vf64 t = d * 1.4426950408889634 + magic;
+    vf64 n = t - magic;
+    vi64 biased = (vi64)t - ((vi64)splat_f64(magic) - 1023);
+    vf64 r = d - n * 0.6931471803691238;
+    r = r - n * 1.9082149292705877e-10;
+    vf64 q = splat_f64(2.5000074236309794e-08);
+    q = q * r + 2.763023446764578e-07;
+    q = q * r + 2.7557586262911595e-06;
+    q = q * r + 2.480149313455227e-05;
+    q = q * r + 0.000198412695067794;
+    q = q * r + 0.001388888894359938;
+    q = q * r + 0.008333333333494336;
+    q = q * r + 0.04166666666653026;
+    q = q * r + 0.16666666666666413;
+    q = q * r + 0.5000000000000011;
+    vf64 p = 1.0 + (r + (r * r) * q);
+    vf64 res = p * (vf64)(biased << 52);
+    return (vf64)(~under & (vi64)res);
+}
+
 /* ---- log ------------------------------------------------------------- */
 XENTC_INLINE vf32 vlog_f32(vf32 x)
 {

@@ -15,7 +15,7 @@ C. Small inputs (under ``_PARALLEL_MIN`` elements) run on the calling thread:
 """
 import numpy as np
 cimport numpy as cnp
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport int64_t
 
@@ -129,6 +129,20 @@ def omp_max_threads():
     return xentc_omp_max_threads()
 
 
+def team_size_probe(int n_threads):
+    """Number of distinct OpenMP threads a `prange` with `n_threads` ran on
+    (lets a test prove the build is parallel without timing anything)."""
+    cdef Py_ssize_t i, n = 4096
+    cdef int *ids = <int *>malloc(n * sizeof(int))
+    if ids == NULL:
+        raise MemoryError()
+    for i in prange(n, nogil=True, num_threads=n_threads, schedule="static"):
+        ids[i] = threadid()
+    seen = {ids[i] for i in range(n)}
+    free(ids)
+    return len(seen)
+
+
 def build_compiler():
     return XENTC_BUILD_COMPILER.decode()
 
@@ -175,24 +189,48 @@ cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ss
     cdef int team = _team(n_blocks, n_elems, n_threads)
     if n_blocks == 0:
         return 0.0
+    if team == 1:  # serial: same blocks, same order of additions, no allocation
+        with nogil:
+            for b in range(n_blocks):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                total = total + fn(a, r0, r1)
+        return total
     cdef double *partial = <double *>malloc(n_blocks * sizeof(double))
     if partial == NULL:
         raise MemoryError()
     with nogil:
-        if team == 1:
-            for b in range(n_blocks):
-                r0 = b * block
-                r1 = r0 + block if r0 + block < n_units else n_units
-                partial[b] = fn(a, r0, r1)
-        else:
-            for b in prange(n_blocks, num_threads=team, schedule="static"):
-                r0 = b * block
-                r1 = r0 + block if r0 + block < n_units else n_units
-                partial[b] = fn(a, r0, r1)
+        for b in prange(n_blocks, num_threads=team, schedule="static"):
+            r0 = b * block
+            r1 = r0 + block if r0 + block < n_units else n_units
+            partial[b] = fn(a, r0, r1)
         for b in range(n_blocks):
             total = total + partial[b]
     free(partial)
     return total
+
+
+def check_labels(cnp.ndarray labels, Py_ssize_t n_classes, object ignore_index):
+    """Checks int64 labels in place of a NumPy pass per condition: returns the
+    first position whose label is outside [0, n_classes) and is not
+    `ignore_index`, or -1. When `ignore_index` is given, `labels` must be a
+    private copy: its ignored entries are set to -1 (the kernels' marker)."""
+    cdef const int64_t *lab = <const int64_t *>cnp.PyArray_DATA(labels)
+    cdef int64_t *mut = <int64_t *>cnp.PyArray_DATA(labels)
+    cdef Py_ssize_t i, n = labels.shape[0]
+    cdef int64_t v, ign = 0
+    cdef bint has_ignore = ignore_index is not None
+    if has_ignore:
+        ign = ignore_index
+    with nogil:
+        for i in range(n):
+            v = lab[i]
+            if has_ignore and v == ign:
+                mut[i] = -1
+            elif v < 0 or v >= n_classes:
+                with gil:
+                    return i
+    return -1
 
 
 def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):

@@ -10,9 +10,10 @@ import numbers
 
 import numpy as np
 
-from . import _config
+from . import _config, _kernels
 
 REDUCTIONS = ("none", "sum", "mean")
+_NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _is_sparse(x):
@@ -37,6 +38,8 @@ def float_dtype_for(dtype, name):
 
 def as_float_array(x, name, dtype=None):
     """Array of a computation dtype (see float_dtype_for), or of `dtype`."""
+    if type(x) is np.ndarray and dtype is None and x.dtype in _NATIVE_FLOATS:
+        return x
     if _is_sparse(x):
         raise TypeError(f"{name} must be a dense array; got a scipy.sparse {type(x).__name__}")
     arr = np.asarray(x)
@@ -76,6 +79,8 @@ def check_reduction(reduction):
 
 
 def check_smoothing(label_smoothing):
+    if type(label_smoothing) is float and 0.0 <= label_smoothing <= 1.0:
+        return label_smoothing
     if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, numbers.Real):
         raise TypeError(f"label_smoothing must be a float in [0, 1]; got {label_smoothing!r}")
     eps = float(label_smoothing)
@@ -88,6 +93,8 @@ def resolve_n_threads(n_threads):
     """None -> the OpenMP default (honours OMP_NUM_THREADS and threadpoolctl)."""
     if n_threads is None:
         return _config.default_n_threads()
+    if type(n_threads) is int and n_threads >= 1:
+        return n_threads
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
         raise TypeError(f"n_threads must be None or a positive int; got {n_threads!r}")
     if n_threads < 1:
@@ -115,37 +122,43 @@ def check_weights(w, name, length, dtype=np.float64):
 
 
 def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels"):
-    """int64 copy of `labels` with ignored entries set to -1, after checking
-    that every other label lies in [0, n_classes)."""
+    """int64 labels with ignored entries set to -1, after checking that every
+    other label lies in [0, n_classes). The input is never modified: int64
+    labels without ignore_index are used as they are, anything else is copied.
+    Returns (labels, ignored mask or None)."""
     if _is_sparse(labels):
         raise TypeError(f"{name} must be a 1-D array of class indices; got a scipy.sparse matrix")
-    lab = np.asarray(labels)
+    lab = labels if type(labels) is np.ndarray else np.asarray(labels)
     if lab.ndim != 1:
         raise ValueError(f"{name} must be 1-D of shape ({n_samples},); got shape {lab.shape}")
     if lab.shape[0] != n_samples:
         raise ValueError(f"{name} has {lab.shape[0]} entries but the logits have "
                          f"{n_samples} rows; they must match")
-    if lab.dtype.kind == "f":
+    kind = lab.dtype.kind
+    if kind == "f":
         bad = ~np.isfinite(lab) | (lab != np.round(lab))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name} must be integers (class indices); got non-integral "
                              f"value {lab[i].item()!r} at position {i}")
-    elif lab.dtype.kind not in "iu":
+        out = np.clip(lab, -2.0**62, 2.0**62).astype(np.int64)
+    elif kind not in "iu":
         raise TypeError(f"{name} must be an integer array of class indices; got dtype={lab.dtype}")
-    ignored = (lab == ignore_index) if ignore_index is not None else None
-    bad = (lab < 0) | (lab >= n_classes)
-    if ignored is not None:
-        bad &= ~ignored
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    elif (lab.dtype == np.int64 and lab.dtype.isnative and lab.flags.c_contiguous
+          and lab.flags.aligned and ignore_index is None):
+        out = lab
+    else:
+        out = np.array(lab, dtype=np.int64)  # a copy: the input is never modified
+    if ignore_index is not None:
+        ignore_index = int(ignore_index)
+        if out is lab:
+            out = lab.copy()
+    bad = _kernels.check_labels(out, n_classes, ignore_index)
+    if bad >= 0:
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{name}[{i}] = {lab[i].item()!r} is out of range: class indices must be in "
-                         f"[0, {n_classes}){extra} (n_classes={n_classes} from the logits)")
-    out = lab.astype(np.int64)  # always a copy: the input is never modified
-    if ignored is not None:
-        out[ignored] = -1
-    return out, ignored
+        raise ValueError(f"{name}[{bad}] = {lab[bad].item()!r} is out of range: class indices must "
+                         f"be in [0, {n_classes}){extra} (n_classes={n_classes} from the logits)")
+    return out, ((out == -1) if ignore_index is not None else None)
 
 
 def check_out(out, shape, dtype, name="out"):

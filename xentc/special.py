@@ -28,6 +28,9 @@ def _to_rows(x, axis, name="x"):
     axis = int(axis) % ndim
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    if axis == ndim - 1:  # the common case: rows are already last, no moveaxis
+        rows = arr if arr.ndim == 2 else arr.reshape(-1, arr.shape[-1])
+        return V.rows_contiguous(rows), (shape, axis)
     moved = np.moveaxis(arr, axis, -1)
     rows = moved.reshape(-1, moved.shape[-1]) if moved.ndim != 2 else moved
     return V.rows_contiguous(rows), (shape, axis)
