@@ -8,7 +8,8 @@ What the build does, in order (each step prints what it found):
 2. SIMD targets: for each of avx2 (+fma) and avx512 (x86-64 only), compile a
    probe with the target's flags, and run it when this CPU supports the
    target. Each target that compiles gets src/target_<isa>.c built with its
-   flags; the baseline is always built. src/dispatch.c picks at import.
+   flags; the baseline is always built, and so is emu512 (the AVX-512 lane
+   layout on the baseline ISA, for the tests). src/dispatch.c picks at import.
 3. A generated header, xentc_build_info.h, records the compiler and the
    OpenMP result for `xentc.show_config()`.
 Environment: XENTC_DISABLE_SIMD=avx512,avx2 skips targets at build time.
@@ -146,7 +147,8 @@ class BuildExt(build_ext):
             fh.write(f"#define XENTC_BUILD_OPENMP {int(openmp)}\n")
 
         objects = []
-        kernel_targets = [("baseline", [])] + targets
+        # emu512: the 16-lane layout on the baseline ISA, for testing (see its source)
+        kernel_targets = [("baseline", []), ("emu512", ["-DXENTC_VBYTES=64", "-Wno-psabi"])] + targets
         for name, flags in kernel_targets:
             objects += self.compiler.compile(
                 [os.path.join("src", f"target_{name}.c")],
@@ -159,6 +161,7 @@ class BuildExt(build_ext):
         for ext in self.extensions:
             ext.include_dirs += ["src", info_dir, np.get_include()]
             ext.define_macros += [(f"XENTC_HAVE_{n.upper()}", "1") for n, _ in targets]
+            ext.define_macros += [("XENTC_HAVE_EMU512", "1")]
             ext.define_macros += [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
             ext.extra_compile_args += ["-O2"] + omp_flags
             ext.extra_link_args += omp_flags

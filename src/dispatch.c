@@ -10,6 +10,9 @@
 #include "xentc_kernels.h"
 
 extern const xentc_kernel_table xentc_table_baseline;
+#ifdef XENTC_HAVE_EMU512
+extern const xentc_kernel_table xentc_table_emu512;
+#endif
 #ifdef XENTC_HAVE_AVX2
 extern const xentc_kernel_table xentc_table_avx2;
 #endif
@@ -21,7 +24,7 @@ static const xentc_kernel_table *active = &xentc_table_baseline;
 
 static int cpu_has(const char *name)
 {
-    if (strcmp(name, "baseline") == 0) return 1;
+    if (strcmp(name, "baseline") == 0 || strcmp(name, "emu512") == 0) return 1;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (strcmp(name, "avx2") == 0)
@@ -36,6 +39,9 @@ static int cpu_has(const char *name)
 static const xentc_kernel_table *compiled(const char *name)
 {
     if (strcmp(name, "baseline") == 0) return &xentc_table_baseline;
+#ifdef XENTC_HAVE_EMU512
+    if (strcmp(name, "emu512") == 0) return &xentc_table_emu512;
+#endif
 #ifdef XENTC_HAVE_AVX2
     if (strcmp(name, "avx2") == 0) return &xentc_table_avx2;
 #endif
@@ -58,6 +64,9 @@ const xentc_kernel_table *xentc_active(void) { return active; }
 const char *xentc_compiled_targets(void)
 {
     return "baseline"
+#ifdef XENTC_HAVE_EMU512
+           ",emu512"
+#endif
 #ifdef XENTC_HAVE_AVX2
            ",avx2"
 #endif
@@ -71,6 +80,7 @@ const char *xentc_supported_targets(void)
 {
     static char buf[64];
     strcpy(buf, "baseline");
+    if (compiled("emu512")) strcat(buf, ",emu512");
     if (compiled("avx2") && cpu_has("avx2")) strcat(buf, ",avx2");
     if (compiled("avx512") && cpu_has("avx512")) strcat(buf, ",avx512");
     return buf;

@@ -8,6 +8,8 @@ from . import _kernels
 
 __version__ = "0.1.0"
 
+# automatic choice, worst to best; "emu512" (the 16-lane layout emulated on the
+# baseline ISA) is only ever selected explicitly, by the tests
 _SIMD_ORDER = ("baseline", "avx2", "avx512")
 
 
