@@ -1,0 +1,602 @@
+"""scikit-learn integration: scorers, a cross-entropy linear classifier and
+temperature scaling.
+
+Design:
+  A. This module imports scikit-learn at import time; `import xentc` never
+     imports this module, so scikit-learn stays an optional dependency.
+  B. CrossEntropyClassifier minimises
+         sum_i w_i * CE_i / sum_i w_i  +  (alpha / 2) * ||coef||^2
+     (intercept not penalised) with scipy's L-BFGS-B. Each evaluation is one
+     matrix product for the logits, one fused loss+gradient pass of an
+     xentc loss object on them, and one matrix product back (chain rule).
+     With alpha = 1 / (C * sum_i w_i) this is LogisticRegression(C=C)'s
+     objective; the L-BFGS options (maxls, gtol=tol, ftol) are the ones
+     LogisticRegression(solver="lbfgs") uses, so `tol` means the same.
+  C. Multilabel targets sum the per-label losses within a sample, so the
+     fit separates into one binary problem per label with the same alpha
+     (the per-label classifiers are exactly binary CrossEntropyClassifiers).
+  D. float32 data keeps float32 logits, kernels and coef_; the optimiser
+     itself works on a float64 copy of the parameters (scipy does that).
+  E. Scorers pass the estimator's `classes_` as `labels`, so a CV fold that
+     misses a class is scored instead of failing.
+"""
+import numbers
+import warnings
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("xentc.sklearn needs scikit-learn (pip install scikit-learn); "
+                      "xentc.metrics works without it") from exc
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from . import metrics
+from .losses import SigmoidCrossEntropy, SparseSoftmaxCrossEntropy
+from .special import log_sigmoid, log_softmax, sigmoid, softmax
+
+__all__ = ["neg_log_loss_scorer", "neg_log_loss_logits_scorer", "accuracy_scorer",
+           "CrossEntropyClassifier", "TemperatureScaler", "LogitsTransformer"]
+
+_FLOATS = [np.float64, np.float32]
+
+
+# ---------------------------------------------------------------------------
+# scorers
+
+
+def _is_single_label(y):
+    return not sp.issparse(y) and (np.ndim(y) == 1 or (np.ndim(y) == 2 and np.shape(y)[1] == 1))
+
+
+class _Scorer:
+    """Callable `scorer(estimator, X, y_true, sample_weight=None)` for `scoring=`
+    (greater is better)."""
+
+    def __init__(self, name, score, doc):
+        self._name = name
+        self._score = score
+        self.__doc__ = doc
+
+    def __call__(self, estimator, X, y_true, sample_weight=None):
+        return self._score(estimator, X, y_true, sample_weight)
+
+    def __repr__(self):
+        return f"xentc.sklearn.{self._name}"
+
+
+def _labels_of(estimator, y_true):
+    """The estimator's classes for single-label targets (None otherwise)."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None or not _is_single_label(y_true):
+        return None
+    return classes
+
+
+def _neg_log_loss(estimator, X, y_true, sample_weight):
+    proba = estimator.predict_proba(X)
+    return -metrics.log_loss(y_true, proba, labels=_labels_of(estimator, y_true),
+                             sample_weight=sample_weight)
+
+
+def _neg_log_loss_logits(estimator, X, y_true, sample_weight):
+    if not _is_single_label(y_true):
+        raise ValueError("neg_log_loss_logits_scorer scores binary and multiclass models "
+                         "(softmax / sigmoid over decision_function); y_true here is a 2-D "
+                         "multilabel target - use neg_log_loss_scorer, which reads "
+                         "predict_proba")
+    logits = estimator.decision_function(X)
+    return -metrics.log_loss(y_true, logits, labels=_labels_of(estimator, y_true),
+                             sample_weight=sample_weight, from_logits=True)
+
+
+def _accuracy(estimator, X, y_true, sample_weight):
+    if sample_weight is not None:
+        raise TypeError("accuracy_scorer does not take sample_weight")
+    if hasattr(estimator, "predict_proba"):
+        scores, from_logits = estimator.predict_proba(X), False
+        if isinstance(scores, list):  # multi-output classifiers: one (n, 2) array per label
+            scores = np.column_stack([s[:, -1] for s in scores])
+    elif hasattr(estimator, "decision_function"):
+        scores, from_logits = estimator.decision_function(X), True
+    else:
+        return metrics.accuracy(y_true, estimator.predict(X))
+    classes = _labels_of(estimator, y_true)
+    if classes is not None:
+        # the score columns follow classes_, so labels become column indices
+        classes = np.asarray(classes)
+        y = np.asarray(y_true).reshape(-1)
+        known = np.isin(y, classes)
+        if not known.all():
+            raise ValueError(f"y_true contains labels the estimator was not fitted on: "
+                             f"{np.unique(y[~known]).tolist()}")
+        order = np.argsort(classes, kind="stable")
+        y_true = order[np.searchsorted(classes, y, sorter=order)]
+    return metrics.accuracy(y_true, scores, from_logits=from_logits)
+
+
+neg_log_loss_scorer = _Scorer(
+    "neg_log_loss_scorer", _neg_log_loss,
+    "-log_loss(y, estimator.predict_proba(X), labels=estimator.classes_).")
+neg_log_loss_logits_scorer = _Scorer(
+    "neg_log_loss_logits_scorer", _neg_log_loss_logits,
+    "-log_loss(y, estimator.decision_function(X), from_logits=True): binary and multiclass "
+    "models; the probabilities are never formed.")
+accuracy_scorer = _Scorer(
+    "accuracy_scorer", _accuracy,
+    "xentc.metrics.accuracy on predict_proba (else decision_function, else predict), with y "
+    "encoded by estimator.classes_.")
+
+
+# ---------------------------------------------------------------------------
+# shared checks
+
+
+def _check_real(name, value, low, high=np.inf, low_open=False):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    ok = (value > low if low_open else value >= low) and value < high
+    if not ok or not np.isfinite(value):
+        lo = "(" if low_open else "["
+        raise ValueError(f"{name} must be in {lo}{low}, {high}); got {value!r}")
+    return float(value)
+
+
+def _check_int(name, value, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {low}; got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an int >= {low}; got {value!r}")
+    return int(value)
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """float64 weights: 1-D of length n_samples, finite, >= 0, not all 0."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    if sp.issparse(sample_weight):
+        raise TypeError("sample_weight must be a dense 1-D array; got a scipy.sparse matrix")
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be numeric; got dtype={w.dtype}")
+    w = w.astype(np.float64)
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have shape ({n_samples},); got shape {w.shape}")
+    if not np.isfinite(w).all():
+        raise ValueError("sample_weight must be finite; got NaN or infinity")
+    if (w < 0).any():
+        raise ValueError(f"sample_weight must be non-negative; got {w[w < 0][0]}")
+    if not (w > 0).any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return w
+
+
+def _column_vector_to_1d(y):
+    if not sp.issparse(y) and y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
+                      "the shape of y to (n_samples, ), for example using ravel().",
+                      DataConversionWarning, stacklevel=3)
+        return y.reshape(-1)
+    if sp.issparse(y) and y.shape[1] == 1:
+        return y.toarray().reshape(-1)
+    return y
+
+
+def _check_indicator(Y, name="y"):
+    data = Y.data if sp.issparse(Y) else Y
+    if data.dtype.kind not in "biuf" or np.any((data != 0) & (data != 1)):
+        raise ValueError(f"{name} as a 2-D multilabel target must hold only 0 and 1")
+
+
+def _matmul(X, W):
+    """X @ W.T as a C-contiguous array (X dense or CSR)."""
+    return np.ascontiguousarray(X @ W.T)
+
+
+def _t_matmul(G, X):
+    """G.T @ X as a dense (k, n_features) array."""
+    if sp.issparse(X):
+        return np.asarray((X.T @ G).T)
+    return G.T @ X
+
+
+# ---------------------------------------------------------------------------
+# CrossEntropyClassifier
+
+
+class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
+    """Linear classifier trained on xentc's fused cross-entropy and gradient.
+
+    Minimises ``sum_i w_i CE_i / sum_i w_i + alpha/2 * ||coef_||^2`` with
+    L-BFGS (w_i = sample_weight_i * class_weight[y_i]; intercept not
+    penalised). ``alpha = 1 / (C * sum_i w_i)`` gives LogisticRegression(C=C).
+
+    Parameters
+    ----------
+    loss : {"auto", "softmax", "sigmoid"}
+        "auto": binary y -> one sigmoid logit (coef_ of shape (1, n_features)),
+        multiclass y -> softmax over one logit per class, multilabel indicator
+        Y -> one sigmoid per label. "softmax" also uses two logits for binary
+        y; "sigmoid" fits multiclass y one-vs-rest (probabilities normalised
+        over the classes).
+    alpha : float >= 0, L2 penalty strength.
+    fit_intercept : bool
+    class_weight : None, "balanced" or dict {label: weight} (single-label y);
+        "balanced" is scikit-learn's compute_class_weight (class counts weighted
+        by sample_weight), as in LogisticRegression.
+    pos_weight : None, float or array (n_labels,): weight of the positive
+        term of sigmoid losses (TF's weighted_cross_entropy_with_logits).
+    label_smoothing : float in [0, 1).
+    max_iter, tol : L-BFGS iterations and projected-gradient tolerance.
+    n_threads : threads for the loss kernels (None: OpenMP default).
+
+    Attributes
+    ----------
+    classes_, coef_ (n_logits, n_features), intercept_ (n_logits,), n_iter_,
+    n_features_in_, feature_names_in_.
+    """
+
+    def __init__(self, loss="auto", *, alpha=1e-4, fit_intercept=True, class_weight=None,
+                 pos_weight=None, label_smoothing=0.0, max_iter=100, tol=1e-4, n_threads=None):
+        self.loss = loss
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.pos_weight = pos_weight
+        self.label_smoothing = label_smoothing
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_threads = n_threads
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = self.loss != "softmax"  # softmax: one label per row
+        return tags
+
+    # -- fitting ------------------------------------------------------------
+
+    def _check_params(self):
+        if self.loss not in ("auto", "softmax", "sigmoid"):
+            raise ValueError(f"loss must be 'auto', 'softmax' or 'sigmoid'; got {self.loss!r}")
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeError(f"fit_intercept must be True or False; got {self.fit_intercept!r}")
+        return dict(alpha=_check_real("alpha", self.alpha, 0.0),
+                    smoothing=_check_real("label_smoothing", self.label_smoothing, 0.0, 1.0),
+                    max_iter=_check_int("max_iter", self.max_iter, 1),
+                    tol=_check_real("tol", self.tol, 0.0, low_open=True))
+
+    def _problem(self, y, sample_weight, n_samples, dtype):
+        """Decide the link from y; returns (mode, targets, row weights)."""
+        y = _column_vector_to_1d(y)
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        w = _check_sample_weight(sample_weight, n_samples)
+        if y_type == "multilabel-indicator":
+            if self.loss == "softmax":
+                raise ValueError("loss='softmax' needs one label per sample; y is a multilabel "
+                                 "indicator (use loss='auto' or 'sigmoid')")
+            if self.class_weight is not None:
+                raise ValueError("class_weight is not supported for multilabel y; use "
+                                 "pos_weight to weight the positive labels")
+            _check_indicator(y)
+            self.classes_ = np.arange(y.shape[1])
+            self._label_dtype = y.dtype
+            targets = y.tocsr().astype(dtype) if sp.issparse(y) else np.asarray(y, dtype=dtype)
+            return "multilabel", targets, w
+        if y_type not in ("binary", "multiclass"):
+            raise ValueError(f"y must be binary, multiclass or a multilabel indicator; got a "
+                             f"{y_type} target")
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError("CrossEntropyClassifier needs samples of at least 2 classes in the "
+                             f"data, but the data contains only one class: {self.classes_[0]!r}")
+        if self.class_weight is not None:
+            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
+                                      sample_weight=sample_weight)
+            w = w * cw[y_idx]
+            if not (w > 0).any():
+                raise ValueError("class_weight and sample_weight leave no sample with a "
+                                 "positive weight")
+        if n_classes == 2 and self.loss != "softmax":
+            return "binary", (y_idx == 1).astype(dtype), w
+        if self.loss == "sigmoid":  # one-vs-rest with a sparse one-hot target
+            onehot = sp.csr_matrix((np.ones(n_samples, dtype=dtype), y_idx,
+                                    np.arange(n_samples + 1)), shape=(n_samples, n_classes))
+            return "ovr", onehot, w
+        return "softmax", y_idx.astype(np.int64), w
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the coefficients on X (dense or sparse) and y (labels or a
+        multilabel indicator, dense or sparse)."""
+        opts = self._check_params()
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS, multi_output=True)
+        n_samples, n_features = X.shape
+        mode, targets, w = self._problem(y, sample_weight, n_samples, X.dtype)
+        if mode == "softmax":
+            if self.pos_weight is not None:
+                raise ValueError("pos_weight applies to sigmoid losses; the softmax loss has no "
+                                 "positive class (use class_weight)")
+            loss = SparseSoftmaxCrossEntropy(label_smoothing=opts["smoothing"], reduction="sum",
+                                             n_threads=self.n_threads)
+        else:
+            loss = SigmoidCrossEntropy(pos_weight=self.pos_weight, reduction="sum",
+                                       label_smoothing=opts["smoothing"], n_threads=self.n_threads)
+        n_logits = 1 if mode == "binary" else len(self.classes_)
+        # weights normalised once: the "sum" reduction then yields the weighted mean
+        w_norm = w / w.sum()
+        objective = _LinearObjective(X, targets, w_norm, loss, opts["alpha"], n_logits,
+                                     self.fit_intercept, squeeze=(mode == "binary"))
+        x0 = np.zeros(objective.n_params)
+        res = scipy.optimize.minimize(
+            objective, x0, method="L-BFGS-B", jac=True,
+            options={"maxiter": opts["max_iter"], "maxls": 50, "gtol": opts["tol"],
+                     "ftol": 64 * np.finfo(float).eps})
+        if res.status != 0:
+            msg = res.message.decode() if isinstance(res.message, bytes) else res.message
+            warnings.warn(f"L-BFGS did not converge after {res.nit} iteration(s) "
+                          f"(status={res.status}): {msg}. Increase max_iter or scale the data "
+                          "(e.g. StandardScaler).", ConvergenceWarning, stacklevel=2)
+        coef, intercept = objective.unpack(res.x)
+        self.coef_ = coef.astype(X.dtype)
+        self.intercept_ = intercept.astype(X.dtype)
+        self.n_iter_ = int(res.nit)
+        self._mode = mode
+        return self
+
+    # -- prediction ---------------------------------------------------------
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=_FLOATS, reset=False)
+        Z = _matmul(X, self.coef_) + self.intercept_
+        return Z.reshape(-1) if self._mode == "binary" else Z
+
+    def decision_function(self, X):
+        """Logits (n_samples, n_logits); for two classes the single logit of
+        the positive class, (n_samples,), as scikit-learn's API requires (with
+        loss="softmax" that is the difference of the two softmax logits)."""
+        Z = self._logits(X)
+        if self._mode == "softmax" and Z.shape[1] == 2:
+            return Z[:, 1] - Z[:, 0]
+        return Z
+
+    def predict_proba(self, X):
+        """Probabilities: (n_samples, n_classes), or (n_samples, n_labels) per-label
+        probabilities for a multilabel model."""
+        Z = self._logits(X)
+        if self._mode == "binary":
+            return np.stack([sigmoid(-Z), sigmoid(Z)], axis=1)
+        if self._mode == "softmax":
+            return softmax(Z, axis=1)
+        P = sigmoid(Z)
+        if self._mode == "ovr":
+            P /= P.sum(axis=1, keepdims=True)
+        return P
+
+    def predict_log_proba(self, X):
+        """log of predict_proba, computed from the logits without underflow."""
+        Z = self._logits(X)
+        if self._mode == "binary":
+            return np.stack([log_sigmoid(-Z), log_sigmoid(Z)], axis=1)
+        if self._mode == "softmax":
+            return log_softmax(Z, axis=1)
+        if self._mode == "ovr":
+            L = log_sigmoid(Z)
+            return L - np.log(np.exp(L).sum(axis=1, keepdims=True))
+        return log_sigmoid(Z)
+
+    def predict(self, X):
+        """Class labels (binary / multiclass) or a 0/1 indicator (multilabel)."""
+        Z = self._logits(X)
+        if self._mode == "binary":
+            return self.classes_[(Z > 0).astype(np.intp)]
+        if self._mode == "multilabel":
+            return (Z > 0).astype(self._label_dtype)
+        return self.classes_[np.argmax(Z, axis=1)]
+
+
+class _LinearObjective:
+    """f(params) -> (objective, gradient) for L-BFGS; params = [coef.ravel(), intercept]."""
+
+    def __init__(self, X, targets, w_norm, loss, alpha, n_logits, fit_intercept, squeeze):
+        self.X, self.targets, self.w_norm, self.loss = X, targets, w_norm, loss
+        self.alpha, self.k, self.fit_intercept = alpha, n_logits, fit_intercept
+        self.squeeze = squeeze  # one sigmoid logit: the loss sees a 1-D array
+        self.d = X.shape[1]
+        self.n_params = self.k * self.d + (self.k if fit_intercept else 0)
+
+    def unpack(self, params):
+        coef = params[:self.k * self.d].reshape(self.k, self.d)
+        intercept = params[self.k * self.d:] if self.fit_intercept else np.zeros(self.k)
+        return coef, intercept
+
+    def __call__(self, params):
+        coef, intercept = self.unpack(params)
+        dtype = self.X.dtype
+        Z = _matmul(self.X, coef.astype(dtype, copy=False))
+        if self.fit_intercept:
+            Z += intercept.astype(dtype, copy=False)
+        logits = Z.reshape(-1) if self.squeeze else Z
+        value, grad_logits = self.loss.loss_gradient(logits, self.targets, self.w_norm, out=logits)
+        G = grad_logits.reshape(Z.shape)
+        grad = np.empty(self.n_params)
+        grad_coef = grad[:self.k * self.d].reshape(self.k, self.d)
+        grad_coef[...] = _t_matmul(G, self.X)
+        grad_coef += self.alpha * coef
+        if self.fit_intercept:
+            grad[self.k * self.d:] = G.sum(axis=0, dtype=np.float64)
+        value += 0.5 * self.alpha * float(np.dot(coef.ravel(), coef.ravel()))
+        return value, grad
+
+
+# ---------------------------------------------------------------------------
+# temperature scaling
+
+
+class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
+    """Post-hoc calibration: divide logits by one temperature T fitted by
+    minimising the cross-entropy on held-out data.
+
+    Input X holds logits: (n,) or (n, 1) for a binary model (sigmoid), (n, C)
+    with labels y for a multiclass model (softmax; columns follow the sorted
+    labels, or `classes` when given), (n, K) with a 0/1 indicator y (dense or
+    scipy.sparse) for a multilabel model (sigmoid per label). T > 1 softens
+    over-confident logits. `transform` / `decision_function` return X / T,
+    `predict_proba` the calibrated probabilities; argmax predictions do not
+    change.
+
+    Parameters: classes (labels of the logit columns; default: sorted unique
+    y), max_iter, tol (L-BFGS on log T, bounded to T in [1e-3, 1e3]),
+    n_threads. Attributes: temperature_, classes_, n_iter_, n_features_in_.
+    """
+
+    _LOG_T_BOUNDS = (np.log(1e-3), np.log(1e3))
+
+    def __init__(self, *, classes=None, max_iter=100, tol=1e-6, n_threads=None):
+        self.classes = classes
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_threads = n_threads
+
+    def _logits(self, X, reset):
+        Z = check_array(X, ensure_2d=False, dtype=_FLOATS, input_name="X")
+        if Z.ndim == 2 and Z.shape[1] == 1:
+            Z = Z.reshape(-1)
+        n_cols = 1 if Z.ndim == 1 else Z.shape[1]
+        if reset:
+            self.n_features_in_ = n_cols
+        elif n_cols != self.n_features_in_:
+            raise ValueError(f"X has {n_cols} logit column(s), but TemperatureScaler was fitted "
+                             f"on {self.n_features_in_}")
+        return Z
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the temperature on validation logits X and their targets y."""
+        max_iter = _check_int("max_iter", self.max_iter, 1)
+        tol = _check_real("tol", self.tol, 0.0, low_open=True)
+        Z = self._logits(X, reset=True)
+        w = _check_sample_weight(sample_weight, Z.shape[0])
+        if sp.issparse(y) or np.ndim(y) == 2 and np.shape(y)[1] > 1:
+            self._mode = "multilabel"
+            Y = y.tocsr() if sp.issparse(y) else np.asarray(y)
+            if Z.ndim != 2 or Y.shape != Z.shape:
+                raise ValueError(f"a 2-D (multilabel) y needs logits of the same shape; got X "
+                                 f"of shape {Z.shape} and y of shape {Y.shape}")
+            _check_indicator(Y)
+            self.classes_ = np.arange(Y.shape[1])
+            targets = Y.astype(Z.dtype)
+            loss = SigmoidCrossEntropy(reduction="sum", n_threads=self.n_threads)
+        else:
+            y = np.asarray(y).reshape(-1) if np.ndim(y) == 2 else np.asarray(y)
+            if y.shape[0] != Z.shape[0]:
+                raise ValueError(f"X has {Z.shape[0]} rows but y has {y.shape[0]} labels")
+            classes = np.unique(y) if self.classes is None else np.asarray(self.classes)
+            n_needed = 2 if Z.ndim == 1 else Z.shape[1]
+            if len(classes) != n_needed:
+                raise ValueError(f"the logits have {n_needed} class column(s) but y has "
+                                 f"{len(classes)} classes {classes.tolist()}; pass the classes "
+                                 "of the logit columns as `classes`")
+            unknown = ~np.isin(y, classes)
+            if unknown.any():
+                raise ValueError(f"y contains labels not in classes {classes.tolist()}: "
+                                 f"{np.unique(y[unknown]).tolist()}")
+            self.classes_ = classes
+            sorter = np.argsort(classes)
+            y_idx = sorter[np.searchsorted(classes, y, sorter=sorter)]
+            if Z.ndim == 1:
+                self._mode = "binary"
+                targets = (y_idx == 1).astype(Z.dtype)
+                loss = SigmoidCrossEntropy(reduction="sum", n_threads=self.n_threads)
+            else:
+                self._mode = "softmax"
+                targets = y_idx.astype(np.int64)
+                loss = SparseSoftmaxCrossEntropy(reduction="sum", n_threads=self.n_threads)
+        w_norm = w / w.sum()
+
+        def objective(params):
+            # loss(Z / T) with s = log T; dL/ds = -sum(G * Z / T)
+            scaled = Z * np.exp(-params[0]).astype(Z.dtype)
+            value, G = loss.loss_gradient(scaled, targets, w_norm)
+            return value, np.array([-np.sum(G * scaled, dtype=np.float64)])
+
+        res = scipy.optimize.minimize(objective, np.zeros(1), method="L-BFGS-B", jac=True,
+                                      bounds=[self._LOG_T_BOUNDS],
+                                      options={"maxiter": max_iter, "gtol": tol})
+        if res.status != 0:
+            warnings.warn(f"temperature fit did not converge after {res.nit} iteration(s): "
+                          f"{res.message}", ConvergenceWarning, stacklevel=2)
+        self.temperature_ = float(np.exp(res.x[0]))
+        self.n_iter_ = int(res.nit)
+        return self
+
+    def transform(self, X):
+        """Calibrated logits X / temperature_."""
+        check_is_fitted(self)
+        Z = self._logits(X, reset=False)
+        return Z / Z.dtype.type(self.temperature_)
+
+    decision_function = transform
+
+    def predict_proba(self, X):
+        """Calibrated probabilities: (n, 2) binary, (n, C) softmax, (n, K) per label."""
+        Z = self.transform(X)
+        if self._mode == "binary":
+            return np.stack([sigmoid(-Z), sigmoid(Z)], axis=1)
+        return softmax(Z, axis=1) if self._mode == "softmax" else sigmoid(Z)
+
+    def predict_log_proba(self, X):
+        Z = self.transform(X)
+        if self._mode == "binary":
+            return np.stack([log_sigmoid(-Z), log_sigmoid(Z)], axis=1)
+        return log_softmax(Z, axis=1) if self._mode == "softmax" else log_sigmoid(Z)
+
+    def predict(self, X):
+        Z = self.transform(X)
+        if self._mode == "binary":
+            return self.classes_[(Z > 0).astype(np.intp)]
+        if self._mode == "multilabel":
+            return (Z > 0).astype(np.int64)
+        return self.classes_[np.argmax(Z, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.one_d_array = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class LogitsTransformer(TransformerMixin, BaseEstimator):
+    """Pipeline step whose output is a classifier's decision_function.
+
+    ``LogitsTransformer(FrozenEstimator(model))`` followed by
+    ``TemperatureScaler()`` calibrates an already-fitted model on the data
+    the pipeline is fitted on (use held-out data for that). With an unfrozen
+    estimator, `fit` fits a clone of it.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y=None, **fit_params):
+        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        return self
+
+    def transform(self, X):
+        """The wrapped estimator's decision_function(X)."""
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X)
+
+    @property
+    def classes_(self):
+        check_is_fitted(self)
+        return self.estimator_.classes_
