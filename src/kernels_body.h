@@ -97,9 +97,11 @@ static R FN(row_max)(const R *x, ptrdiff_t n)
 /* sum over x_j < m of exp(x_j - m) (float64), and the count of x_j == m.
  * With e_out, also stores exp(x_j - m) for every j (exactly 1 at the max;
  * e_out may alias x). `full` selects the subnormal-preserving exp (for
- * stored softmax outputs) over the faster one (sums, gradients). */
-static inline double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double *k_out,
-                                            R *e_out, int full)
+ * stored softmax outputs) over the faster one (sums, gradients). pf, if not
+ * NULL, is the next row: it is prefetched while this compute-bound pass
+ * runs, so that the next memory-bound max pass finds it in cache. */
+XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double *k_out,
+                                            R *e_out, int full, const R *pf)
 {
     const VR vm = SPLAT(m);
     VI kc = {0};
@@ -110,6 +112,7 @@ static inline double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double
         const ptrdiff_t end = FN(min_p)(n, j + CHUNK);
         VR a0 = SPLAT(0), a1 = SPLAT(0);
         for (; j + 2 * NL <= end; j += 2 * NL) {
+            if (pf) __builtin_prefetch(pf + j, 0, 3);
             VR d0 = LD(x + j) - vm, d1 = LD(x + j + NL) - vm;
             VR x0 = XENTC_EXP(d0), x1 = XENTC_EXP(d1);
             VI e0 = d0 == 0, e1 = d1 == 0;
@@ -152,15 +155,16 @@ static inline double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double
     return total;
 }
 
-static double FN(sum_exp_below)(const R *x, ptrdiff_t n, R m, double *k_out)
+static double FN(sum_exp_below)(const R *x, ptrdiff_t n, R m, double *k_out, const R *pf)
 {
-    return FN(sum_exp_below_impl)(x, n, m, k_out, NULL, 0);
+    return FN(sum_exp_below_impl)(x, n, m, k_out, NULL, 0, pf);
 }
 
-static double FN(sum_exp_below_store)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out, int full)
+static double FN(sum_exp_below_store)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out,
+                                      int full, const R *pf)
 {
-    return full ? FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 1)
-                : FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 0);
+    return full ? FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 1, pf)
+                : FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 0, pf);
 }
 
 typedef struct {
@@ -182,12 +186,12 @@ static inline void FN(finish_stats)(FN(stats_t) *st)
 
 /* Fills st; returns 0 when the max is not finite (take the limits path,
  * before anything is written). With e_out, exp(x_j - m) is stored there. */
-static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int full)
+static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int full, const R *pf)
 {
     st->m = FN(row_max)(x, n);
     if (!isfinite(st->m)) return 0;
-    st->s_o = e_out ? FN(sum_exp_below_store)(x, n, st->m, &st->k, e_out, full)
-                    : FN(sum_exp_below)(x, n, st->m, &st->k);
+    st->s_o = e_out ? FN(sum_exp_below_store)(x, n, st->m, &st->k, e_out, full, pf)
+                    : FN(sum_exp_below)(x, n, st->m, &st->k, pf);
     FN(finish_stats)(st);
     return 1;
 }
@@ -423,7 +427,8 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
     for (ptrdiff_t i = r0; i < r1; i++) {
         const R *xr = x + i * ldx;
         FN(stats_t) st;
-        double lse = FN(stats)(xr, n, &st, NULL, 0) ? (double)st.m + st.log_s : NAN;
+        double lse = FN(stats)(xr, n, &st, NULL, 0, i + 1 < r1 ? xr + ldx : NULL)
+                         ? (double)st.m + st.log_s : NAN;
         if (!isfinite(lse)) {
             FN(limits_t) L;
             FN(limits)(xr, n, &L);
@@ -492,7 +497,7 @@ static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, pt
         const R *xr = x + i * ldx;
         R *o = out + i * ldo;
         FN(stats_t) st;
-        if (!FN(stats)(xr, n, &st, want_log ? NULL : o, 1))
+        if (!FN(stats)(xr, n, &st, want_log ? NULL : o, 1, i + 1 < r1 ? xr + ldx : NULL))
             FN(softmax_row_limits)(xr, n, o, want_log);
         else if (want_log)
             FN(log_softmax_row_out)(xr, n, &st, o);
@@ -682,8 +687,9 @@ static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t
             double gap = 0.0, wsum;
             if (eps > 0) FN(weighted_gap)(x, NULL, NULL, n, st.m, 0, 1, &gap, &wsum);
             R *e = g ? g : h;
-            st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0)
-                       : FN(sum_exp_below)(x, n, st.m, &st.k);
+            const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+            st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0, pf)
+                       : FN(sum_exp_below)(x, n, st.m, &st.k, pf);
             FN(finish_stats)(&st);
             loss = FN(sparse_row_loss)(&st, xy, eps, gap, n);
             if (e) FN(sparse_row_grad)(n, &st, y, xy, eps, ga, g, h);
@@ -732,8 +738,9 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R 
             }
         }
         R *e = g ? g : h;
-        st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0)
-                   : FN(sum_exp_below)(x, n, st.m, &st.k);
+        const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+        st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0, pf)
+                   : FN(sum_exp_below)(x, n, st.m, &st.k, pf);
         FN(finish_stats)(&st);
         loss = gap + S * st.log_s;
         if (e) {

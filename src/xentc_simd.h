@@ -88,6 +88,26 @@ XENTC_INLINE void stpart_f64(double *p, vf64 v, ptrdiff_t n)
     for (ptrdiff_t i = 0; i < n; i++) p[i] = buf[i];
 }
 
+/* max(d, lo) lane-wise, NaN in d kept: the x86 max instruction returns its
+ * second operand when either is NaN, which is exactly that; elsewhere a
+ * compare and select. */
+#if defined(__AVX512F__) && XENTC_VBYTES == 64
+#include <immintrin.h>
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return (vf32)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return (vf64)_mm512_max_pd(_mm512_set1_pd(lo), (__m512d)d); }
+#elif defined(__AVX__) && XENTC_VBYTES == 32
+#include <immintrin.h>
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return (vf32)_mm256_max_ps(_mm256_set1_ps(lo), (__m256)d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return (vf64)_mm256_max_pd(_mm256_set1_pd(lo), (__m256d)d); }
+#elif defined(__SSE2__) && XENTC_VBYTES == 16
+#include <emmintrin.h>
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return (vf32)_mm_max_ps(_mm_set1_ps(lo), (__m128)d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return (vf64)_mm_max_pd(_mm_set1_pd(lo), (__m128d)d); }
+#else
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return sel_f32(d < lo, splat_f32(lo), d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return sel_f64(d < lo, splat_f64(lo), d); }
+#endif
+
 /* ---- exp ------------------------------------------------------------- */
 XENTC_INLINE vf32 vexp_f32(vf32 x)
 {
@@ -147,20 +167,21 @@ XENTC_INLINE vf64 vexp_f64(vf64 x)
 }
 
 
-/* exp(d) for d <= 0 or NaN (d = x - max in softmax sums): no overflow side,
- * and results below the smallest normal are returned as 0, which is exact
- * enough for any sum that also holds the max term exp(0) = 1. About half the
- * work of vexp_f32. */
+/* exp(d) for d <= 0 or NaN (d = x - max in softmax sums and gradients): no
+ * overflow side, and results below the smallest normal are flushed to 0,
+ * which is exact enough for any sum that also holds exp(0) = 1. About 2/3
+ * of the work of vexp_f32. */
 XENTC_INLINE vf32 vexpn_f32(vf32 d)
 {
-    const float lo = -87.33654475f;        /* ln(FLT_MIN) */
     const float magic = 12582912.0f;
-    /* below lo the reduction produces garbage bits, cleared at the end: no clamp */
-    vi32 under = d < lo;
+    /* clamp d (one max, NaN kept) so the reduction stays finite; results
+     * below FLT_MIN get a zero scale from the integer max below: 0, exactly */
+    d = vclamp_lo_f32(d, -104.0f);
     vf32 t = d * 1.44269502f + magic;
     vf32 n = t - magic;
     /* bits(t) - bits(magic) = n; + 127 biases it: one subtraction */
     vi32 biased = (vi32)t - ((vi32)splat_f32(magic) - 127);
+    biased &= ~(biased >> 31); /* negative (result below FLT_MIN) -> 0 */
     vf32 r = d - n * 0.693145752f;
     r = r - n * 1.42860677e-06f;
     vf32 q = splat_f32(0.001381461f);
@@ -169,19 +190,18 @@ XENTC_INLINE vf32 vexpn_f32(vf32 d)
     q = q * r + 0.16666521f;
     q = q * r + 0.49999994f;
     vf32 p = 1.0f + (r + (r * r) * q);
-    vf32 res = p * (vf32)(biased << 23);
-    return (vf32)(~under & (vi32)res);
+    return p * (vf32)(biased << 23);
 }
 
 /* float64 twin of vexpn_f32 */
 XENTC_INLINE vf64 vexpn_f64(vf64 d)
 {
-    const double lo = -708.3964185322641;  /* ln(DBL_MIN) */
     const double magic = 6755399441055744.0;
-    vi64 under = d < lo;
+    d = vclamp_lo_f64(d, -745.2);
     vf64 t = d * 1.4426950408889634 + magic;
     vf64 n = t - magic;
     vi64 biased = (vi64)t - ((vi64)splat_f64(magic) - 1023);
+    biased &= ~(biased >> 63);
     vf64 r = d - n * 0.6931471803691238;
     r = r - n * 1.9082149292705877e-10;
     vf64 q = splat_f64(2.5000074236309794e-08);
@@ -195,8 +215,7 @@ XENTC_INLINE vf64 vexpn_f64(vf64 d)
     q = q * r + 0.16666666666666413;
     q = q * r + 0.5000000000000011;
     vf64 p = 1.0 + (r + (r * r) * q);
-    vf64 res = p * (vf64)(biased << 52);
-    return (vf64)(~under & (vi64)res);
+    return p * (vf64)(biased << 52);
 }
 
 /* ---- log ------------------------------------------------------------- */

@@ -31,6 +31,12 @@ from .losses import (
     BinaryCrossEntropy, CategoricalCrossEntropy,
 )
 
+from . import metrics
+from .metrics import (
+    log_loss, top_k_accuracy_score, accuracy, binary_accuracy, categorical_accuracy,
+    sparse_categorical_accuracy,
+)
+
 __all__ = [
     "__version__", "show_config", "get_config", "available_simd_targets", "get_simd_target",
     "set_simd_target", "simd_target",
@@ -39,4 +45,6 @@ __all__ = [
     "binary_cross_entropy", "categorical_cross_entropy",
     "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
+    "categorical_accuracy", "sparse_categorical_accuracy",
 ]

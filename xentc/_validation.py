@@ -121,7 +121,7 @@ def check_weights(w, name, length, dtype=np.float64):
     return arr
 
 
-def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels"):
+def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels", source="logits"):
     """int64 labels with ignored entries set to -1, after checking that every
     other label lies in [0, n_classes). The input is never modified: int64
     labels without ignore_index are used as they are, anything else is copied.
@@ -132,7 +132,7 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels")
     if lab.ndim != 1:
         raise ValueError(f"{name} must be 1-D of shape ({n_samples},); got shape {lab.shape}")
     if lab.shape[0] != n_samples:
-        raise ValueError(f"{name} has {lab.shape[0]} entries but the logits have "
+        raise ValueError(f"{name} has {lab.shape[0]} entries but the {source} have "
                          f"{n_samples} rows; they must match")
     kind = lab.dtype.kind
     if kind == "f":
@@ -157,7 +157,7 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels")
     if bad >= 0:
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise ValueError(f"{name}[{bad}] = {lab[bad].item()!r} is out of range: class indices must "
-                         f"be in [0, {n_classes}){extra} (n_classes={n_classes} from the logits)")
+                         f"be in [0, {n_classes}){extra} (n_classes={n_classes} from the {source})")
     return out, ((out == -1) if ignore_index is not None else None)
 
 

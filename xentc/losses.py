@@ -377,7 +377,7 @@ def _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction
                   grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
                   loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
     if not V._is_sparse(targets) and np.ndim(targets) == 1:
-        lab, _ = V.check_labels(targets, n, c, name="targets")
+        lab, _ = V.check_labels(targets, n, c, name="targets", source="probabilities")
         total = _kernels.loss("sparse_categorical", x, labels=lab, **common)
     else:
         kind, tgt = _soft_targets(targets, x)
