@@ -1,0 +1,119 @@
+"""tf.nn cross-entropy names on NumPy arrays, computed by xentc's kernels.
+
+    sigmoid_cross_entropy_with_logits, weighted_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits
+
+TensorFlow's rules reproduced here: every function returns per-example
+losses (no reduction) in the logits' dtype; element-wise losses keep the
+logits' shape, softmax losses drop the class axis; labels must have the
+logits' shape (the sparse labels: the logits' shape without the last axis);
+out-of-range sparse labels raise, as TF does on CPU. Formulas (TF docs):
+
+    sigmoid:   max(x, 0) - x*z + log(1 + exp(-|x|))
+    weighted:  (1 - z)*x + (1 + (q - 1)*z) * (log(1 + exp(-|x|)) + max(-x, 0))
+    softmax:   -sum_j labels_j * log_softmax(logits)_j
+
+`name` is accepted and ignored (no graph here); `n_threads` is xentc's.
+"""
+import numpy as np
+
+from .. import losses as _losses
+from .. import special as _special
+from .. import _validation as V
+from . import _broadcast_split, _normalize_axes, _to_rows
+
+__all__ = ["sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
+           "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits"]
+
+
+def _labels_like(labels, x):
+    z = np.asarray(labels)
+    if z.dtype.kind not in "biuf":
+        raise TypeError(f"labels must be numeric; got dtype={z.dtype}")
+    if z.shape != x.shape:
+        raise ValueError(f"logits and labels must have the same shape ({x.shape} vs {z.shape})")
+    return z.astype(x.dtype, copy=False)
+
+
+def _sigmoid_family(labels, logits, pos_weight, n_threads):
+    """Element-wise sigmoid cross-entropy, TF's output shape."""
+    x = V.as_float_array(logits, "logits")
+    z = _labels_like(labels, x)
+    shape = x.shape
+    split, pw = (None, None) if pos_weight is None else \
+        _broadcast_split(pos_weight, shape, "pos_weight")
+    if split is None:   # one long row: the core splits elements across threads
+        xr, zr = x.reshape(-1), z.reshape(-1)
+    else:               # rows meeting the per-column pos_weight
+        rows = (int(np.prod(shape[:split], dtype=np.int64)), pw.size)
+        xr, zr = x.reshape(rows), z.reshape(rows)
+    if pw is None or bool(np.all(np.isfinite(pw)) and np.all(np.asarray(pw) >= 0)):
+        try:
+            res = _losses.sigmoid_cross_entropy(xr, zr, pos_weight=pw, reduction="none",
+                                                n_threads=n_threads)
+            return res.reshape(shape)
+        except ValueError:
+            if not z.size or (np.min(z) >= 0 and np.max(z) <= 1):
+                raise
+    # labels outside [0, 1] or a negative pos_weight: TF evaluates its formula
+    # anyway; the core's domain is narrower, so use (1 - z) x - L log(sigmoid(x))
+    log_sig = _special.log_sigmoid(xr, n_threads=n_threads)
+    coef = 1.0 if pw is None else 1 + (np.asarray(pw, dtype=x.dtype) - 1) * zr
+    with np.errstate(invalid="ignore"):
+        return ((1 - zr) * xr - coef * log_sig).reshape(shape)
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None, *, n_threads=None):
+    """tf.nn.sigmoid_cross_entropy_with_logits: element-wise, logits' shape."""
+    if labels is None or logits is None:
+        raise ValueError("sigmoid_cross_entropy_with_logits needs both labels= and logits=")
+    return _sigmoid_family(labels, logits, None, n_threads)
+
+
+def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None, *, n_threads=None):
+    """tf.nn.weighted_cross_entropy_with_logits: the positive term scaled by
+    `pos_weight` (a number or an array broadcasting to the logits)."""
+    return _sigmoid_family(labels, logits, pos_weight, n_threads)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None, *, n_threads=None):
+    """tf.nn.softmax_cross_entropy_with_logits: one loss per example, the
+    logits' shape without `axis`."""
+    x = V.as_float_array(logits, "logits")
+    if x.ndim == 0:
+        raise ValueError("logits must have at least one dimension (the classes); got a scalar")
+    t = _labels_like(labels, x)
+    (ax,) = _normalize_axes(axis, x.ndim)
+    rows, outer, _ = _to_rows(x, (ax,))
+    trows, _, _ = _to_rows(t, (ax,))
+    try:
+        return _losses.softmax_cross_entropy(rows, trows, reduction="none",
+                                             n_threads=n_threads).reshape(outer)
+    except ValueError:
+        if not trows.size or np.min(trows) >= 0:
+            raise
+    # negative labels: TF applies its formula regardless; the core refuses them
+    lp = _special.log_softmax(rows, n_threads=n_threads)
+    return (-np.einsum("ij,ij->i", trows, lp)).reshape(outer)
+
+
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None, *,
+                                             n_threads=None):
+    """tf.nn.sparse_softmax_cross_entropy_with_logits: integer labels of the
+    logits' shape without the last axis; one loss per label."""
+    if labels is None or logits is None:
+        raise ValueError("sparse_softmax_cross_entropy_with_logits needs both labels= and logits=")
+    x = V.as_float_array(logits, "logits")
+    if x.ndim == 0:
+        raise ValueError("logits must have at least one dimension (the classes); got a scalar")
+    y = np.asarray(labels)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be an integer array (int32 or int64 class indices); "
+                        f"got dtype={y.dtype}")
+    if y.shape != x.shape[:-1]:
+        raise ValueError(f"labels must have the shape of logits without the last dimension, "
+                         f"{x.shape[:-1]}; got {y.shape} (logits shape {x.shape})")
+    rows = x.reshape(-1, x.shape[-1])
+    # the core raises ValueError naming the first out-of-range label and the range
+    return _losses.sparse_softmax_cross_entropy(rows, y.reshape(-1), reduction="none",
+                                                n_threads=n_threads).reshape(y.shape)
