@@ -400,6 +400,42 @@ static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, 
     }
 }
 
+/* ---- two classes, contiguous rows: NL rows per vector step -------------- */
+
+/* Rows (a, b) of a C-contiguous (n, 2) matrix, NL rows from row i. */
+static inline void FN(load_pairs)(const R *x, ptrdiff_t i, VR *a, VR *b)
+{
+    VI even, odd;
+    for (ptrdiff_t l = 0; l < NL; l++) {
+        even[l] = (IT)(2 * l);
+        odd[l] = (IT)(2 * l + 1);
+    }
+    VR v0 = LD(x + 2 * i), v1 = LD(x + 2 * i + NL);
+    *a = __builtin_shuffle(v0, v1, even);
+    *b = __builtin_shuffle(v0, v1, odd);
+}
+
+static inline void FN(store_pairs)(R *o, ptrdiff_t i, VR a, VR b)
+{
+    VI lo, hi;
+    for (ptrdiff_t l = 0; l < NL; l++) {
+        lo[l] = (IT)((l % 2) * NL + l / 2);
+        hi[l] = (IT)((l % 2) * NL + NL / 2 + l / 2);
+    }
+    ST(o + 2 * i, __builtin_shuffle(a, b, lo));
+    ST(o + 2 * i + NL, __builtin_shuffle(a, b, hi));
+}
+
+/* For two classes the softmax sum is s = 1 + e, e = exp(-|a - b|), for ties
+ * too (then e = 1 and k = 2): one exp and one log1p per row. */
+static inline VR FN(pair_e)(VR a, VR b) { return VEXPN(-FN(vabs)(a - b)); }
+
+/* How many leading rows of [r0, r1) the pair kernels take: whole vectors. */
+static inline ptrdiff_t FN(pair_rows)(ptrdiff_t n, ptrdiff_t ldx, ptrdiff_t r0, ptrdiff_t r1)
+{
+    return (n == 2 && ldx == 2) ? ((r1 - r0) / NL) * NL : 0;
+}
+
 /* ---- primitives -------------------------------------------------------- */
 
 static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
@@ -408,6 +444,21 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
     (void)ldo;
     const R *x = (const R *)xv;
     R *out = (R *)outv;
+    const ptrdiff_t np = FN(pair_rows)(n, ldx, r0, r1);
+    for (ptrdiff_t i = r0; i < r0 + np; i += NL) {
+        VR a, b;
+        FN(load_pairs)(x, i, &a, &b);
+        VR lse = FN(vmax)(a, b) + VLOG1P(FN(pair_e)(a, b));
+        ST(out + i, lse);
+        for (ptrdiff_t l = 0; l < NL; l++) {
+            if (lse[l] - lse[l] != 0) { /* inf or NaN: take the limit */
+                FN(limits_t) L;
+                FN(limits)(x + (i + l) * 2, 2, &L);
+                out[i + l] = (R)FN(limit_lse)(&L);
+            }
+        }
+    }
+    r0 += np;
     if (n > 0 && n < SMALL_C) {
         FN(cols_t) B;
         for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
@@ -658,10 +709,63 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
     return total;
 }
 
+/* Sparse CE on two-class rows, NL rows per step. A step holding an ignored
+ * row or a non-finite result is redone by the columnar kernel. */
+static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
+{
+    const R *x = (const R *)a->x;
+    const R eps = (R)a->smoothing, half_eps = (R)(a->smoothing / 2);
+    R *g_out = (R *)a->grad_out, *h_out = (R *)a->hess_out;
+    double total = 0.0;
+    VACC acc = {0};
+    for (ptrdiff_t i = r0; i < r1; i += NL) {
+        const VI y = LDLAB(a->labels + i);
+        const VI is_b = y == 1;
+        const VR w = a->row_weight ? LDW(a->row_weight + i) : SPLAT(1);
+        VR va, vb;
+        FN(load_pairs)(x, i, &va, &vb);
+        VR e = FN(pair_e)(va, vb);
+        VR m = FN(vmax)(va, vb);
+        VR ls = VLOG1P(e);
+        VR gap = m - SEL(is_b, vb, va);            /* m - x_y */
+        VR loss = gap + ls;
+        if (a->smoothing > 0) loss = (1 - eps) * loss + eps * (FN(vabs)(va - vb) * (R)0.5 + ls);
+        if (ANY((y < 0) | (loss - loss != 0))) {  /* ignored rows, inf, NaN */
+            total += FN(sparse_softmax_small)(a, i, i + NL);
+            continue;
+        }
+        VR wl = w * loss;
+        ACC(&acc, wl);
+        if (a->loss_out) ST((R *)a->loss_out + i, wl);
+        if (g_out || h_out) {
+            VR inv_s = 1 / (1 + e);
+            VI a_max = va >= vb;                    /* ties: either is the max */
+            VR p_a = SEL(a_max, inv_s, e * inv_s), q_a = SEL(a_max, e * inv_s, inv_s);
+            VR ga = w * (R)a->grad_scale;
+            if (g_out) {
+                VR g_a = ga * SEL(is_b, p_a - half_eps, half_eps - q_a);
+                VR g_b = ga * SEL(is_b, half_eps - p_a, q_a - half_eps);
+                FN(store_pairs)(g_out, i, g_a, g_b);
+            }
+            if (h_out) {
+                VR hv = ga * p_a * q_a;
+                FN(store_pairs)(h_out, i, hv, hv);
+            }
+        }
+    }
+    for (ptrdiff_t l = 0; l < (ptrdiff_t)(sizeof acc / sizeof(double)); l++) total += acc[l];
+    return total;
+}
+
 static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
-    if (n < SMALL_C) return FN(sparse_softmax_small)(a, r0, r1);
+    if (n < SMALL_C) {
+        ptrdiff_t np = FN(pair_rows)(n, a->ldx, r0, r1);
+        if ((a->grad_out && a->ldg != 2) || (a->hess_out && a->ldh != 2)) np = 0;
+        double total = np ? FN(sparse_softmax_pairs)(a, r0, r0 + np) : 0.0;
+        return total + FN(sparse_softmax_small)(a, r0 + np, r1);
+    }
     const double eps = a->smoothing;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {

@@ -28,6 +28,11 @@
 #define VLOG vlog_f32
 #define VLOG1P vlog1p_f32
 #define VEXPN vexpn_f32
+#define LDLAB ldlab_f32
+#define LDW ldw_f32
+#define VACC vdbl32
+#define ACC acc_f32
+#define ANY any_f32
 #define CHUNK ((ptrdiff_t)256)
 #include "kernels_body.h"
 #undef R
@@ -46,6 +51,11 @@
 #undef VLOG
 #undef VLOG1P
 #undef VEXPN
+#undef LDLAB
+#undef LDW
+#undef VACC
+#undef ACC
+#undef ANY
 #undef CHUNK
 
 #define R double
@@ -64,6 +74,11 @@
 #define VLOG vlog_f64
 #define VLOG1P vlog1p_f64
 #define VEXPN vexpn_f64
+#define LDLAB ldlab_f64
+#define LDW ldw_f64
+#define VACC vf64
+#define ACC acc_f64
+#define ANY any_f64
 #define CHUNK ((ptrdiff_t)4096)
 #include "kernels_body.h"
 

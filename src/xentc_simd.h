@@ -108,6 +108,44 @@ XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return sel_f32(d < lo, splat
 XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return sel_f64(d < lo, splat_f64(lo), d); }
 #endif
 
+/* ---- lane utilities -------------------------------------------------- */
+typedef int64_t vlab32 __attribute__((vector_size(XENTC_VBYTES * 2))); /* NL32 int64 */
+typedef double vdbl32 __attribute__((vector_size(XENTC_VBYTES * 2)));  /* NL32 double */
+typedef int64_t vlab64 __attribute__((vector_size(XENTC_VBYTES)));     /* NL64 int64 */
+
+/* NL int64 labels / float64 weights as lanes of the float32 or float64 layout */
+XENTC_INLINE vi32 ldlab_f32(const int64_t *p)
+{
+    vlab32 v;
+    memcpy(&v, p, sizeof v);
+    return __builtin_convertvector(v, vi32);
+}
+XENTC_INLINE vi64 ldlab_f64(const int64_t *p) { vlab64 v; memcpy(&v, p, sizeof v); return v; }
+XENTC_INLINE vf32 ldw_f32(const double *p)
+{
+    vdbl32 v;
+    memcpy(&v, p, sizeof v);
+    return __builtin_convertvector(v, vf32);
+}
+XENTC_INLINE vf64 ldw_f64(const double *p) { return ld_f64(p); }
+
+/* float64 sum of the lanes, added to a float64 vector accumulator (no
+ * sequential lane-by-lane chain) */
+XENTC_INLINE void acc_f32(vdbl32 *acc, vf32 v) { *acc += __builtin_convertvector(v, vdbl32); }
+XENTC_INLINE void acc_f64(vf64 *acc, vf64 v) { *acc += v; }
+
+/* any lane of a comparison mask set */
+#if defined(__AVX__) && XENTC_VBYTES == 32
+XENTC_INLINE int any_f32(vi32 m) { return _mm256_movemask_ps((__m256)m) != 0; }
+XENTC_INLINE int any_f64(vi64 m) { return _mm256_movemask_pd((__m256d)m) != 0; }
+#elif defined(__SSE2__) && XENTC_VBYTES == 16
+XENTC_INLINE int any_f32(vi32 m) { return _mm_movemask_ps((__m128)m) != 0; }
+XENTC_INLINE int any_f64(vi64 m) { return _mm_movemask_pd((__m128d)m) != 0; }
+#else
+XENTC_INLINE int any_f32(vi32 m) { int r = 0; for (ptrdiff_t l = 0; l < NL32; l++) r |= m[l] != 0; return r; }
+XENTC_INLINE int any_f64(vi64 m) { int r = 0; for (ptrdiff_t l = 0; l < NL64; l++) r |= m[l] != 0; return r; }
+#endif
+
 /* ---- exp ------------------------------------------------------------- */
 XENTC_INLINE vf32 vexp_f32(vf32 x)
 {

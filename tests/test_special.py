@@ -198,3 +198,14 @@ def test_bad_axis_and_threads():
         xentc.softmax(x, n_threads=0)
     with pytest.raises(TypeError, match="n_threads"):
         xentc.softmax(x, n_threads="2")
+
+
+@pytest.mark.parametrize("shape, axis", [((0,), 0), ((3, 0, 2), 1), ((3, 0, 2), 2), ((0, 4), 0), ((2, 0), -1)])
+@pytest.mark.parametrize("op", ROW_OPS)
+def test_empty_inputs_any_axis(op, shape, axis):
+    x = np.zeros(shape)
+    sp = {"logsumexp": sps.logsumexp, "softmax": sps.softmax, "log_softmax": sps.log_softmax}[op]
+    expected = sp(x, axis=axis)
+    got = _call(op, x, axis=axis)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)

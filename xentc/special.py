@@ -29,10 +29,11 @@ def _to_rows(x, axis, name="x"):
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if axis == ndim - 1:  # the common case: rows are already last, no moveaxis
-        rows = arr if arr.ndim == 2 else arr.reshape(-1, arr.shape[-1])
-        return V.rows_contiguous(rows), (shape, axis)
-    moved = np.moveaxis(arr, axis, -1)
-    rows = moved.reshape(-1, moved.shape[-1]) if moved.ndim != 2 else moved
+        moved = arr
+    else:
+        moved = np.moveaxis(arr, axis, -1)
+    # explicit row count: reshape(-1, 0) cannot infer it for empty arrays
+    rows = moved if moved.ndim == 2 else moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
     return V.rows_contiguous(rows), (shape, axis)
 
 
