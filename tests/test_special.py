@@ -204,8 +204,8 @@ def test_bad_axis_and_threads():
 @pytest.mark.parametrize("op", ROW_OPS)
 def test_empty_inputs_any_axis(op, shape, axis):
     x = np.zeros(shape)
-    sp = {"logsumexp": sps.logsumexp, "softmax": sps.softmax, "log_softmax": sps.log_softmax}[op]
-    expected = sp(x, axis=axis)
+    # scipy's softmax refuses empty input; the expected result is empty, same shape
+    expected = sps.logsumexp(x, axis=axis) if op == "logsumexp" else x
     got = _call(op, x, axis=axis)
     assert got.shape == expected.shape
     np.testing.assert_array_equal(got, expected)
