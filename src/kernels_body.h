@@ -857,8 +857,75 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R 
     return w * loss;
 }
 
+/* Dense soft targets on short rows: the targets are transposed like the
+ * logits (Design E) and every step works on NL rows. */
+static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
+{
+    const ptrdiff_t n = a->n_cols;
+    const R *x = (const R *)a->x, *c = (const R *)a->col_weight;
+    const double eps = a->smoothing;
+    const R keep = (R)(1.0 - eps), unif = (R)(eps / (double)n);
+    const int want_grad = a->grad_out || a->hess_out;
+    double total = 0.0;
+    FN(cols_t) B;
+    R tt[SMALL_C * BR], gg[SMALL_C * BR], hh[SMALL_C * BR], loss_v[BR], S_v[BR];
+    for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
+        const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
+        FN(cols_load)(x, a->ldx, n, i0, rows, &B, want_grad, 0);
+        for (ptrdiff_t r = 0; r < rows; r++)
+            for (ptrdiff_t j = 0; j < n; j++) tt[j * BR + r] = ((const R *)a->t)[(i0 + r) * a->ldt + j];
+        for (ptrdiff_t j = 0; j < n; j++)
+            for (ptrdiff_t r = rows; r < BR; r++) tt[j * BR + r] = 0;
+        for (ptrdiff_t r = 0; r < BR; r += NL) {
+            const VR m = LD(B.m + r);
+            VR gap = SPLAT(0), S = SPLAT(0);
+            for (ptrdiff_t j = 0; j < n; j++) {
+                const VR tw = (c ? c[j] : (R)1) * (keep * LD(tt + j * BR + r) + unif);
+                gap += FN(clear)(tw == 0, tw * (m - LD(B.t + j * BR + r)));
+                S += tw;
+            }
+            ST(loss_v + r, gap + S * LD(B.log_s + r));
+            ST(S_v + r, S);
+        }
+        if (want_grad) {
+            for (ptrdiff_t r = 0; r < BR; r += NL) {
+                VR ga = SPLAT((R)a->grad_scale);
+                if (a->row_weight)
+                    for (ptrdiff_t l = 0; l < NL && r + l < rows; l++)
+                        ga[l] = (R)(a->row_weight[i0 + r + l] * a->grad_scale);
+                const VR gs = ga * LD(S_v + r), inv_s = LD(B.inv_s + r), q_max = LD(B.q_max + r);
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    const VR e = LD(B.e + j * BR + r), p = e * inv_s;
+                    const VR tw = (c ? c[j] : (R)1) * (ga * unif + ga * keep * LD(tt + j * BR + r));
+                    const VI at_max = e == 1;
+                    ST(hh + j * BR + r, SEL(at_max, gs * inv_s * q_max, gs * p * (1 - p)));
+                    ST(gg + j * BR + r, SEL(at_max, (gs - tw) - gs * q_max, gs * p - tw));
+                }
+            }
+        }
+        for (ptrdiff_t i = 0; i < rows; i++) {
+            const ptrdiff_t row = i0 + i;
+            R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
+            R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
+            const double w = FN(row_weight)(a, row);
+            double loss = loss_v[i];
+            if (!isfinite(B.m[i])) {
+                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, -1, (const R *)a->t + row * a->ldt,
+                                             NULL, NULL, 0, c, eps, w * a->grad_scale, g, h);
+            } else {
+                if (g) for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
+                if (h) for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
+            }
+            if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
+            total += w * loss;
+        }
+    }
+    return total;
+}
+
 static double FN(dense_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
+    if (a->n_cols < SMALL_C) return FN(dense_softmax_small)(a, r0, r1);
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
         total += FN(soft_softmax_ce_row)(a, i, (const R *)a->t + i * a->ldt, NULL, NULL, 0);
