@@ -45,7 +45,8 @@ def test_readme_pipeline_example_runs(capsys):
     assert "held-out log-loss:" in capsys.readouterr().out
 
 
-def test_docs_show_the_tested_example():
-    doc = pathlib.Path(__file__).resolve().parents[1] / "docs" / "sklearn.md"
-    assert "```python\n" + EXAMPLE + "```" in doc.read_text(), \
-        "docs/sklearn.md must show EXAMPLE from tests/test_readme_pipeline.py verbatim"
+@pytest.mark.parametrize("doc", ["docs/sklearn.md", "README.md"])
+def test_docs_show_the_tested_example(doc):
+    path = pathlib.Path(__file__).resolve().parents[1] / doc
+    assert "```python\n" + EXAMPLE + "```" in path.read_text(), \
+        f"{doc} must show EXAMPLE from tests/test_readme_pipeline.py verbatim"
