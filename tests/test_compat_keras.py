@@ -7,7 +7,6 @@ to 32 bits), so there the oracle is Keras's float64 element-wise op
 1e-12, and Keras's own function is checked to its float32 precision (1e-6).
 The loss classes compute in float32 unless given dtype=, like Keras.
 """
-import json
 import os
 import warnings
 
@@ -21,6 +20,8 @@ if keras.backend.backend() != "torch":
                 allow_module_level=True)
 
 from xentc.compat import keras as xk  # noqa: E402
+import compat_report
+from compat_report import readonly
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -43,30 +44,9 @@ def K(value):
     return np.asarray(keras.ops.convert_to_numpy(value))
 
 
-def readonly(a):
-    a = np.array(a)
-    a.flags.writeable = False
-    return a
-
-
-# XENTC_COMPAT_REPORT=<file>: each parity check appends its largest difference
-# as a JSON line; docs/compat.md's table is the maximum over a full run.
-REPORT = os.environ.get("XENTC_COMPAT_REPORT")
-
 
 def record(what, dtype, ours, ref):
-    """Largest |ours - ref| / max(|ref|, 1) (relative above 1, absolute below)."""
-    if not REPORT:
-        return
-    o = np.asarray(ours, dtype=np.float64).ravel()
-    r = np.asarray(ref, dtype=np.float64).ravel()
-    both = np.isfinite(o) & np.isfinite(r)
-    err = np.abs(o[both] - r[both]) / np.maximum(np.abs(r[both]), 1.0)
-    oracle = "framework-f32-internals" if "(vs Keras" in what else "oracle"
-    with open(REPORT, "a") as fh:
-        fh.write(json.dumps({"shim": 'keras', "op": what.split()[0].split("-")[0], "oracle": oracle,
-                             "dtype": np.dtype(dtype).name,
-                             "err": float(err.max(initial=0.0)), "case": what}) + "\n")
+    compat_report.record('keras', what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what, rtol=None, atol=0.0, check_dtype=True):

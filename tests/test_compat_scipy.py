@@ -10,8 +10,6 @@ of a few ulps where SciPy's own formula carries one: log_softmax near 0 and
 logsumexp near 0 are differences of O(|x|) terms, and a sum with weights of
 both signs loses digits in proportion to its condition number.
 """
-import json
-import os
 
 import numpy as np
 import pytest
@@ -19,6 +17,8 @@ import pytest
 ss = pytest.importorskip("scipy.special")
 
 from xentc.compat import scipy as xs  # noqa: E402
+import compat_report
+from compat_report import readonly
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -28,30 +28,9 @@ def dname(dtype):
     return np.dtype(dtype).name
 
 
-def readonly(a):
-    a = np.array(a)
-    a.flags.writeable = False
-    return a
-
-
-# XENTC_COMPAT_REPORT=<file>: each parity check appends its largest difference
-# as a JSON line; docs/compat.md's table is the maximum over a full run.
-REPORT = os.environ.get("XENTC_COMPAT_REPORT")
-
 
 def record(what, dtype, ours, ref):
-    """Largest |ours - ref| / max(|ref|, 1) (relative above 1, absolute below)."""
-    if not REPORT:
-        return
-    o = np.asarray(ours, dtype=np.float64).ravel()
-    r = np.asarray(ref, dtype=np.float64).ravel()
-    both = np.isfinite(o) & np.isfinite(r)
-    err = np.abs(o[both] - r[both]) / np.maximum(np.abs(r[both]), 1.0)
-    oracle = "framework-f32-internals" if "(vs Keras" in what else "oracle"
-    with open(REPORT, "a") as fh:
-        fh.write(json.dumps({"shim": 'scipy', "op": what.split()[0].split("-")[0], "oracle": oracle,
-                             "dtype": np.dtype(dtype).name,
-                             "err": float(err.max(initial=0.0)), "case": what}) + "\n")
+    compat_report.record('scipy', what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what, atol=0.0):

@@ -5,8 +5,6 @@ documentation states it, evaluated in long double from the very inputs, and,
 where PyTorch computes the same quantity, torch.nn.functional as well.
 Tolerances: 1e-12 relative in float64, 1e-5 in float32.
 """
-import json
-import os
 import subprocess
 import sys
 
@@ -14,6 +12,8 @@ import numpy as np
 import pytest
 
 from xentc.compat import tf as xtf
+import compat_report
+from compat_report import readonly
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -24,24 +24,8 @@ def dname(dtype):
     return np.dtype(dtype).name
 
 
-# XENTC_COMPAT_REPORT=<file>: each parity check appends its largest difference
-# as a JSON line; docs/compat.md's table is the maximum over a full run.
-REPORT = os.environ.get("XENTC_COMPAT_REPORT")
-
-
 def record(what, dtype, ours, ref):
-    """Largest |ours - ref| / max(|ref|, 1) (relative above 1, absolute below)."""
-    if not REPORT:
-        return
-    o = np.asarray(ours, dtype=np.float64).ravel()
-    r = np.asarray(ref, dtype=np.float64).ravel()
-    both = np.isfinite(o) & np.isfinite(r)
-    err = np.abs(o[both] - r[both]) / np.maximum(np.abs(r[both]), 1.0)
-    oracle = "framework-f32-internals" if "(vs Keras" in what else "oracle"
-    with open(REPORT, "a") as fh:
-        fh.write(json.dumps({"shim": 'tf', "op": what.split()[0].split("-")[0], "oracle": oracle,
-                             "dtype": np.dtype(dtype).name,
-                             "err": float(err.max(initial=0.0)), "case": what}) + "\n")
+    compat_report.record('tf', what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what):
@@ -52,11 +36,6 @@ def assert_parity(ours, ref, dtype, what):
                                rtol=RTOL[dtype], atol=0, equal_nan=True, err_msg=what)
     record(what, dtype, ours, ref)
 
-
-def readonly(a):
-    a = np.array(a)
-    a.flags.writeable = False
-    return a
 
 
 # TF's documented formulas, in long double

@@ -5,8 +5,6 @@ dtype and values: 1e-12 relative in float64, 1e-5 in float32. Errors must be
 of the kind PyTorch raises (IndexError, ValueError), or, where PyTorch raises
 a RuntimeError, a ValueError/TypeError that names the argument.
 """
-import json
-import os
 
 import numpy as np
 import pytest
@@ -15,6 +13,8 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from xentc.compat import torch as xt  # noqa: E402
+import compat_report
+from compat_report import readonly
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -40,24 +40,8 @@ def torch_ce(x, y, **kw):
     return F.cross_entropy(T(x), T(y), **kw)
 
 
-# XENTC_COMPAT_REPORT=<file>: each parity check appends its largest difference
-# as a JSON line; docs/compat.md's table is the maximum over a full run.
-REPORT = os.environ.get("XENTC_COMPAT_REPORT")
-
-
 def record(what, dtype, ours, ref):
-    """Largest |ours - ref| / max(|ref|, 1) (relative above 1, absolute below)."""
-    if not REPORT:
-        return
-    o = np.asarray(ours, dtype=np.float64).ravel()
-    r = np.asarray(ref, dtype=np.float64).ravel()
-    both = np.isfinite(o) & np.isfinite(r)
-    err = np.abs(o[both] - r[both]) / np.maximum(np.abs(r[both]), 1.0)
-    oracle = "framework-f32-internals" if "(vs Keras" in what else "oracle"
-    with open(REPORT, "a") as fh:
-        fh.write(json.dumps({"shim": 'torch', "op": what.split()[0].split("-")[0], "oracle": oracle,
-                             "dtype": np.dtype(dtype).name,
-                             "err": float(err.max(initial=0.0)), "case": what}) + "\n")
+    compat_report.record('torch', what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what, atol=0.0):
@@ -69,11 +53,6 @@ def assert_parity(ours, ref, dtype, what, atol=0.0):
                                err_msg=what)
     record(what, dtype, ours_arr, ref)
 
-
-def readonly(a):
-    a = np.array(a)
-    a.flags.writeable = False
-    return a
 
 
 # ---------------------------------------------------------------------------
