@@ -448,7 +448,7 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
     for (ptrdiff_t i = r0; i < r0 + np; i += NL) {
         VR a, b;
         FN(load_pairs)(x, i, &a, &b);
-        VR lse = FN(vmax)(a, b) + VLOG1P(FN(pair_e)(a, b));
+        VR lse = FN(vmax)(a, b) + VLOG1P_UNIT(FN(pair_e)(a, b));
         ST(out + i, lse);
         for (ptrdiff_t l = 0; l < NL; l++) {
             if (lse[l] - lse[l] != 0) { /* inf or NaN: take the limit */
@@ -594,7 +594,7 @@ static inline VR FN(vlog_sigmoid)(VR v)
 {
     VR e = VEXP(-FN(vabs)(v));
     VR neg = SEL(v < 0, v, SPLAT(0));
-    return neg - VLOG1P(e);
+    return neg - VLOG1P_UNIT(e);
 }
 
 XENTC_ELEMWISE(sigmoid_elem, FN(vsigmoid)(v))
@@ -726,7 +726,7 @@ static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdif
         FN(load_pairs)(x, i, &va, &vb);
         VR e = FN(pair_e)(va, vb);
         VR m = FN(vmax)(va, vb);
-        VR ls = VLOG1P(e);
+        VR ls = VLOG1P_UNIT(e);
         VR gap = m - SEL(is_b, vb, va);            /* m - x_y */
         VR loss = gap + ls;
         if (a->smoothing > 0) loss = (1 - eps) * loss + eps * (FN(vabs)(va - vb) * (R)0.5 + ls);
@@ -944,56 +944,77 @@ static double FN(csr_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1
 
 /* ---- sigmoid cross-entropy (Design G) ---------------------------------- */
 
-/* A contiguous span of n elements. t == NULL means targets 0; tval, if t is
- * NULL and has_tval, is one target shared by the span (CSR entries).
- * pw: per-element pos_weight or NULL (then pw_s). Weights: we (per element)
- * or w (scalar). Returns sum of weighted losses. */
-static double FN(sigmoid_span)(const xentc_args *a, const R *x, const R *t, ptrdiff_t n,
-                               const R *pw, R pw_s, const R *we, double w,
-                               R *lo, R *g, R *h)
+/* One vector step of sigmoid_span at element j, k elements left; `full`
+ * (k >= NL) is a constant at each call site so both loops are branch-free. */
+XENTC_INLINE VR FN(sigmoid_step)(const R *x, const R *t, const R *pw, R pw_s, const R *we, R w,
+                                 R keep, R half_eps, R gsc, R *lo, R *g, R *h, ptrdiff_t j,
+                                 ptrdiff_t k, int full)
+{
+    VR xv = full ? LD(x + j) : LDPART(x + j, k, 0);
+    VR yv = t ? (full ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
+    yv = yv * keep + half_eps;
+    VR pv = pw ? (full ? LD(pw + j) : LDPART(pw + j, k, 1)) : SPLAT(pw_s);
+    VR wv = we ? (full ? LD(we + j) : LDPART(we + j, k, 0)) : SPLAT(w);
+    VR e = VEXPN(-FN(vabs)(xv)); /* exp(-|x|) < FLT_MIN is 0: a loss term < 1e-38 */
+    VR L = 1 + (pv - 1) * yv;
+    VI pos = xv >= 0;
+    VR coef = SEL(pos, 1 - yv, -pv * yv);
+    VR lin = FN(clear)(coef == 0, coef * xv); /* 0 * inf = 0 at the limits */
+    VR wl = wv * (L * VLOG1P_UNIT(e) + lin);
+    if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
+    if (lo) { if (full) ST(lo + j, wl); else STPART(lo + j, wl, k); }
+    if (g || h) {
+        VR d = 1 / (1 + e);
+        VR q = e * d;
+        VR ga = wv * gsc;
+        if (g) {
+            VR gv = ga * SEL(pos, (1 - yv) - L * q, L * q - pv * yv);
+            if (full) ST(g + j, gv); else STPART(g + j, gv, k);
+        }
+        if (h) {
+            VR hv = ga * L * q * d;
+            if (full) ST(h + j, hv); else STPART(h + j, hv, k);
+        }
+    }
+    return wl;
+}
+
+/* A contiguous span of n elements. t == NULL means targets 0. pw: per-element
+ * pos_weight or NULL (then pw_s). Weights: we (per element) or w (scalar).
+ * Returns the sum of weighted losses. */
+XENTC_INLINE double FN(sigmoid_span_impl)(const xentc_args *a, const R *x, const R *t, ptrdiff_t n,
+                                          const R *pw, R pw_s, const R *we, double w,
+                                          R *lo, R *g, R *h)
 {
     const R keep = (R)(1.0 - a->smoothing), half_eps = (R)(a->smoothing / 2);
-    const R gsc = (R)a->grad_scale;
+    const R gsc = (R)a->grad_scale, wR = (R)w;
     double total = 0.0;
     for (ptrdiff_t j0 = 0; j0 < n;) {
         const ptrdiff_t end = FN(min_p)(n, j0 + CHUNK);
         VR acc = SPLAT(0);
-        for (ptrdiff_t j = j0; j < end; j += NL) {
-            const ptrdiff_t k = end - j;
-            const int full = k >= NL;
-            VR xv = full ? LD(x + j) : LDPART(x + j, k, 0);
-            VR yv = t ? (full ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
-            yv = yv * keep + half_eps;
-            VR pv = pw ? (full ? LD(pw + j) : LDPART(pw + j, k, 1)) : SPLAT(pw_s);
-            VR wv = we ? (full ? LD(we + j) : LDPART(we + j, k, 0)) : SPLAT((R)w);
-            VR e = VEXP(-FN(vabs)(xv));
-            VR L = 1 + (pv - 1) * yv;
-            VI pos = xv >= 0;
-            VR coef = SEL(pos, 1 - yv, -pv * yv);
-            VR lin = SEL(coef == 0, SPLAT(0), coef * xv);
-            VR loss = L * VLOG1P(e) + lin;
-            VR wl = wv * loss;
-            if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
-            acc += wl;
-            if (lo) { if (full) ST(lo + j, wl); else STPART(lo + j, wl, k); }
-            if (g || h) {
-                VR d = 1 / (1 + e);
-                VR q = e * d;
-                VR ga = wv * gsc;
-                if (g) {
-                    VR gv = ga * SEL(pos, (1 - yv) - L * q, L * q - pv * yv);
-                    if (full) ST(g + j, gv); else STPART(g + j, gv, k);
-                }
-                if (h) {
-                    VR hv = ga * L * q * d;
-                    if (full) ST(h + j, hv); else STPART(h + j, hv, k);
-                }
-            }
-        }
+        ptrdiff_t j = j0;
+        for (; j + NL <= end; j += NL)
+            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j, NL, 1);
+        if (j < end)
+            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j, end - j, 0);
         total += FN(hsum)(acc);
         j0 = end;
     }
     return total;
+}
+
+/* The common argument patterns get their own copy of the loop, with the
+ * NULL pointers known at compile time: otherwise the compiler keeps a test
+ * per pointer in the loop and spills registers. */
+static double FN(sigmoid_span)(const xentc_args *a, const R *x, const R *t, ptrdiff_t n,
+                               const R *pw, R pw_s, const R *we, double w,
+                               R *lo, R *g, R *h)
+{
+    if (t && !pw && !we && !lo && !h) {
+        if (!g) return FN(sigmoid_span_impl)(a, x, t, n, NULL, pw_s, NULL, w, NULL, NULL, NULL);
+        return FN(sigmoid_span_impl)(a, x, t, n, NULL, pw_s, NULL, w, NULL, g, NULL);
+    }
+    return FN(sigmoid_span_impl)(a, x, t, n, pw, pw_s, we, w, lo, g, h);
 }
 
 static double FN(sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)

@@ -28,6 +28,7 @@
 #define VLOG vlog_f32
 #define VLOG1P vlog1p_f32
 #define VEXPN vexpn_f32
+#define VLOG1P_UNIT vlog1p_unit_f32
 #define LDLAB ldlab_f32
 #define LDW ldw_f32
 #define VACC vdbl32
@@ -51,6 +52,7 @@
 #undef VLOG
 #undef VLOG1P
 #undef VEXPN
+#undef VLOG1P_UNIT
 #undef LDLAB
 #undef LDW
 #undef VACC
@@ -74,6 +76,7 @@
 #define VLOG vlog_f64
 #define VLOG1P vlog1p_f64
 #define VEXPN vexpn_f64
+#define VLOG1P_UNIT vlog1p_f64
 #define LDLAB ldlab_f64
 #define LDW ldw_f64
 #define VACC vf64

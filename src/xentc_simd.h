@@ -339,4 +339,22 @@ XENTC_INLINE vf64 vlog1p_f64(vf64 u)
     return vlog_f64(y) - c;
 }
 
+/* log1p(e) for e in [0, 1] (e = exp(-|x|) in softplus and log-sigmoid):
+ * e * P(e) with P of degree 9 fitted by tools/fit_log1p_poly.py, 4.7e-9
+ * relative; no division and no exponent split, about a third of vlog1p_f32.
+ * Relative accuracy holds down to e -> 0 because of the factor e. */
+XENTC_INLINE vf32 vlog1p_unit_f32(vf32 e)
+{
+    vf32 p = splat_f32(-0.0032439262f);
+    p = p * e + 0.019851016f;
+    p = p * e - 0.056958698f;
+    p = p * e + 0.1060357f;
+    p = p * e - 0.15305543f;
+    p = p * e + 0.19675922f;
+    p = p * e - 0.2495413f;
+    p = p * e + 0.3332996f;
+    p = p * e - 0.49999902f;
+    return e + (e * e) * p;
+}
+
 #endif /* XENTC_SIMD_H */

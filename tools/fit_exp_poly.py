@@ -1,3 +1,6 @@
+"""How the coefficients of vexp_f32 / vexpn_f32 (src/xentc_simd.h) were fitted:
+exp(r) ~ 1 + r + r^2 q(r) on [-ln2/2, ln2/2], near-minimax in relative error
+by iteratively reweighted least squares (Lawson) on Chebyshev nodes."""
 import mpmath as mp
 mp.mp.dps = 50
 import numpy as np
