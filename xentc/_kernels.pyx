@@ -9,7 +9,10 @@ A. Mechanical only. The Python layer (losses.py, special.py) has already
 B. Determinism: rows are cut into blocks of ``_block_rows(n_cols)`` rows, a
    number that depends on the row length only, never on the thread count.
    Each block's partial loss lands in its own slot and the slots are added in
-   block order, so any ``n_threads`` gives bit-identical sums.
+   block order, so any ``n_threads`` gives bit-identical sums. Because of
+   that, blocks can be handed out dynamically: a thread slowed by another
+   process on its core does not hold the others up (static scheduling made
+   2 threads slower than 1 on a busy 2-core machine).
 C. Small inputs (under ``_PARALLEL_MIN`` elements) run on the calling thread:
    starting an OpenMP team costs more than they take.
 """
@@ -200,7 +203,7 @@ cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ss
     if partial == NULL:
         raise MemoryError()
     with nogil:
-        for b in prange(n_blocks, num_threads=team, schedule="static"):
+        for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
             r0 = b * block
             r1 = r0 + block if r0 + block < n_units else n_units
             partial[b] = fn(a, r0, r1)
@@ -258,7 +261,7 @@ def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
         if team == 1:
             fn(xp, ldx, n_cols, 0, n_rows, op_, ldo)
         else:
-            for b in prange(n_blocks, num_threads=team, schedule="static"):
+            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
                 r0 = b * block
                 r1 = r0 + block if r0 + block < n_rows else n_rows
                 fn(xp, ldx, n_cols, r0, r1, op_, ldo)
@@ -293,7 +296,7 @@ def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
         if team == 1:
             fn(xp, op_, 0, n)
         else:
-            for b in prange(n_blocks, num_threads=team, schedule="static"):
+            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
                 i0 = b * block
                 i1 = i0 + block if i0 + block < n else n
                 fn(xp, op_, i0, i1)
