@@ -593,3 +593,24 @@ def test_loss_object_call_equals_function():
     loss, g = none.loss_gradient(x, y)
     assert loss.shape == (12,)
     np.testing.assert_allclose(g, xentc.SparseSoftmaxCrossEntropy(reduction="sum").loss_gradient(x, y)[1])
+
+
+@pytest.mark.parametrize("shape", [(1, 10), (64, 1000), (3000, 2), (0, 5)], ids=ids_shape)
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids_dtype)
+def test_plain_call_fast_path_equals_full_path(dtype, shape):
+    """The plain sparse CE call is validated in one C pass; it must give the
+    same bits as the general path, and fall back to it for anything unusual."""
+    x = _logits(shape, dtype)
+    y = _labels(shape[0], shape[1])
+    for reduction in ("mean", "sum"):
+        fast = xentc.sparse_softmax_cross_entropy(x, y, reduction=reduction)
+        full = xentc.SparseSoftmaxCrossEntropy(reduction=reduction)(x, y)
+        assert fast == full or (np.isnan(fast) and np.isnan(full))
+    # unusual inputs take the general path: int32 labels, a list, Fortran order
+    assert xentc.sparse_softmax_cross_entropy(x, y.astype(np.int32)) == pytest.approx(
+        xentc.SparseSoftmaxCrossEntropy()(x, y), nan_ok=True)
+    if shape[0]:
+        with pytest.raises(ValueError, match="out of range"):
+            bad = y.copy()
+            bad[-1] = shape[1]
+            xentc.sparse_softmax_cross_entropy(x, bad)

@@ -20,6 +20,7 @@ import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
+from libc.string cimport memset
 from libc.stdint cimport int64_t
 
 cnp.import_array()
@@ -234,6 +235,55 @@ def check_labels(cnp.ndarray labels, Py_ssize_t n_classes, object ignore_index):
                 with gil:
                     return i
     return -1
+
+
+def sparse_ce_quick(object x_obj, object y_obj, bint mean, object n_threads):
+    """Fast path of sparse_softmax_cross_entropy for the plain call (native
+    float32/float64 logits with contiguous rows, int64 labels, no weights,
+    no options). Returns None whenever anything is unusual -- then the full
+    Python path runs and produces the proper error or result."""
+    if type(x_obj) is not np.ndarray or type(y_obj) is not np.ndarray:
+        return None
+    cdef cnp.ndarray x = <cnp.ndarray>x_obj, y = <cnp.ndarray>y_obj
+    if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0] or x.shape[1] < 1:
+        return None
+    cdef int tn = x.descr.type_num
+    if (tn != cnp.NPY_FLOAT32 and tn != cnp.NPY_FLOAT64) or not cnp.PyArray_ISNOTSWAPPED(x) \
+            or not cnp.PyArray_ISALIGNED(x):
+        return None
+    if x.shape[1] > 1 and x.strides[1] != x.itemsize:
+        return None
+    if x.strides[0] % x.itemsize != 0:
+        return None
+    if y.descr.type_num != cnp.NPY_INT64 or not cnp.PyArray_ISNOTSWAPPED(y) \
+            or not cnp.PyArray_IS_C_CONTIGUOUS(y):
+        return None
+    cdef int nt
+    if n_threads is None:
+        nt = xentc_omp_max_threads()
+    elif type(n_threads) is int and n_threads >= 1:
+        nt = n_threads
+    else:
+        return None
+    cdef Py_ssize_t n = x.shape[0], i
+    cdef const int64_t *lab = <const int64_t *>cnp.PyArray_DATA(y)
+    cdef int64_t c = x.shape[1]
+    for i in range(n):
+        if lab[i] < 0 or lab[i] >= c:
+            return None
+    if n == 0:
+        return float("nan") if mean else 0.0
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    a.n_rows = n
+    a.n_cols = x.shape[1]
+    a.x = cnp.PyArray_DATA(x)
+    a.ldx = _ld(x)
+    a.labels = lab
+    a.grad_scale = 1.0
+    cdef double total = _run_loss(xentc_active().sparse_softmax_ce[_dt(x)], &a, n,
+                                  _block_rows(a.n_cols), x.size, nt)
+    return total / n if mean else total
 
 
 def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
