@@ -392,7 +392,7 @@ static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, 
             kc -= eq;
         }
         /* s - 1 = (k - 1) + s_o is exact for k = 1 and far from 0 otherwise */
-        VR s_m1 = (__builtin_convertvector(kc, VR) - 1) + so;
+        VR s_m1 = (I2F(kc) - 1) + so;
         VR inv = 1 / (s_m1 + 1);
         ST(B->log_s + r, VLOG1P(s_m1));
         ST(B->inv_s + r, inv);

@@ -28,6 +28,7 @@
 #define VLOG vlog_f32
 #define VLOG1P vlog1p_f32
 #define VEXPN vexpn_f32
+#define I2F i2f_f32
 #define VLOG1P_UNIT vlog1p_unit_f32
 #define LDLAB ldlab_f32
 #define LDW ldw_f32
@@ -52,6 +53,7 @@
 #undef VLOG
 #undef VLOG1P
 #undef VEXPN
+#undef I2F
 #undef VLOG1P_UNIT
 #undef LDLAB
 #undef LDW
@@ -76,6 +78,7 @@
 #define VLOG vlog_f64
 #define VLOG1P vlog1p_f64
 #define VEXPN vexpn_f64
+#define I2F i2f_f64
 #define VLOG1P_UNIT vlog1p_f64
 #define LDLAB ldlab_f64
 #define LDW ldw_f64

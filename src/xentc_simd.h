@@ -108,6 +108,16 @@ XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return sel_f32(d < lo, splat
 XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return sel_f64(d < lo, splat_f64(lo), d); }
 #endif
 
+/* int64 lanes -> double, exact for |k| < 2^51. AVX2 has no int64 -> double
+ * conversion (GCC would convert lane by lane in scalar code): add the bits
+ * of 1.5*2^52 and subtract it back in floating point. */
+XENTC_INLINE vf64 i2f_f64(vi64 k)
+{
+    const double magic = 6755399441055744.0;
+    return (vf64)(k + (vi64)splat_f64(magic)) - magic;
+}
+XENTC_INLINE vf32 i2f_f32(vi32 k) { return __builtin_convertvector(k, vf32); }
+
 /* ---- lane utilities -------------------------------------------------- */
 typedef int64_t vlab32 __attribute__((vector_size(XENTC_VBYTES * 2))); /* NL32 int64 */
 typedef double vdbl32 __attribute__((vector_size(XENTC_VBYTES * 2)));  /* NL32 double */
@@ -297,7 +307,7 @@ XENTC_INLINE vf64 vlog_f64(vf64 x)
     vi64 k = off >> 52;
     vi64 mbits = (off & 0x000fffffffffffffLL) + 0x3fe6a09e667f3bcdLL;
     vf64 m = (vf64)mbits;
-    vf64 kf = __builtin_convertvector(k, vf64) - sel_f64(sub, splat_f64(54.0), splat_f64(0.0));
+    vf64 kf = i2f_f64(k) - sel_f64(sub, splat_f64(54.0), splat_f64(0.0));
     vf64 f = m - 1.0;
     vf64 s = f / (2.0 + f);
     vf64 z = s * s;
