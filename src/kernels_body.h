@@ -1031,6 +1031,25 @@ static double FN(sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
     }
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
+    /* short contiguous rows with a per-label pos_weight and no row weights:
+     * G rows at a time as one span, against pos_weight tiled G times (a row
+     * at a time would spend most of its time in vector tails) */
+    enum { TILE = 1024 };
+    if (pw && !a->row_weight && n > 0 && n < 4 * NL && a->ldx == n && a->ldt == n &&
+        (!a->grad_out || a->ldg == n) && (!a->hess_out || a->ldh == n)) {
+        R tile[TILE];
+        const ptrdiff_t G = TILE / n;
+        for (ptrdiff_t k = 0; k < G * n; k++) tile[k] = pw[k % n];
+        for (ptrdiff_t i = r0; i < r1; i += G) {
+            const ptrdiff_t rows = FN(min_p)(G, r1 - i);
+            total += FN(sigmoid_span)(a, (const R *)a->x + i * n, (const R *)a->t + i * n, rows * n,
+                                      tile, pw_s, NULL, 1.0,
+                                      a->loss_out ? (R *)a->loss_out + i * n : NULL,
+                                      a->grad_out ? (R *)a->grad_out + i * n : NULL,
+                                      a->hess_out ? (R *)a->hess_out + i * n : NULL);
+        }
+        return total;
+    }
     for (ptrdiff_t i = r0; i < r1; i++) {
         total += FN(sigmoid_span)(a, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt, n,
                                   pw, pw_s, NULL, FN(row_weight)(a, i),

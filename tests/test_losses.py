@@ -107,16 +107,21 @@ LOSS_CASES = {
                                      np.random.default_rng(3).random((n, c))),
     "sigmoid_csr": lambda x, n, c: (xentc.SigmoidCrossEntropy(pos_weight=2.0),
                                     ssp.random(n, c, density=0.2, format="csr", random_state=4)),
+    # short rows with a per-label pos_weight: rows grouped against a tiled pos_weight
+    "sigmoid_short_rows": lambda x, n, c: (xentc.SigmoidCrossEntropy(pos_weight=np.linspace(0.5, 3, c)),
+                                           np.random.default_rng(3).random((n, c))),
 }
 
 
 @pytest.mark.parametrize("n_threads", THREADS)
 @pytest.mark.parametrize("case", sorted(LOSS_CASES))
 def test_threads_bit_identical(case, n_threads):
-    n, c = 3000, 37
+    n, c = 30000, 37
+    if case == "sigmoid_short_rows":
+        c = 5
     x = _logits((n, c), np.float32, seed=9)
     obj, y = LOSS_CASES[case](x, n, c)
-    sw = np.random.default_rng(1).random(n)
+    sw = None if case == "sigmoid_short_rows" else np.random.default_rng(1).random(n)
     obj.set_params(n_threads=1)
     base = obj.loss_gradient(x, y, sw)
     obj.set_params(n_threads=n_threads)
