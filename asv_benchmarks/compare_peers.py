@@ -228,7 +228,7 @@ def targets_for(row, one_thread_ns):
             and op != "overhead_sparse_ce"):
         scale = one_thread_ns / row["ns_per_logit"]
         row["scaling_2t"] = scale
-        out.append((f"2t>=1.8x 1t ({scale:.2f}x)", scale >= 1.8))
+        out.append((f"2t>=1.8x 1t ({scale:.3f}x)", scale >= 1.8))
     if op == "overhead_sparse_ce":
         if shape == (1, 10):
             out.append(("<=3 us/call", row["us_per_call"] <= 3.0))
@@ -262,6 +262,21 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor()
+
+
+def xentc_source():
+    """Commit of the xentc checkout measured (+ whether src/ or xentc/ differ
+    from it), when it is a git checkout."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(common.xentc.__file__)))
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "src", "xentc"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}{' + uncommitted changes in src/ or xentc/' if dirty else ''}" if head else None
 
 
 def log(msg):
@@ -403,7 +418,8 @@ def markdown(meta, rows, measurements):
               f"- date: {meta['date']}; wall time of the run: {meta['wall_s']:.0f} s; "
               f"load average before / after: {meta['loadavg_start']} / {meta['loadavg_end']}",
               "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v),
-              f"- xentc SIMD target: {meta['xentc_simd']}", ""]
+              f"- xentc build measured: {meta.get('xentc_source') or 'unknown'}; "
+              f"SIMD target {meta['xentc_simd']}", ""]
     lines += ["ns/logit = median wall time of one call / (N*C) (for sigmoid: / number of "
               "elements); \"x faster\" = peer time / xentc time (>1: xentc is faster). "
               "Fastest peer = the fastest of NumPy, SciPy, scikit-learn, PyTorch "
@@ -465,19 +481,24 @@ def markdown(meta, rows, measurements):
         ms = by_op[op]
         impls = list(dict.fromkeys(m["impl"] for m in ms))
         lines += ["", f"### {op}", "",
-                  "| shape | dtype | threads | " + " | ".join(impls) + " |",
-                  "|---|---|---|" + "---|" * len(impls)]
-        cells = {}
+                  "| shape | dtype | threads | bg | " + " | ".join(impls) + " |",
+                  "|---|---|---|---|" + "---|" * len(impls)]
+        cells, bgs = {}, {}
         for m in ms:
             key = (tuple(m["shape"]), m["dtype"], m["threads"])
             txt = fmt_ns(m["ns_per_logit"])
             if m["reused_1t"]:
                 txt += " (1t)"
-            elif m["cores"] > m["threads"] + 0.15 or (m["threads"] > 1 and m["cores"] > 1.3):
-                txt += f" ({m['cores']:.1f} cores)"
+            else:
+                bgs[key] = m.get("background_cores", 0.0)
+                if m["threads"] > 1 or m["cores"] > m["threads"] + 0.15:
+                    txt += f" ({m['cores']:.1f} cores)"
             cells.setdefault(key, {})[m["impl"]] = txt
-        for (shape, dtype, thr), row in cells.items():
-            lines.append(f"| {fmt_shape(shape)} | {dtype} | {thr} | "
+        for key, row in cells.items():
+            shape, dtype, thr = key
+            bg = bgs.get(key)
+            bg = "-" if bg is None else (f"**{bg:.1f}**" if bg > meta["noise"] else f"{bg:.1f}")
+            lines.append(f"| {fmt_shape(shape)} | {dtype} | {thr} | {bg} | "
                          + " | ".join(row.get(i, "n/a") for i in impls) + " |")
     return "\n".join(lines) + "\n"
 
@@ -526,6 +547,8 @@ def parse_args(argv=None):
                         "noisy blocks are kept as they are (see the bg column)")
     p.add_argument("--slow-peers", action="store_true",
                    help="also time sklearn.metrics.log_loss(softmax(x)) (~50 ns/logit)")
+    p.add_argument("--from-json", metavar="PATH",
+                   help="re-render the tables of a saved --out-json run (no timing)")
     p.add_argument("--out-json")
     p.add_argument("--out-md")
     args = p.parse_args(argv)
@@ -576,12 +599,21 @@ NOTES = [
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.from_json:   # re-render the tables of a saved run, measuring nothing
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        meta, measurements = saved["meta"], saved["measurements"]
+        rows = build_rows(measurements)
+        print_table(rows)
+        write_outputs(args, meta, rows, measurements)
+        return
     import xentc
     meta = dict(quick=args.quick, cpu=cpu_model(), cpus=len(common.ALL_CPUS),
                 platform=platform.platform(), date=datetime.datetime.now().isoformat(
                     timespec="seconds"),
                 loadavg_start=", ".join(f"{v:.2f}" for v in os.getloadavg()),
-                versions=versions(), xentc_simd=xentc.get_simd_target(),
+                versions=versions(), xentc_source=xentc_source(),
+                xentc_simd=xentc.get_simd_target(),
                 xentc_config=str(xentc.get_config()), threads=args.threads,
                 dtypes=args.dtypes, ops=args.ops, budget_s=args.budget, noise=args.noise,
                 notes=NOTES)
@@ -596,6 +628,10 @@ def main(argv=None):
     n = sum(len(r["targets"]) for r in rows)
     met = sum(t["met"] for r in rows for t in r["targets"])
     print(f"\ntargets: {met} met, {n - met} missed; run took {wall:.0f} s")
+    write_outputs(args, meta, rows, measurements)
+
+
+def write_outputs(args, meta, rows, measurements):
     if args.out_json:
         with open(args.out_json, "w") as f:
             json.dump(dict(meta=meta, rows=rows, measurements=measurements), f, indent=1)
