@@ -209,3 +209,13 @@ def test_empty_inputs_any_axis(op, shape, axis):
     got = _call(op, x, axis=axis)
     assert got.shape == expected.shape
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_out_may_be_the_input(op):
+    """A C-contiguous `out` is written directly, so it may be `x` itself."""
+    x = _data((40, 33), np.float32)
+    expected = _call(op, x)
+    buf = x.copy()
+    assert _call(op, buf, out=buf) is buf
+    np.testing.assert_array_equal(buf, expected)

@@ -66,6 +66,14 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
 def _softmax_like(op, x, axis, out, n_threads):
     n_threads = V.resolve_n_threads(n_threads)
     rows, (shape, ax) = _to_rows(x, axis)
+    # rows along the last axis and a C-contiguous `out` of the result's shape
+    # and dtype: write straight into it (no temporary, no copy)
+    if (isinstance(out, np.ndarray) and out.flags.c_contiguous and out.flags.writeable
+            and out.shape == shape and out.dtype == rows.dtype and len(shape)
+            and (ax is None or ax == len(shape) - 1)):
+        if rows.size:
+            _kernels.rows(op, rows, out.reshape(rows.shape), n_threads)
+        return out
     res = np.empty(rows.shape, dtype=rows.dtype)
     if rows.size:
         _kernels.rows(op, rows, res, n_threads)
