@@ -324,14 +324,23 @@ class StreamingScores:
             raise ValueError(f"y_pred row {row0 + row}: probabilities must be in [0, 1]; got "
                              f"{np.asarray(p[row]).tolist()!r}")
 
-    def _bad_rows(self, per_row, pred, row0):
-        """Raise for the first row whose loss is NaN (NaN or undefined inf logits)."""
-        row = _first(np.isnan(per_row))
-        values = np.asarray(pred[row])
-        what = "contains NaN" if np.isnan(values).any() else \
-            "has infinite logits for which the loss is undefined"
-        shown = values.tolist() if values.size <= 8 else f"{values.size} values"
-        raise ValueError(f"y_pred row {row0 + row} {what}: {shown}")
+    def _checked_total(self, per_row, pred, w, row0):
+        """(sum_i w_i l_i, per_row): a NaN loss is a bad row (NaN in y_pred or
+        logits whose loss is undefined, e.g. two +inf); an infinite loss of
+        a zero-weight row counts as 0, not as 0 * inf = NaN."""
+        total = self._wsum(per_row, w)
+        if not np.isnan(total):
+            return total, per_row
+        nan = np.isnan(per_row)
+        if nan.any():
+            row = _first(nan)
+            values = np.asarray(pred[row])
+            what = "contains NaN" if np.isnan(values).any() else \
+                "has infinite logits for which the loss is undefined"
+            shown = values.tolist() if values.size <= 8 else f"{values.size} values"
+            raise ValueError(f"y_pred row {row0 + row} {what}: {shown}")
+        per_row = np.where(w > 0, per_row, 0)
+        return self._wsum(per_row, w), per_row
 
     def _add_block(self, truth, pred, w, row0):
         n = pred.shape[0]
@@ -431,9 +440,7 @@ class StreamingScores:
             else:
                 loss = categorical_cross_entropy(pred, idx, reduction="none",
                                                  n_threads=self.n_threads)
-            total = self._wsum(loss, w)
-            if np.isnan(total):
-                self._bad_rows(np.isnan(loss), pred, row0)
+            total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
         rows = np.arange(n)
         correct = None
@@ -511,9 +518,7 @@ class StreamingScores:
                 loss = sigmoid_cross_entropy(pred, tt, reduction="none", n_threads=self.n_threads)
             else:
                 loss = binary_cross_entropy(pred, tt, reduction="none", n_threads=self.n_threads)
-            total = self._wsum(loss, w)
-            if np.isnan(total):
-                self._bad_rows(np.isnan(loss), pred, row0)
+            total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
         correct = (pred > (0.0 if logits else 0.5)) == (t == 1)
         self._sums["accuracy"].add(self._wsum(correct, w))
@@ -555,10 +560,9 @@ class StreamingScores:
                 loss = sigmoid_cross_entropy(pred, t, reduction="none", n_threads=self.n_threads)
             else:
                 loss = binary_cross_entropy(pred, t, reduction="none", n_threads=self.n_threads)
-            row_loss = loss.sum(axis=1, dtype=np.float64)
-            total = self._wsum(row_loss, w)
-            if np.isnan(total):
-                self._bad_rows(np.isnan(row_loss), pred, row0)
+            total, _ = self._checked_total(loss.sum(axis=1, dtype=np.float64), pred, w, row0)
+            if w is not None and not np.isfinite(loss).all():
+                loss = np.where(w[:, None] > 0, loss, 0)
             self._sums["log_loss"].add(total)
         positive = t == 1
         right = (pred > (0.0 if logits else 0.5)) == positive
