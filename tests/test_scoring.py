@@ -371,3 +371,31 @@ def test_compensated_sums_are_exact_where_naive_float64_is_not():
     acc.add(-1e16)
     assert float(acc.value()) == 1000.0
     assert s.result()["n_samples"] == 0
+
+
+@pytest.mark.parametrize("n_bins", [1, 2, 3, 7, 10, 15, 33, 1000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bin_of_a_confidence_is_searchsorted_on_the_edges(n_bins, dtype):
+    s = StreamingScores(n_bins=n_bins)
+    e = s._edges
+    v = np.clip(np.concatenate([e, np.nextafter(e, 2), np.nextafter(e, -1),
+                                np.random.default_rng(0).random(5000)]), 0, 1).astype(dtype)
+    np.testing.assert_array_equal(s._bin_ids(v), np.searchsorted(e[1:-1], v))
+
+
+def test_infinite_logits():
+    # the kernels take the limits: p = (1/2, 1/2, 0) for (inf, inf, 0)
+    z = np.array([[np.inf, np.inf, 0.0], [0.0, 1.0, 2.0], [np.inf, 0.0, 1.0]])
+    r = StreamingScores().update(np.array([0, 1, 0]), z).result()
+    p = np.array([[0.5, 0.5, 0.0], softmax([0.0, 1.0, 2.0]), [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(r["log_loss"], np.mean(-np.log(p[[0, 1, 2], [0, 1, 0]])),
+                               rtol=1e-12)
+    np.testing.assert_allclose(r["brier"], skm.brier_score_loss([0, 1, 0], p, labels=[0, 1, 2]),
+                               rtol=1e-12)
+    # -inf on the true class: an infinite loss, unless the row weighs nothing
+    z2 = np.array([[-np.inf, 0.0], [0.0, 1.0]])
+    assert StreamingScores().update([0, 1], z2).result()["log_loss"] == np.inf
+    r = StreamingScores().update([0, 1], z2, [0.0, 1.0]).result()
+    np.testing.assert_allclose(r["log_loss"], xm.log_loss([1], z2[1:], labels=[0, 1],
+                                                          from_logits=True), rtol=RTOL)
+    assert np.isnan(r["per_class"]["log_loss"][0])  # class 0 has no weight

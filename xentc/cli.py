@@ -184,7 +184,10 @@ def score_chunks(chunks, args, inputs, bar=None, columns=None):
         except (ValueError, TypeError) as exc:
             role = _role_of(str(exc))
             where = inputs.origin(role) if role else inputs.origin("y_pred")
-            raise _io.InputError(f"{where}: {exc}") from None
+            text = str(exc).replace("pass labels=[negative, positive]", "pass --classes NEG,POS")
+            text = text.replace("pass labels=[...] (the class of each column)", "pass --classes")
+            text = text.replace("pass labels=[...]", "pass --classes")
+            raise _io.InputError(f"{where}: {text}") from None
         if bar is not None:
             bar.update(len(y_pred))
     if scores is None:
