@@ -228,7 +228,9 @@ def cmd_score(args):
     if args.demo:
         if args.predictions or args.labels:
             raise _io.InputError("--demo scores its own sample; drop the file arguments")
-        demo_dir = tempfile.mkdtemp(prefix="xentc-demo-")
+        # one fixed folder, overwritten by each run, so demos do not pile up
+        demo_dir = os.path.join(tempfile.gettempdir(), "xentc-demo")
+        os.makedirs(demo_dir, exist_ok=True)
         args.predictions, args.labels = write_demo(demo_dir)
         print(f"xentc score --demo: wrote {DEMO_ROWS:,} x {DEMO_CLASSES} float32 logits and "
               f"labels to {args.predictions} and {args.labels}", file=sys.stderr)
