@@ -103,6 +103,15 @@ def _check_metrics(metrics):
     return tuple(m for m in METRICS if m in chosen)
 
 
+def _row_count(mask):
+    """Per-row count of a 2-D boolean array. Short rows: a uint8 matmul,
+    about twice as fast as count_nonzero(axis=1)."""
+    c = mask.shape[1]
+    if c < 256:
+        return mask.view(np.uint8) @ np.ones(c, dtype=np.uint8)
+    return np.count_nonzero(mask, axis=1)
+
+
 def _first(mask):
     return int(np.flatnonzero(mask)[0])
 
@@ -458,13 +467,14 @@ class StreamingScores:
             total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
         rows = np.arange(n)
+        own = pred[rows, idx]  # the true class's score
         correct = None
         if need & {"accuracy", "ece", "per_class"}:
             top = np.argmax(pred, axis=1)
             correct = top == idx
             self._sums["accuracy"].add(self._wsum(correct, w))
         if "top_k_accuracy" in need:
-            hits = self._top_k(pred, idx, rows) if self.k < c else np.ones(n, dtype=bool)
+            hits = self._top_k(pred, idx, own) if self.k < c else np.ones(n, dtype=bool)
             self._sums["top_k_accuracy"].add(self._wsum(hits, w))
         if need & {"brier", "ece"}:
             prob = self._scratch(n, c, pred.dtype)
@@ -472,7 +482,7 @@ class StreamingScores:
                 # softmax from the kernel's loss: logsumexp_i = loss_i + z_iy, so
                 # p = exp(z - lse) costs two array passes (no second kernel pass)
                 with np.errstate(invalid="ignore"):  # inf rows are redone below
-                    lse = loss + pred[rows, idx]
+                    lse = loss + own
                     np.subtract(pred, lse[:, None], out=prob)
                 np.exp(prob, out=prob)
                 limit = ~np.isfinite(lse)
@@ -494,24 +504,20 @@ class StreamingScores:
         if "per_class" in need:
             self._per_class(idx, w, loss, correct, c)
 
-    def _top_k(self, score, idx, rows):
+    def _top_k(self, score, idx, own):
         """True class in the top k: fewer than k scores rank above it, a tie
         ranking the larger column first (sklearn's top_k_accuracy_score).
-        ge - 1 counts every other score >= the true one, an upper bound of
-        the rank; only rows where it reaches k need the exact tie count."""
-        own = score[rows, idx][:, None]
-        c = score.shape[1]
-        if c < 256:  # a uint8 row sum by matmul: ~2x count_nonzero(axis=1) on short rows
-            ge = (score >= own).view(np.uint8) @ np.ones(c, dtype=np.uint8)
-        else:
-            ge = np.count_nonzero(score >= own, axis=1)
-        hit = ge <= self.k
-        unsure = np.flatnonzero(~hit)
-        if unsure.size:
-            s, o, y = score[unsure], own[unsure], idx[unsure]
-            above = np.count_nonzero(s > o, axis=1)
-            above += np.count_nonzero((s == o) & (np.arange(s.shape[1]) > y[:, None]), axis=1)
-            hit[unsure] = above < self.k
+        Without ties the rank is the count of larger scores; only rows where
+        another score equals the true one need the column order."""
+        own = own[:, None]
+        above = _row_count(score > own)
+        equal = _row_count(score == own)  # >= 1: the true score itself
+        hit = above < self.k
+        tied = np.flatnonzero(equal > 1)
+        if tied.size:
+            s, o, y = score[tied], own[tied], idx[tied]
+            later = np.count_nonzero((s == o) & (np.arange(s.shape[1]) > y[:, None]), axis=1)
+            hit[tied] = above[tied] + later < self.k
         return hit
 
     # binary ------------------------------------------------------------------
