@@ -399,3 +399,17 @@ def test_infinite_logits():
     np.testing.assert_allclose(r["log_loss"], xm.log_loss([1], z2[1:], labels=[0, 1],
                                                           from_logits=True), rtol=RTOL)
     assert np.isnan(r["per_class"]["log_loss"][0])  # class 0 has no weight
+
+
+def test_docs_scoring_examples_run():
+    """Every python block of docs/scoring.md runs, in order, in one namespace."""
+    import os
+    import re
+    path = os.path.join(os.path.dirname(__file__), "..", "docs", "scoring.md")
+    with open(path) as f:
+        blocks = re.findall(r"```python\n(.*?)```", f.read(), flags=re.S)
+    assert len(blocks) >= 4
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "docs/scoring.md", "exec"), namespace)
+    assert namespace["by_name"]["per_class"]["labels"] == ["cat", "dog", "emu", "fox", "gnu"]
