@@ -9,7 +9,7 @@ import xentc.metrics as xm
 from xentc.scoring import StreamingScores
 
 skm = pytest.importorskip("sklearn.metrics")
-from sklearn.calibration import calibration_curve  # noqa: E402
+from sklearn.calibration import calibration_curve
 
 RNG = np.random.default_rng(7)
 N = 500
@@ -86,7 +86,7 @@ def test_reliability_curve_equals_calibration_curve(strategy, n_bins):
     assert counts.sum() == N and (counts > 0).all()
     # values on the edges go to the lower bin, as calibration_curve does
     edges = np.array([0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 0.5])
-    t, p, c = xm.reliability_curve(np.array([0, 1, 0, 1, 0, 1, 1]), edges, n_bins=5)
+    t, p, _ = xm.reliability_curve(np.array([0, 1, 0, 1, 0, 1, 1]), edges, n_bins=5)
     rt, rp = calibration_curve(np.array([0, 1, 0, 1, 0, 1, 1]), edges, n_bins=5)
     np.testing.assert_allclose(t, rt)
     np.testing.assert_allclose(p, rp)

@@ -26,7 +26,7 @@ def run(args, cwd, env_extra=None, module=True):
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", **(env_extra or {}))
     cmd = [sys.executable, "-m", "xentc"] if module else [sys.executable]
     return subprocess.run([*cmd, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
 
 
 def run_here(args, cwd, capsys, monkeypatch):

@@ -1,6 +1,7 @@
 """xentc.scoring.StreamingScores: the same numbers for any chunking, merge
 order and resume, equal to the one-shot metrics, scikit-learn and a plain
 NumPy reference; clear errors that name the global row; atomic updates."""
+import itertools
 import json
 
 import numpy as np
@@ -57,7 +58,7 @@ def assert_same(a, b, rtol=RTOL):
 
 
 def feed(scores, y, pred, w, bounds):
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         scores.update(y[a:b], pred[a:b], None if w is None else w[a:b])
     return scores
 
@@ -86,7 +87,7 @@ def test_chunking_merge_and_resume_give_the_same_numbers(task, inputs, dtype, we
         # partial states merged in a random order, some through a JSON round trip
         parts = [StreamingScores(inputs=inputs, k=3).update(
             y[a:b], pred[a:b], None if w is None else w[a:b])
-            for a, b in zip(bounds[:-1], bounds[1:])]
+            for a, b in itertools.pairwise(bounds)]
         order = rng.permutation(len(parts))
         total = StreamingScores(inputs=inputs, k=3)
         for i in order:
@@ -191,7 +192,7 @@ def test_binary_equals_one_shot_and_sklearn(inputs):
                                rtol=RTOL)
     np.testing.assert_allclose(r["brier"], skm.brier_score_loss(y, prob, sample_weight=w),
                                rtol=1e-10)
-    ece, table = reference_calibration(prob, y == 1, w, 15)
+    ece, _ = reference_calibration(prob, y == 1, w, 15)
     np.testing.assert_allclose(r["ece"], ece, rtol=1e-10)
     # unweighted reliability is sklearn's calibration_curve plus counts
     ru = StreamingScores(inputs=inputs, n_bins=5).update(y, pred).result()["reliability"]
@@ -407,9 +408,9 @@ def test_docs_scoring_examples_run():
     import re
     path = os.path.join(os.path.dirname(__file__), "..", "docs", "scoring.md")
     with open(path) as f:
-        blocks = re.findall(r"```python\n(.*?)```", f.read(), flags=re.S)
+        blocks = re.findall(r"```python\n(.*?)```", f.read(), flags=re.DOTALL)
     assert len(blocks) >= 4
     namespace = {}
     for block in blocks:
-        exec(compile(block, "docs/scoring.md", "exec"), namespace)
+        exec(compile(block, "docs/scoring.md", "exec"), namespace)  # noqa: S102 - the docs' own code
     assert namespace["by_name"]["per_class"]["labels"] == ["cat", "dog", "emu", "fox", "gnu"]

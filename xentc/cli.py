@@ -25,9 +25,9 @@ import numpy as np
 
 from . import _io
 from ._config import __version__
-from .scoring import StreamingScores, TASKS
+from .scoring import TASKS, StreamingScores
 
-__all__ = ["main", "build_parser", "make_scores", "score_chunks", "finish_report"]
+__all__ = ["build_parser", "finish_report", "main", "make_scores", "score_chunks"]
 
 DEMO_ROWS, DEMO_CLASSES = 1_000_000, 10
 

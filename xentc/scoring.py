@@ -24,11 +24,15 @@ import warnings
 import numpy as np
 
 from . import _validation as V
-from .losses import (binary_cross_entropy, categorical_cross_entropy, sigmoid_cross_entropy,
-                     sparse_softmax_cross_entropy)
+from .losses import (
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    sigmoid_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
 from .special import sigmoid, softmax
 
-__all__ = ["StreamingScores", "TASKS", "INPUTS", "METRICS"]
+__all__ = ["INPUTS", "METRICS", "TASKS", "StreamingScores"]
 
 TASKS = ("auto", "binary", "multiclass", "multilabel")
 INPUTS = ("logits", "probabilities")
