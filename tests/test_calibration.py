@@ -62,6 +62,7 @@ def test_brier_score_from_logits():
                                rtol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one")
 def test_brier_score_errors_match_sklearn():
     for args, kwargs in [((S2, P1), {}), ((Y4, P1), {}), ((Y2, P1 + 1), {}),
                          ((Y2, P1 - 1), {}), ((Y4[:-1], P4[:-1, :3]), {})]:

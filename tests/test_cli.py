@@ -269,3 +269,34 @@ def test_file_bigger_than_the_memory_headroom(tmp_path):
     assert report["n_samples"] == n
     used = int(proc.stderr.split("VMPEAK")[1].split()[0])
     assert used <= limit
+
+
+def test_binary_and_multilabel_files(tmp_path, capsys, monkeypatch):
+    rng = np.random.default_rng(5)
+    zb = rng.standard_normal(2000)
+    yb = (rng.random(2000) < 0.4).astype(np.int8)
+    np.save(tmp_path / "zb.npy", zb)
+    np.save(tmp_path / "yb.npy", yb)
+    zm = rng.standard_normal((2000, 3)).astype(np.float32)
+    ym = (rng.random((2000, 3)) < 0.3).astype(np.uint8)
+    np.savez(tmp_path / "ml.npz", y_pred=zm, y_true=ym)
+    report = scored(run_here(["score", "zb.npy", "--labels", "yb.npy", "--no-progress",
+                              "--chunk-rows", "333"], tmp_path, capsys, monkeypatch))
+    ref = expected(zb, yb)
+    assert report["task"] == "binary" and "top_k_accuracy" not in report
+    for key in ("log_loss", "accuracy", "brier", "ece"):
+        np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
+    report = scored(run_here(["score", "ml.npz", "--no-progress"], tmp_path, capsys,
+                             monkeypatch))
+    ref = expected(zm, ym)
+    assert report["task"] == "multilabel"
+    for key in ("log_loss", "accuracy", "brier", "ece"):
+        np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
+    # probabilities of one column are detected as such; classes by name
+    p = 1 / (1 + np.exp(-zb))
+    np.save(tmp_path / "pb.npy", p)
+    np.save(tmp_path / "sb.npy", np.array(["no", "yes"])[yb])
+    report = scored(run_here(["score", "pb.npy", "--labels", "sb.npy", "--classes", "no,yes",
+                              "--no-progress"], tmp_path, capsys, monkeypatch))
+    assert report["inputs"] == "probabilities"
+    np.testing.assert_allclose(report["log_loss"], expected(zb, yb)["log_loss"], rtol=1e-9)
