@@ -280,18 +280,24 @@ def test_binary_and_multilabel_files(tmp_path, capsys, monkeypatch):
     zm = rng.standard_normal((2000, 3)).astype(np.float32)
     ym = (rng.random((2000, 3)) < 0.3).astype(np.uint8)
     np.savez(tmp_path / "ml.npz", y_pred=zm, y_true=ym)
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    pq.write_table(pa.table({"scores": pa.FixedSizeListArray.from_arrays(pa.array(zm.ravel()), 3),
+                             "tags": pa.FixedSizeListArray.from_arrays(pa.array(ym.ravel()), 3)}),
+                   tmp_path / "ml.parquet", row_group_size=500)
     report = scored(run_here(["score", "zb.npy", "--labels", "yb.npy", "--no-progress",
                               "--chunk-rows", "333"], tmp_path, capsys, monkeypatch))
     ref = expected(zb, yb)
     assert report["task"] == "binary" and "top_k_accuracy" not in report
     for key in ("log_loss", "accuracy", "brier", "ece"):
         np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
-    report = scored(run_here(["score", "ml.npz", "--no-progress"], tmp_path, capsys,
-                             monkeypatch))
     ref = expected(zm, ym)
-    assert report["task"] == "multilabel"
-    for key in ("log_loss", "accuracy", "brier", "ece"):
-        np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
+    for args in (["ml.npz"], ["ml.parquet", "--label-column", "tags"]):
+        report = scored(run_here(["score", *args, "--no-progress"], tmp_path, capsys,
+                                 monkeypatch))
+        assert report["task"] == "multilabel"
+        for key in ("log_loss", "accuracy", "brier", "ece"):
+            np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
     # probabilities of one column are detected as such; classes by name
     p = 1 / (1 + np.exp(-zb))
     np.save(tmp_path / "pb.npy", p)

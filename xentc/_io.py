@@ -260,7 +260,10 @@ class _TableSource:
         if role != "y_pred":
             if batch is None:
                 return np.empty(0)
-            return self._numpy(batch.column(name), name)
+            column = batch.column(name)
+            if self.pa.types.is_list(column.type) or self.pa.types.is_fixed_size_list(column.type):
+                return self._list_column(column, name)  # multilabel 0/1 rows
+            return self._numpy(column, name)
         if batch is None:
             return np.empty((0, len(name)))
         cols = [batch.column(n) for n in name]
