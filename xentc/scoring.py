@@ -18,6 +18,7 @@ Design:
      that is merged only when the whole chunk has been checked, so a bad row
      leaves the scores as they were (and the error names its global row).
 """
+import math
 import numbers
 import warnings
 
@@ -68,7 +69,8 @@ class _Sum:
         return np.where(np.isfinite(self.hi), self.hi + self.lo, self.hi)
 
     def to_json(self):
-        return [self.hi.tolist(), self.lo.tolist()]
+        # strict JSON has no inf / nan: those travel as the strings "inf", "nan"
+        return [_json_floats(self.hi), _json_floats(self.lo)]
 
     @classmethod
     def from_json(cls, pair, size=None):
@@ -78,6 +80,13 @@ class _Sum:
             raise ValueError(f"state sum has shape {hi.shape}; expected {out.hi.shape}")
         out.hi, out.lo = hi, lo
         return out
+
+
+def _json_floats(a):
+    v = a.tolist()
+    if isinstance(v, float):
+        return v if math.isfinite(v) else str(v)
+    return [x if math.isfinite(x) else str(x) for x in v]
 
 
 def _check_choice(name, value, choices):
