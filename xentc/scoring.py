@@ -280,7 +280,8 @@ class StreamingScores:
                 task = "multiclass"
             else:
                 task = "multilabel"
-                if not sparse and truth.ndim == 2 and truth.shape[0] and truth.shape[1] > 2 \
+                # a few rows can be one-hot by chance: only a chunk of 100+ rows warns
+                if not sparse and truth.ndim == 2 and truth.shape[0] >= 100 and truth.shape[1] > 2 \
                         and truth.dtype.kind in "biuf" and np.all(truth.sum(axis=1) == 1):
                     warnings.warn("task='auto': the 2-D y_true rows are one-hot, which is scored "
                                   "as multilabel (independent sigmoids); pass "
