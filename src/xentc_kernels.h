@@ -59,6 +59,22 @@ typedef void (*xentc_rows_fn)(const void *x, ptrdiff_t ldx, ptrdiff_t n_cols,
 /* element-wise primitives over [i0, i1) of contiguous arrays */
 typedef void (*xentc_elem_fn)(const void *x, void *out, ptrdiff_t i0, ptrdiff_t i1);
 
+/* Per-row statistics for scoring (rowstats_body.h); any output may be NULL. */
+typedef struct {
+    ptrdiff_t n_rows, n_cols;
+    const void *x;             /* logits, or probabilities when `probabilities` */
+    ptrdiff_t ldx;
+    const int64_t *labels;     /* class per row in [0, n_cols), or NULL (no loss, rank, y term) */
+    int probabilities;
+    void *loss_out;            /* lse - x_y, dtype of x (logits and labels only) */
+    int64_t *argmax_out;       /* first index of the max; first NaN if any (np.argmax) */
+    int64_t *rank_out;         /* scores ranked above the label's (scikit-learn's top-k ties) */
+    void *p_top_out;           /* top-label probability, dtype of x */
+    double *sq_out;            /* sum_j (p_j - [j == y])^2; sum_j p_j^2 without labels */
+} xentc_rowstats_args;
+
+typedef void (*xentc_rowstats_fn)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r1);
+
 typedef struct {
     const char *name;
     xentc_rows_fn logsumexp[2], softmax[2], log_softmax[2];
@@ -73,6 +89,7 @@ typedef struct {
     xentc_loss_fn sparse_categorical_ce[2];      /* probabilities, labels */
     xentc_loss_fn dense_categorical_ce[2];       /* probabilities, dense targets */
     xentc_loss_fn csr_categorical_ce[2];         /* probabilities, CSR targets */
+    xentc_rowstats_fn rowstats[2];               /* per-row scoring statistics */
 } xentc_kernel_table;
 
 /* dispatch.c */
@@ -80,5 +97,6 @@ int xentc_select(const char *name);            /* 0 ok, -1 unknown / unsupported
 const xentc_kernel_table *xentc_active(void);
 const char *xentc_compiled_targets(void);      /* e.g. "baseline,avx2,avx512" */
 const char *xentc_supported_targets(void);     /* the subset this CPU runs */
+xentc_rowstats_fn xentc_active_rowstats(int dtype); /* 0 float32, 1 float64 */
 
 #endif /* XENTC_KERNELS_H */

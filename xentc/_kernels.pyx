@@ -422,3 +422,64 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.hess_out = _ptr(hess_out)
     a.ldh = _ld(hess_out)
     return _run_loss(fn, &a, n_units, block, x.size, n_threads)
+
+
+# ---------------------------------------------------------------------------
+# Per-row scoring statistics (src/rowstats_body.h). Every output is written
+# per row, so any block schedule gives the same bits; rows are cut as the
+# loss driver cuts them (_block_rows), which keeps the two-class loss
+# bit-identical to sparse_softmax_ce's.
+
+cdef extern from "xentc_kernels.h" nogil:
+    ctypedef struct xentc_rowstats_args:
+        Py_ssize_t n_rows, n_cols
+        const void *x
+        Py_ssize_t ldx
+        const int64_t *labels
+        int probabilities
+        void *loss_out
+        int64_t *argmax_out
+        int64_t *rank_out
+        void *p_top_out
+        double *sq_out
+
+    ctypedef void (*xentc_rowstats_fn)(const xentc_rowstats_args *a, Py_ssize_t r0,
+                                       Py_ssize_t r1) noexcept nogil
+    xentc_rowstats_fn xentc_active_rowstats(int dtype)
+
+
+def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, rank_out,
+             p_top_out, sq_out, int n_threads):
+    """Fills the given per-row outputs (None = not wanted) from the 2-D x
+    (float32/float64, contiguous rows) and int64 labels (or None); the
+    outputs are C-contiguous of length x.shape[0], loss/p_top of x's dtype,
+    argmax/rank int64, sq float64."""
+    cdef xentc_rowstats_args a
+    memset(&a, 0, sizeof(a))
+    a.n_rows = x.shape[0]
+    a.n_cols = x.shape[1]
+    a.x = cnp.PyArray_DATA(x)
+    a.ldx = _ld(x)
+    a.labels = <const int64_t *>_ptr(labels)
+    a.probabilities = probabilities
+    a.loss_out = _ptr(loss_out)
+    a.argmax_out = <int64_t *>_ptr(argmax_out)
+    a.rank_out = <int64_t *>_ptr(rank_out)
+    a.p_top_out = _ptr(p_top_out)
+    a.sq_out = <double *>_ptr(sq_out)
+    cdef xentc_rowstats_fn fn = xentc_active_rowstats(_dt(x))
+    cdef Py_ssize_t block = _block_rows(a.n_cols)
+    cdef Py_ssize_t n_blocks = (a.n_rows + block - 1) // block
+    cdef int team = _team(n_blocks, a.n_rows * a.n_cols, n_threads)
+    cdef Py_ssize_t b, r0, r1
+    with nogil:
+        if team == 1:
+            for b in range(n_blocks):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < a.n_rows else a.n_rows
+                fn(&a, r0, r1)
+        else:
+            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < a.n_rows else a.n_rows
+                fn(&a, r0, r1)
