@@ -13,7 +13,7 @@ import numpy as np
 from . import _kernels
 from . import _validation as V
 
-__all__ = ["WANTS", "row_stats", "argmax_rows"]
+__all__ = ["WANTS", "argmax_rows", "row_stats"]
 
 WANTS = ("loss", "argmax", "rank", "p_top", "sq")
 _NEEDS_LABELS = ("loss", "rank")

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from . import _validation as V
+from ._rowstats import argmax_rows, row_stats
 from .losses import (binary_cross_entropy, categorical_cross_entropy, sigmoid_cross_entropy,
                      softmax_cross_entropy, sparse_softmax_cross_entropy)
 
@@ -648,6 +649,8 @@ def _in_top_k(score, y_idx, k):
     strictly larger scores, plus equal scores at a larger column index (the
     order of a stable ascending sort read backwards)."""
     n, c = score.shape
+    if score.dtype in (np.float32, np.float64):  # the kernel counts the same way
+        return row_stats(score, y_idx, want=("rank",))["rank"] < k
     hits = np.empty(n, dtype=bool)
     cols = np.arange(c)
     for r0 in range(0, n, _ROW_CHUNK):
@@ -675,6 +678,25 @@ def _dense_scores(y_pred, name="y_pred"):
         raise ValueError(f"{name} contains NaN at position {tuple(int(i) for i in pos)}; "
                          "accuracy is undefined for it")
     return arr
+
+
+def _argmax_scores(y_pred, name="y_pred"):
+    """(_dense_scores(y_pred, name), its row argmax or None if not 2-D).
+
+    For 2-D float32/float64 scores one kernel pass gives the argmax, which
+    is also the NaN check: np.argmax's rule makes a row's argmax its first
+    NaN, so NaN exists iff some row's argmax entry is NaN -- an O(n) gather
+    instead of an O(n C) isnan pass (the same error is then raised)."""
+    if V._is_sparse(y_pred):
+        return _dense_scores(y_pred, name), None
+    arr = np.asarray(y_pred)
+    if arr.ndim != 2 or arr.dtype not in (np.float32, np.float64) or arr.shape[1] == 0:
+        arr = _dense_scores(arr, name)
+        return arr, (arr.argmax(axis=1) if arr.ndim == 2 else None)
+    top = argmax_rows(arr)
+    if np.isnan(arr[np.arange(arr.shape[0]), top]).any():
+        _dense_scores(arr, name)  # raises, naming the first NaN
+    return arr, top
 
 
 def _check_not_empty(n, name="y_true"):
@@ -775,15 +797,16 @@ def categorical_accuracy(y_true, y_pred):
     y_true: one-hot or soft targets (N, C), dense or scipy.sparse; y_pred:
     scores (N, C). Ties go to the first maximal column (numpy.argmax).
     """
-    pred = _dense_scores(y_pred)
+    pred, top = _argmax_scores(y_pred)
     truth = y_true if V._is_sparse(y_true) else np.asarray(y_true)
     if pred.ndim != 2:
         raise ValueError(f"y_pred must be 2-D (n_samples, n_classes); got shape {pred.shape}")
     _check_same_shape(truth, pred)
     _check_not_empty(pred.shape[0])
-    if not V._is_sparse(truth):
-        truth = _dense_scores(truth, "y_true")
-    return float(np.mean(_argmax_rows(truth) == pred.argmax(axis=1)))
+    if V._is_sparse(truth):
+        return float(np.mean(_argmax_rows(truth) == top))
+    truth, true_top = _argmax_scores(truth, "y_true")
+    return float(np.mean(true_top == top))
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
@@ -791,7 +814,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
     y_true: class indices (N,) or (N, 1) in [0, C); y_pred: scores (N, C).
     """
-    pred = _dense_scores(y_pred)
+    pred, top = _argmax_scores(y_pred)
     if pred.ndim != 2:
         raise ValueError(f"y_pred must be 2-D (n_samples, n_classes); got shape {pred.shape}")
     lab = np.asarray(y_true)
@@ -799,7 +822,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
         lab = lab.reshape(-1)
     lab = _class_indices(lab, pred)
     _check_not_empty(pred.shape[0])
-    return float(np.mean(lab == pred.argmax(axis=1)))
+    return float(np.mean(lab == top))
 
 
 def _class_indices(labels, pred):
@@ -864,7 +887,7 @@ def _label_accuracy(truth, y_pred, threshold, from_logits):
     if pred.shape[0] != truth.shape[0]:
         raise ValueError(f"y_true has {truth.shape[0]} samples but y_pred has {pred.shape[0]}")
     if pred.ndim == 2:
-        return _argmax_label_accuracy(truth, _dense_scores(pred))
+        return _argmax_label_accuracy(truth, *_argmax_scores(pred))
     if pred.ndim != 1:
         raise ValueError(f"y_pred must be 1-D or 2-D; got shape {pred.shape}")
     if pred.dtype.kind == "f":
@@ -899,7 +922,7 @@ def _threshold_label_accuracy(truth, score, threshold):
     return float(np.mean((score > threshold) == positive))
 
 
-def _argmax_label_accuracy(truth, score):
+def _argmax_label_accuracy(truth, score, top):
     n_cols = score.shape[1]
     if truth.dtype.kind in "biuf":
         idx = _class_indices(truth, score)
@@ -909,7 +932,7 @@ def _argmax_label_accuracy(truth, score):
             raise ValueError(f"y_true has {classes.shape[0]} distinct labels but y_pred has "
                              f"{n_cols} columns; encode y_true as column indices")
         idx = _encode(truth, classes)
-    return float(np.mean(score.argmax(axis=1) == idx))
+    return float(np.mean(top == idx))
 
 
 def _indicator_accuracy(truth, y_pred, threshold):

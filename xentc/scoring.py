@@ -10,9 +10,11 @@ Design:
      the chunking and the merge order only through the partial sums of one
      chunk (np.sum is pairwise, np.bincount sequential: relative error below
      block_rows * 2**-53 at worst, ~sqrt(block_rows) * 2**-53 in practice).
-  C. Per-row numbers come from the xentc kernels (reduction="none"), so the
-     log-loss equals the one-shot functions of xentc.metrics; everything
-     else is whole-array NumPy on blocks of at most _BLOCK rows, so a caller
+  C. Per-row numbers come from the xentc kernels, so the log-loss equals the
+     one-shot functions of xentc.metrics. Multiclass rows go through one
+     fused kernel pass (_rowstats: loss, argmax, top-k rank, top-label
+     probability, squared error) instead of a NumPy pass per metric; the
+     rest is whole-array NumPy on blocks of at most _BLOCK rows, so a caller
      may pass a chunk of any size without a temporary of that size.
   D. An update is atomic: the blocks of a chunk fill a fresh partial state
      that is merged only when the whole chunk has been checked, so a bad row
@@ -25,13 +27,13 @@ import warnings
 import numpy as np
 
 from . import _validation as V
+from ._rowstats import row_stats
 from .losses import (
     binary_cross_entropy,
     categorical_cross_entropy,
     sigmoid_cross_entropy,
-    sparse_softmax_cross_entropy,
 )
-from .special import sigmoid, softmax
+from .special import sigmoid
 
 __all__ = ["INPUTS", "METRICS", "TASKS", "StreamingScores"]
 
@@ -114,15 +116,6 @@ def _check_metrics(metrics):
         raise ValueError(f"metrics must be None or a non-empty subset of {METRICS}; "
                          f"got {metrics!r}")
     return tuple(m for m in METRICS if m in chosen)
-
-
-def _row_count(mask):
-    """Per-row count of a 2-D boolean array. Short rows: a uint8 matmul,
-    about twice as fast as count_nonzero(axis=1)."""
-    c = mask.shape[1]
-    if c < 256:
-        return mask.view(np.uint8) @ np.ones(c, dtype=np.uint8)
-    return np.count_nonzero(mask, axis=1)
 
 
 def _first(mask):
@@ -470,69 +463,34 @@ class StreamingScores:
         n, c = pred.shape
         logits = self.inputs == "logits"
         need = set(self.metrics)
-        loss = None
-        if need & {"log_loss", "per_class"} or logits:
-            if logits:
-                loss = sparse_softmax_cross_entropy(pred, idx, reduction="none",
-                                                    n_threads=self.n_threads)
-            else:
-                loss = categorical_cross_entropy(pred, idx, reduction="none",
-                                                 n_threads=self.n_threads)
+        top_k = "top_k_accuracy" in need and self.k < c
+        # one kernel pass gives every per-row number the metrics need (Design C)
+        want = [name for name, used in (("loss", logits),
+                                        ("argmax", need & {"accuracy", "ece", "per_class"}),
+                                        ("rank", top_k), ("p_top", "ece" in need),
+                                        ("sq", "brier" in need)) if used]
+        stats = row_stats(pred, idx, want=want, probabilities=not logits,
+                          n_threads=self.n_threads) if want else {}
+        loss = stats.get("loss")  # logits: always computed, as the NaN detector
+        if loss is None and need & {"log_loss", "per_class"}:
+            loss = categorical_cross_entropy(pred, idx, reduction="none",
+                                             n_threads=self.n_threads)
+        if loss is not None:
             total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
-        rows = np.arange(n)
-        own = pred[rows, idx]  # the true class's score
         correct = None
-        if need & {"accuracy", "ece", "per_class"}:
-            top = np.argmax(pred, axis=1)
-            correct = top == idx
+        if "argmax" in stats:
+            correct = stats["argmax"] == idx
             self._sums["accuracy"].add(self._wsum(correct, w))
         if "top_k_accuracy" in need:
-            hits = self._top_k(pred, idx, own) if self.k < c else np.ones(n, dtype=bool)
+            hits = stats["rank"] < self.k if top_k else np.ones(n, dtype=bool)
             self._sums["top_k_accuracy"].add(self._wsum(hits, w))
-        if need & {"brier", "ece"}:
-            prob = self._scratch(n, c, pred.dtype)
-            if logits:
-                # softmax from the kernel's loss: logsumexp_i = loss_i + z_iy, so
-                # p = exp(z - lse) costs two array passes (no second kernel pass)
-                with np.errstate(invalid="ignore"):  # inf rows are redone below
-                    lse = loss + own
-                    np.subtract(pred, lse[:, None], out=prob)
-                np.exp(prob, out=prob)
-                limit = ~np.isfinite(lse)
-                if limit.any():  # infinite logits: the kernel's softmax takes the limit
-                    prob[limit] = softmax(pred[limit], n_threads=1)
-            else:
-                np.copyto(prob, pred)
-            if "ece" in need:
-                self._bin(prob[rows, top], correct, w)
-            if "brier" in need:
-                # the error matrix p - onehot in place; for logits p_y - 1 is
-                # expm1(-loss), exact where p_y is close to 1
-                if logits:
-                    prob[rows, idx] = np.expm1(-loss)
-                else:
-                    prob[rows, idx] -= 1
-                sq = np.einsum("ij,ij->i", prob, prob)
-                self._sums["brier"].add(self._wsum(sq, w))
+        if "ece" in need:
+            self._bin(stats["p_top"], correct, w)
+        if "brier" in need:
+            self._sums["brier"].add(self._wsum(stats["sq"], w))
         if "per_class" in need:
             self._per_class(idx, w, loss, correct, c)
-
-    def _top_k(self, score, idx, own):
-        """True class in the top k: fewer than k scores rank above it, a tie
-        ranking the larger column first (sklearn's top_k_accuracy_score).
-        Without ties the rank is the count of larger scores; only rows where
-        another score equals the true one need the column order."""
-        own = own[:, None]
-        above = _row_count(score > own)
-        equal = _row_count(score == own)  # >= 1: the true score itself
-        hit = above < self.k
-        tied = np.flatnonzero(equal > 1)
-        if tied.size:
-            s, o, y = score[tied], own[tied], idx[tied]
-            later = np.count_nonzero((s == o) & (np.arange(s.shape[1]) > y[:, None]), axis=1)
-            hit[tied] = above[tied] + later < self.k
-        return hit
 
     # binary ------------------------------------------------------------------
 
