@@ -259,3 +259,27 @@ def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
         gk = gk + T_u / S
         hk = hk - T_u / S ** 2
     return out, a * gk, a * hk
+
+
+# ---- per-row scoring statistics (twin of xentc._rowstats.row_stats) --------
+
+
+def row_stats(pred, labels=None, *, probabilities=False):
+    """dict of per-row argmax (np.argmax), rank (scores ranked above the
+    label's under scikit-learn's top-k ties; NaN compares false), p_top (top
+    probability; NaN for NaN / all -inf rows) and sq (sum_j (p_j - [j=y])^2,
+    or sum_j p_j^2 without labels), in float64."""
+    x = _f(pred)
+    n, c = x.shape
+    p = x if probabilities else softmax(x)
+    out = {"argmax": np.argmax(x, axis=1), "p_top": np.max(p, axis=1)}
+    target = np.zeros_like(p)
+    if labels is not None:
+        y = np.asarray(labels, dtype=np.intp)
+        own = x[np.arange(n), y][:, None]
+        later = np.arange(c)[None, :] > y[:, None]
+        with np.errstate(invalid="ignore"):
+            out["rank"] = np.sum(np.where(later, x >= own, x > own), axis=1)
+        target[np.arange(n), y] = 1.0
+    out["sq"] = np.sum((p - target) ** 2, axis=1)
+    return out
