@@ -13,6 +13,8 @@
  *    exp pass and the compare passes find it in L1. Outputs not asked for
  *    (NULL) are not computed, and without loss / p_top / sq no exp is taken:
  *    an argmax costs a max pass and a search for the first maximal entry.
+ *    The score at the argmax (`top`, NaN for a row holding NaN) lets a
+ *    caller check a whole array for NaN from n values instead of n*C.
  * B. The loss comes from the same operations in the same order as
  *    sparse_softmax_ce (max, then the Design A/C sums of kernels_body.h; the
  *    columnar block for C < SMALL_C; the pair formula for contiguous C = 2
@@ -185,13 +187,14 @@ static void FN(rs_row_limits)(const xentc_rowstats_args *a, const R *x, ptrdiff_
     const int64_t y = a->labels ? a->labels[i] : -1;
     FN(limits_t) L;
     FN(limits)(x, n, &L);
-    if (a->argmax_out) {
+    if (a->argmax_out || a->top_out) {
         ptrdiff_t am = 0;
         if (L.nan)
             while (x[am] == x[am]) am++;
         else
             while ((double)x[am] != L.m) am++;
-        a->argmax_out[i] = am;
+        if (a->argmax_out) a->argmax_out[i] = am;
+        if (a->top_out) ((R *)a->top_out)[i] = x[am];
     }
     if (a->rank_out) a->rank_out[i] = FN(rs_rank_scalar)(x, n, y);
     if (a->loss_out)
@@ -228,6 +231,7 @@ static void FN(rs_row)(const xentc_rowstats_args *a, ptrdiff_t i, int need_exp)
         return;
     }
     if (a->argmax_out) a->argmax_out[i] = FN(rs_first_eq)(x, n, st.m);
+    if (a->top_out) ((R *)a->top_out)[i] = st.m;
     if (a->rank_out) a->rank_out[i] = FN(rs_rank)(x, n, y);
     if (!need_exp) return;
     double q;
@@ -325,6 +329,7 @@ static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r
                 continue;
             }
             if (a->argmax_out) a->argmax_out[row] = am_v[i];
+            if (a->top_out) ((R *)a->top_out)[row] = B.m[i];
             if (a->rank_out) a->rank_out[row] = rk_v[i];
             if (a->loss_out) ((R *)a->loss_out)[row] = loss_v[i];
             if (a->p_top_out) ((R *)a->p_top_out)[row] = B.inv_s[i];
@@ -365,6 +370,7 @@ static void FN(rs_prob_row)(const xentc_rowstats_args *a, ptrdiff_t i)
         }
     }
     if (a->argmax_out) a->argmax_out[i] = am;
+    if (a->top_out) ((R *)a->top_out)[i] = x[am];
     if (a->rank_out) a->rank_out[i] = n >= SMALL_C ? FN(rs_rank)(x, n, y) : FN(rs_rank_scalar)(x, n, y);
     if (a->p_top_out) ((R *)a->p_top_out)[i] = x[am];
     if (a->sq_out) a->sq_out[i] = sq;

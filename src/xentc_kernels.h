@@ -68,6 +68,7 @@ typedef struct {
     int probabilities;
     void *loss_out;            /* lse - x_y, dtype of x (logits and labels only) */
     int64_t *argmax_out;       /* first index of the max; first NaN if any (np.argmax) */
+    void *top_out;             /* x at the argmax (NaN for a row holding NaN), dtype of x */
     int64_t *rank_out;         /* scores ranked above the label's (scikit-learn's top-k ties) */
     void *p_top_out;           /* top-label probability, dtype of x */
     double *sq_out;            /* sum_j (p_j - [j == y])^2; sum_j p_j^2 without labels */

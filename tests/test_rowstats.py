@@ -13,7 +13,7 @@ from xentc.losses import sparse_softmax_cross_entropy
 
 from conftest import DTYPES, RTOL, THREADS, layouts
 
-ALL = ("loss", "argmax", "rank", "p_top", "sq")
+ALL = ("loss", "argmax", "top", "rank", "p_top", "sq")
 WIDTHS = [1, 2, 3, 10, 17, 1000]
 
 
@@ -28,6 +28,7 @@ def make(rng, n, c, dtype, ties=False):
 def check_row_stats(x, y, got, dtype, n_threads):
     want = ref.row_stats(x, y)
     np.testing.assert_array_equal(got["argmax"], want["argmax"])
+    np.testing.assert_array_equal(got["top"], x[np.arange(x.shape[0]), want["argmax"]])
     np.testing.assert_array_equal(got["rank"], want["rank"])
     loss = sparse_softmax_cross_entropy(x, y, reduction="none", n_threads=n_threads)
     np.testing.assert_array_equal(got["loss"], loss)  # bit for bit, NaN included
@@ -110,6 +111,7 @@ def test_nan_and_inf_rows(simd, dtype, c):
     got = row_stats(x, y, want=ALL)
     want = ref.row_stats(x, y)
     np.testing.assert_array_equal(got["argmax"], np.argmax(x, axis=1))
+    np.testing.assert_array_equal(got["top"], x[np.arange(x.shape[0]), np.argmax(x, axis=1)])
     np.testing.assert_array_equal(got["rank"], want["rank"])
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(got["loss"], sparse_softmax_cross_entropy(
@@ -127,7 +129,11 @@ def test_argmax_only_and_without_labels(simd, dtype, c):
     x, _ = special_rows(c, dtype)
     rng = np.random.default_rng(2)
     x = np.concatenate([x, make(rng, 200, c, dtype, ties=True)[0]])
-    np.testing.assert_array_equal(argmax_rows(x), np.argmax(x, axis=1))
+    top, has_nan = argmax_rows(x)
+    np.testing.assert_array_equal(top, np.argmax(x, axis=1))
+    assert has_nan
+    top, has_nan = argmax_rows(x[~np.isnan(x).any(axis=1)])
+    assert not has_nan
     got = row_stats(x, want=("argmax", "p_top", "sq"))
     want = ref.row_stats(x)
     np.testing.assert_array_equal(got["argmax"], np.argmax(x, axis=1))
@@ -146,6 +152,8 @@ def test_probabilities(simd, dtype, c):
     np.testing.assert_array_equal(got["argmax"], want["argmax"])
     np.testing.assert_array_equal(got["rank"], want["rank"])
     np.testing.assert_array_equal(got["p_top"], p.max(axis=1))
+    np.testing.assert_array_equal(row_stats(p, want=("top",), probabilities=True)["top"],
+                                  p.max(axis=1))
     np.testing.assert_allclose(got["sq"], want["sq"], rtol=1e-12)
     q = np.array(p)
     q[3, c - 1] = np.nan

@@ -439,6 +439,7 @@ cdef extern from "xentc_kernels.h" nogil:
         int probabilities
         void *loss_out
         int64_t *argmax_out
+        void *top_out
         int64_t *rank_out
         void *p_top_out
         double *sq_out
@@ -448,11 +449,11 @@ cdef extern from "xentc_kernels.h" nogil:
     xentc_rowstats_fn xentc_active_rowstats(int dtype)
 
 
-def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, rank_out,
-             p_top_out, sq_out, int n_threads):
+def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, top_out,
+             rank_out, p_top_out, sq_out, int n_threads):
     """Fills the given per-row outputs (None = not wanted) from the 2-D x
     (float32/float64, contiguous rows) and int64 labels (or None); the
-    outputs are C-contiguous of length x.shape[0], loss/p_top of x's dtype,
+    outputs are C-contiguous of length x.shape[0], loss/top/p_top of x's dtype,
     argmax/rank int64, sq float64."""
     cdef xentc_rowstats_args a
     memset(&a, 0, sizeof(a))
@@ -464,6 +465,7 @@ def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, ra
     a.probabilities = probabilities
     a.loss_out = _ptr(loss_out)
     a.argmax_out = <int64_t *>_ptr(argmax_out)
+    a.top_out = _ptr(top_out)
     a.rank_out = <int64_t *>_ptr(rank_out)
     a.p_top_out = _ptr(p_top_out)
     a.sq_out = <double *>_ptr(sq_out)

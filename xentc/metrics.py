@@ -683,18 +683,17 @@ def _dense_scores(y_pred, name="y_pred"):
 def _argmax_scores(y_pred, name="y_pred"):
     """(_dense_scores(y_pred, name), its row argmax or None if not 2-D).
 
-    For 2-D float32/float64 scores one kernel pass gives the argmax, which
-    is also the NaN check: np.argmax's rule makes a row's argmax its first
-    NaN, so NaN exists iff some row's argmax entry is NaN -- an O(n) gather
-    instead of an O(n C) isnan pass (the same error is then raised)."""
+    For 2-D float32/float64 scores one kernel pass gives the argmax and
+    says whether there is a NaN (then the same error as _dense_scores is
+    raised), instead of an isnan pass over n*C values plus np.argmax."""
     if V._is_sparse(y_pred):
         return _dense_scores(y_pred, name), None
     arr = np.asarray(y_pred)
     if arr.ndim != 2 or arr.dtype not in (np.float32, np.float64) or arr.shape[1] == 0:
         arr = _dense_scores(arr, name)
         return arr, (arr.argmax(axis=1) if arr.ndim == 2 else None)
-    top = argmax_rows(arr)
-    if np.isnan(arr[np.arange(arr.shape[0]), top]).any():
+    top, has_nan = argmax_rows(arr)
+    if has_nan:
         _dense_scores(arr, name)  # raises, naming the first NaN
     return arr, top
 
