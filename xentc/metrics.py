@@ -832,6 +832,10 @@ def _class_indices(labels, pred):
     if labels.dtype.kind not in "biuf":
         raise TypeError(f"y_true must hold integer class indices; got dtype={labels.dtype}")
     n_cols = pred.shape[1]
+    # integers: two reductions settle the range without an (N,) mask
+    if labels.dtype.kind != "f" and (labels.size == 0 or (labels.min() >= 0
+                                                          and labels.max() < n_cols)):
+        return labels.astype(np.intp, copy=False)
     bad = (labels < 0) | (labels >= n_cols)
     if labels.dtype.kind == "f":
         bad |= labels != np.round(labels)

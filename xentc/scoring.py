@@ -379,6 +379,8 @@ class StreamingScores:
     def _wsum(self, values, w):
         """sum_i w_i values_i in float64 (pairwise / BLAS within the block)."""
         if w is None:
+            if values.dtype == bool:  # hits: an exact count, no float copy
+                return float(np.count_nonzero(values))
             return np.sum(values, dtype=np.float64)
         with np.errstate(invalid="ignore"):  # 0 * inf: the caller sees the NaN
             return np.dot(w, values.astype(np.float64, copy=False))
@@ -396,26 +398,33 @@ class StreamingScores:
         return f
 
     def _bin(self, conf, hits, w):
+        # bincount casts float32 weights to float64 itself; unweighted hits
+        # are counted (exact) rather than summed as floats
         ids = self._bin_ids(conf)
-        self._bin_count += np.bincount(ids, minlength=self.n_bins)
-        wc = conf.astype(np.float64) if w is None else w * conf
-        wh = hits.astype(np.float64) if w is None else w * hits
-        self._bins["weight"].add(np.bincount(ids, weights=w, minlength=self.n_bins)
-                                 if w is not None else
-                                 np.bincount(ids, minlength=self.n_bins).astype(np.float64))
-        self._bins["confidence"].add(np.bincount(ids, weights=wc, minlength=self.n_bins))
-        self._bins["hits"].add(np.bincount(ids, weights=wh, minlength=self.n_bins))
+        counts = np.bincount(ids, minlength=self.n_bins)
+        self._bin_count += counts
+        if w is None:
+            self._bins["weight"].add(counts.astype(np.float64))
+            self._bins["confidence"].add(np.bincount(ids, weights=conf, minlength=self.n_bins))
+            hit_ids = ids[hits.astype(bool, copy=False)]
+            self._bins["hits"].add(np.bincount(hit_ids, minlength=self.n_bins).astype(np.float64))
+            return
+        self._bins["weight"].add(np.bincount(ids, weights=w, minlength=self.n_bins))
+        self._bins["confidence"].add(np.bincount(ids, weights=w * conf, minlength=self.n_bins))
+        self._bins["hits"].add(np.bincount(ids, weights=w * hits, minlength=self.n_bins))
 
     def _per_class(self, idx, w, per_row_loss, correct, n_classes):
-        self._support += np.bincount(idx, minlength=n_classes)
-        cw = np.bincount(idx, weights=w, minlength=n_classes)
-        self._classes["weight"].add(cw)
+        support = np.bincount(idx, minlength=n_classes)
+        self._support += support
+        self._classes["weight"].add(support.astype(np.float64) if w is None else
+                                    np.bincount(idx, weights=w, minlength=n_classes))
         if per_row_loss is not None:
-            lw = per_row_loss.astype(np.float64) if w is None else w * per_row_loss
+            lw = per_row_loss if w is None else w * per_row_loss
             self._classes["log_loss"].add(np.bincount(idx, weights=lw, minlength=n_classes))
         if correct is not None:
-            cw = correct.astype(np.float64) if w is None else w * correct
-            self._classes["accuracy"].add(np.bincount(idx, weights=cw, minlength=n_classes))
+            hits = (np.bincount(idx[correct], minlength=n_classes).astype(np.float64)
+                    if w is None else np.bincount(idx, weights=w * correct, minlength=n_classes))
+            self._classes["accuracy"].add(hits)
 
     # multiclass --------------------------------------------------------------
 
