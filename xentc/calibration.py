@@ -22,8 +22,9 @@ import warnings
 import numpy as np
 
 from . import _validation as V
+from ._rowstats import row_stats
 from .scoring import StreamingScores
-from .special import sigmoid, softmax
+from .special import sigmoid
 
 __all__ = ["brier_score", "expected_calibration_error", "reliability_curve"]
 
@@ -182,9 +183,9 @@ def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
         return prob.reshape(-1), (t.reshape(-1) == 1), p.shape[1]
     _check_length(y, p, None)
     idx = _classes(y, labels, p.shape[1])
-    prob = softmax(p) if from_logits else p
-    top = np.argmax(p, axis=1)
-    return prob[np.arange(p.shape[0]), top], top == idx, 1
+    # top-label probability and argmax from one kernel pass (no softmax array)
+    st = row_stats(p, want=("argmax", "p_top"), probabilities=not from_logits)
+    return st["p_top"], st["argmax"] == idx, 1
 
 
 def reliability_curve(y_true, y_proba, *, n_bins=5, strategy="uniform", pos_label=None,
