@@ -297,11 +297,16 @@ static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r
             memcpy(&yi, y_v + r, sizeof yi);
             for (ptrdiff_t j = n - 1; j >= 0; j--) { /* descending: the first max wins */
                 const VR v = LD(B.t + j * BR + r);
-                const VI eq = v == m, after = yi < (IT)j;
+                const VI eq = v == m;
                 nan |= v != v;
                 am = (eq & ((VI){0} + (IT)j)) | (~eq & am);
-                cnt -= (after & (v >= vy)) | (~after & (v > vy));
             }
+            if (a->rank_out)
+                for (ptrdiff_t j = 0; j < n; j++) { /* Design C */
+                    const VR v = LD(B.t + j * BR + r);
+                    const VI after = yi < (IT)j;
+                    cnt -= (after & (v >= vy)) | (~after & (v > vy));
+                }
             memcpy(nan_v + r, &nan, sizeof nan);
             memcpy(am_v + r, &am, sizeof am);
             memcpy(rk_v + r, &cnt, sizeof cnt);
