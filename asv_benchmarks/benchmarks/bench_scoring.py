@@ -10,7 +10,8 @@ Implementations, all on the same (N, 10) float32 logits and int64 labels:
 - "sklearn":         softmax, then sklearn log_loss + accuracy_score +
                      brier_score_loss on the whole array (the usual script).
 `xentc score` on a .npy in the page cache (in-process, report to /dev/null)
-is ScoreCommand; its target is 1.5x of "stream-all".
+is ScoreCommand; its target is 1.5x of "stream-all". ArgmaxAccuracy puts
+xentc.metrics.accuracy next to np.argmax and the CE forward (1e6 x 10).
 
 Run:  cd asv_benchmarks && asv run --python=same --bench bench_scoring
 One-run ratios and peak RSS for big files, without asv (CPU named in the
@@ -88,6 +89,29 @@ class Scoring:
         return min(ours) / min(base)
 
     track_time_over_oneshot.unit = "x"
+
+
+class ArgmaxAccuracy:
+    """xentc.metrics.accuracy on (1e6, 10) logits (one argmax kernel pass)
+    next to np.argmax and the CE forward on the same logits: an accuracy
+    must not cost more than the loss (issue 15, item 5)."""
+
+    params = (["xentc-accuracy", "np-argmax-accuracy", "ce-forward"], ["float32", "float64"])
+    param_names = ["impl", "dtype"]
+    repeat = (3, 10, 20.0)
+
+    def setup(self, impl, dtype):
+        shape = (1_000_000, 10)
+        self.z = get_input("logits", shape, dtype)
+        self.y = get_input("labels", shape)
+
+    def time_accuracy(self, impl, dtype):
+        if impl == "xentc-accuracy":
+            xentc.metrics.accuracy(self.y, self.z)
+        elif impl == "np-argmax-accuracy":
+            np.mean(np.argmax(self.z, axis=1) == self.y)
+        else:
+            xentc.sparse_softmax_cross_entropy(self.z, self.y)
 
 
 def _write_npy_pair(directory, shape, seed=0):
