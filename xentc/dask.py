@@ -349,3 +349,152 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
                             dtype=np.float64, concatenate=True, meta=_meta(2, np.float64),
                             **shape)
     return _finish(partials, reduction, divisor=k)
+
+
+# ---------------------------------------------------------------------------
+# scoring: per-partition StreamingScores states, merged as a tree
+
+
+def _resolve_task(task, true_ndim, pred_ndim):
+    """task="auto" decided once from the inputs' dimensions (DESIGN 3.7), so
+    that every partition scores the same task whatever its rows hold."""
+    if task != "auto":
+        return task
+    if pred_ndim == 1:
+        return "binary"
+    return "multiclass" if true_ndim == 1 else "multilabel"
+
+
+def _new_scores(options):
+    from .scoring import StreamingScores
+    return StreamingScores(**options)
+
+
+def _update(y_true, y_pred, w, options, n_threads):
+    scores = _new_scores({**options, "n_threads": _task_threads(n_threads)})
+    if len(y_pred):
+        scores.update(y_true, y_pred, sample_weight=w)
+    return scores.to_dict()
+
+
+def _update_block(y_pred, y_true, w, options, n_threads):
+    out = np.empty(1, dtype=object)  # one state per row block
+    out[0] = _update(y_true, y_pred, w, options, n_threads)
+    return out
+
+
+def _update_partition(part, pred_cols, true_cols, weight_col, options, n_threads):
+    def column(cols):
+        return part[cols[0]].to_numpy() if isinstance(cols, tuple) else part[cols].to_numpy()
+    w = None if weight_col is None else part[weight_col].to_numpy()
+    return _update(column(true_cols), column(pred_cols), w, options, n_threads)
+
+
+def _merge(*states):
+    from .scoring import StreamingScores
+    states = [s[0] if isinstance(s, np.ndarray) else s for s in states]
+    total = StreamingScores.from_dict(states[0])
+    for s in states[1:]:
+        total.merge(StreamingScores.from_dict(s))
+    return total.to_dict()
+
+
+def _tree(parts, split_every):
+    """Merge the partition states `split_every` at a time, level by level."""
+    level = list(parts)
+    while True:  # at least one level, so a lone partition comes back as a plain dict
+        level = [dask.delayed(_merge, pure=True)(*level[i:i + split_every])
+                 for i in range(0, len(level), split_every)]
+        if len(level) == 1:
+            return level[0]
+
+
+def _array_states(y_true, y_pred, sample_weight, options, n_threads):
+    yp = _as_dask(y_pred, "y_pred")
+    if yp.ndim not in (1, 2):
+        raise ValueError(f"y_pred must be 1-D or 2-D; got shape {yp.shape}")
+    if yp.ndim == 2:
+        yp = _whole_axis(yp, 1)
+    yt = _as_dask(y_true, "y_true")
+    if yt.ndim not in (1, 2):
+        raise ValueError(f"y_true must be 1-D or 2-D; got shape {yt.shape}")
+    yt = _rows_like(yt, "y_true", yp.chunks[0], yp.shape[:1] + yt.shape[1:])
+    w = None if sample_weight is None else _rows_like(sample_weight, "sample_weight",
+                                                      yp.chunks[0], yp.shape[:1])
+    options = {**options, "task": _resolve_task(options.get("task", "auto"), yt.ndim, yp.ndim)}
+    ind = {1: "i", 2: "ij"}
+    states = da.blockwise(
+        _update_block, "i", yp, ind[yp.ndim], yt, ind[yt.ndim].replace("j", "k"),
+        w, None if w is None else "i", options, None, n_threads, None,
+        concatenate=True, adjust_chunks={"i": 1}, dtype=object, meta=np.empty((0,), object))
+    return list(states.to_delayed())
+
+
+def _frame_states(y_true, y_pred, sample_weight, options, n_threads):
+    """One frame holding predictions, labels and weights, so that a source
+    (e.g. a parquet directory) is read once, partition by partition."""
+    if not (_is_frame(y_true) and (sample_weight is None or _is_frame(sample_weight))):
+        raise TypeError("with Dask DataFrame predictions, y_true (and sample_weight) must be "
+                        f"Dask Series/DataFrames of the same frame; got y_true "
+                        f"{type(y_true).__name__}, sample_weight {type(sample_weight).__name__}")
+
+    def columns(obj, prefix):
+        if obj.ndim == 2:
+            return {f"{prefix}{i}": obj[c] for i, c in enumerate(obj.columns)}, \
+                [f"{prefix}{i}" for i in range(len(obj.columns))]
+        return {f"{prefix}0": obj}, (f"{prefix}0",)  # a tuple marks a 1-D column
+
+    pred, pred_cols = columns(y_pred, "__xentc_pred_")
+    true, true_cols = columns(y_true, "__xentc_true_")
+    weight, weight_col = ({}, None) if sample_weight is None else \
+        ({"__xentc_weight__": sample_weight}, "__xentc_weight__")
+    first = next(iter(pred.values()))
+    frame = first.to_frame(name=next(iter(pred))).assign(
+        **dict(list(pred.items())[1:]), **true, **weight)
+    options = {**options, "task": _resolve_task(
+        options.get("task", "auto"), 1 if isinstance(true_cols, tuple) else 2,
+        1 if isinstance(pred_cols, tuple) else 2)}
+    return [dask.delayed(_update_partition, pure=True)(
+        part, pred_cols, true_cols, weight_col, options, n_threads) for part in frame.to_delayed()]
+
+
+def score(y_true, y_pred, *, sample_weight=None, split_every=8, **options):
+    """`StreamingScores(**options).result()` of Dask arrays or DataFrame columns.
+
+    y_pred: Dask array (N,) or (N, C) chunked along rows any way (a split
+    class axis is rechunked into one chunk), or a Dask Series / DataFrame
+    (one column per class); y_true and sample_weight: Dask or NumPy arrays
+    (rechunked to the predictions' rows), or Series / DataFrames of the same
+    frame. Each partition becomes a `StreamingScores` state in one task; the
+    states are merged `split_every` at a time in a tree, on whatever
+    scheduler is active (a `distributed.Client` if one exists). task="auto"
+    is decided once from the inputs' dimensions. The result equals the
+    in-memory `StreamingScores` on the concatenated rows (within rounding
+    of the float64 sums).
+    """
+    from .scoring import StreamingScores
+    if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
+        raise ValueError(f"split_every must be an int >= 2; got {split_every!r}")
+    n_threads = _check_n_threads(options.pop("n_threads", None))
+    StreamingScores(**options)  # bad options fail here, before any task runs
+    if _is_frame(y_pred):
+        parts = _frame_states(y_true, y_pred, sample_weight, options, n_threads)
+    else:
+        parts = _array_states(y_true, y_pred, sample_weight, options, n_threads)
+    (state,) = dask.compute(_tree(parts, split_every))
+    return StreamingScores.from_dict(state).result()
+
+
+def log_loss(y_true, y_pred, *, sample_weight=None, **options):
+    """Weighted mean log loss of the whole collection (see `score`)."""
+    return score(y_true, y_pred, sample_weight=sample_weight, **options)["log_loss"]
+
+
+def accuracy(y_true, y_pred, *, sample_weight=None, **options):
+    """Weighted accuracy of the whole collection (see `score`)."""
+    return score(y_true, y_pred, sample_weight=sample_weight, **options)["accuracy"]
+
+
+def top_k_accuracy_score(y_true, y_pred, *, k=2, sample_weight=None, **options):
+    """Weighted top-k accuracy of multiclass scores (see `score`)."""
+    return score(y_true, y_pred, sample_weight=sample_weight, k=k, **options)["top_k_accuracy"]
