@@ -1,0 +1,241 @@
+"""xentc.dask on a real distributed cluster: two worker processes on loopback.
+
+Every result is compared with the eager (in-memory) xentc call on the same
+rows; chunkings are deliberately odd (empty blocks, a split class axis,
+blocks of one row).
+"""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+
+import xentc  # noqa: E402
+import xentc.dask as xd  # noqa: E402
+
+ROWS = ((1, 40, 0, 77, 5), (3, 4))  # 123 rows; the class axis split in two
+
+
+@pytest.fixture(scope="module")
+def client():
+    # loopback only; nannies restart a killed worker process
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None,
+                                  worker_dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def _logits(dtype, n=123, c=7, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, c)) * 3).astype(dtype)
+
+
+def test_import_xentc_does_not_import_dask():
+    code = ("import sys, xentc; bad = sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('dask', 'distributed', 'xentc.dask')); "
+            "assert not bad and 'xentc.dask' not in sys.modules, bad")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+# ---------------------------------------------------------------------------
+# lazy primitives == eager
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_like_equals_eager(client, op, dtype):
+    x = _logits(dtype)
+    lazy = getattr(xd, op)(da.from_array(x, chunks=ROWS))
+    assert lazy.dtype == dtype and lazy.chunks == (ROWS[0], (7,))
+    assert isinstance(lazy._meta, np.ndarray)
+    np.testing.assert_array_equal(lazy.compute(), getattr(xentc, op)(x))
+    # along axis 0: the row axis is the one rechunked
+    np.testing.assert_array_equal(getattr(xd, op)(da.from_array(x, chunks=ROWS), axis=0).compute(),
+                                  getattr(xentc, op)(x, axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_equals_eager(client, dtype):
+    x = _logits(dtype)
+    X = da.from_array(x, chunks=ROWS)
+    for axis, keepdims in [(-1, False), (1, True), (0, False), (0, True)]:
+        lazy = xd.logsumexp(X, axis=axis, keepdims=keepdims)
+        eager = xentc.logsumexp(x, axis=axis, keepdims=keepdims)
+        assert lazy.shape == eager.shape and lazy.dtype == eager.dtype
+        np.testing.assert_array_equal(lazy.compute(), eager, err_msg=f"axis={axis}")
+    for keepdims in (False, True):
+        lazy = xd.logsumexp(X, axis=None, keepdims=keepdims)
+        eager = xentc.logsumexp(x, axis=None, keepdims=keepdims)
+        assert lazy.shape == eager.shape and lazy.dtype == eager.dtype
+        rtol = 1e-12 if dtype == np.float64 else 1e-6
+        np.testing.assert_allclose(lazy.compute(), eager, rtol=rtol)
+
+
+def test_sigmoid_equals_eager_any_chunking(client):
+    x = _logits(np.float32).reshape(-1)
+    lazy = xd.sigmoid(da.from_array(x, chunks=(1, 300, 0, 560)))
+    assert lazy.dtype == np.float32
+    np.testing.assert_array_equal(lazy.compute(), xentc.sigmoid(x))
+
+
+def test_lazy_primitives_compose_with_a_dask_graph(client):
+    x = _logits(np.float64)
+    X = da.from_array(x, chunks=ROWS)
+    # expected cross-entropy of the softmax against itself: an entropy per row
+    lazy = -(xd.softmax(X) * xd.log_softmax(X)).sum(axis=1).mean()
+    eager = -(xentc.softmax(x) * xentc.log_softmax(x)).sum(axis=1).mean()
+    np.testing.assert_allclose(lazy.compute(), eager, rtol=1e-12)
+
+
+def test_integer_input_computes_in_float64(client):
+    x = np.arange(12).reshape(3, 4)
+    lazy = xd.softmax(da.from_array(x, chunks=2))
+    assert lazy.dtype == np.float64
+    np.testing.assert_array_equal(lazy.compute(), xentc.softmax(x))
+
+
+# ---------------------------------------------------------------------------
+# lazy losses == eager; "mean" is the global weighted mean
+
+
+def _labels(n=123, c=7, seed=1):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, c, n)
+    y[::6] = -100
+    return y, rng.random(n) * 3
+
+
+SPARSE_OPTIONS = [
+    {},
+    {"ignore_index": -100, "sample_weight": True},
+    {"ignore_index": -100, "class_weight": np.arange(1.0, 8.0), "label_smoothing": 0.1},
+    {"ignore_index": -100, "class_weight": "balanced", "sample_weight": True},
+    {"ignore_index": -100, "class_weight": {0: 5.0, 3: 0.5}},
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("opts", SPARSE_OPTIONS, ids=lambda o: "-".join(o) or "plain")
+def test_sparse_softmax_ce_equals_eager(client, opts, reduction, dtype):
+    x = _logits(dtype)
+    y, w = _labels()
+    if "ignore_index" not in opts:
+        y = np.abs(y) % 7
+    kw = {**opts, "sample_weight": w} if opts.get("sample_weight") else opts
+    lazy_kw = {**kw, "sample_weight": da.from_array(w, chunks=50)} if "sample_weight" in kw else kw
+    lazy = xd.sparse_softmax_cross_entropy(da.from_array(x, chunks=ROWS),
+                                           da.from_array(y, chunks=31), reduction=reduction,
+                                           **lazy_kw)
+    eager = xentc.sparse_softmax_cross_entropy(x, y, reduction=reduction, **kw)
+    if reduction == "none":
+        assert lazy.dtype == dtype and lazy.chunks == (ROWS[0],)
+        np.testing.assert_array_equal(lazy.compute(), eager)
+    else:
+        assert lazy.shape == () and lazy.dtype == np.float64
+        np.testing.assert_allclose(lazy.compute(), eager, rtol=1e-12)
+
+
+def test_sparse_mean_is_not_a_mean_of_block_means(client):
+    x = _logits(np.float64)
+    y, w = _labels()
+    chunks = (10, 113)  # unequal weight per block: a mean of means would be wrong
+    lazy = xd.sparse_softmax_cross_entropy(da.from_array(x, chunks=(chunks, 7)), y,
+                                           sample_weight=w, ignore_index=-100).compute()
+    eager = xentc.sparse_softmax_cross_entropy(x, y, sample_weight=w, ignore_index=-100)
+    block_means = [xentc.sparse_softmax_cross_entropy(x[s], y[s], sample_weight=w[s],
+                                                      ignore_index=-100)
+                   for s in (slice(0, 10), slice(10, None))]
+    assert abs(np.mean(block_means) - eager) > 1e-3
+    assert lazy == pytest.approx(eager, rel=1e-12)
+
+
+def test_sparse_all_ignored_mean_is_nan(client):
+    x = _logits(np.float64, n=10)
+    y = np.full(10, -1)
+    lazy = xd.sparse_softmax_cross_entropy(da.from_array(x, chunks=3), y, ignore_index=-1)
+    assert np.isnan(lazy.compute())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_sigmoid_ce_equals_eager(client, ndim, reduction, dtype):
+    rng = np.random.default_rng(2)
+    x = _logits(dtype)
+    t = (rng.random(x.shape) < 0.3).astype(dtype)
+    pos_weight = np.linspace(0.5, 3.0, 7) if ndim == 2 else 2.0
+    if ndim == 1:
+        x, t = x[:, 0], t[:, 0]
+    w = rng.random(x.shape[0])
+    X = da.from_array(x, chunks=ROWS[: ndim])
+    lazy = xd.sigmoid_cross_entropy(X, da.from_array(t, chunks=40), pos_weight=pos_weight,
+                                    sample_weight=w, label_smoothing=0.05, reduction=reduction)
+    eager = xentc.sigmoid_cross_entropy(x, t, pos_weight=pos_weight, sample_weight=w,
+                                        label_smoothing=0.05, reduction=reduction)
+    if reduction == "none":
+        assert lazy.dtype == dtype and lazy.shape == x.shape
+        np.testing.assert_array_equal(lazy.compute(), eager)
+    else:
+        # the eager float32 sum itself moves by ~1e-8 relative when its rows
+        # are split in two (partial sums rounded in float32 lanes)
+        np.testing.assert_allclose(lazy.compute(), eager,
+                                   rtol=1e-12 if dtype == np.float64 else 1e-6)
+
+
+def test_bad_input_fails_when_the_graph_is_built():
+    X = da.zeros((4, 3), chunks=2)
+    with pytest.raises(TypeError, match="x"):
+        xd.softmax(da.from_array(np.array(["a", "b"])))
+    with pytest.raises(ValueError, match="reduction"):
+        xd.sparse_softmax_cross_entropy(X, np.zeros(4, int), reduction="avg")
+    with pytest.raises(ValueError, match=r"labels must have shape \(4,\); got \(5,\)"):
+        xd.sparse_softmax_cross_entropy(X, np.zeros(5, int))
+    with pytest.raises(TypeError, match="labels must be integers"):
+        xd.sparse_softmax_cross_entropy(X, np.zeros(4))
+    with pytest.raises(ValueError, match="logits must be 2-D"):
+        xd.sparse_softmax_cross_entropy(X[0], np.zeros(4, int))
+    with pytest.raises(ValueError, match="class_weight"):
+        xd.sparse_softmax_cross_entropy(X, np.zeros(4, int), class_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="pos_weight"):
+        xd.sigmoid_cross_entropy(X, np.zeros((4, 3)), pos_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="axis 2 is out of bounds"):
+        xd.log_softmax(X, axis=2)
+    with pytest.raises(TypeError, match="n_threads"):
+        xd.sigmoid(X, n_threads=1.5)
+
+
+def test_bad_labels_raise_the_eager_error_at_compute(client):
+    X = da.zeros((4, 3), chunks=2)
+    with pytest.raises(ValueError, match="labels"):
+        xd.sparse_softmax_cross_entropy(X, np.array([0, 1, 7, 0])).compute()
+
+
+# ---------------------------------------------------------------------------
+# threads per task
+
+
+def test_task_threads_rule(client):
+    assert xd._task_threads(3) == 3
+    assert xd._task_threads(None) is None  # main thread: the synchronous scheduler
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(xd._task_threads(None)))
+    t.start()
+    t.join()
+    assert seen == [1]  # a thread of the local threaded scheduler
+    # one thread per worker: OpenMP's default there, which the nanny sets to 1
+    got = client.gather(client.map(lambda i: (xd._task_threads(None),
+                                              xentc.get_config()["default_n_threads"]),
+                                   range(4)))
+    assert got == [(None, 1)] * 4
