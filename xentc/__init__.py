@@ -36,6 +36,7 @@ from .metrics import (
     log_loss, top_k_accuracy_score, accuracy, binary_accuracy, categorical_accuracy,
     sparse_categorical_accuracy,
 )
+from .scoring import StreamingScores
 
 __all__ = [
     "__version__", "show_config", "get_config", "available_simd_targets", "get_simd_target",
@@ -46,5 +47,5 @@ __all__ = [
     "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
     "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
-    "categorical_accuracy", "sparse_categorical_accuracy",
+    "categorical_accuracy", "sparse_categorical_accuracy", "StreamingScores",
 ]
