@@ -239,3 +239,160 @@ def test_task_threads_rule(client):
                                               xentc.get_config()["default_n_threads"]),
                                    range(4)))
     assert got == [(None, 1)] * 4
+
+
+# ---------------------------------------------------------------------------
+# score == StreamingScores on the concatenated rows
+
+
+def _assert_same_report(got, want, rtol=1e-12, path="report"):
+    assert type(got) is type(want) or isinstance(got, float) and isinstance(want, float), path
+    if isinstance(want, dict):
+        assert got.keys() == want.keys(), path
+        for key in want:
+            _assert_same_report(got[key], want[key], rtol, f"{path}[{key!r}]")
+    elif isinstance(want, list):
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            _assert_same_report(g, w, rtol, f"{path}[{i}]")
+    elif isinstance(want, float):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-15, equal_nan=True,
+                                   err_msg=path)
+    else:
+        assert got == want, path
+
+
+def _in_memory(y_true, y_pred, w=None, **options):
+    from xentc.scoring import StreamingScores
+    return StreamingScores(**options).update(y_true, y_pred, sample_weight=w).result()
+
+
+def _task_data(task, dtype, n=1001, c=6, seed=3):
+    rng = np.random.default_rng(seed)
+    if task == "binary":
+        return rng.integers(0, 2, n), (rng.standard_normal(n) * 2).astype(dtype)
+    x = (rng.standard_normal((n, c)) * 2).astype(dtype)
+    if task == "multiclass":
+        return rng.integers(0, c, n), x
+    return (rng.random((n, c)) < 0.3).astype(np.int8), x
+
+
+ODD_ROWS = [(1001,), (1, 500, 0, 13, 487), (97,) * 10 + (31,)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", ODD_ROWS, ids=lambda r: f"{len(r)}blocks")
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_score_arrays_equal_in_memory(client, task, rows, dtype):
+    y, x = _task_data(task, dtype)
+    w = np.random.default_rng(4).random(x.shape[0]) * 2
+    chunks = (rows,) if x.ndim == 1 else (rows, (2, 4))  # class axis split too
+    got = xd.score(da.from_array(y, chunks=300), da.from_array(x, chunks=chunks),
+                   sample_weight=da.from_array(w, chunks=(1001,)), k=3, n_bins=7,
+                   split_every=3)
+    want = _in_memory(y, x, w, k=3, n_bins=7)
+    assert got["task"] == task
+    _assert_same_report(got, want)
+
+
+def test_score_probabilities_labels_and_metrics(client):
+    y, x = _task_data("multiclass", np.float64)
+    p = xentc.softmax(x)
+    names = np.array(["a", "b", "c", "d", "e", "f"])
+    opts = dict(inputs="probabilities", labels=names, metrics=["log_loss", "per_class", "ece"])
+    got = xd.score(da.from_array(names[y], chunks=100), da.from_array(p, chunks=(333, 6)),
+                   **opts)
+    _assert_same_report(got, _in_memory(names[y], p, **opts))
+
+
+def test_score_one_column_against_labels_is_binary(client):
+    y, x = _task_data("binary", np.float64)
+    got = xd.score(da.from_array(y, chunks=100), da.from_array(x[:, None], chunks=(250, 1)))
+    assert got["task"] == "binary"
+    _assert_same_report(got, _in_memory(y, x[:, None]))
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_score_dataframe_columns_equal_in_memory(client, task):
+    y, x = _task_data(task, np.float64)
+    w = np.random.default_rng(5).random(x.shape[0])
+    pdf = pd.DataFrame({"w": w})
+    if x.ndim == 1:
+        pdf["score"] = x
+    else:
+        for j in range(x.shape[1]):
+            pdf[f"logit_{j}"] = x[:, j]
+    if y.ndim == 1:
+        pdf["y"] = y
+    else:
+        for j in range(y.shape[1]):
+            pdf[f"y_{j}"] = y[:, j]
+    df = dd.from_pandas(pdf, npartitions=7)
+    pred = df["score"] if x.ndim == 1 else df[[f"logit_{j}" for j in range(x.shape[1])]]
+    true = df["y"] if y.ndim == 1 else df[[f"y_{j}" for j in range(y.shape[1])]]
+    got = xd.score(true, pred, sample_weight=df["w"], n_bins=5)
+    _assert_same_report(got, _in_memory(y, x, w, n_bins=5))
+
+
+def test_metric_wrappers_equal_one_shot_metrics(client):
+    y, x = _task_data("multiclass", np.float64)
+    w = np.random.default_rng(6).random(x.shape[0])
+    X, Y, W = da.from_array(x, chunks=(123, 6)), da.from_array(y, chunks=200), w
+    np.testing.assert_allclose(xd.log_loss(Y, X, sample_weight=W),
+                               xentc.log_loss(y, x, sample_weight=w, from_logits=True),
+                               rtol=1e-12)
+    np.testing.assert_allclose(xd.top_k_accuracy_score(Y, X, k=3, sample_weight=W),
+                               xentc.top_k_accuracy_score(y, x, k=3, sample_weight=w),
+                               rtol=1e-12)
+    hits = (np.argmax(x, axis=1) == y).astype(float)
+    np.testing.assert_allclose(xd.accuracy(Y, X, sample_weight=W),
+                               np.average(hits, weights=w), rtol=1e-12)
+
+
+def test_score_bad_input():
+    y, x = _task_data("multiclass", np.float64, n=20)
+    X = da.from_array(x, chunks=5)
+    with pytest.raises(ValueError, match="task"):
+        xd.score(y, X, task="ranking")  # before any task runs
+    with pytest.raises(ValueError, match="split_every"):
+        xd.score(y, X, split_every=1)
+    with pytest.raises(ValueError, match=r"y_true must have shape \(20,\); got \(19,\)"):
+        xd.score(y[:19], X)
+    with pytest.raises(TypeError, match="Dask Series"):
+        xd.score(y, dd.from_pandas(pd.DataFrame(x), npartitions=2))
+
+
+def test_score_bad_label_raises_at_compute(client):
+    y, x = _task_data("multiclass", np.float64, n=20)
+    y[13] = 9
+    with pytest.raises(ValueError, match="y_true"):
+        xd.score(da.from_array(y, chunks=5), da.from_array(x, chunks=5))
+
+
+# ---------------------------------------------------------------------------
+# the fault we promise to survive: a worker process killed mid-computation
+
+
+def test_score_survives_a_killed_worker(client):
+    y, x = _task_data("multiclass", np.float64, n=4000)
+    want = _in_memory(y, x)
+    # 40 blocks of ~0.05 s each on 2 single-thread workers: ~1 s of work
+    X = da.from_array(x, chunks=(100, 6)).map_blocks(lambda b: (time.sleep(0.05), b)[1],
+                                                     dtype=x.dtype)
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+    killed = []
+
+    def kill():
+        killed.append(time.perf_counter())
+        os.kill(pids[victim], signal.SIGKILL)
+
+    timer = threading.Timer(0.4, kill)
+    timer.start()
+    got = xd.score(da.from_array(y, chunks=100), X)
+    finished = time.perf_counter()
+    timer.join()
+    assert killed and killed[0] < finished  # the kill happened while score ran
+    _assert_same_report(got, want)
+    client.wait_for_workers(2, timeout=30)
+    assert victim not in client.run(os.getpid)  # the nanny started a new worker

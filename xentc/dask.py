@@ -355,12 +355,12 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
 # scoring: per-partition StreamingScores states, merged as a tree
 
 
-def _resolve_task(task, true_ndim, pred_ndim):
-    """task="auto" decided once from the inputs' dimensions (DESIGN 3.7), so
-    that every partition scores the same task whatever its rows hold."""
+def _resolve_task(task, true_ndim, pred_shape):
+    """task="auto" decided once from the inputs' shapes, by StreamingScores'
+    rule, so that every partition scores the same task whatever its rows hold."""
     if task != "auto":
         return task
-    if pred_ndim == 1:
+    if len(pred_shape) == 1 or (pred_shape[1] == 1 and true_ndim == 1):
         return "binary"
     return "multiclass" if true_ndim == 1 else "multilabel"
 
@@ -421,7 +421,7 @@ def _array_states(y_true, y_pred, sample_weight, options, n_threads):
     yt = _rows_like(yt, "y_true", yp.chunks[0], yp.shape[:1] + yt.shape[1:])
     w = None if sample_weight is None else _rows_like(sample_weight, "sample_weight",
                                                       yp.chunks[0], yp.shape[:1])
-    options = {**options, "task": _resolve_task(options.get("task", "auto"), yt.ndim, yp.ndim)}
+    options = {**options, "task": _resolve_task(options.get("task", "auto"), yt.ndim, yp.shape)}
     ind = {1: "i", 2: "ij"}
     states = da.blockwise(
         _update_block, "i", yp, ind[yp.ndim], yt, ind[yt.ndim].replace("j", "k"),
@@ -453,7 +453,7 @@ def _frame_states(y_true, y_pred, sample_weight, options, n_threads):
         **dict(list(pred.items())[1:]), **true, **weight)
     options = {**options, "task": _resolve_task(
         options.get("task", "auto"), 1 if isinstance(true_cols, tuple) else 2,
-        1 if isinstance(pred_cols, tuple) else 2)}
+        (None,) if isinstance(pred_cols, tuple) else (None, len(pred_cols)))}
     return [dask.delayed(_update_partition, pure=True)(
         part, pred_cols, true_cols, weight_col, options, n_threads) for part in frame.to_delayed()]
 
@@ -486,15 +486,20 @@ def score(y_true, y_pred, *, sample_weight=None, split_every=8, **options):
 
 
 def log_loss(y_true, y_pred, *, sample_weight=None, **options):
-    """Weighted mean log loss of the whole collection (see `score`)."""
+    """Weighted mean log loss of the whole collection (`score` with only that
+    metric; inputs="logits" unless told otherwise)."""
+    options.setdefault("metrics", ["log_loss"])
     return score(y_true, y_pred, sample_weight=sample_weight, **options)["log_loss"]
 
 
 def accuracy(y_true, y_pred, *, sample_weight=None, **options):
-    """Weighted accuracy of the whole collection (see `score`)."""
+    """Weighted accuracy of the whole collection, by the task's rule (`score`)."""
+    options.setdefault("metrics", ["accuracy"])
     return score(y_true, y_pred, sample_weight=sample_weight, **options)["accuracy"]
 
 
-def top_k_accuracy_score(y_true, y_pred, *, k=2, sample_weight=None, **options):
-    """Weighted top-k accuracy of multiclass scores (see `score`)."""
-    return score(y_true, y_pred, sample_weight=sample_weight, k=k, **options)["top_k_accuracy"]
+def top_k_accuracy_score(y_true, y_score, *, k=2, sample_weight=None, **options):
+    """Weighted top-k accuracy of multiclass scores (k=2 as scikit-learn; `score`)."""
+    options.setdefault("metrics", ["top_k_accuracy"])
+    return score(y_true, y_score, sample_weight=sample_weight, k=k,
+                 **options)["top_k_accuracy"]
