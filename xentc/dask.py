@@ -27,7 +27,10 @@ Design:
 
 Nothing here is imported by `import xentc`; it needs the `dask` extra.
 """
+import contextlib
 import functools
+import glob
+import os
 import threading
 
 import numpy as np
@@ -503,3 +506,111 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, sample_weight=None, **options)
     options.setdefault("metrics", ["top_k_accuracy"])
     return score(y_true, y_score, sample_weight=sample_weight, k=k,
                  **options)["top_k_accuracy"]
+
+
+# ---------------------------------------------------------------------------
+# `xentc score 'dir/*.parquet' --workers N | --scheduler ADDRESS`
+
+
+def parquet_files(pattern):
+    """The sorted .parquet files of a directory, a glob or one file path."""
+    from ._io import InputError
+    if os.path.isdir(pattern):
+        found = glob.glob(os.path.join(pattern, "*.parquet"))
+    else:
+        found = glob.glob(pattern)
+    files = sorted(f for f in found if os.path.isfile(f))
+    if not files:
+        raise InputError(f"{pattern}: no .parquet files match")
+    other = [f for f in files if not f.lower().endswith(".parquet")]
+    if other:
+        raise InputError(f"{other[0]}: --workers / --scheduler read .parquet files only")
+    return files
+
+
+def _score_file(path, read, options, n_threads):
+    """One task: a whole file read in chunks (bounded memory) into one state;
+    errors name the file, the column and the row, as on one machine."""
+    from . import _io
+    from .cli import _role_of
+    inputs = _io.open_inputs(path, **read)
+    try:
+        scores = _new_scores({**options, "n_threads": _task_threads(n_threads)})
+        for y_true, y_pred, w, _ in _io.iter_chunks(inputs):
+            if y_true is None:
+                raise _io.InputError(f"{inputs.origin('y_pred')}: no labels (pass "
+                                     "--label-column)")
+            try:
+                scores.update(y_true, y_pred, w)
+            except (ValueError, TypeError) as exc:
+                if isinstance(exc, _io.InputError):
+                    raise
+                role = _role_of(str(exc)) or "y_pred"
+                raise _io.InputError(f"{inputs.origin(role)}: {exc}") from None
+    finally:
+        inputs.close()
+    return scores.to_dict()
+
+
+def _first_chunk(files, read):
+    """(y_true, y_pred, prediction columns, file descriptions) of the first
+    rows of the first non-empty file: the options are decided there, as the
+    single-machine path decides them on its first chunk."""
+    from . import _io
+    from .cli import _pred_columns
+    for path in files:
+        inputs = _io.open_inputs(path, **{**read})
+        try:
+            chunk = next(_io.iter_chunks(inputs), None)
+            if chunk is not None:
+                if chunk[0] is None:
+                    raise _io.InputError(f"{inputs.origin('y_pred')}: no labels (pass "
+                                         "--label-column)")
+                return chunk[0], chunk[1], _pred_columns(inputs), inputs.files
+        finally:
+            inputs.close()
+    raise _io.InputError(f"{files[0]}: no rows to score in {len(files)} file(s)")
+
+
+def _cluster_client(scheduler, workers):
+    """A Client of an existing scheduler, or of a LocalCluster on loopback."""
+    import distributed
+    stack = contextlib.ExitStack()
+    if scheduler is not None:
+        client = stack.enter_context(distributed.Client(scheduler, timeout="20s"))
+    else:
+        cluster = stack.enter_context(distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, worker_dashboard_address=None))
+        client = stack.enter_context(distributed.Client(cluster))
+    return stack, client
+
+
+def score_files(args, split_every=8):
+    """The CLI's distributed path: (merged StreamingScores, file descriptions)
+    of the parquet files of args.predictions (a directory or a glob), one task
+    per file on args.scheduler or a LocalCluster of args.workers processes."""
+    from . import _io
+    from .cli import make_scores
+    from .scoring import StreamingScores
+    if args.labels or args.weights:
+        raise _io.InputError("with --workers / --scheduler, labels and weights must be columns "
+                             "of the parquet files (--label-column, --weight-column), not "
+                             "--labels / --weights files")
+    files = parquet_files(args.predictions)
+    read = {"label_column": args.label_column, "columns": args.columns,
+            "weight_column": args.weight_column, "chunk_rows": args.chunk_rows}
+    y_true, y_pred, columns, described = _first_chunk(files, read)
+    proto = make_scores(args, y_true, y_pred, columns)
+    options = {"task": _resolve_task(proto.task, np.ndim(y_true), np.shape(y_pred)),
+               "inputs": proto.inputs, "k": proto.k, "n_bins": proto.n_bins,
+               "metrics": list(proto.metrics),
+               "labels": None if proto.labels is None else proto.labels.tolist()}
+    n_threads = _check_n_threads(args.n_threads)
+    stack, client = _cluster_client(args.scheduler, args.workers)
+    with stack:
+        parts = [dask.delayed(_score_file, pure=True)(f, read, options, n_threads) for f in files]
+        state = client.compute(_tree(parts, split_every)).result()
+    shown = f"{args.predictions} [{len(files)} files]"
+    return StreamingScores.from_dict(state), {
+        role: text.replace(files[0], shown, 1) for role, text in described.items()}

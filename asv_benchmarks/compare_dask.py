@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Scoring a chunked Dask array of float32 logits on a local distributed
+cluster: xentc.dask against the graph users write today (scikit-learn's
+log_loss on each block), at 1 and 2 worker processes; the per-task overhead
+against block size; where the time goes; and the choice of reduction tree.
+
+Run (from anywhere; ~4 minutes on an idle 2-core machine, --quick ~1):
+    python3 asv_benchmarks/compare_dask.py --out-md asv_benchmarks/results_dask.md
+    python3 asv_benchmarks/compare_dask.py --quick
+
+Method:
+- the logits (N x C float32, default 1e7 x 10 = 1e8 values) and labels are
+  drawn by the workers from a seeded generator and persisted in their
+  memory before any timing, so a timing is the scoring graph alone (no
+  data generation, no transfer from the client);
+- clusters: LocalCluster(processes=True, threads_per_worker=1) on
+  127.0.0.1 with 1 and then 2 workers; the cases take turns `--repeat`
+  times (interleaved, so a change of background load hits all alike), the
+  median is reported, and every case runs at both worker counts, so the
+  1 -> 2 ratio is the scaling;
+- graphs compared (same persisted blocks, one task per block, results
+  summed by a tree):
+    xentc score     xentc.dask.score: every metric of the report
+    xentc log_loss  xentc.dask.log_loss: the StreamingScores log-loss alone
+    xentc lazy CE   xentc.dask.sparse_softmax_cross_entropy(reduction="mean")
+    sklearn         per block log_loss(y, scipy.special.softmax(x), labels,
+                    normalize=False), summed, divided by N
+- overhead: the same log_loss graph at several block sizes, next to an
+  empty graph of the same shape (a task returning a constant, the same
+  tree): (wall - kernel time / workers) / tasks is the per-task cost;
+- where the time goes: the kernel (StreamingScores.update of one block, in
+  this process, 1 thread), the state (to_dict, pickle size, from_dict +
+  merge), the scheduler (empty-graph time per task);
+- reduction: many small partitions merged by the delayed tree that
+  xentc.dask uses (split_every 8 and 32), by a single flat merge, and by
+  dask.bag's reduction.
+"""
+import argparse
+import os
+import pickle
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import dask  # noqa: E402
+import dask.array as da  # noqa: E402
+import dask.bag as db  # noqa: E402
+import distributed  # noqa: E402
+
+import xentc  # noqa: E402
+import xentc.dask as xd  # noqa: E402
+from xentc.scoring import StreamingScores  # noqa: E402
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def median_time(fn, repeat):
+    times = []
+    value = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), value
+
+
+def data(n, c, block_rows, client):
+    rng = da.random.default_rng(0)
+    x = rng.standard_normal((n, c), chunks=(block_rows, c), dtype=np.float32)
+    y = rng.integers(0, c, n, chunks=block_rows)
+    x, y = client.persist([x, y])
+    distributed.wait([x, y])
+    return x, y
+
+
+def _sk_block(x, y, c):
+    from scipy.special import softmax
+    from sklearn.metrics import log_loss
+    return np.array([log_loss(y, softmax(x, axis=1), labels=np.arange(c), normalize=False)])
+
+
+def sklearn_log_loss(y, x):
+    c = x.shape[1]
+    sums = da.blockwise(_sk_block, "i", x, "ij", y, "i", c, None, concatenate=True,
+                        adjust_chunks={"i": 1}, dtype=np.float64)
+    return float(sums.sum().compute()) / x.shape[0]
+
+
+def _empty_block(x, y):
+    return np.array([0.0])
+
+
+def empty_graph(y, x):
+    sums = da.blockwise(_empty_block, "i", x, "ij", y, "i", concatenate=True,
+                        adjust_chunks={"i": 1}, dtype=np.float64)
+    return float(sums.sum().compute())
+
+
+CASES = {
+    "xentc score": lambda y, x: xd.score(y, x)["log_loss"],
+    "xentc log_loss": lambda y, x: xd.log_loss(y, x),
+    "xentc lazy CE": lambda y, x: float(xd.sparse_softmax_cross_entropy(x, y).compute()),
+    "sklearn": sklearn_log_loss,
+}
+
+
+def cluster(n_workers):
+    return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                    host="127.0.0.1", dashboard_address=None,
+                                    worker_dashboard_address=None)
+
+
+def interleaved(cases, repeat):
+    """Median seconds of each case, the cases taking turns in every round so
+    that a change of background load hits all of them alike."""
+    times = {name: [] for name in cases}
+    values = {}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            t0 = time.perf_counter()
+            values[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: (statistics.median(t), values[name]) for name, t in times.items()}
+
+
+def run_headline(args, out):
+    rows = {}
+    for workers in (1, 2):
+        with cluster(workers) as lc, distributed.Client(lc) as client:
+            x, y = data(args.n, args.c, args.block_rows, client)
+            for fn in CASES.values():  # warm: imports and first calls on the workers
+                fn(y[:args.block_rows], x[:args.block_rows])
+            got = interleaved({name: (lambda fn=fn: fn(y, x)) for name, fn in CASES.items()},
+                              args.repeat)
+            for name, (t, value) in got.items():
+                rows.setdefault(name, {})[workers] = (t, value)
+                print(f"  {workers} worker(s) {name:15s} {t:8.3f} s  log_loss={value:.10f}",
+                      flush=True)
+    n_tasks = -(-args.n // args.block_rows)
+    out.append(f"\n## {args.n:.0e} x {args.c} float32 logits, {n_tasks} blocks of "
+               f"{args.block_rows} rows\n")
+    out.append("| graph | 1 worker (s) | 2 workers (s) | 1 -> 2 speed-up | "
+               "sklearn / this (1 w) | sklearn / this (2 w) | log_loss |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    sk = rows["sklearn"]
+    for name, r in rows.items():
+        out.append(f"| {name} | {r[1][0]:.3f} | {r[2][0]:.3f} | {r[1][0] / r[2][0]:.2f} | "
+                   f"{sk[1][0] / r[1][0]:.1f} | {sk[2][0] / r[2][0]:.1f} | {r[2][1]:.10f} |")
+    return rows
+
+
+def kernel_time(n_rows, c, repeat, metrics=("log_loss",)):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n_rows, c), dtype=np.float32)
+    y = rng.integers(0, c, n_rows)
+    t, s = median_time(lambda: StreamingScores(metrics=list(metrics), n_threads=1).update(y, x),
+                       repeat)
+    return t, s
+
+
+def run_overhead(args, out):
+    n = args.overhead_n
+    sizes = [r for r in (1_000, 10_000, 100_000, 1_000_000) if r <= n]
+    out.append(f"\n## Per-task overhead: xentc.dask.log_loss on {n:.0e} x {args.c} float32, "
+               "2 workers\n")
+    out.append("| block rows | tasks | wall (s) | empty graph (s) | kernel per block (ms) | "
+               "overhead per task (ms) | kernel share |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|")
+    with cluster(2) as lc, distributed.Client(lc) as client:
+        for rows in sizes:
+            x, y = data(n, args.c, rows, client)
+            tasks = x.numblocks[0]
+            xd.log_loss(y, x)
+            empty_graph(y, x)
+            got = interleaved({"wall": lambda: xd.log_loss(y, x),
+                               "empty": lambda: empty_graph(y, x)}, args.repeat)
+            wall, empty = got["wall"][0], got["empty"][0]
+            kern, _ = kernel_time(rows, args.c, args.repeat)
+            per_task = (wall - kern * tasks / 2) / tasks
+            share = kern * tasks / 2 / wall
+            out.append(f"| {rows} | {tasks} | {wall:.3f} | {empty:.3f} | {kern * 1e3:.2f} | "
+                       f"{per_task * 1e3:.2f} | {share:.0%} |")
+            print(f"  overhead rows={rows}: wall {wall:.3f} empty {empty:.3f} "
+                  f"kernel/block {kern * 1e3:.2f} ms", flush=True)
+            client.cancel([x, y])
+
+
+def run_breakdown(args, out):
+    rows = args.block_rows
+    full, state = kernel_time(rows, args.c, args.repeat, metrics=xentc.scoring.METRICS)
+    ll, _ = kernel_time(rows, args.c, args.repeat)
+    d = state.to_dict()
+    t_dict, _ = median_time(lambda: state.to_dict(), 20)
+    blob = pickle.dumps(d)
+    t_pickle, _ = median_time(lambda: pickle.loads(pickle.dumps(d)), 20)
+    t_merge, _ = median_time(
+        lambda: StreamingScores.from_dict(d).merge(StreamingScores.from_dict(d)), 20)
+    out.append(f"\n## Where the time of one {rows}-row block goes (this process, 1 thread)\n")
+    out.append("| step | time (ms) |")
+    out.append("|---|---:|")
+    out.append(f"| kernel: StreamingScores.update, every metric | {full * 1e3:.2f} |")
+    out.append(f"| kernel: StreamingScores.update, log_loss only | {ll * 1e3:.2f} |")
+    out.append(f"| state: to_dict | {t_dict * 1e3:.3f} |")
+    out.append(f"| state: pickle round trip ({len(blob)} bytes, every metric) | "
+               f"{t_pickle * 1e3:.3f} |")
+    out.append(f"| state: from_dict x2 + merge | {t_merge * 1e3:.3f} |")
+
+
+def _bag_merge(states):
+    return xd._merge(*states)
+
+
+def run_reduction(args, out):
+    n, rows = args.reduction_n, args.reduction_rows
+    out.append(f"\n## Reduction of {n // rows} partition states ({n} x {args.c}, "
+               f"{rows} rows each), 2 workers\n")
+    out.append("| reduction | tasks | wall (s) |")
+    out.append("|---|---:|---:|")
+    opts = {"task": "multiclass", "metrics": ["log_loss", "accuracy", "per_class"]}
+    with cluster(2) as lc, distributed.Client(lc) as client:
+        x, y = data(n, args.c, rows, client)
+
+        def parts():
+            return xd._array_states(y, x, None, opts, None)
+
+        def tree(split_every):
+            root = xd._tree(parts(), split_every)
+            return root, len(dict(root.__dask_graph__()))
+
+        def bag():
+            b = db.from_delayed(parts()).reduction(_bag_merge, _bag_merge, split_every=8)
+            return b, len(dict(b.__dask_graph__()))
+
+        variants = {"delayed tree, split_every=8 (xentc.dask)": lambda: tree(8),
+                    "delayed tree, split_every=32": lambda: tree(32),
+                    "flat: one merge of all states": lambda: tree(n // rows + 1),
+                    "dask.bag reduction, split_every=8": bag}
+        for name, build in variants.items():
+            coll, tasks = build()
+            dask.compute(coll)
+            wall, value = median_time(lambda: dask.compute(build()[0])[0], args.repeat)
+            ll = StreamingScores.from_dict(value).result()["log_loss"]
+            out.append(f"| {name} | {tasks} | {wall:.3f} |")
+            print(f"  reduction {name}: {wall:.3f} s ({tasks} tasks, log_loss {ll:.12f})",
+                  flush=True)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--n", type=int, default=10_000_000, help="rows of the headline array")
+    p.add_argument("--c", type=int, default=10, help="classes")
+    p.add_argument("--block-rows", type=int, default=250_000)
+    p.add_argument("--overhead-n", type=int, default=2_000_000)
+    p.add_argument("--reduction-n", type=int, default=2_000_000)
+    p.add_argument("--reduction-rows", type=int, default=2_000)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help="1e6 rows, 2 repeats")
+    p.add_argument("--only", default="headline,overhead,breakdown,reduction")
+    p.add_argument("--out-md", default=None)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.n, args.block_rows, args.repeat = 1_000_000, 100_000, 2
+        args.overhead_n, args.reduction_n = 400_000, 400_000
+    out = ["# xentc.dask: scoring on a local distributed cluster", "",
+           f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs visible; "
+           f"dask {dask.__version__}, distributed {distributed.__version__}, "
+           f"xentc {xentc.__version__} ({xentc.get_config()['simd_active']}); "
+           f"median of {args.repeat} interleaved runs; "
+           f"threads_per_worker=1, so every kernel call runs on 1 thread.",
+           f"Command: python3 asv_benchmarks/compare_dask.py {' '.join(argv or sys.argv[1:])}"]
+    out.append(f"Load average (1 min) before: {os.getloadavg()[0]:.1f}")
+    only = set(args.only.split(","))
+    if "headline" in only:
+        run_headline(args, out)
+    if "overhead" in only:
+        run_overhead(args, out)
+    if "breakdown" in only:
+        run_breakdown(args, out)
+    if "reduction" in only:
+        run_reduction(args, out)
+    out.append(f"\nLoad average (1 min) after: {os.getloadavg()[0]:.1f}")
+    text = "\n".join(out) + "\n"
+    print(text)
+    if args.out_md:
+        with open(args.out_md, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
