@@ -26,7 +26,7 @@ import numpy as np
 from . import _validation as V
 from .losses import (binary_cross_entropy, categorical_cross_entropy, sigmoid_cross_entropy,
                      sparse_softmax_cross_entropy)
-from .special import sigmoid, softmax
+from .special import sigmoid
 
 __all__ = ["StreamingScores", "TASKS", "INPUTS", "METRICS"]
 
@@ -442,17 +442,27 @@ class StreamingScores:
             correct = top == idx
             self._sums["accuracy"].add(self._wsum(correct, w))
         if "top_k_accuracy" in need:
-            self._sums["top_k_accuracy"].add(self._wsum(self._top_k(pred, idx, rows), w))
+            hits = self._top_k(pred, idx, rows) if self.k < c else np.ones(n, dtype=bool)
+            self._sums["top_k_accuracy"].add(self._wsum(hits, w))
         if need & {"brier", "ece"}:
+            prob = self._scratch(n, c, pred.dtype)
             if logits:
-                prob = softmax(pred, out=self._scratch(n, c, pred.dtype), n_threads=self.n_threads)
+                # softmax from the kernel's loss: logsumexp_i = loss_i + z_iy, so
+                # p = exp(z - lse) costs two array passes (no second kernel pass)
+                lse = loss + pred[rows, idx]
+                np.subtract(pred, lse[:, None], out=prob)
+                np.exp(prob, out=prob)
             else:
-                prob = self._scratch(n, c, pred.dtype)
                 np.copyto(prob, pred)
             if "ece" in need:
                 self._bin(prob[rows, top], correct, w)
             if "brier" in need:
-                prob[rows, idx] -= 1  # the error matrix p - onehot, in place
+                # the error matrix p - onehot in place; for logits p_y - 1 is
+                # expm1(-loss), exact where p_y is close to 1
+                if logits:
+                    prob[rows, idx] = np.expm1(-loss)
+                else:
+                    prob[rows, idx] -= 1
                 sq = np.einsum("ij,ij->i", prob, prob)
                 self._sums["brier"].add(self._wsum(sq, w))
         if "per_class" in need:
