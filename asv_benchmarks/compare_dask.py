@@ -119,9 +119,7 @@ CASES = {
 
 
 def cluster(n_workers):
-    return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                    host="127.0.0.1", dashboard_address=None,
-                                    worker_dashboard_address=None)
+    return xd.local_cluster(n_workers, threads_per_worker=1)
 
 
 def interleaved(cases, repeat):

@@ -28,10 +28,8 @@ ROWS = ((1, 40, 0, 77, 5), (3, 4))  # 123 rows; the class axis split in two
 @pytest.fixture(scope="module")
 def client():
     # loopback only; nannies restart a killed worker process
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  worker_dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as c:
+    with xd.local_cluster(2, threads_per_worker=1) as cluster, distributed.Client(cluster) as c:
+        assert c.scheduler.address.startswith("tcp://127.0.0.1:")
         yield c
 
 
@@ -396,3 +394,75 @@ def test_score_survives_a_killed_worker(client):
     _assert_same_report(got, want)
     client.wait_for_workers(2, timeout=30)
     assert victim not in client.run(os.getpid)  # the nanny started a new worker
+
+
+# ---------------------------------------------------------------------------
+# `xentc score DIR|GLOB --workers N | --scheduler ADDRESS`
+
+
+@pytest.fixture(scope="module")
+def parquet_dir(tmp_path_factory):
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(7)
+    n, c = 20_000, 5
+    x = (rng.standard_normal((n, c)) * 2).astype(np.float32)
+    table = pd.DataFrame({f"logit_{j}": x[:, j] for j in range(c)})
+    table["y_true"] = rng.integers(0, c, n)
+    table["sample_weight"] = rng.random(n)
+    root = tmp_path_factory.mktemp("scores")
+    table.to_parquet(root / "all.parquet")
+    parts = root / "parts"
+    parts.mkdir()
+    for i, (a, b) in enumerate([(0, 6000), (6000, 6001), (6001, 6001), (6001, 20_000)]):
+        table.iloc[a:b].to_parquet(parts / f"part-{i}.parquet")  # one holds no rows
+    return root
+
+
+def _cli(argv, capsys):
+    from xentc.cli import main
+    code = main(["score", *argv, "--no-progress"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _numbers_only(report):
+    return {k: v for k, v in report.items() if k not in ("files", "elapsed_s", "rows_per_s")}
+
+
+@pytest.mark.parametrize("how", ["scheduler-dir", "scheduler-glob", "workers"])
+def test_cli_distributed_report_equals_single_file(client, parquet_dir, capsys, how):
+    import json
+    code, out, _ = _cli([str(parquet_dir / "all.parquet")], capsys)
+    assert code == 0
+    single = json.loads(out)
+    target = {"scheduler-dir": [str(parquet_dir / "parts")],
+              "scheduler-glob": [str(parquet_dir / "parts" / "part-*.parquet")],
+              "workers": [str(parquet_dir / "parts")]}[how]
+    where = ["--workers", "1"] if how == "workers" else ["--scheduler",
+                                                         client.scheduler.address]
+    code, out, err = _cli(target + where, capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    _assert_same_report(_numbers_only(report), _numbers_only(single))
+    assert report["n_samples"] == 20_000
+    assert "[4 files]" in report["files"]["y_pred"]
+
+
+def test_cli_distributed_bad_input_is_one_line(client, parquet_dir, capsys, tmp_path):
+    addr = ["--scheduler", client.scheduler.address]
+    cases = [
+        ([str(parquet_dir / "parts")], "pass --workers N or --scheduler ADDRESS"),
+        ([str(tmp_path / "*.parquet"), *addr], "no .parquet files match"),
+        ([str(parquet_dir / "parts"), "--labels", "y.npy", *addr], "must be columns"),
+        ([str(parquet_dir / "parts"), "--label-column", "nope", *addr], "nope"),
+    ]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    frame = pd.DataFrame({"a": [0.1, 0.2], "b": [0.3, 0.1], "y_true": [0, 1]})
+    frame.to_parquet(bad / "0.parquet")
+    frame.assign(y_true=[1, 5]).to_parquet(bad / "1.parquet")
+    cases.append(([str(bad), *addr], "1.parquet"))  # the file holding the bad label
+    for argv, expected in cases:
+        code, out, err = _cli(argv, capsys)
+        assert code == 2 and out == "", argv
+        assert err.count("\n") == 1 and expected in err, err

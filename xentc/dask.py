@@ -34,8 +34,12 @@ import os
 import threading
 
 import numpy as np
-import dask
-import dask.array as da
+
+try:
+    import dask
+    import dask.array as da
+except ImportError as exc:  # one actionable line instead of a bare module name
+    raise ImportError(f"xentc.dask needs Dask: pip install 'xentc[dask]' ({exc})") from exc
 
 from . import losses as _losses
 from . import special as _special
@@ -45,6 +49,7 @@ __all__ = [
     "score", "log_loss", "accuracy", "top_k_accuracy_score",
     "softmax", "log_softmax", "logsumexp", "sigmoid",
     "sparse_softmax_cross_entropy", "sigmoid_cross_entropy",
+    "local_cluster", "parquet_files", "score_files",
 ]
 
 # ---------------------------------------------------------------------------
@@ -572,16 +577,26 @@ def _first_chunk(files, read):
     raise _io.InputError(f"{files[0]}: no rows to score in {len(files)} file(s)")
 
 
+def local_cluster(n_workers, threads_per_worker=1, **kwargs):
+    """A `distributed.LocalCluster` of worker processes that listens on
+    127.0.0.1 only: no dashboard, and the scheduler's HTTP endpoints on a
+    free loopback port (not the shared default 8787)."""
+    import distributed
+    scheduler_kwargs = {"dashboard_address": "127.0.0.1:0", **kwargs.pop("scheduler_kwargs", {})}
+    return distributed.LocalCluster(
+        n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+        host="127.0.0.1", dashboard_address=None, worker_dashboard_address=None,
+        scheduler_kwargs=scheduler_kwargs, **kwargs)
+
+
 def _cluster_client(scheduler, workers):
-    """A Client of an existing scheduler, or of a LocalCluster on loopback."""
+    """A Client of an existing scheduler, or of a local cluster on loopback."""
     import distributed
     stack = contextlib.ExitStack()
     if scheduler is not None:
         client = stack.enter_context(distributed.Client(scheduler, timeout="20s"))
     else:
-        cluster = stack.enter_context(distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, worker_dashboard_address=None))
+        cluster = stack.enter_context(local_cluster(workers))
         client = stack.enter_context(distributed.Client(cluster))
     return stack, client
 
