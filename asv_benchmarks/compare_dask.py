@@ -4,7 +4,7 @@ cluster: xentc.dask against the graph users write today (scikit-learn's
 log_loss on each block), at 1 and 2 worker processes; the per-task overhead
 against block size; where the time goes; and the choice of reduction tree.
 
-Run (from anywhere; ~4 minutes on an idle 2-core machine, --quick ~1):
+Run (from anywhere; ~5 minutes on an idle 2-core machine, --quick ~1):
     python3 asv_benchmarks/compare_dask.py --out-md asv_benchmarks/results_dask.md
     python3 asv_benchmarks/compare_dask.py --quick
 
@@ -25,14 +25,18 @@ Method:
     xentc lazy CE   xentc.dask.sparse_softmax_cross_entropy(reduction="mean")
     sklearn         per block log_loss(y, scipy.special.softmax(x), labels,
                     normalize=False), summed, divided by N
-- overhead: the same log_loss graph at several block sizes, next to an
-  empty graph of the same shape (a task returning a constant, the same
-  tree): (wall - kernel time / workers) / tasks is the per-task cost;
+- CPU accounting: besides wall time, every run records the CPU seconds of
+  this process (client + the LocalCluster's scheduler, which runs in it)
+  and of all worker processes. On a shared machine wall time moves with
+  the neighbours' load; CPU seconds are what the graph itself costs;
+- per-task cost: the same log_loss graph at several block sizes, next to
+  an empty graph of the same shape (a task returning a constant, the same
+  tree): scheduler CPU per task, and worker CPU per task beyond the kernel;
 - where the time goes: the kernel (StreamingScores.update of one block, in
   this process, 1 thread), the state (to_dict, pickle size, from_dict +
-  merge), the scheduler (empty-graph time per task);
+  merge), the scheduler (its CPU per task, above);
 - reduction: many small partitions merged by the delayed tree that
-  xentc.dask uses (split_every 8 and 32), by a single flat merge, and by
+  xentc.dask uses (split_every 32; and 8), by a single flat merge, and by
   dask.bag's reduction.
 """
 import argparse
@@ -122,17 +126,32 @@ def cluster(n_workers):
     return xd.local_cluster(n_workers, threads_per_worker=1)
 
 
-def interleaved(cases, repeat):
-    """Median seconds of each case, the cases taking turns in every round so
-    that a change of background load hits all of them alike."""
-    times = {name: [] for name in cases}
+def cpu_seconds(client):
+    """(this process: client + LocalCluster scheduler, all workers together)."""
+    return time.process_time(), sum(client.run(time.process_time).values())
+
+
+def interleaved(client, cases, repeat, rounds=None):
+    """Median wall seconds and CPU seconds (client + scheduler, workers) of
+    each case, the cases taking turns in every round (in a rotating order)
+    so that a change of background load hits all of them alike. rounds: {name: how many of the
+    rounds that case joins} (the slow reference joins fewer)."""
+    runs = {name: [] for name in cases}
     values = {}
-    for _ in range(repeat):
-        for name, fn in cases.items():
+    names = list(cases)
+    for r in range(repeat):
+        for name in names[r % len(names):] + names[:r % len(names)]:  # rotate the order
+            fn = cases[name]
+            if rounds and r >= rounds.get(name, repeat):
+                continue
+            c0, w0 = cpu_seconds(client)
             t0 = time.perf_counter()
             values[name] = fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: (statistics.median(t), values[name]) for name, t in times.items()}
+            wall = time.perf_counter() - t0
+            c1, w1 = cpu_seconds(client)
+            runs[name].append((wall, c1 - c0, w1 - w0))
+    return {name: tuple(statistics.median(col) for col in zip(*r)) + (values[name],)
+            for name, r in runs.items()}
 
 
 def run_headline(args, out):
@@ -142,67 +161,89 @@ def run_headline(args, out):
             x, y = data(args.n, args.c, args.block_rows, client)
             for fn in CASES.values():  # warm: imports and first calls on the workers
                 fn(y[:args.block_rows], x[:args.block_rows])
-            got = interleaved({name: (lambda fn=fn: fn(y, x)) for name, fn in CASES.items()},
-                              args.repeat)
-            for name, (t, value) in got.items():
-                rows.setdefault(name, {})[workers] = (t, value)
-                print(f"  {workers} worker(s) {name:15s} {t:8.3f} s  log_loss={value:.10f}",
+            got = interleaved(client, {name: (lambda fn=fn: fn(y, x))
+                                       for name, fn in CASES.items()},
+                              args.repeat, rounds={"sklearn": max(1, args.repeat - 1)})
+            for name, (wall, ccpu, wcpu, value) in got.items():
+                rows.setdefault(name, {})[workers] = (wall, ccpu, wcpu, value)
+                print(f"  {workers} worker(s) {name:15s} wall {wall:8.3f} s  client+scheduler "
+                      f"CPU {ccpu:6.3f} s  workers CPU {wcpu:7.3f} s  log_loss={value:.10f}",
                       flush=True)
     n_tasks = -(-args.n // args.block_rows)
     out.append(f"\n## {args.n:.0e} x {args.c} float32 logits, {n_tasks} blocks of "
                f"{args.block_rows} rows\n")
-    out.append("| graph | 1 worker (s) | 2 workers (s) | 1 -> 2 speed-up | "
-               "sklearn / this (1 w) | sklearn / this (2 w) | log_loss |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    out.append("Wall seconds, and CPU seconds spent by the client + scheduler process and by "
+               "all workers together (CPU time is what the graph costs whatever else runs on "
+               "the machine).\n")
+    out.append("| graph | wall 1 w | wall 2 w | wall 1 -> 2 | CPU sched 1 w | CPU workers 1 w | "
+               "CPU sched 2 w | CPU workers 2 w | sklearn / this, wall 1 w | "
+               "sklearn / this, worker CPU | log_loss |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     sk = rows["sklearn"]
     for name, r in rows.items():
-        out.append(f"| {name} | {r[1][0]:.3f} | {r[2][0]:.3f} | {r[1][0] / r[2][0]:.2f} | "
-                   f"{sk[1][0] / r[1][0]:.1f} | {sk[2][0] / r[2][0]:.1f} | {r[2][1]:.10f} |")
+        out.append(f"| {name} | {r[1][0]:.2f} | {r[2][0]:.2f} | {r[1][0] / r[2][0]:.2f}x | "
+                   f"{r[1][1]:.2f} | {r[1][2]:.2f} | {r[2][1]:.2f} | {r[2][2]:.2f} | "
+                   f"{sk[1][0] / r[1][0]:.1f} | {sk[1][2] / r[1][2]:.1f} | {r[2][3]:.10f} |")
     return rows
 
 
 def kernel_time(n_rows, c, repeat, metrics=("log_loss",)):
+    """Fastest of `repeat` StreamingScores.update calls on one block (the
+    intrinsic cost: background load only ever adds to it)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n_rows, c), dtype=np.float32)
     y = rng.integers(0, c, n_rows)
-    t, s = median_time(lambda: StreamingScores(metrics=list(metrics), n_threads=1).update(y, x),
-                       repeat)
-    return t, s
+    best, scores = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        scores = StreamingScores(metrics=list(metrics), n_threads=1).update(y, x)
+        best = min(best, time.perf_counter() - t0)
+    return best, scores
 
 
 def run_overhead(args, out):
     n = args.overhead_n
-    sizes = [r for r in (1_000, 10_000, 100_000, 1_000_000) if r <= n]
-    out.append(f"\n## Per-task overhead: xentc.dask.log_loss on {n:.0e} x {args.c} float32, "
-               "2 workers\n")
-    out.append("| block rows | tasks | wall (s) | empty graph (s) | kernel per block (ms) | "
-               "overhead per task (ms) | kernel share |")
-    out.append("|---:|---:|---:|---:|---:|---:|---:|")
+    sizes = [r for r in (2_000, 20_000, 200_000) if r <= n]
+    out.append(f"\n## Per-task cost: xentc.dask.log_loss on {n:.0e} x {args.c} float32, "
+               "2 workers, against block size\n")
+    out.append("Per task: CPU of client + scheduler, CPU of the workers beyond the kernel "
+               "(kernel = StreamingScores.update of one block timed in this process), and the "
+               "same for an empty graph of the same shape (a task returning a constant, the "
+               "same tree).\n")
+    out.append("| block rows | tasks | wall (s) | kernel per block (ms) | "
+               "sched CPU per task (ms) | worker CPU beyond kernel per task (ms) | "
+               "empty graph: sched CPU per task (ms) | empty graph: worker CPU per task (ms) | "
+               "kernel share of all CPU |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with cluster(2) as lc, distributed.Client(lc) as client:
         for rows in sizes:
             x, y = data(n, args.c, rows, client)
             tasks = x.numblocks[0]
             xd.log_loss(y, x)
             empty_graph(y, x)
-            got = interleaved({"wall": lambda: xd.log_loss(y, x),
-                               "empty": lambda: empty_graph(y, x)}, args.repeat)
-            wall, empty = got["wall"][0], got["empty"][0]
-            kern, _ = kernel_time(rows, args.c, args.repeat)
-            per_task = (wall - kern * tasks / 2) / tasks
-            share = kern * tasks / 2 / wall
-            out.append(f"| {rows} | {tasks} | {wall:.3f} | {empty:.3f} | {kern * 1e3:.2f} | "
-                       f"{per_task * 1e3:.2f} | {share:.0%} |")
-            print(f"  overhead rows={rows}: wall {wall:.3f} empty {empty:.3f} "
-                  f"kernel/block {kern * 1e3:.2f} ms", flush=True)
+            got = interleaved(client, {"score": lambda: xd.log_loss(y, x),
+                                       "empty": lambda: empty_graph(y, x)}, args.repeat)
+            wall, ccpu, wcpu, _ = got["score"]
+            _, e_ccpu, e_wcpu, _ = got["empty"]
+            # the kernel timed inside a worker process, as the tasks run it
+            kern = next(iter(client.run(lambda: kernel_time(rows, args.c, 5)[0]).values()))
+            beyond = (wcpu - kern * tasks) / tasks
+            share = kern * tasks / (ccpu + wcpu)
+            out.append(f"| {rows} | {tasks} | {wall:.3f} | {kern * 1e3:.2f} | "
+                       f"{ccpu / tasks * 1e3:.2f} | {beyond * 1e3:.2f} | "
+                       f"{e_ccpu / tasks * 1e3:.2f} | {e_wcpu / tasks * 1e3:.2f} | {share:.0%} |")
+            print(f"  per-task rows={rows}: wall {wall:.3f} sched CPU {ccpu:.3f} worker CPU "
+                  f"{wcpu:.3f} kernel/block {kern * 1e3:.2f} ms; empty: sched {e_ccpu:.3f} "
+                  f"workers {e_wcpu:.3f}", flush=True)
             client.cancel([x, y])
 
 
 def run_breakdown(args, out):
     rows = args.block_rows
-    full, state = kernel_time(rows, args.c, args.repeat, metrics=xentc.scoring.METRICS)
-    ll, _ = kernel_time(rows, args.c, args.repeat)
+    full, state = kernel_time(rows, args.c, 5, metrics=xentc.scoring.METRICS)
+    ll, _ = kernel_time(rows, args.c, 5)
     d = state.to_dict()
-    t_dict, _ = median_time(lambda: state.to_dict(), 20)
+    t_dict, _ = median_time(state.to_dict, 20)
     blob = pickle.dumps(d)
     t_pickle, _ = median_time(lambda: pickle.loads(pickle.dumps(d)), 20)
     t_merge, _ = median_time(
@@ -226,8 +267,8 @@ def run_reduction(args, out):
     n, rows = args.reduction_n, args.reduction_rows
     out.append(f"\n## Reduction of {n // rows} partition states ({n} x {args.c}, "
                f"{rows} rows each), 2 workers\n")
-    out.append("| reduction | tasks | wall (s) |")
-    out.append("|---|---:|---:|")
+    out.append("| reduction | tasks | wall (s) | client + scheduler CPU (s) | workers CPU (s) |")
+    out.append("|---|---:|---:|---:|---:|")
     opts = {"task": "multiclass", "metrics": ["log_loss", "accuracy", "per_class"]}
     with cluster(2) as lc, distributed.Client(lc) as client:
         x, y = data(n, args.c, rows, client)
@@ -243,17 +284,18 @@ def run_reduction(args, out):
             b = db.from_delayed(parts()).reduction(_bag_merge, _bag_merge, split_every=8)
             return b, len(dict(b.__dask_graph__()))
 
-        variants = {"delayed tree, split_every=8 (xentc.dask)": lambda: tree(8),
-                    "delayed tree, split_every=32": lambda: tree(32),
+        variants = {"delayed tree, split_every=8": lambda: tree(8),
+                    "delayed tree, split_every=32 (xentc.dask)": lambda: tree(32),
                     "flat: one merge of all states": lambda: tree(n // rows + 1),
                     "dask.bag reduction, split_every=8": bag}
-        for name, build in variants.items():
-            coll, tasks = build()
-            dask.compute(coll)
-            wall, value = median_time(lambda: dask.compute(build()[0])[0], args.repeat)
+        tasks = {name: build()[1] for name, build in variants.items()}
+        dask.compute(variants["flat: one merge of all states"]()[0])
+        got = interleaved(client, {name: (lambda b=build: dask.compute(b()[0])[0])
+                                   for name, build in variants.items()}, args.repeat)
+        for name, (wall, ccpu, wcpu, value) in got.items():
             ll = StreamingScores.from_dict(value).result()["log_loss"]
-            out.append(f"| {name} | {tasks} | {wall:.3f} |")
-            print(f"  reduction {name}: {wall:.3f} s ({tasks} tasks, log_loss {ll:.12f})",
+            out.append(f"| {name} | {tasks[name]} | {wall:.3f} | {ccpu:.3f} | {wcpu:.3f} |")
+            print(f"  reduction {name}: {wall:.3f} s ({tasks[name]} tasks, log_loss {ll:.12f})",
                   flush=True)
 
 
@@ -262,8 +304,8 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=10_000_000, help="rows of the headline array")
     p.add_argument("--c", type=int, default=10, help="classes")
     p.add_argument("--block-rows", type=int, default=250_000)
-    p.add_argument("--overhead-n", type=int, default=2_000_000)
-    p.add_argument("--reduction-n", type=int, default=2_000_000)
+    p.add_argument("--overhead-n", type=int, default=1_000_000)
+    p.add_argument("--reduction-n", type=int, default=400_000)
     p.add_argument("--reduction-rows", type=int, default=2_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="1e6 rows, 2 repeats")
@@ -272,7 +314,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.n, args.block_rows, args.repeat = 1_000_000, 100_000, 2
-        args.overhead_n, args.reduction_n = 400_000, 400_000
+        args.overhead_n, args.reduction_n = 200_000, 200_000
     out = ["# xentc.dask: scoring on a local distributed cluster", "",
            f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs visible; "
            f"dask {dask.__version__}, distributed {distributed.__version__}, "

@@ -11,10 +11,12 @@ Design:
   c. Scoring: one task per partition turns its rows into a
      `StreamingScores.to_dict()` state (small, JSON-safe, independent of the
      pickling of our classes); a `dask.delayed` tree with fan-in
-     `split_every` merges them. A delayed tree was chosen over
-     `Bag.reduction` / a single flat merge by measurement
-     (asv_benchmarks/compare_dask.py, "reduction" section): same results,
-     the fewest tasks and no Bag partition bookkeeping.
+     `split_every` (32) merges them. Chosen by measurement
+     (asv_benchmarks/compare_dask.py, "Reduction"): dask.bag's reduction
+     needs ~3x the tasks and was 2-3x slower; a tree of fan-in 8 cost more
+     than fan-in 32; a single flat merge was as fast as fan-in 32 but sends
+     every state to one task (memory grows with partitions x classes), which
+     the tree bounds.
   d. Threads: a task calls the kernel with `n_threads` chosen where it runs
      (`_task_threads`): an explicit value wins; in a distributed worker that
      runs more than one task at a time, 1 (the worker's threads already fill
@@ -466,7 +468,7 @@ def _frame_states(y_true, y_pred, sample_weight, options, n_threads):
         part, pred_cols, true_cols, weight_col, options, n_threads) for part in frame.to_delayed()]
 
 
-def score(y_true, y_pred, *, sample_weight=None, split_every=8, **options):
+def score(y_true, y_pred, *, sample_weight=None, split_every=32, **options):
     """`StreamingScores(**options).result()` of Dask arrays or DataFrame columns.
 
     y_pred: Dask array (N,) or (N, C) chunked along rows any way (a split
@@ -601,7 +603,7 @@ def _cluster_client(scheduler, workers):
     return stack, client
 
 
-def score_files(args, split_every=8):
+def score_files(args, split_every=32):
     """The CLI's distributed path: (merged StreamingScores, file descriptions)
     of the parquet files of args.predictions (a directory or a glob), one task
     per file on args.scheduler or a LocalCluster of args.workers processes."""
