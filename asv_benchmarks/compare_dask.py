@@ -161,7 +161,7 @@ def run_headline(args, out):
             x, y = data(args.n, args.c, args.block_rows, client)
             for fn in CASES.values():  # warm: imports and first calls on the workers
                 fn(y[:args.block_rows], x[:args.block_rows])
-            got = interleaved(client, {name: (lambda fn=fn: fn(y, x))
+            got = interleaved(client, {name: (lambda fn=fn, y=y, x=x: fn(y, x))
                                        for name, fn in CASES.items()},
                               args.repeat, rounds={"sklearn": max(1, args.repeat - 1)})
             for name, (wall, ccpu, wcpu, value) in got.items():
@@ -221,12 +221,13 @@ def run_overhead(args, out):
             tasks = x.numblocks[0]
             xd.log_loss(y, x)
             empty_graph(y, x)
-            got = interleaved(client, {"score": lambda: xd.log_loss(y, x),
-                                       "empty": lambda: empty_graph(y, x)}, args.repeat)
+            got = interleaved(client, {"score": lambda y=y, x=x: xd.log_loss(y, x),
+                                       "empty": lambda y=y, x=x: empty_graph(y, x)},
+                              args.repeat)
             wall, ccpu, wcpu, _ = got["score"]
             _, e_ccpu, e_wcpu, _ = got["empty"]
             # the kernel timed inside a worker process, as the tasks run it
-            kern = next(iter(client.run(lambda: kernel_time(rows, args.c, 5)[0]).values()))
+            kern = next(iter(client.run(lambda r=rows: kernel_time(r, args.c, 5)[0]).values()))
             beyond = (wcpu - kern * tasks) / tasks
             share = kern * tasks / (ccpu + wcpu)
             out.append(f"| {rows} | {tasks} | {wall:.3f} | {kern * 1e3:.2f} | "

@@ -378,7 +378,7 @@ def test_score_survives_a_killed_worker(client):
     X = da.from_array(x, chunks=(100, 6)).map_blocks(lambda b: (time.sleep(0.05), b)[1],
                                                      dtype=x.dtype)
     pids = client.run(os.getpid)
-    victim = sorted(pids)[0]
+    victim = min(pids)
     killed = []
 
     def kill():

@@ -134,8 +134,9 @@ def _rows_like(arr, name, rows_chunks, shape):
     if a.chunks[0] == rows_chunks:
         return a
     if any(np.isnan(c) for c in rows_chunks + a.chunks[0]):
-        raise ValueError(f"{name} and the predictions have unknown chunk sizes that differ; "
-                         "call .compute_chunk_sizes() on both")
+        raise ValueError(f"{name} and the predictions have unknown chunk sizes (NaN), so their "
+                         "rows cannot be aligned; call .compute_chunk_sizes() on both (or pass "
+                         "Dask Series / DataFrames of one frame)")
     return a.rechunk({0: rows_chunks})
 
 
@@ -353,8 +354,8 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
         return da.blockwise(_sigmoid_ce_block, ind, *args, "none", None, n_threads, None,
                             dtype=dtype, concatenate=True, meta=_meta(x.ndim, dtype))
     # partials (n_blocks, 2): "j" is the label axis (one chunk) or a new axis
-    shape = dict(adjust_chunks={"i": 1, "j": 2}) if x.ndim == 2 else \
-        dict(adjust_chunks={"i": 1}, new_axes={"j": 2})
+    shape = {"adjust_chunks": {"i": 1, "j": 2}} if x.ndim == 2 else \
+        {"adjust_chunks": {"i": 1}, "new_axes": {"j": 2}}
     partials = da.blockwise(_sigmoid_ce_block, "ij", *args, "sum", None, n_threads, None,
                             dtype=np.float64, concatenate=True, meta=_meta(2, np.float64),
                             **shape)
@@ -566,7 +567,7 @@ def _first_chunk(files, read):
     from . import _io
     from .cli import _pred_columns
     for path in files:
-        inputs = _io.open_inputs(path, **{**read})
+        inputs = _io.open_inputs(path, **read)
         try:
             chunk = next(_io.iter_chunks(inputs), None)
             if chunk is not None:
