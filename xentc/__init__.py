@@ -2,8 +2,10 @@
 
 Map of the package (arrows point to what a module calls):
 
-    compat/{torch,tf,keras,scipy}   sklearn        __main__ (demo)
-                  \\                   |              /
+    compat/{torch,tf,keras,scipy}   sklearn    __main__ (demo), cli (`xentc score`)
+                  \\                   |          |  reads files with _io, draws with _plot
+                  \\                   |    scoring (StreamingScores)  <-  calibration
+                  \\                   |          |                     (metrics re-exports it)
          special.py  (primitives)   losses.py   metrics.py
                   \\                   |              /
                  _validation.py  (every dtype/shape/value check and message)

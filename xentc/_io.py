@@ -22,7 +22,7 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["InputError", "open_inputs", "iter_chunks"]
+__all__ = ["InputError", "iter_chunks", "open_inputs"]
 
 FORMATS = (".npy", ".npz", ".parquet", ".csv")
 _NPZ_KEYS = ("y_pred", "y_true", "sample_weight")
@@ -42,7 +42,7 @@ def _suffix(path):
 
 def _pyarrow(path):
     try:
-        import pyarrow  # noqa: F401
+        import pyarrow
     except ImportError:
         raise InputError(f"{path}: reading {os.path.splitext(path)[1]} files needs pyarrow: "
                          "pip install 'xentc[io]'") from None
@@ -67,7 +67,7 @@ class _NpyStream:
                 shape, fortran, dtype = fmt.read_array_header_2_0(fileobj)
             else:  # 3.0 (utf-8 field names) has no public reader
                 shape, fortran, dtype = fmt._read_array_header(fileobj, version)
-        except Exception as exc:  # any malformed header: one line, no traceback
+        except Exception as exc:  # noqa: BLE001 - any malformed header: one line
             raise InputError(f"{label}: not a valid .npy array ({exc})") from None
         if dtype.hasobject:
             raise InputError(f"{label}: dtype {dtype} holds Python objects (pickled); save the "
@@ -115,7 +115,7 @@ class _NpyStream:
 class _NpySource:
     def __init__(self, path, role):
         self.path = path
-        self.file = open(path, "rb", buffering=0)
+        self.file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
         self.stream = _NpyStream(self.file, path)
         self.n_rows = self.stream.n_rows
         self.roles = {role: self.stream}
@@ -260,7 +260,10 @@ class _TableSource:
         if role != "y_pred":
             if batch is None:
                 return np.empty(0)
-            return self._numpy(batch.column(name), name)
+            column = batch.column(name)
+            if self.pa.types.is_list(column.type) or self.pa.types.is_fixed_size_list(column.type):
+                return self._list_column(column, name)  # multilabel 0/1 rows
+            return self._numpy(column, name)
         if batch is None:
             return np.empty((0, len(name)))
         cols = [batch.column(n) for n in name]

@@ -11,8 +11,8 @@ __all__ = ["plot_reliability"]
 
 def _matplotlib():
     try:
-        from matplotlib.figure import Figure
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("--plot needs matplotlib: pip install 'xentc[plot]'") from None
     return Figure, FigureCanvasAgg
@@ -89,8 +89,8 @@ def plot_reliability(report, path, title=None):
     if parts:
         top.text(0.98, 0.03, "   ".join(parts), transform=top.transAxes, ha="right",
                  va="bottom", fontsize=8.5,
-                 bbox=dict(boxstyle="round,pad=0.3", facecolor="white", alpha=0.85,
-                           edgecolor="#bbbbbb"))
+                 bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "alpha": 0.85,
+                       "edgecolor": "#bbbbbb"})
 
     # histogram: how many predictions fall in each bin
     bottom.bar(centers, count, width=width * 0.94, color="#7a8fa8", edgecolor="#44556b",

@@ -54,8 +54,9 @@ def _scores(y_proba, from_logits):
     if not from_logits:
         if p.max() > 1:
             raise ValueError(f"y_prob contains values greater than 1: {p.max()}")
-        if p.min() < 0:
-            raise ValueError(f"y_prob contains values lower than 0: {p.min()}")
+        if p.min() < 0:  # scikit-learn's two wordings (binary / multiclass)
+            lower = "less" if p.ndim == 1 else "lower"
+            raise ValueError(f"y_prob contains values {lower} than 0: {p.min()}")
     return p
 
 

@@ -25,9 +25,9 @@ import numpy as np
 
 from . import _io
 from ._config import __version__
-from .scoring import StreamingScores, TASKS
+from .scoring import TASKS, StreamingScores
 
-__all__ = ["main", "build_parser", "make_scores", "score_chunks", "finish_report"]
+__all__ = ["build_parser", "finish_report", "main", "make_scores", "score_chunks"]
 
 DEMO_ROWS, DEMO_CLASSES = 1_000_000, 10
 
@@ -191,7 +191,10 @@ def score_chunks(chunks, args, inputs, bar=None, columns=None):
         except (ValueError, TypeError) as exc:
             role = _role_of(str(exc))
             where = inputs.origin(role) if role else inputs.origin("y_pred")
-            raise _io.InputError(f"{where}: {exc}") from None
+            text = str(exc).replace("pass labels=[negative, positive]", "pass --classes NEG,POS")
+            text = text.replace("pass labels=[...] (the class of each column)", "pass --classes")
+            text = text.replace("pass labels=[...]", "pass --classes")
+            raise _io.InputError(f"{where}: {text}") from None
         if bar is not None:
             bar.update(len(y_pred))
     if scores is None:
@@ -232,7 +235,9 @@ def cmd_score(args):
     if args.demo:
         if args.predictions or args.labels:
             raise _io.InputError("--demo scores its own sample; drop the file arguments")
-        demo_dir = tempfile.mkdtemp(prefix="xentc-demo-")
+        # one fixed folder, overwritten by each run, so demos do not pile up
+        demo_dir = os.path.join(tempfile.gettempdir(), "xentc-demo")
+        os.makedirs(demo_dir, exist_ok=True)
         args.predictions, args.labels = write_demo(demo_dir)
         print(f"xentc score --demo: wrote {DEMO_ROWS:,} x {DEMO_CLASSES} float32 logits and "
               f"labels to {args.predictions} and {args.labels}", file=sys.stderr)

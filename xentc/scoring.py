@@ -18,17 +18,22 @@ Design:
      that is merged only when the whole chunk has been checked, so a bad row
      leaves the scores as they were (and the error names its global row).
 """
+import math
 import numbers
 import warnings
 
 import numpy as np
 
 from . import _validation as V
-from .losses import (binary_cross_entropy, categorical_cross_entropy, sigmoid_cross_entropy,
-                     sparse_softmax_cross_entropy)
-from .special import sigmoid
+from .losses import (
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    sigmoid_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
+from .special import sigmoid, softmax
 
-__all__ = ["StreamingScores", "TASKS", "INPUTS", "METRICS"]
+__all__ = ["INPUTS", "METRICS", "TASKS", "StreamingScores"]
 
 TASKS = ("auto", "binary", "multiclass", "multilabel")
 INPUTS = ("logits", "probabilities")
@@ -50,8 +55,9 @@ class _Sum:
 
     def add(self, x):
         s = self.hi + x
-        b = s - self.hi
-        self.lo = self.lo + ((self.hi - (s - b)) + (x - b))
+        with np.errstate(invalid="ignore"):
+            b = s - self.hi
+            self.lo = self.lo + ((self.hi - (s - b)) + (x - b))
         self.hi = s
 
     def merge(self, other):
@@ -59,10 +65,12 @@ class _Sum:
         self.lo = self.lo + other.lo
 
     def value(self):
-        return self.hi + self.lo
+        # an infinite sum leaves lo NaN (inf - inf); hi alone is the value
+        return np.where(np.isfinite(self.hi), self.hi + self.lo, self.hi)
 
     def to_json(self):
-        return [self.hi.tolist(), self.lo.tolist()]
+        # strict JSON has no inf / nan: those travel as the strings "inf", "nan"
+        return [_json_floats(self.hi), _json_floats(self.lo)]
 
     @classmethod
     def from_json(cls, pair, size=None):
@@ -72,6 +80,13 @@ class _Sum:
             raise ValueError(f"state sum has shape {hi.shape}; expected {out.hi.shape}")
         out.hi, out.lo = hi, lo
         return out
+
+
+def _json_floats(a):
+    v = a.tolist()
+    if isinstance(v, float):
+        return v if math.isfinite(v) else str(v)
+    return [x if math.isfinite(x) else str(x) for x in v]
 
 
 def _check_choice(name, value, choices):
@@ -99,6 +114,15 @@ def _check_metrics(metrics):
         raise ValueError(f"metrics must be None or a non-empty subset of {METRICS}; "
                          f"got {metrics!r}")
     return tuple(m for m in METRICS if m in chosen)
+
+
+def _row_count(mask):
+    """Per-row count of a 2-D boolean array. Short rows: a uint8 matmul,
+    about twice as fast as count_nonzero(axis=1)."""
+    c = mask.shape[1]
+    if c < 256:
+        return mask.view(np.uint8) @ np.ones(c, dtype=np.uint8)
+    return np.count_nonzero(mask, axis=1)
 
 
 def _first(mask):
@@ -256,7 +280,8 @@ class StreamingScores:
                 task = "multiclass"
             else:
                 task = "multilabel"
-                if not sparse and truth.ndim == 2 and truth.shape[0] and truth.shape[1] > 2 \
+                # a few rows can be one-hot by chance: only a chunk of 100+ rows warns
+                if not sparse and truth.ndim == 2 and truth.shape[0] >= 100 and truth.shape[1] > 2 \
                         and truth.dtype.kind in "biuf" and np.all(truth.sum(axis=1) == 1):
                     warnings.warn("task='auto': the 2-D y_true rows are one-hot, which is scored "
                                   "as multilabel (independent sigmoids); pass "
@@ -324,14 +349,23 @@ class StreamingScores:
             raise ValueError(f"y_pred row {row0 + row}: probabilities must be in [0, 1]; got "
                              f"{np.asarray(p[row]).tolist()!r}")
 
-    def _bad_rows(self, per_row, pred, row0):
-        """Raise for the first row whose loss is NaN (NaN or undefined inf logits)."""
-        row = _first(np.isnan(per_row))
-        values = np.asarray(pred[row])
-        what = "contains NaN" if np.isnan(values).any() else \
-            "has infinite logits for which the loss is undefined"
-        shown = values.tolist() if values.size <= 8 else f"{values.size} values"
-        raise ValueError(f"y_pred row {row0 + row} {what}: {shown}")
+    def _checked_total(self, per_row, pred, w, row0):
+        """(sum_i w_i l_i, per_row): a NaN loss is a bad row (NaN in y_pred or
+        logits whose loss is undefined, e.g. two +inf); an infinite loss of
+        a zero-weight row counts as 0, not as 0 * inf = NaN."""
+        total = self._wsum(per_row, w)
+        if not np.isnan(total):
+            return total, per_row
+        nan = np.isnan(per_row)
+        if nan.any():
+            row = _first(nan)
+            values = np.asarray(pred[row])
+            what = "contains NaN" if np.isnan(values).any() else \
+                "has infinite logits for which the loss is undefined"
+            shown = values.tolist() if values.size <= 8 else f"{values.size} values"
+            raise ValueError(f"y_pred row {row0 + row} {what}: {shown}")
+        per_row = np.where(w > 0, per_row, 0)
+        return self._wsum(per_row, w), per_row
 
     def _add_block(self, truth, pred, w, row0):
         n = pred.shape[0]
@@ -353,10 +387,23 @@ class StreamingScores:
         """sum_i w_i values_i in float64 (pairwise / BLAS within the block)."""
         if w is None:
             return np.sum(values, dtype=np.float64)
-        return np.dot(w, values.astype(np.float64, copy=False))
+        with np.errstate(invalid="ignore"):  # 0 * inf: the caller sees the NaN
+            return np.dot(w, values.astype(np.float64, copy=False))
+
+    def _bin_ids(self, conf):
+        """np.searchsorted(edges[1:-1], conf) (the bin whose (lower, upper]
+        holds conf; bin 0 also holds 0) at a fraction of its cost:
+        floor(conf * B) is the bin or a neighbour, one comparison with each
+        edge settles it."""
+        edges, last = self._edges, self.n_bins - 1
+        f = np.minimum((conf.astype(np.float64) * self.n_bins).astype(np.intp), last)
+        np.maximum(f, 0, out=f)
+        f -= (conf <= edges[f]) & (f > 0)
+        f += (conf > edges[f + 1]) & (f < last)
+        return f
 
     def _bin(self, conf, hits, w):
-        ids = np.searchsorted(self._edges[1:-1], conf)
+        ids = self._bin_ids(conf)
         self._bin_count += np.bincount(ids, minlength=self.n_bins)
         wc = conf.astype(np.float64) if w is None else w * conf
         wh = hits.astype(np.float64) if w is None else w * hits
@@ -431,27 +478,30 @@ class StreamingScores:
             else:
                 loss = categorical_cross_entropy(pred, idx, reduction="none",
                                                  n_threads=self.n_threads)
-            total = self._wsum(loss, w)
-            if np.isnan(total):
-                self._bad_rows(np.isnan(loss), pred, row0)
+            total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
         rows = np.arange(n)
+        own = pred[rows, idx]  # the true class's score
         correct = None
         if need & {"accuracy", "ece", "per_class"}:
             top = np.argmax(pred, axis=1)
             correct = top == idx
             self._sums["accuracy"].add(self._wsum(correct, w))
         if "top_k_accuracy" in need:
-            hits = self._top_k(pred, idx, rows) if self.k < c else np.ones(n, dtype=bool)
+            hits = self._top_k(pred, idx, own) if self.k < c else np.ones(n, dtype=bool)
             self._sums["top_k_accuracy"].add(self._wsum(hits, w))
         if need & {"brier", "ece"}:
             prob = self._scratch(n, c, pred.dtype)
             if logits:
                 # softmax from the kernel's loss: logsumexp_i = loss_i + z_iy, so
                 # p = exp(z - lse) costs two array passes (no second kernel pass)
-                lse = loss + pred[rows, idx]
-                np.subtract(pred, lse[:, None], out=prob)
+                with np.errstate(invalid="ignore"):  # inf rows are redone below
+                    lse = loss + own
+                    np.subtract(pred, lse[:, None], out=prob)
                 np.exp(prob, out=prob)
+                limit = ~np.isfinite(lse)
+                if limit.any():  # infinite logits: the kernel's softmax takes the limit
+                    prob[limit] = softmax(pred[limit], n_threads=1)
             else:
                 np.copyto(prob, pred)
             if "ece" in need:
@@ -468,20 +518,20 @@ class StreamingScores:
         if "per_class" in need:
             self._per_class(idx, w, loss, correct, c)
 
-    def _top_k(self, score, idx, rows):
+    def _top_k(self, score, idx, own):
         """True class in the top k: fewer than k scores rank above it, a tie
         ranking the larger column first (sklearn's top_k_accuracy_score).
-        ge - 1 counts every other score >= the true one, an upper bound of
-        the rank; only rows where it reaches k need the exact tie count."""
-        own = score[rows, idx][:, None]
-        ge = np.count_nonzero(score >= own, axis=1)
-        hit = ge <= self.k
-        unsure = np.flatnonzero(~hit)
-        if unsure.size:
-            s, o, y = score[unsure], own[unsure], idx[unsure]
-            above = np.count_nonzero(s > o, axis=1)
-            above += np.count_nonzero((s == o) & (np.arange(s.shape[1]) > y[:, None]), axis=1)
-            hit[unsure] = above < self.k
+        Without ties the rank is the count of larger scores; only rows where
+        another score equals the true one need the column order."""
+        own = own[:, None]
+        above = _row_count(score > own)
+        equal = _row_count(score == own)  # >= 1: the true score itself
+        hit = above < self.k
+        tied = np.flatnonzero(equal > 1)
+        if tied.size:
+            s, o, y = score[tied], own[tied], idx[tied]
+            later = np.count_nonzero((s == o) & (np.arange(s.shape[1]) > y[:, None]), axis=1)
+            hit[tied] = above[tied] + later < self.k
         return hit
 
     # binary ------------------------------------------------------------------
@@ -511,9 +561,7 @@ class StreamingScores:
                 loss = sigmoid_cross_entropy(pred, tt, reduction="none", n_threads=self.n_threads)
             else:
                 loss = binary_cross_entropy(pred, tt, reduction="none", n_threads=self.n_threads)
-            total = self._wsum(loss, w)
-            if np.isnan(total):
-                self._bad_rows(np.isnan(loss), pred, row0)
+            total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
         correct = (pred > (0.0 if logits else 0.5)) == (t == 1)
         self._sums["accuracy"].add(self._wsum(correct, w))
@@ -555,10 +603,9 @@ class StreamingScores:
                 loss = sigmoid_cross_entropy(pred, t, reduction="none", n_threads=self.n_threads)
             else:
                 loss = binary_cross_entropy(pred, t, reduction="none", n_threads=self.n_threads)
-            row_loss = loss.sum(axis=1, dtype=np.float64)
-            total = self._wsum(row_loss, w)
-            if np.isnan(total):
-                self._bad_rows(np.isnan(row_loss), pred, row0)
+            total, _ = self._checked_total(loss.sum(axis=1, dtype=np.float64), pred, w, row0)
+            if w is not None and not np.isfinite(loss).all():
+                loss = np.where(w[:, None] > 0, loss, 0)
             self._sums["log_loss"].add(total)
         positive = t == 1
         right = (pred > (0.0 if logits else 0.5)) == positive
