@@ -45,7 +45,6 @@ cdef extern from "_linear_kernels.h" nogil:
         const void *bias
         const int64_t *labels
         double smoothing
-        int need_sumx
         xl_row *rows
         const double *row_a
         void *dh
@@ -63,7 +62,7 @@ cdef extern from "_linear_kernels.h" nogil:
     int xl_run(xl_args *a, int op)
 
 # Columns of the per-row state array (the fields of xl_row, in order).
-ROW_FIELDS = ("m", "k", "s", "xy", "sumx", "bad", "lse", "inv_s", "loss")
+ROW_FIELDS = ("m", "lse", "inv_s", "loss")
 
 OP_STATS = XL_OP_STATS
 OP_TOPK = XL_OP_TOPK
@@ -87,7 +86,7 @@ cdef inline Py_ssize_t _ld(object a):
 def run(int op, str target, h, w, bias, labels, double smoothing, rows, row_a, dh, dw, db,
         Py_ssize_t k, topv, topi, int n_threads, Py_ssize_t rows_sb, Py_ssize_t vt):
     """One fused pass (op: OP_STATS, OP_TOPK or OP_LOSS_GRAD); fills `rows`
-    (n, 9) and, as asked, the gradients / top-k arrays. Raises MemoryError
+    (n, 4) and, as asked, the gradients / top-k arrays. Raises MemoryError
     if per-thread scratch cannot be allocated."""
     cdef xl_args a
     cdef int rc
@@ -105,7 +104,6 @@ def run(int op, str target, h, w, bias, labels, double smoothing, rows, row_a, d
     a.bias = _ptr(bias)
     a.labels = <const int64_t *>_ptr(labels)
     a.smoothing = smoothing
-    a.need_sumx = smoothing != 0.0
     a.rows = <xl_row *>_ptr(rows)
     a.row_a = <const double *>_ptr(row_a)
     a.dh = _ptr(dh)

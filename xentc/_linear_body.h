@@ -13,15 +13,19 @@
  *    rescales the old sum), in float64, and the loss is formed as
  *    (m - x_y) + log1p((k - 1) + s_o): two non-negative terms, so a small
  *    loss keeps its relative precision (no "lse - x_y" cancellation).
- * C. Determinism: within a super-block the vocabulary tiles are shared out
- *    dynamically (schedule(dynamic, 1)), but every combine that crosses
- *    tiles (row statistics, top-k lists, the d_hidden partials) runs in an
- *    `omp ordered` section, i.e. in tile order. Tile boundaries depend on the
- *    shapes only. d_weight and d_bias rows of a tile are owned by the one
- *    thread that handles that tile in this super-block, and super-blocks run
- *    in order. So every sum happens in the same order for any n_threads.
- *    The ordered combines are O(rows) (O(rows x d) for d_hidden) against the
- *    O(rows x vt x d) GEMMs of a tile, so the pipeline rarely waits.
+ * C. Determinism without waiting: the vocabulary tiles form a fixed number
+ *    of groups (<= 16, from V only). The unit of work is (super-block,
+ *    group): its tiles are folded in order into per-(row, group)
+ *    statistics, and each row then merges its groups in order, so the
+ *    reduction tree is fixed by the shapes and any n_threads gives the same
+ *    bits. Tasks are handed out dynamically with no ordering between them
+ *    (an `omp ordered` pipeline was tried first: on a loaded machine one
+ *    descheduled thread stalled the others, 2 threads took 3-4x longer than
+ *    1). In the gradient, a group owns its rows of d_weight and d_bias
+ *    (super-blocks run in order) and accumulates its d_hidden contribution
+ *    in its own (rows, d) partial; the partials are summed in group order.
+ *    Top-k lists select exactly (no rounding), so top-k runs one task per
+ *    super-block over all groups.
  * D. The gradient recomputes each tile's logits (one extra GEMM) instead of
  *    storing them: p = exp(x - m) / s from the forward statistics, G = a_i *
  *    (p - (1 - eps) onehot - eps / V), then d_weight[tile] += G^T H and
@@ -42,17 +46,6 @@
 typedef void (*XL(gemm_t))(char *ta, char *tb, int *m, int *n, int *k, R *alpha, R *a,
                            int *lda, R *b, int *ldb, R *beta, R *c, int *ldc);
 
-/* Scratch of one thread for one super-block. */
-typedef struct {
-    R *x;              /* rows x vt logits / gradient tile */
-    R *part;           /* rows x d partial d_hidden (gradient with d_hidden) */
-    xl_tile_stats *st; /* rows tile statistics */
-    double *topv;      /* rows x k tile top-k values */
-    int64_t *topi;     /* rows x k tile top-k indices */
-    double *tmpv;      /* k slots for the ordered merge */
-    int64_t *tmpi;
-} XL(scratch);
-
 /* logits of rows [r0, r0 + nr) x columns [c0, c0 + vc) into x (ld vc) */
 static void XL(tile_logits)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
                             ptrdiff_t vc, R *x)
@@ -70,10 +63,10 @@ static void XL(tile_logits)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdif
          (R *)a->h + r0 * a->ldh, &ldb, &beta, x, &ldc);
 }
 
-/* Design B: statistics of each row of the tile; leaves exp(x - m) in x for
- * the good rows. With topk, also the tile's k best (value, column). */
+/* Design B: statistics of each row of the tile (x is overwritten). With
+ * topv, also each row's k best (value, column) of the tile. */
 static void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                           ptrdiff_t vc, R *x, xl_tile_stats *st, double *topv, int64_t *topi)
+                           ptrdiff_t vc, R *x, xl_stats *st, double *topv, int64_t *topi)
 {
     for (ptrdiff_t i = 0; i < nr; i++) {
         R *row = x + i * vc;
@@ -85,13 +78,10 @@ static void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff
             m = v > m ? v : m;
             bad |= !(v - v == 0); /* inf - inf and NaN - NaN are NaN */
         }
-        xl_tile_stats *t = st + i;
+        xl_stats *t = st + i;
+        xl_stats_init(t);
         t->bad = bad;
         t->m = m;
-        t->k = 0.0;
-        t->s = 0.0;
-        t->sumx = 0.0;
-        t->has_y = 0;
         if (a->labels) {
             int64_t y = a->labels[r0 + i] - c0;
             if (y >= 0 && y < vc) {
@@ -99,7 +89,7 @@ static void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff
                 t->xy = row[y];
             }
         }
-        if (a->need_sumx) {
+        if (a->smoothing != 0.0) {
             R sx = 0;
 #pragma omp simd reduction(+ : sx)
             for (ptrdiff_t j = 0; j < vc; j++) sx += row[j];
@@ -144,7 +134,8 @@ static void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff
     }
 }
 
-/* Gradient tile in place (Design D): x holds logits on entry, G on exit. */
+/* Gradient tile in place (Design D): x holds logits on entry, G on exit;
+ * d_bias of the tile's columns accumulates G's column sums. */
 static void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
                           ptrdiff_t vc, R *x)
 {
@@ -180,9 +171,9 @@ static void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_
     }
 }
 
-/* d_weight[c0:c0+vc] += G^T H[r0:r0+nr]  and  part = G W[c0:c0+vc] */
+/* d_weight[c0:c0+vc] += G^T H[r0:r0+nr];  part (+)= G W[c0:c0+vc] */
 static void XL(tile_grad_gemms)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                                ptrdiff_t vc, R *g, R *part)
+                                ptrdiff_t vc, R *g, R *part, int first)
 {
     XL(gemm_t) gemm = (XL(gemm_t))a->gemm;
     R one = 1, zero = 0;
@@ -191,35 +182,47 @@ static void XL(tile_grad_gemms)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, pt
     if (a->dw) /* col-major dW^T (d x vc) += H^T (d x nr) . G (nr x vc) */
         gemm("N", "T", &d, &v, &n, &one, (R *)a->h + r0 * a->ldh, &ldh, g, &v, &one,
              (R *)a->dw + c0 * a->lddw, &lddw);
-    if (part) /* col-major part^T (d x nr) = W^T (d x vc) . G^T (vc x nr) */
-        gemm("N", "N", &d, &n, &v, &one, (R *)a->w + c0 * a->ldw, &ldw, g, &v, &zero, part, &d);
+    if (part) /* col-major part^T (d x nr) (+)= W^T (d x vc) . G^T (vc x nr) */
+        gemm("N", "N", &d, &n, &v, &one, (R *)a->w + c0 * a->ldw, &ldw, g, &v,
+             first ? &zero : &one, part, &d);
 }
+
+/* Scratch of one thread. */
+typedef struct {
+    R *x;           /* rows_sb x vt logits / gradient tile */
+    xl_stats *st;   /* rows_sb tile statistics */
+    xl_stats *acc;  /* rows_sb group statistics */
+    double *topv;   /* rows_sb x k tile top-k values */
+    int64_t *topi;  /* rows_sb x k tile top-k columns */
+    double *tmpv;   /* k slots for a merge */
+    int64_t *tmpi;
+} XL(scratch);
 
 static void XL(free_scratch)(XL(scratch) *s)
 {
     free(s->x);
-    free(s->part);
     free(s->st);
+    free(s->acc);
     free(s->topv);
     free(s->topi);
     free(s->tmpv);
     free(s->tmpi);
 }
 
-static int XL(alloc_scratch)(const xl_args *a, int op, XL(scratch) *s)
+static int XL(alloc_scratch)(const xl_args *a, int stats, int topk, XL(scratch) *s)
 {
-    const ptrdiff_t rows = a->rows_sb;
+    const size_t rows = (size_t)a->rows_sb;
     memset(s, 0, sizeof(*s));
-    s->x = (R *)malloc((size_t)rows * a->vt * sizeof(R));
-    s->st = (xl_tile_stats *)malloc((size_t)rows * sizeof(xl_tile_stats));
-    int ok = s->x && s->st;
-    if (op == XL_OP_GRAD && a->dh) {
-        s->part = (R *)malloc((size_t)rows * a->d * sizeof(R));
-        ok = ok && s->part;
+    s->x = (R *)malloc(rows * a->vt * sizeof(R));
+    int ok = s->x != NULL;
+    if (stats) {
+        s->st = (xl_stats *)malloc(rows * sizeof(xl_stats));
+        s->acc = (xl_stats *)malloc(rows * sizeof(xl_stats));
+        ok = ok && s->st && s->acc;
     }
-    if (op == XL_OP_TOPK) {
-        s->topv = (double *)malloc((size_t)rows * a->k * sizeof(double));
-        s->topi = (int64_t *)malloc((size_t)rows * a->k * sizeof(int64_t));
+    if (topk) {
+        s->topv = (double *)malloc(rows * a->k * sizeof(double));
+        s->topi = (int64_t *)malloc(rows * a->k * sizeof(int64_t));
         s->tmpv = (double *)malloc((size_t)a->k * sizeof(double));
         s->tmpi = (int64_t *)malloc((size_t)a->k * sizeof(int64_t));
         ok = ok && s->topv && s->topi && s->tmpv && s->tmpi;
@@ -228,55 +231,113 @@ static int XL(alloc_scratch)(const xl_args *a, int op, XL(scratch) *s)
     return ok;
 }
 
-/* One pass over the vocabulary for rows [r0, r0 + nr): op XL_OP_STATS /
- * XL_OP_TOPK folds statistics (and top-k lists) into the row arrays,
- * XL_OP_GRAD accumulates the gradients. Returns 0, or -1 when scratch could
- * not be allocated. */
-static int XL(sweep)(const xl_args *a, int op, ptrdiff_t r0, ptrdiff_t nr)
+/* Statistics of rows [r0, r0 + nr) over the tiles of groups [g0, g1), into
+ * group_stats; with topk, also the rows' running top-k lists. */
+static void XL(stats_task)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t g0,
+                           ptrdiff_t g1, int topk, XL(scratch) *s)
 {
-    const ptrdiff_t n_tiles = (a->v + a->vt - 1) / a->vt;
-    const int team = a->n_threads < n_tiles ? a->n_threads : (int)n_tiles;
+    for (ptrdiff_t g = g0; g < g1; g++) {
+        ptrdiff_t t0, t1;
+        xl_group_tiles(a, g, &t0, &t1);
+        for (ptrdiff_t i = 0; i < nr; i++) xl_stats_init(s->acc + i);
+        for (ptrdiff_t t = t0; t < t1; t++) {
+            const ptrdiff_t c0 = t * a->vt;
+            const ptrdiff_t vc = a->v - c0 < a->vt ? a->v - c0 : a->vt;
+            XL(tile_logits)(a, r0, nr, c0, vc, s->x);
+            XL(tile_stats)(a, r0, nr, c0, vc, s->x, s->st, topk ? s->topv : NULL, s->topi);
+            for (ptrdiff_t i = 0; i < nr; i++) xl_stats_merge(s->acc + i, s->st + i);
+            if (topk)
+                for (ptrdiff_t i = 0; i < nr; i++)
+                    xl_merge_topk(a->k, a->topv + (r0 + i) * a->k, a->topi + (r0 + i) * a->k,
+                                  s->topv + i * a->k, s->topi + i * a->k, s->tmpv, s->tmpi);
+        }
+        for (ptrdiff_t i = 0; i < nr; i++) a->group_stats[(r0 + i) * a->n_groups + g] = s->acc[i];
+    }
+}
+
+/* Design C: tasks (super-block, group), or (super-block) for top-k. */
+static int XL(forward)(const xl_args *a, int topk)
+{
+    const ptrdiff_t n_sb = (a->n + a->rows_sb - 1) / a->rows_sb;
+    const ptrdiff_t per_sb = topk ? 1 : a->n_groups, n_tasks = n_sb * per_sb;
+    const int team = n_tasks < a->n_threads ? (int)n_tasks : a->n_threads;
     int failed = 0;
+    if (topk)
+        for (ptrdiff_t j = 0; j < a->n * a->k; j++) {
+            a->topv[j] = -INFINITY;
+            a->topi[j] = -1;
+        }
 #pragma omp parallel num_threads(team) if (team > 1) reduction(| : failed)
     {
         XL(scratch) s;
-        const int ok = XL(alloc_scratch)(a, op, &s);
+        const int ok = XL(alloc_scratch)(a, 1, topk, &s);
         failed |= !ok;
-#pragma omp for ordered schedule(dynamic, 1)
-        for (ptrdiff_t t = 0; t < n_tiles; t++) {
-            const ptrdiff_t c0 = t * a->vt;
-            const ptrdiff_t vc = a->v - c0 < a->vt ? a->v - c0 : a->vt;
-            if (ok) {
-                XL(tile_logits)(a, r0, nr, c0, vc, s.x);
-                if (op == XL_OP_GRAD) {
-                    XL(tile_grad)(a, r0, nr, c0, vc, s.x);
-                    XL(tile_grad_gemms)(a, r0, nr, c0, vc, s.x, s.part);
-                } else {
-                    XL(tile_stats)(a, r0, nr, c0, vc, s.x, s.st, s.topv, s.topi);
-                }
-            }
-#pragma omp ordered
-            if (ok) {
-                if (op == XL_OP_GRAD) {
-                    if (s.part) {
-                        for (ptrdiff_t i = 0; i < nr; i++) {
-                            R *dst = (R *)a->dh + (r0 + i) * a->lddh;
-                            const R *src = s.part + i * a->d;
-#pragma omp simd
-                            for (ptrdiff_t j = 0; j < a->d; j++) dst[j] += src[j];
-                        }
-                    }
-                } else {
-                    for (ptrdiff_t i = 0; i < nr; i++) xl_merge_stats(a, r0 + i, s.st + i);
-                    if (op == XL_OP_TOPK)
-                        for (ptrdiff_t i = 0; i < nr; i++)
-                            xl_merge_topk(a, r0 + i, s.topv + i * a->k, s.topi + i * a->k,
-                                      s.tmpv, s.tmpi);
-                }
-            }
+#pragma omp for schedule(dynamic, 1)
+        for (ptrdiff_t task = 0; task < n_tasks; task++) {
+            if (!ok) continue;
+            const ptrdiff_t sb = task / per_sb, r0 = sb * a->rows_sb;
+            const ptrdiff_t nr = a->n - r0 < a->rows_sb ? a->n - r0 : a->rows_sb;
+            if (topk)
+                XL(stats_task)(a, r0, nr, 0, a->n_groups, 1, &s);
+            else
+                XL(stats_task)(a, r0, nr, task % per_sb, task % per_sb + 1, 0, &s);
         }
         if (ok) XL(free_scratch)(&s);
     }
+    return failed ? -1 : 0;
+}
+
+/* Design D, super-block by super-block; within one, tasks are groups. */
+static int XL(gradient)(const xl_args *a)
+{
+    const ptrdiff_t G = a->n_groups, d = a->d, rows_sb = a->rows_sb;
+    const int team = G < a->n_threads ? (int)G : a->n_threads;
+    R *part = NULL;
+    if (a->dw)
+        for (ptrdiff_t c = 0; c < a->v; c++) memset((R *)a->dw + c * a->lddw, 0, d * sizeof(R));
+    if (a->db) memset(a->db, 0, a->v * sizeof(double));
+    if (a->dh) {
+        part = (R *)malloc((size_t)G * rows_sb * d * sizeof(R));
+        if (part == NULL) return -1;
+    }
+    int failed = 0;
+    for (ptrdiff_t r0 = 0; r0 < a->n && !failed; r0 += rows_sb) {
+        const ptrdiff_t nr = a->n - r0 < rows_sb ? a->n - r0 : rows_sb;
+#pragma omp parallel num_threads(team) if (team > 1) reduction(| : failed)
+        {
+            XL(scratch) s;
+            const int ok = XL(alloc_scratch)(a, 0, 0, &s);
+            failed |= !ok;
+#pragma omp for schedule(dynamic, 1)
+            for (ptrdiff_t g = 0; g < G; g++) {
+                ptrdiff_t t0, t1;
+                if (!ok) continue;
+                xl_group_tiles(a, g, &t0, &t1);
+                for (ptrdiff_t t = t0; t < t1; t++) {
+                    const ptrdiff_t c0 = t * a->vt;
+                    const ptrdiff_t vc = a->v - c0 < a->vt ? a->v - c0 : a->vt;
+                    XL(tile_logits)(a, r0, nr, c0, vc, s.x);
+                    XL(tile_grad)(a, r0, nr, c0, vc, s.x);
+                    XL(tile_grad_gemms)(a, r0, nr, c0, vc, s.x,
+                                        part ? part + g * rows_sb * d : NULL, t == t0);
+                }
+            }
+            if (ok) XL(free_scratch)(&s);
+            if (part) { /* d_hidden rows: the group partials in group order */
+#pragma omp for schedule(static)
+                for (ptrdiff_t i = 0; i < nr; i++) {
+                    R *dst = (R *)a->dh + (r0 + i) * a->lddh;
+                    memcpy(dst, part + i * d, d * sizeof(R));
+                    for (ptrdiff_t g = 1; g < G; g++) {
+                        const R *src = part + (g * rows_sb + i) * d;
+#pragma omp simd
+                        for (ptrdiff_t j = 0; j < d; j++) dst[j] += src[j];
+                    }
+                }
+            }
+        }
+    }
+    free(part);
     return failed ? -1 : 0;
 }
 

@@ -1,6 +1,7 @@
-/* _linear_kernels.h -- the fused linear + cross-entropy driver: per-row state,
- * the ordered combines, and one tile body per dtype (_linear_body.h).
- * Called from _linear.pyx with validated, kernel-form arrays. */
+/* _linear_kernels.h -- the fused linear + cross-entropy driver: row
+ * statistics and how they combine, the fixed reduction tree, and one tile
+ * body per dtype (_linear_body.h, which holds the Design notes). Called from
+ * _linear.pyx with validated, kernel-form arrays. */
 #ifndef XENTC_LINEAR_KERNELS_H
 #define XENTC_LINEAR_KERNELS_H
 
@@ -11,27 +12,27 @@
 #include <string.h>
 #include "xentc_kernels.h"
 
-enum { XL_OP_STATS = 0, XL_OP_TOPK = 1, XL_OP_GRAD = 2, XL_OP_LOSS_GRAD = 3 };
+enum { XL_OP_STATS = 0, XL_OP_TOPK = 1, XL_OP_LOSS_GRAD = 2 };
 
-/* Per-row state, one record per row of hidden (a (n, 9) float64 array on
- * the Python side; the column order is XL_ROW_FIELDS in _linear.pyx). */
+/* Log-sum-exp statistics of one row over some columns (Design B). */
 typedef struct {
-    double m;     /* running max of the row's logits */
-    double k;     /* entries equal to m */
-    double s;     /* sum of exp(x - m) over the entries below m */
-    double xy;    /* the label's logit */
-    double sumx;  /* sum of the logits (label smoothing) */
-    double bad;   /* 1 if a logit was not finite */
-    double lse;   /* log-sum-exp (after finish) */
-    double inv_s; /* 1 / sum exp(x - m) (after finish) */
-    double loss;  /* unweighted loss (after finish; 0 for ignored rows) */
+    double m;    /* max of the logits */
+    double k;    /* entries equal to m */
+    double s;    /* sum of exp(x - m) over the entries below m */
+    double xy;   /* the label's logit, if among the columns (has_y) */
+    double sumx; /* sum of the logits (label smoothing) */
+    int bad;     /* a logit was not finite */
+    int has_y;
+} xl_stats;
+
+/* Per-row results: a (n, 4) float64 array on the Python side, columns in
+ * this order (ROW_FIELDS in _linear.pyx). */
+typedef struct {
+    double m;     /* row max (NaN for a bad row) */
+    double lse;   /* log-sum-exp */
+    double inv_s; /* 1 / sum exp(x - m) */
+    double loss;  /* unweighted loss; 0 for ignored rows */
 } xl_row;
-
-/* Statistics of one row over one tile. */
-typedef struct {
-    double m, k, s, xy, sumx;
-    int bad, has_y;
-} xl_tile_stats;
 
 typedef struct {
     int dtype;                 /* 0 float32, 1 float64 */
@@ -43,9 +44,8 @@ typedef struct {
     const void *bias;          /* (v,) or NULL */
     const int64_t *labels;     /* (n,) with -1 for ignored rows, or NULL */
     double smoothing;
-    int need_sumx;
     xl_row *rows;              /* (n,) */
-    const double *row_a;       /* gradient: a_i = w_i * scale, 0 = skip */
+    const double *row_a;       /* gradient: a_i = w_i * scale, 0 = skip the row */
     void *dh;                  /* (n, d), row stride lddh, or NULL */
     ptrdiff_t lddh;
     void *dw;                  /* (v, d), row stride lddw, or NULL */
@@ -58,15 +58,29 @@ typedef struct {
     void *gemm;                /* sgemm / dgemm from scipy.linalg.cython_blas */
     int n_threads;
     ptrdiff_t rows_sb, vt;     /* tiling (Design A) */
+    /* set by xl_run */
+    ptrdiff_t n_tiles, n_groups;
+    xl_stats *group_stats;     /* (n, n_groups) */
 } xl_args;
 
-static void xl_merge_stats(const xl_args *a, ptrdiff_t r, const xl_tile_stats *t)
+static inline void xl_stats_init(xl_stats *q)
 {
-    xl_row *q = a->rows + r;
-    if (t->has_y) q->xy = t->xy;
+    q->m = -INFINITY;
+    q->k = q->s = q->sumx = 0.0;
+    q->xy = NAN;
+    q->bad = q->has_y = 0;
+}
+
+/* q <- q (+) t: the online log-sum-exp step (Design B). */
+static inline void xl_stats_merge(xl_stats *q, const xl_stats *t)
+{
+    if (t->has_y) {
+        q->xy = t->xy;
+        q->has_y = 1;
+    }
     q->sumx += t->sumx;
     if (t->bad) {
-        q->bad = 1.0;
+        q->bad = 1;
         return;
     }
     if (t->m > q->m) { /* new max: the old max entries join the sum below it */
@@ -85,21 +99,16 @@ static void xl_merge_stats(const xl_args *a, ptrdiff_t r, const xl_tile_stats *t
  * value, descending; -1 marks an empty slot). On ties the running entry,
  * from an earlier tile and so a lower column, stays first. tmpv/tmpi: k
  * slots of scratch. */
-static void xl_merge_topk(const xl_args *a, ptrdiff_t r, const double *tv, const int64_t *ti,
-                          double *tmpv, int64_t *tmpi)
+static void xl_merge_topk(ptrdiff_t k, double *gv, int64_t *gi, const double *tv,
+                          const int64_t *ti, double *tmpv, int64_t *tmpi)
 {
-    const ptrdiff_t k = a->k;
-    double *gv = a->topv + r * k;
-    int64_t *gi = a->topi + r * k;
     ptrdiff_t p = 0, q = 0;
     for (ptrdiff_t o = 0; o < k; o++) {
-        int take_tile;
-        if (p < k && gi[p] >= 0 && q < k && ti[q] >= 0) take_tile = tv[q] > gv[p];
-        else take_tile = !(p < k && gi[p] >= 0);
-        if (take_tile && q < k && ti[q] >= 0) {
+        const int run_ok = p < k && gi[p] >= 0, tile_ok = q < k && ti[q] >= 0;
+        if (tile_ok && (!run_ok || tv[q] > gv[p])) {
             tmpv[o] = tv[q];
             tmpi[o] = ti[q++];
-        } else if (!take_tile) {
+        } else if (run_ok) {
             tmpv[o] = gv[p];
             tmpi[o] = gi[p++];
         } else {
@@ -111,40 +120,35 @@ static void xl_merge_topk(const xl_args *a, ptrdiff_t r, const double *tv, const
     memcpy(gi, tmpi, k * sizeof(int64_t));
 }
 
-static void xl_init_rows(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr)
+/* Tiles [t0, t1) of group g (groups split the tiles as evenly as possible;
+ * the split depends on the shapes only). */
+static inline void xl_group_tiles(const xl_args *a, ptrdiff_t g, ptrdiff_t *t0, ptrdiff_t *t1)
 {
-    for (ptrdiff_t r = r0; r < r0 + nr; r++) {
-        xl_row *q = a->rows + r;
-        q->m = -INFINITY;
-        q->k = q->s = q->sumx = q->bad = 0.0;
-        q->xy = NAN;
-        if (a->topi)
-            for (ptrdiff_t j = 0; j < a->k; j++) {
-                a->topv[r * a->k + j] = -INFINITY;
-                a->topi[r * a->k + j] = -1;
-            }
-    }
+    *t0 = g * a->n_tiles / a->n_groups;
+    *t1 = (g + 1) * a->n_tiles / a->n_groups;
 }
 
-/* Design B: loss = (1-eps) (m - x_y) + eps (m - mean x) + log1p((k-1) + s). */
-static void xl_finish_rows(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr)
+/* Row r from its group statistics, merged in group order (Design C), then
+ * loss = (1-eps)(m - x_y) + eps (m - mean x) + log1p((k-1) + s) (Design B). */
+static void xl_finish_row(const xl_args *a, ptrdiff_t r)
 {
-    const double eps = a->smoothing, inv_v = 1.0 / (double)a->v;
-    for (ptrdiff_t r = r0; r < r0 + nr; r++) {
-        xl_row *q = a->rows + r;
-        if (q->bad != 0.0 || !(q->k > 0.0)) {
-            q->m = q->lse = q->inv_s = q->loss = NAN;
-        } else {
-            const double log_s = log1p((q->k - 1.0) + q->s);
-            q->lse = q->m + log_s;
-            q->inv_s = 1.0 / (q->k + q->s);
-            if (eps == 0.0)
-                q->loss = (q->m - q->xy) + log_s;
-            else
-                q->loss = (1.0 - eps) * (q->m - q->xy) + eps * (q->m - q->sumx * inv_v) + log_s;
-        }
-        if (a->labels && a->labels[r] < 0) q->loss = 0.0;
+    xl_stats q;
+    xl_row *o = a->rows + r;
+    xl_stats_init(&q);
+    for (ptrdiff_t g = 0; g < a->n_groups; g++) xl_stats_merge(&q, a->group_stats + r * a->n_groups + g);
+    if (q.bad || !(q.k > 0.0)) {
+        o->m = o->lse = o->inv_s = o->loss = NAN;
+    } else {
+        const double eps = a->smoothing, log_s = log1p((q.k - 1.0) + q.s);
+        o->m = q.m;
+        o->lse = q.m + log_s;
+        o->inv_s = 1.0 / (q.k + q.s);
+        if (eps == 0.0)
+            o->loss = (q.m - q.xy) + log_s;
+        else
+            o->loss = (1.0 - eps) * (q.m - q.xy) + eps * (q.m - q.sumx / (double)a->v) + log_s;
     }
+    if (a->labels && a->labels[r] < 0) o->loss = 0.0;
 }
 
 #define R float
@@ -159,33 +163,25 @@ static void xl_finish_rows(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr)
 #undef R
 #undef SFX
 
-/* Runs op over all rows, super-block by super-block. Returns 0 or -1 (out
- * of memory). */
+/* Groups of vocabulary tiles: the unit of parallel work, and the first level
+ * of the reduction tree. A fixed number (from V only) so that the tree does
+ * not depend on n_threads; 16 keeps up to 16 threads busy. */
+#define XL_MAX_GROUPS 16
+
+/* Runs op over all rows. Returns 0, or -1 when a buffer could not be allocated. */
 static int xl_run(xl_args *a, int op)
 {
-    int (*sweep)(const xl_args *, int, ptrdiff_t, ptrdiff_t) =
-        a->dtype == 0 ? sweep_f32 : sweep_f64;
-    const size_t item = a->dtype == 0 ? sizeof(float) : sizeof(double);
-    const int grad = op == XL_OP_LOSS_GRAD;
-    if (grad) {
-        if (a->dw)
-            for (ptrdiff_t c = 0; c < a->v; c++)
-                memset((char *)a->dw + c * a->lddw * item, 0, a->d * item);
-        if (a->db) memset(a->db, 0, a->v * sizeof(double));
+    a->n_tiles = (a->v + a->vt - 1) / a->vt;
+    a->n_groups = a->n_tiles < XL_MAX_GROUPS ? a->n_tiles : XL_MAX_GROUPS;
+    a->group_stats = (xl_stats *)malloc((size_t)(a->n ? a->n : 1) * a->n_groups * sizeof(xl_stats));
+    if (a->group_stats == NULL) return -1;
+    int rc = a->dtype == 0 ? forward_f32(a, op == XL_OP_TOPK) : forward_f64(a, op == XL_OP_TOPK);
+    if (rc == 0) {
+        for (ptrdiff_t r = 0; r < a->n; r++) xl_finish_row(a, r);
+        if (op == XL_OP_LOSS_GRAD) rc = a->dtype == 0 ? gradient_f32(a) : gradient_f64(a);
     }
-    for (ptrdiff_t r0 = 0; r0 < a->n; r0 += a->rows_sb) {
-        const ptrdiff_t nr = a->n - r0 < a->rows_sb ? a->n - r0 : a->rows_sb;
-        xl_init_rows(a, r0, nr);
-        if (sweep(a, op == XL_OP_TOPK ? XL_OP_TOPK : XL_OP_STATS, r0, nr)) return -1;
-        xl_finish_rows(a, r0, nr);
-        if (grad) {
-            if (a->dh)
-                for (ptrdiff_t i = r0; i < r0 + nr; i++)
-                    memset((char *)a->dh + i * a->lddh * item, 0, a->d * item);
-            if (sweep(a, XL_OP_GRAD, r0, nr)) return -1;
-        }
-    }
-    return 0;
+    free(a->group_stats);
+    return rc;
 }
 
 #endif

@@ -125,7 +125,7 @@ def _team(n_threads, n, v, d):
 
 def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None, db=None,
          k=0, topv=None, topi=None):
-    """One fused pass; returns the (n, 9) per-row state (see _linear.ROW_FIELDS)."""
+    """One fused pass; returns the (n, 4) per-row state (see _linear.ROW_FIELDS)."""
     from . import _linear  # Design E
     n, v, d = h.shape[0], w.shape[0], h.shape[1]
     rows = np.empty((n, len(_linear.ROW_FIELDS)))
@@ -138,8 +138,7 @@ def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None
     return rows
 
 
-_LOSS = 8  # column of the per-row loss in the row state
-_LSE = 6
+_LSE, _LOSS = 1, 3  # columns of the per-row state (_linear.ROW_FIELDS)
 
 
 def _row_weights(lab, ignored, class_weight, sample_weight, n, v):
