@@ -396,7 +396,7 @@ def test_bad_input_type_errors(call, match):
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
-    import resource, sys
+    import sys
     import numpy as np
     from xentc.linear import LinearCrossEntropy, linear_cross_entropy
     n, d, v = 2048, 16, 60000
@@ -406,19 +406,32 @@ MEMORY_SCRIPT = textwrap.dedent("""
     y = rng.integers(0, v, n)
     dw = np.zeros_like(w); dh = np.zeros_like(h); db = np.zeros(v, np.float32)
     LinearCrossEntropy().loss_gradient(h[:8], w, y[:8], out=(dh[:8], dw, db))  # warm up
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def status(field):
+        with open("/proc/self/status") as fh:
+            return next(int(l.split()[1]) for l in fh if l.startswith(field + ":"))
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # reset the peak (VmHWM) so earlier peaks do not hide this one
+    before = status("VmRSS")
     linear_cross_entropy(h, w, y)
     LinearCrossEntropy().loss_gradient(h, w, y, out=(dh, dw, db))
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((after - before) * 1024, n * v * 4)
+    unfused = (h @ w.T).sum() if len(sys.argv) > 1 else 0  # the control: must be caught
+    print((status("VmHWM") - before) * 1024, n * v * 4)
 """)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux /proc")
 def test_memory_stays_far_below_the_logits():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [os.path.dirname(os.path.dirname(xentc.__file__))] + sys.path))
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT], env=env, capture_output=True,
-                         text=True, check=True)
-    grew, logits_bytes = map(int, out.stdout.split())
+
+    def growth(*control):
+        out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, *control], env=env,
+                             capture_output=True, text=True, check=True)
+        return tuple(map(int, out.stdout.split()))
+
+    grew, logits_bytes = growth()
     # the logits would take 490 MB; the fused path may use O(N) + tiles only
     assert grew < logits_bytes / 20, (grew, logits_bytes)
+    # the probe sees an unfused product when there is one
+    grew, logits_bytes = growth("control")
+    assert grew >= 0.9 * logits_bytes, (grew, logits_bytes)
