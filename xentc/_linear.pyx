@@ -13,6 +13,7 @@ B. BLAS is the user's: sgemm/dgemm from scipy.linalg.cython_blas (no new
 C. exp is the dispatched SIMD kernel. This module links its own copy of
    src/dispatch.c, so each call first selects the target that _kernels has
    active (`set_simd_target`, XENTC_SIMD): both modules run the same code.
+   The tile loops of _linear_body.h follow the same target name.
 """
 import numpy as np
 cimport numpy as cnp
@@ -33,10 +34,14 @@ cdef extern from "_linear_kernels.h" nogil:
         XL_OP_STATS
         XL_OP_TOPK
         XL_OP_LOSS_GRAD
+        XL_ISA_BASELINE
+        XL_ISA_AVX2
+        XL_ISA_AVX512
     ctypedef struct xl_row:
         pass
     ctypedef struct xl_args:
         int dtype
+        int isa
         Py_ssize_t n, d, v
         const void *h
         Py_ssize_t ldh
@@ -94,6 +99,7 @@ def run(int op, str target, h, w, bias, labels, double smoothing, rows, row_a, d
     if xentc_select(target.encode()) != 0:
         raise ValueError(f"SIMD target {target!r} is not available to xentc._linear")
     a.dtype = dt
+    a.isa = {"avx2": XL_ISA_AVX2, "avx512": XL_ISA_AVX512}.get(target, XL_ISA_BASELINE)
     a.n = h.shape[0]
     a.d = h.shape[1]
     a.v = w.shape[0]

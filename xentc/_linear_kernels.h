@@ -13,6 +13,7 @@
 #include "xentc_kernels.h"
 
 enum { XL_OP_STATS = 0, XL_OP_TOPK = 1, XL_OP_LOSS_GRAD = 2 };
+enum { XL_ISA_BASELINE = 0, XL_ISA_AVX2 = 1, XL_ISA_AVX512 = 2 };
 
 /* Log-sum-exp statistics of one row over some columns (Design B). */
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
 
 typedef struct {
     int dtype;                 /* 0 float32, 1 float64 */
+    int isa;                   /* XL_ISA_* */
     ptrdiff_t n, d, v;         /* rows, features, vocabulary */
     const void *h;             /* hidden (n, d), row stride ldh */
     ptrdiff_t ldh;
@@ -151,17 +153,55 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
     if (a->labels && a->labels[r] < 0) o->loss = 0.0;
 }
 
+/* one body per dtype and ISA (Design E of _linear_body.h); the ISA is the
+ * one _kernels has active, so it is one this CPU runs */
+#define XL_TARGET
+#define ISA baseline
 #define R float
 #define SFX f32
 #include "_linear_body.h"
 #undef R
 #undef SFX
-
 #define R double
 #define SFX f64
 #include "_linear_body.h"
 #undef R
 #undef SFX
+#undef ISA
+#undef XL_TARGET
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define XL_HAVE_X86_TARGETS 1
+#define XL_TARGET __attribute__((target("avx2,fma")))
+#define ISA avx2
+#define R float
+#define SFX f32
+#include "_linear_body.h"
+#undef R
+#undef SFX
+#define R double
+#define SFX f64
+#include "_linear_body.h"
+#undef R
+#undef SFX
+#undef ISA
+#undef XL_TARGET
+
+#define XL_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+#define ISA avx512
+#define R float
+#define SFX f32
+#include "_linear_body.h"
+#undef R
+#undef SFX
+#define R double
+#define SFX f64
+#include "_linear_body.h"
+#undef R
+#undef SFX
+#undef ISA
+#undef XL_TARGET
+#endif
 
 /* Groups of vocabulary tiles: the unit of parallel work, and the first level
  * of the reduction tree. A fixed number (from V only) so that the tree does
@@ -175,10 +215,23 @@ static int xl_run(xl_args *a, int op)
     a->n_groups = a->n_tiles < XL_MAX_GROUPS ? a->n_tiles : XL_MAX_GROUPS;
     a->group_stats = (xl_stats *)malloc((size_t)(a->n ? a->n : 1) * a->n_groups * sizeof(xl_stats));
     if (a->group_stats == NULL) return -1;
-    int rc = a->dtype == 0 ? forward_f32(a, op == XL_OP_TOPK) : forward_f64(a, op == XL_OP_TOPK);
+    int (*forward)(const xl_args *, int) = a->dtype == 0 ? forward_f32_baseline
+                                                          : forward_f64_baseline;
+    int (*gradient)(const xl_args *) = a->dtype == 0 ? gradient_f32_baseline
+                                                     : gradient_f64_baseline;
+#ifdef XL_HAVE_X86_TARGETS
+    if (a->isa == XL_ISA_AVX2) {
+        forward = a->dtype == 0 ? forward_f32_avx2 : forward_f64_avx2;
+        gradient = a->dtype == 0 ? gradient_f32_avx2 : gradient_f64_avx2;
+    } else if (a->isa == XL_ISA_AVX512) {
+        forward = a->dtype == 0 ? forward_f32_avx512 : forward_f64_avx512;
+        gradient = a->dtype == 0 ? gradient_f32_avx512 : gradient_f64_avx512;
+    }
+#endif
+    int rc = forward(a, op == XL_OP_TOPK);
     if (rc == 0) {
         for (ptrdiff_t r = 0; r < a->n; r++) xl_finish_row(a, r);
-        if (op == XL_OP_LOSS_GRAD) rc = a->dtype == 0 ? gradient_f32(a) : gradient_f64(a);
+        if (op == XL_OP_LOSS_GRAD) rc = gradient(a);
     }
     free(a->group_stats);
     return rc;

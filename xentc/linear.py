@@ -12,13 +12,13 @@ reductions as `sparse_softmax_cross_entropy` (losses.py).
 Design:
   A. Decisions and messages here; tiles, threads and BLAS calls in
      _linear.pyx / _linear_kernels.h. Extra memory is O(N) per-row state plus
-     one logits tile (256 x <= 256) and, for the gradient, one (256, d)
-     d_hidden partial per thread.
+     one logits tile (512 x <= 256) per thread and, for the gradient, up to
+     16 (512, d) d_hidden partials.
   B. BLAS runs single-threaded inside our OpenMP threads: threadpoolctl (a
      scikit-learn dependency, imported lazily) limits every loaded BLAS to
      one thread for the duration of the call. Without threadpoolctl the call
      still runs, but a multi-threaded BLAS then nests its threads in ours.
-  C. Tiling depends on the shapes only (rows in blocks of 256, vocabulary
+  C. Tiling depends on the shapes only (rows in blocks of 512, vocabulary
      tiles from V), never on n_threads: results are bit-identical for any
      thread count.
   D. The gradient is that of the reduced loss ("none" treated as "sum").
@@ -39,15 +39,17 @@ from .losses import _LossBase, _class_weight_array, _grad_scale, _reduce
 
 __all__ = ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
 
-_ROWS_SB = 256           # rows per super-block (Design A of _linear_body.h)
+# rows per super-block (Design A of _linear_body.h): the K of the d_weight GEMM
+# and the reuse of each packed weight tile; 512 measured ~5% faster than 256
+_ROWS_SB = 512
 _TILE_MAX = 256          # vocabulary columns per tile, at most
 _SERIAL_FLOPS = 1 << 22  # below this many multiply-adds a call runs on one thread
 _INT_MAX = 2**31 - 1     # BLAS (LP64) dimension limit
 
 
 def _vocab_tile(v):
-    """Columns per vocabulary tile: at most 256 (a 256 x 256 float32 tile is
-    256 KiB, L2-resident), and small enough to give >= 16 tiles when V
+    """Columns per vocabulary tile: at most 256 (a 512 x 256 float32 tile is
+    512 KiB, L2-resident), and small enough to give >= 16 tiles when V
     allows, so that the vocabulary-parallel sweep has work for every thread.
     Depends on V only (Design C)."""
     t = -(-v // 16)
