@@ -26,6 +26,8 @@ Run (from the repository root, after `python setup.py build_ext --inplace`):
     python asv_benchmarks/compare_linear.py --out-json asv_benchmarks/results_linear.json \\
         --out-md asv_benchmarks/results_linear.md
     python asv_benchmarks/compare_linear.py --shapes 512x256x32000 --repeats 2 --no-memory
+    python asv_benchmarks/compare_linear.py --only-classifier --classifier 10000x32 \
+        --out-json asv_benchmarks/results_linear_classifier.json
 """
 import argparse
 import contextlib
@@ -181,6 +183,47 @@ print(C.peak_rss_growth(full))
 """
 
 
+CLASSIFIER_CHILD = r"""
+import sys, time, warnings, numpy as np
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {here!r})
+import compare_linear as C
+n, d, c, impl, alpha, max_iter = {n}, {d}, {c}, {impl!r}, {alpha}, {max_iter}
+rng = np.random.default_rng(0)
+centers = rng.standard_normal((c, d))
+y = rng.integers(0, c, n)
+X = centers[y] + rng.standard_normal((n, d))
+import xentc.sklearn as XS
+from sklearn.linear_model import LogisticRegression
+if impl == "sklearn_lr":
+    est = LogisticRegression(C=1.0 / (alpha * n), max_iter=max_iter)
+else:
+    XS.FUSED_MIN_CLASSES = 2 if impl == "xentc_fused" else 10**9
+    est = XS.CrossEntropyClassifier(alpha=alpha, max_iter=max_iter)
+t = []
+def fit():
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    t.append(time.perf_counter() - t0)
+grew = C.peak_rss_growth(fit)
+print(t[0], grew, est.n_iter_ if np.ndim(est.n_iter_) == 0 else est.n_iter_[0], est.score(X, y))
+"""
+
+
+def classifier_case(n, d, c, impl, alpha=1e-4, max_iter=20):
+    code = CLASSIFIER_CHILD.format(root=ROOT, here=os.path.dirname(os.path.abspath(__file__)),
+                                   n=n, d=d, c=c, impl=impl, alpha=alpha, max_iter=max_iter)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode != 0:
+        return {"impl": impl, "n": n, "d": d, "classes": c,
+                "error": out.stderr.strip().splitlines()[-1:]}
+    secs, grew, n_iter, acc = out.stdout.split()
+    return {"impl": impl, "n": n, "d": d, "classes": c, "fit_s": float(secs),
+            "peak_extra_bytes": int(grew), "n_iter": int(n_iter), "train_accuracy": float(acc)}
+
+
 def _status_kib(field):
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -219,6 +262,10 @@ def main(argv=None):
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--memory-shape", default="4096x256x128000")
+    ap.add_argument("--classifier", default=None, metavar="NxD",
+                    help="also fit CrossEntropyClassifier (fused / today's path) and "
+                         "LogisticRegression at 1000 and 10000 classes on NxD data")
+    ap.add_argument("--only-classifier", action="store_true")
     ap.add_argument("--out-json")
     ap.add_argument("--out-md")
     args = ap.parse_args(argv)
@@ -235,7 +282,7 @@ def main(argv=None):
     if with_torch:
         import torch
         report["torch"] = torch.__version__
-    for nt in threads:
+    for nt in ([] if args.only_classifier else threads):
         for (n, d, v) in shapes:
             r = run_shape(n, d, v, nt, args.repeats, with_torch)
             f, g = r["forward"], r["gradient"]
@@ -253,7 +300,15 @@ def main(argv=None):
             print(json.dumps({k: (round(x, 3) if isinstance(x, float) else x)
                               for k, x in row.items() if k not in ("forward", "gradient")}),
                   flush=True)
-    if not args.no_memory:
+    report["classifier"] = []
+    if args.classifier:
+        n, d = (int(x) for x in args.classifier.split("x"))
+        for c in (1000, 10000):
+            for impl in ("xentc_fused", "xentc_today", "sklearn_lr"):
+                res = classifier_case(n, d, c, impl)
+                report["classifier"].append(res)
+                print(json.dumps(res), flush=True)
+    if not args.no_memory and not args.only_classifier:
         n, d, v = (int(x) for x in args.memory_shape.split("x"))
         impls = ["xentc_fwd", "xentc_grad"] + (
             ["torch_fwd", "torch_grad", "torch_chunked_fwd", "torch_chunked_grad"]
@@ -307,6 +362,20 @@ def markdown(rep):
             val = "failed" if m["peak_extra_bytes"] is None else \
                 f"{m['peak_extra_bytes'] / 2**20:.1f}"
             lines.append(f"| {m['impl']} | {val} |")
+    if rep.get("classifier"):
+        lines += ["", "CrossEntropyClassifier fit (20 L-BFGS iterations at most, alpha=1e-4, "
+                  "float64): fused path, today's unfused path, and scikit-learn's "
+                  "LogisticRegression(lbfgs) with the same objective:", "",
+                  "| classes | N x d | implementation | fit s | peak extra MiB | iterations |",
+                  "|---|---|---|---|---|---|"]
+        for r in rep["classifier"]:
+            if "error" in r:
+                lines.append(f"| {r['classes']} | {r['n']} x {r['d']} | {r['impl']} | failed | "
+                             f"{r['error']} | |")
+            else:
+                lines.append(f"| {r['classes']} | {r['n']} x {r['d']} | {r['impl']} | "
+                             f"{r['fit_s']:.2f} | {r['peak_extra_bytes'] / 2**20:.1f} | "
+                             f"{r['n_iter']} |")
     return "\n".join(lines) + "\n"
 
 

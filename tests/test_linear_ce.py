@@ -435,3 +435,38 @@ def test_memory_stays_far_below_the_logits():
     # the probe sees an unfused product when there is one
     grew, logits_bytes = growth("control")
     assert grew >= 0.9 * logits_bytes, (grew, logits_bytes)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_classifier_fused_path_fits_the_same_model(dtype, fit_intercept, monkeypatch):
+    import xentc.sklearn as XS
+    rng = np.random.default_rng(20)
+    centers = rng.standard_normal((12, 5))
+    y = rng.integers(0, 12, 400)
+    X = (centers[y] + rng.standard_normal((400, 5))).astype(dtype)
+    sw = rng.uniform(0.5, 2.0, 400)
+    kw = dict(alpha=1e-3, fit_intercept=fit_intercept, label_smoothing=0.05,
+              class_weight="balanced", max_iter=200, tol=1e-10)
+    monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 10**9)
+    today = XS.CrossEntropyClassifier(**kw).fit(X, y, sample_weight=sw)
+    calls = []
+    monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 12)
+    monkeypatch.setattr(XS, "_linear_ce", lambda *a, **k: calls.append(1) or _linear_ce(*a, **k))
+    fused = XS.CrossEntropyClassifier(**kw).fit(X, y, sample_weight=sw)
+    assert calls, "the fused path was not used"
+    tol = 2e-3 if dtype == np.float32 else 1e-6  # float32 L-BFGS stops on float32 noise
+    np.testing.assert_allclose(fused.coef_, today.coef_, rtol=0, atol=tol * np.abs(today.coef_).max())
+    np.testing.assert_allclose(fused.intercept_, today.intercept_, rtol=0, atol=tol * 10)
+    # below the threshold, and for sparse X, the unfused path stays
+    calls.clear()
+    monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 13)
+    XS.CrossEntropyClassifier(**kw).fit(X, y)
+    import scipy.sparse as sp
+    monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 2)
+    XS.CrossEntropyClassifier(**kw).fit(sp.csr_matrix(X), y)
+    assert not calls
+
+
+def _linear_ce(*args, **kwargs):
+    return XL._linear_ce(*args, **kwargs)
