@@ -470,3 +470,14 @@ def test_classifier_fused_path_fits_the_same_model(dtype, fit_intercept, monkeyp
 
 def _linear_ce(*args, **kwargs):
     return XL._linear_ce(*args, **kwargs)
+
+
+def test_docs_example_runs(capsys):
+    import pathlib
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "linear.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(compile(code, "docs/linear.md", "exec"), namespace)
+    top, top_log_p = namespace["top"], namespace["top_log_p"]
+    assert top.shape == (1000, 5) and (np.diff(top_log_p, axis=1) <= 0).all()
+    assert "loss" in namespace and capsys.readouterr().out.strip()

@@ -133,10 +133,13 @@ def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None
     rows = np.empty((n, len(_linear.ROW_FIELDS)))
     if n == 0 and op != _linear.OP_LOSS_GRAD:
         return rows
-    with _blas_single_threaded():
+    team = _team(n_threads, n, v, d)
+    # small serial calls skip the BLAS limit (~20 us): OpenBLAS keeps small GEMMs on
+    # one thread by itself, and its level-3 results do not depend on its thread count
+    small = team == 1 and n * v * d < _SERIAL_FLOPS
+    with contextlib.nullcontext() if small else _blas_single_threaded():
         _linear.run(op, _kernels.active_target(), h, w, b, labels, smoothing, rows, row_a,
-                    dh, dw, db, k, topv, topi, _team(n_threads, n, v, d), _ROWS_SB,
-                    _vocab_tile(v))
+                    dh, dw, db, k, topv, topi, team, _ROWS_SB, _vocab_tile(v))
     return rows
 
 
