@@ -119,10 +119,18 @@ def _blas_single_threaded():
     return blas.limit(limits=1)
 
 
+def _usable_cpus():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _team(n_threads, n, v, d):
+    """Threads for one call: 1 for small calls, else n_threads clamped to the
+    CPUs this process may use (results do not depend on it, Design C)."""
     if n * v * d < _SERIAL_FLOPS:
         return 1
-    return max(1, min(n_threads, os.cpu_count() or 1))
+    return max(1, min(n_threads, _usable_cpus()))
 
 
 def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None, db=None,
