@@ -6,7 +6,8 @@ Compared, per shape (N rows, d features, V classes), float32, n threads:
   forward   xentc.linear_cross_entropy(h, W, y, bias=b)
             vs the bare GEMM h @ W.T (NumPy, OpenBLAS limited to n threads),
             vs torch F.cross_entropy(F.linear(h, W, b), y),
-            vs torch chunked over rows (512 rows at a time);
+            vs torch chunked over rows (512 rows at a time),
+            and torch's bare GEMM F.linear(h, W) (its BLAS next to NumPy's);
   gradient  LinearCrossEntropy().loss_gradient(h, W, y, b)
             vs three GEMMs (h @ W.T, G @ W, G.T @ h with a stored G),
             vs torch autograd (backward of the line above),
@@ -89,6 +90,10 @@ def torch_cases(h, w, b, y, n_threads):
         with torch.no_grad():
             return float(F.cross_entropy(F.linear(th, tw, tb), ty))
 
+    def gemm():  # torch's own GEMM (MKL in the PyPI CPU wheels): how much is the BLAS
+        with torch.no_grad():
+            return F.linear(th, tw)
+
     def fwd_chunked():
         total = 0.0
         with torch.no_grad():
@@ -112,7 +117,7 @@ def torch_cases(h, w, b, y, n_threads):
             loss.backward()
         return hh.grad, ww.grad, bb.grad
 
-    return {"torch": fwd, "torch_chunked": fwd_chunked}, \
+    return {"torch": fwd, "torch_chunked": fwd_chunked, "torch_gemm": gemm}, \
         {"torch": grad, "torch_chunked": grad_chunked}
 
 
@@ -294,6 +299,7 @@ def main(argv=None):
             if with_torch:
                 row.update(fwd_vs_torch=f["torch"][0] / f["xentc"][0],
                            fwd_vs_torch_chunked=f["torch_chunked"][0] / f["xentc"][0],
+                           torch_gemm_vs_gemm=f["torch_gemm"][0] / f["gemm"][0],
                            grad_vs_torch=g["torch"][0] / g["xentc"][0],
                            grad_vs_torch_chunked=g["torch_chunked"][0] / g["xentc"][0])
             report["rows"].append(row)
@@ -341,16 +347,19 @@ def markdown(rep):
              "time / xentc time (target >= 1.5); `chunked/x` likewise for torch chunked over "
              f"{CHUNK} rows.",
              "",
+             "`tgemm/gemm` = torch's own GEMM F.linear(h, W) time / NumPy's GEMM time.",
+             "",
              "| N | d | V | thr | xentc fwd s | gemm s | fwd/gemm | torch/x | chunked/x | "
-             "xentc grad s | 3 gemm s | grad/3gemm | torch/x | chunked/x |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "tgemm/gemm | xentc grad s | 3 gemm s | grad/3gemm | torch/x | chunked/x |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rep["rows"]:
         f, g = r["forward"], r["gradient"]
         lines.append(
             f"| {r['n']} | {r['d']} | {r['v']} | {r['threads']} | {f['xentc']['wall']:.3f} | "
             f"{f['gemm']['wall']:.3f} | {r['fwd_vs_gemm']:.2f} | "
             f"{r.get('fwd_vs_torch', float('nan')):.2f} | "
-            f"{r.get('fwd_vs_torch_chunked', float('nan')):.2f} | {g['xentc']['wall']:.3f} | "
+            f"{r.get('fwd_vs_torch_chunked', float('nan')):.2f} | "
+            f"{r.get('torch_gemm_vs_gemm', float('nan')):.2f} | {g['xentc']['wall']:.3f} | "
             f"{g['3gemm']['wall']:.3f} | {r['grad_vs_3gemm']:.2f} | "
             f"{r.get('grad_vs_torch', float('nan')):.2f} | "
             f"{r.get('grad_vs_torch_chunked', float('nan')):.2f} |")
