@@ -481,3 +481,22 @@ def test_docs_example_runs(capsys):
     top, top_log_p = namespace["top"], namespace["top_log_p"]
     assert top.shape == (1000, 5) and (np.diff(top_log_p, axis=1) <= 0).all()
     assert "loss" in namespace and capsys.readouterr().out.strip()
+
+
+def test_without_threadpoolctl_runs_serially_with_the_same_bits(monkeypatch):
+    from xentc import _linear
+    h, w, b, y = problem(600, 32, 5000, np.float32, seed=21)
+    want = LinearCrossEntropy(n_threads=2).loss_gradient(h, w, y, b)
+    real_run, teams = _linear.run, []
+
+    def spy(*args):
+        teams.append(args[15])  # n_threads handed to the kernel
+        return real_run(*args)
+
+    monkeypatch.setattr(XL, "_blas_single_threaded", lambda: None)
+    monkeypatch.setattr(_linear, "run", spy)
+    got = LinearCrossEntropy(n_threads=2).loss_gradient(h, w, y, b)
+    assert teams == [1]
+    assert got[0] == want[0]
+    for a, r in zip(got[1:], want[1:]):
+        assert a.tobytes() == r.tobytes()

@@ -17,7 +17,9 @@ Design:
   B. BLAS runs single-threaded inside our OpenMP threads: threadpoolctl (a
      scikit-learn dependency, imported lazily) limits every loaded BLAS to
      one thread for the duration of the call. Without threadpoolctl the call
-     still runs, but a multi-threaded BLAS then nests its threads in ours.
+     runs on one thread of ours and BLAS parallelises inside the tiles (a
+     multi-threaded BLAS nested in our threads ran 10-20x slower). Results
+     are the same either way: the reduction tree does not depend on threads.
   C. Tiling depends on the shapes only (rows in blocks of 512, vocabulary
      tiles from V), never on n_threads: results are bit-identical for any
      thread count.
@@ -101,8 +103,8 @@ _CONTROLLER = []
 
 
 def _blas_single_threaded():
-    """Design B: a context that limits BLAS to one thread (or does nothing
-    when threadpoolctl is not installed)."""
+    """Design B: a context that limits BLAS to one thread, or None when
+    threadpoolctl is not installed."""
     if not _CONTROLLER:
         try:
             from threadpoolctl import ThreadpoolController
@@ -112,7 +114,7 @@ def _blas_single_threaded():
             _CONTROLLER.append(ThreadpoolController())
     controller = _CONTROLLER[0]
     if controller is None:
-        return contextlib.nullcontext()
+        return None
     blas = controller.select(user_api="blas")
     if all(info.get("num_threads", 1) == 1 for info in blas.info()):
         return contextlib.nullcontext()
@@ -144,8 +146,11 @@ def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None
     team = _team(n_threads, n, v, d)
     # small serial calls skip the BLAS limit (~20 us): OpenBLAS keeps small GEMMs on
     # one thread by itself, and its level-3 results do not depend on its thread count
-    small = team == 1 and n * v * d < _SERIAL_FLOPS
-    with contextlib.nullcontext() if small else _blas_single_threaded():
+    small = n * v * d < _SERIAL_FLOPS
+    limit = contextlib.nullcontext() if small else _blas_single_threaded()
+    if limit is None:  # no threadpoolctl: one thread of ours, BLAS threads inside tiles
+        team, limit = 1, contextlib.nullcontext()
+    with limit:
         _linear.run(op, _kernels.active_target(), h, w, b, labels, smoothing, rows, row_a,
                     dh, dw, db, k, topv, topi, team, _ROWS_SB, _vocab_tile(v))
     return rows
