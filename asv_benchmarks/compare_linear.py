@@ -365,7 +365,7 @@ def markdown(rep):
             f"{r.get('grad_vs_torch_chunked', float('nan')):.2f} |")
     if rep["memory"]:
         m = rep["memory"][0]
-        lines += ["", f"Peak extra memory (ru_maxrss growth in a fresh process), N={m['n']}, "
+        lines += ["", f"Peak extra memory (growth of the peak resident set, VmHWM, over the resident set before the call, in a fresh process), N={m['n']}, "
                   f"d={m['d']}, V={m['v']}:", "", "| implementation | MiB |", "|---|---|"]
         for m in rep["memory"]:
             val = "failed" if m["peak_extra_bytes"] is None else \
