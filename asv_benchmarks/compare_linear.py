@@ -44,8 +44,8 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
-import xentc  # noqa: E402
-from xentc.linear import LinearCrossEntropy, linear_cross_entropy  # noqa: E402
+import xentc
+from xentc.linear import LinearCrossEntropy, linear_cross_entropy
 
 FULL_GRID = [(n, d, v) for n in (512, 4096) for d in (256, 1024) for v in (32000, 128000)]
 CHUNK = 512

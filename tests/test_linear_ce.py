@@ -15,15 +15,18 @@ import textwrap
 import mpmath
 import numpy as np
 import pytest
+from conftest import DTYPES, TARGETS, layouts
 from sklearn.base import clone
 
 import xentc
 from xentc import _reference as ref
 from xentc import linear as XL
-from xentc.linear import (LinearCrossEntropy, linear_cross_entropy, linear_log_prob,
-                          linear_top_k)
-
-from conftest import DTYPES, TARGETS, layouts
+from xentc.linear import (
+    LinearCrossEntropy,
+    linear_cross_entropy,
+    linear_log_prob,
+    linear_top_k,
+)
 
 LOSS_RTOL = {np.float32: 2e-6, np.float64: 1e-12}
 GRAD_RTOL = {np.float32: 1e-5, np.float64: 1e-12}

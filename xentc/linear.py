@@ -37,9 +37,9 @@ import numpy as np
 
 from . import _kernels
 from . import _validation as V
-from .losses import _LossBase, _class_weight_array, _grad_scale, _reduce
+from .losses import _class_weight_array, _grad_scale, _LossBase, _reduce
 
-__all__ = ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
+__all__ = ["LinearCrossEntropy", "linear_cross_entropy", "linear_log_prob", "linear_top_k"]
 
 # rows per super-block (Design A of _linear_body.h): the K of the d_weight GEMM
 # and the reuse of each packed weight tile; 512 measured ~5% faster than 256

@@ -21,7 +21,7 @@ from .common import _import_xentc
 
 _import_xentc()
 
-from xentc.linear import LinearCrossEntropy, linear_cross_entropy  # noqa: E402
+from xentc.linear import LinearCrossEntropy, linear_cross_entropy
 
 if os.environ.get("XENTC_BENCH_PROFILE", "regular") == "fast":
     SHAPES = ["512x256x32000"]
