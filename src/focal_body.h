@@ -98,6 +98,17 @@ static inline double xentc_focal_h(double a, xentc_focal_terms T, double p, doub
 
 static inline VR FN(focal_clamp)(VR v) { return XCAT2(vclamp_lo, SFX)(v, (R)-1e30); }
 
+/* float64 sum of the lanes as a tree (depth log2 NL, not a chain of NL
+ * dependent adds: short rows pay it four times per row) */
+static inline double FN(focal_hsum)(VR v)
+{
+    double b[NL];
+    for (ptrdiff_t l = 0; l < NL; l++) b[l] = (double)v[l];
+    for (ptrdiff_t w = NL / 2; w > 0; w /= 2)
+        for (ptrdiff_t l = 0; l < w; l++) b[l] += b[l + w];
+    return b[0];
+}
+
 /* ---- sigmoid (Design B) --------------------------------------------------- */
 
 XENTC_INLINE VR FN(focal_sigmoid_step)(const R *x, const R *t, const R *pw, R pw_s, const R *we,
@@ -371,18 +382,19 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
     st.s_o = FN(sum_exp_below)(x, n, st.m, &st.k, i + 1 < a->n_rows ? x + a->ldx : NULL);
     FN(finish_stats)(&st);
     const double p_m = st.inv_s, q_m = st.s_m1 * st.inv_s;
-    const double lq_m = log(st.s_m1) - st.log_s;
-    const xentc_focal_terms T_m = xentc_focal_terms_d(p_m, q_m, -st.log_s, lq_m, gamma);
-    const FN(focal_rowc_t) rc = {st.m, (R)st.log_s, (R)st.inv_s, (R)q_m, (R)lq_m};
     const int thin = label >= 0 && eps == 0; /* Design E */
+    const double d_y = thin ? (double)x[label] - (double)st.m : 0.0;
+    const int y_at_max = thin && d_y == 0;
+    /* the max entry's terms; a thin row whose label is elsewhere needs none */
+    const double lq_m = (!thin || y_at_max) ? log(st.s_m1) - st.log_s : 0.0;
+    const xentc_focal_terms T_m = (!thin || y_at_max)
+        ? xentc_focal_terms_d(p_m, q_m, -st.log_s, lq_m, gamma) : (xentc_focal_terms){0, 0, 0};
+    const FN(focal_rowc_t) rc = {st.m, (R)st.log_s, (R)st.inv_s, (R)q_m, (R)lq_m};
     double A_m, L_o, U_o, V_o;
     /* thin rows: the labelled entry's own terms (float64) */
-    int y_at_max = 0;
     double p_y = 0, q_y = 1;
     xentc_focal_terms T_y = T_m;
     if (thin) {
-        const double d_y = (double)x[label] - (double)st.m;
-        y_at_max = d_y == 0;
         if (y_at_max) {
             A_m = 1.0;
             L_o = U_o = V_o = 0.0;
@@ -414,10 +426,10 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
                 av += FN(clear)(skip, av_ * (G / q));
                 am += FN(clear)(~at, av_);
             }
-            sl += FN(hsum)(al);
-            su += FN(hsum)(au);
-            sv += FN(hsum)(av);
-            sa += FN(hsum)(am);
+            sl += FN(focal_hsum)(al);
+            su += FN(focal_hsum)(au);
+            sv += FN(focal_hsum)(av);
+            sa += FN(focal_hsum)(am);
             j0 = end;
         }
         A_m = sa;
