@@ -291,15 +291,20 @@ static inline VR FN(focal_probs)(const R *x, ptrdiff_t j, ptrdiff_t k, const FN(
     return p;
 }
 
-static inline void FN(focal_terms)(VR p, VR q, VR l, VI at_max, const FN(focal_rowc_t) *rc,
-                                   R gamma, VR *phi, VR *fp, VR *G)
+/* phi, fp, G (as xentc_focal_terms_d) of NL entries with log q = lq */
+static inline void FN(focal_terms_lq)(VR p, VR q, VR l, VR lq, R gamma, VR *phi, VR *fp, VR *G)
 {
-    VR lq = SEL(at_max, SPLAT(rc->lq_m), VLOG1P(-p));
     VR M = VEXPN(gamma * FN(focal_clamp)(lq));
     VR pr = SEL(q == 0, SPLAT(1), SEL(p == 0, SPLAT(0), p * (-l) / q));
     *phi = M * (-l);
     *fp = -M * (1 + gamma * pr);
     *G = SEL(p == 0, SPLAT(0), gamma * M * p * (2 + l + (gamma - 1) * pr));
+}
+
+static inline void FN(focal_terms)(VR p, VR q, VR l, VI at_max, const FN(focal_rowc_t) *rc,
+                                   R gamma, VR *phi, VR *fp, VR *G)
+{
+    FN(focal_terms_lq)(p, q, l, SEL(at_max, SPLAT(rc->lq_m), VLOG1P(-p)), gamma, phi, fp, G);
 }
 
 /* Rows whose max is not finite (Design F): scalar float64. */
@@ -480,9 +485,113 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
     return w * loss;
 }
 
+/* Integer labels on short rows (C < SMALL_C): columnar like
+ * sparse_softmax_small in kernels_body.h (Design E there), every vector op on
+ * NL rows, with the same formulas as focal_softmax_row; rows whose max is not
+ * finite go to focal_softmax_row (limits). Entry j of the NL rows from r of
+ * block B, with a_j = (1-eps) [j == y] + eps/C (0 for ignored rows): */
+XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, VR mm, VR log_s,
+                                VR inv_s, VR q_m, VR lq_m, VI yv, R keep, R unif, R gamma,
+                                VR *p, VR *q, VR *aj, VI *at, VR *phi, VR *fp, VR *G)
+{
+    VR d = LD(B->t + j * BR + r) - mm;
+    *at = d == 0;
+    *p = LD(B->e + j * BR + r) * inv_s;
+    *q = SEL(*at, q_m, 1 - *p);
+    *aj = SEL(yv == (IT)j, SPLAT(keep + unif), SPLAT(unif));
+    *aj = SEL(yv < 0, SPLAT(0), *aj);
+    FN(focal_terms_lq)(*p, *q, d - log_s, SEL(*at, lq_m, VLOG1P(-*p)), gamma, phi, fp, G);
+}
+
+static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, ptrdiff_t r1)
+{
+    const xentc_args *a = &fa->base;
+    const ptrdiff_t n = a->n_cols;
+    const R *x = (const R *)a->x;
+    const R keep = (R)(1.0 - a->smoothing), unif = (R)(a->smoothing / (double)n);
+    const R gamma = (R)fa->gamma;
+    const int want_grad = a->grad_out || a->hess_out;
+    const VI ones = (VI){0} == (VI){0};
+    double total = 0.0;
+    FN(cols_t) B;
+    R gg[SMALL_C * BR], hh[SMALL_C * BR], loss_v[BR];
+    IT lab[BR];
+    for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
+        const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
+        FN(cols_load)(x, a->ldx, n, i0, rows, &B, 1, 0);
+        for (ptrdiff_t r = 0; r < BR; r++) lab[r] = r < rows ? (IT)a->labels[i0 + r] : -1;
+        for (ptrdiff_t r = 0; r < BR; r += NL) {
+            VI yv;
+            for (ptrdiff_t l = 0; l < NL; l++) yv[l] = lab[r + l];
+            const VR m = LD(B.m + r), log_s = LD(B.log_s + r), inv_s = LD(B.inv_s + r);
+            const VR q_m = LD(B.q_max + r), lq_m = VLOG(q_m);
+            const VR mm = SEL(m - m == 0, m, SPLAT(0)); /* as cols_load */
+            VR phi_m, fp_m, G_m, Lo = SPLAT(0), Uo = SPLAT(0), Vo = SPLAT(0), Am = SPLAT(0);
+            VI kc = {0};
+            FN(focal_terms_lq)(inv_s, q_m, -log_s, lq_m, gamma, &phi_m, &fp_m, &G_m);
+            for (ptrdiff_t j = 0; j < n; j++) {
+                VR p, q, aj, phi, fp, G;
+                VI at;
+                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
+                              &p, &q, &aj, &at, &phi, &fp, &G);
+                VI skip = at | (aj == 0);
+                Lo += FN(clear)(skip, aj * phi);
+                Uo += FN(clear)(skip, aj * fp);
+                Vo += FN(clear)(skip, aj * (G / q));
+                Am += FN(clear)(~at, aj);
+                kc -= at;
+            }
+            ST(loss_v + r, Lo + FN(clear)(Am == 0, Am * phi_m));
+            if (!want_grad) continue;
+            VR ga = SPLAT((R)a->grad_scale);
+            if (a->row_weight)
+                for (ptrdiff_t l = 0; l < NL && r + l < rows; l++)
+                    ga[l] = (R)(a->row_weight[i0 + r + l] * a->grad_scale);
+            const VR U = Uo + FN(clear)(Am == 0, Am * fp_m), Fm = FN(clear)(Am == 0, Am * G_m);
+            const VR iq = SEL(q_m > 0, 1 / q_m, SPLAT(0));
+            const VI special = (kc == 1) & (Am != 0) & ones;
+            const VR g_sp = q_m * Am * fp_m - inv_s * Uo;
+            const VR h_sp = Am * G_m * q_m - inv_s * q_m * U + inv_s * inv_s * Vo;
+            for (ptrdiff_t j = 0; j < n; j++) {
+                VR p, q, aj, phi, fp, G;
+                VI at;
+                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
+                              &p, &q, &aj, &at, &phi, &fp, &G);
+                VR gv = aj * fp - p * U;
+                VR hv = FN(clear)(aj == 0, aj * (G / q) * (1 - 2 * p)) - p * q * U
+                        + p * (p * Vo + (p * iq) * Fm);
+                ST(gg + j * BR + r, ga * SEL(special & at, g_sp, gv));
+                ST(hh + j * BR + r, ga * SEL(special & at, h_sp, hv));
+            }
+        }
+        for (ptrdiff_t i = 0; i < rows; i++) {
+            const ptrdiff_t row = i0 + i;
+            R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
+            R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
+            if (a->labels[row] < 0) { /* ignored row: no loss, no gradient */
+                FN(zero_row)(g, n);
+                FN(zero_row)(h, n);
+                if (a->loss_out) ((R *)a->loss_out)[row] = 0;
+                continue;
+            }
+            if (!isfinite(B.m[i])) { /* x of this row is still intact */
+                total += FN(focal_softmax_row)(fa, row, a->labels[row], NULL, NULL, NULL, 0, NULL);
+                continue;
+            }
+            const double w = FN(row_weight)(a, row), loss = loss_v[i];
+            if (g) for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
+            if (h) for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
+            if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
+            total += w * loss;
+        }
+    }
+    return total;
+}
+
 static double FN(focal_sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const xentc_focal_args *fa = (const xentc_focal_args *)a;
+    if (a->n_cols < SMALL_C) return FN(focal_sparse_small)(fa, r0, r1);
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         if (a->labels[i] < 0) { /* ignored row: no loss, no gradient */
