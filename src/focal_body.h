@@ -384,11 +384,16 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
         if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
         return w * loss;
     }
-    st.s_o = FN(sum_exp_below)(x, n, st.m, &st.k, i + 1 < a->n_rows ? x + a->ldx : NULL);
+    const int thin = label >= 0 && eps == 0; /* Design E */
+    /* thin rows keep exp(x_j - m) in g (or h) for the gradient pass, as the
+     * plain kernel does; x[label] is read first (g may alias x) */
+    const double d_y = thin ? (double)x[label] - (double)st.m : 0.0;
+    R *e_buf = thin ? (g ? g : h) : NULL;
+    const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+    st.s_o = e_buf ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e_buf, 0, pf)
+                   : FN(sum_exp_below)(x, n, st.m, &st.k, pf);
     FN(finish_stats)(&st);
     const double p_m = st.inv_s, q_m = st.s_m1 * st.inv_s;
-    const int thin = label >= 0 && eps == 0; /* Design E */
-    const double d_y = thin ? (double)x[label] - (double)st.m : 0.0;
     const int y_at_max = thin && d_y == 0;
     /* the max entry's terms; a thin row whose label is elsewhere needs none */
     const double lq_m = (!thin || y_at_max) ? log(st.s_m1) - st.log_s : 0.0;
@@ -451,9 +456,15 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
         ptrdiff_t jm = -1, kk = 0;
         for (ptrdiff_t j = 0; j < n; j += NL) {
             const ptrdiff_t k = FN(min_p)(NL, n - j);
-            VR q, l;
-            VI at;
-            VR p = FN(focal_probs)(x, j, k, &rc, &q, &l, &at);
+            VR q, l = SPLAT(0), p;
+            VI at = {0};
+            if (e_buf) {
+                const VR ev = k == NL ? LD(e_buf + j) : LDPART(e_buf + j, k, 0);
+                p = ev * rc.inv_s;
+                q = SEL(ev == 1, SPLAT(rc.q_m), 1 - p); /* Design D */
+            } else {
+                p = FN(focal_probs)(x, j, k, &rc, &q, &l, &at);
+            }
             VR shared = p * (p * Vo + (p * iq) * Fm) - p * q * U;
             VR gv = -p * U, hv = shared;
             if (!thin) {
@@ -463,7 +474,7 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
                 gv = av_ * fp + gv;
                 hv = FN(clear)(av_ == 0, av_ * (G / q) * (1 - 2 * p)) + hv;
             }
-            if (special && ANY(at))
+            if (special && !thin && ANY(at))
                 for (ptrdiff_t ll = 0; ll < k; ll++)
                     if (at[ll]) jm = j + ll;
             gv = gaR * gv;
@@ -476,6 +487,7 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
             if (g) g[label] = (R)(ga * xentc_focal_g(1.0, T_y, pp, &S));
             if (h) h[label] = (R)(ga * xentc_focal_h(1.0, T_y, pp, qq, &S));
         }
+        if (special && thin) jm = label;
         if (special && jm >= 0) { /* Design C: the max entry */
             if (g) g[jm] = (R)(ga * (q_m * A_m * T_m.fp - p_m * S.U_o));
             if (h) h[jm] = (R)(ga * (A_m * T_m.G * q_m - p_m * q_m * S.U + p_m * p_m * S.V_o));

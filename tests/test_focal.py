@@ -7,18 +7,18 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.sparse as ssp
+from conftest import DTYPES, THREADS, assert_close, layouts
 from sklearn.base import clone
 
 import xentc
 from xentc import _reference as ref
-from conftest import DTYPES, THREADS, assert_close, layouts
 
 GAMMAS = [0.5, 1.0, 2.0, 3.7]
 REDUCTIONS = ["none", "sum", "mean"]
 # focal terms chain more roundings than plain CE (power, log1p, division)
 RTOL = {np.float32: 1e-4, np.float64: 1e-11}
 ATOL = {np.float32: 1e-6, np.float64: 1e-14}
-dname = lambda d: np.dtype(d).name  # noqa: E731
+dname = lambda d: np.dtype(d).name
 
 
 def close(actual, desired, dtype, what, scale=1.0):
@@ -71,15 +71,15 @@ def make_case(name, dtype, gamma, **extra):
     n_w = {"sparse": 37, "sparsew": 37, "dense": 37, "csr": 37, "sig1": 301, "sig2": 37, "sigcsr": 37,
            "sigsoft": 37}[name]
     opts = {
-        "sparse": dict(class_weight=np.linspace(0.5, 2.0, 7), ignore_index=3,
-                       label_smoothing=0.1),
-        "sparsew": dict(class_weight=np.linspace(0.5, 2.0, 40), ignore_index=3),
-        "dense": dict(class_weight=np.linspace(0.5, 2.0, 7), label_smoothing=0.1),
-        "csr": dict(class_weight=np.linspace(0.5, 2.0, 7)),
-        "sig1": dict(pos_weight=2.5, focal_alpha=0.25),
-        "sig2": dict(pos_weight=np.linspace(0.5, 3, 7), label_smoothing=0.1, focal_alpha=0.7),
-        "sigcsr": dict(pos_weight=1.5, focal_alpha=0.25),
-        "sigsoft": dict(focal_alpha=0.4),
+        "sparse": {"class_weight": np.linspace(0.5, 2.0, 7), "ignore_index": 3,
+                       "label_smoothing": 0.1},
+        "sparsew": {"class_weight": np.linspace(0.5, 2.0, 40), "ignore_index": 3},
+        "dense": {"class_weight": np.linspace(0.5, 2.0, 7), "label_smoothing": 0.1},
+        "csr": {"class_weight": np.linspace(0.5, 2.0, 7)},
+        "sig1": {"pos_weight": 2.5, "focal_alpha": 0.25},
+        "sig2": {"pos_weight": np.linspace(0.5, 3, 7), "label_smoothing": 0.1, "focal_alpha": 0.7},
+        "sigcsr": {"pos_weight": 1.5, "focal_alpha": 0.25},
+        "sigsoft": {"focal_alpha": 0.4},
     }[name] if extra.pop("options", True) else {}
     opts.update(extra)
     opts["focal_gamma"] = gamma
@@ -165,7 +165,7 @@ def test_simd_targets_agree(simd, dtype, name):
     """every SIMD target (vector tails, masks, 16-lane emulation) gives the
     twin's numbers; long rows exercise the CHUNK loops"""
     for shape_kw in ({}, {"long": True}):
-        (fn, twin, cls, x, y, kw), sw = make_case(name, dtype, 2.0)
+        (_, twin, cls, x, y, kw), sw = make_case(name, dtype, 2.0)
         if shape_kw and name in ("sparse", "dense"):
             x = _x((3, 1500), dtype, 4)
             y = (np.array([0, 1499, 700]) if name == "sparse" else _soft(3, 1500))
@@ -189,7 +189,7 @@ def test_simd_targets_agree(simd, dtype, name):
 @pytest.mark.parametrize("gamma", [0.5, 2.0, 3.7])
 @pytest.mark.parametrize("name", CASES)
 def test_derivatives_match_finite_differences(name, gamma):
-    (fn, _, cls, x, y, kw), sw = make_case(name, np.float64, gamma)
+    (_, _, cls, x, y, kw), sw = make_case(name, np.float64, gamma)
     obj = _obj(cls, kw, "mean")
     g, h = obj.gradient_hessian(x, y, sw)
     step = 1e-6
@@ -309,7 +309,7 @@ def test_sigmoid_against_mpmath(simd, dtype, gamma):
             loss = obj.loss(x, t)
             g, h = obj.gradient_hessian(x, t)
             for i, v in enumerate(xs):
-                f = lambda u: _mp_sigmoid_focal(u, y, gamma, alpha, pw)  # noqa: E731
+                f = lambda u, y=y, alpha=alpha, pw=pw: _mp_sigmoid_focal(u, y, gamma, alpha, pw)
                 with mpmath.workdps(100):
                     want = [f(v), mpmath.diff(f, mpmath.mpf(v)), mpmath.diff(f, mpmath.mpf(v), 2)]
                 what = f"{dname(dtype)} gamma={gamma} x={v} y={y} alpha={alpha} pw={pw}"
@@ -328,7 +328,7 @@ def test_sigmoid_against_mpmath(simd, dtype, gamma):
 def test_threads_bit_identical(name):
     big = {"sparse": (20000, 7), "sparsew": (4000, 40), "dense": (20000, 7), "csr": (20000, 7), "sig1": (200000,),
            "sig2": (20000, 7), "sigcsr": (20000, 7), "sigsoft": (20000, 7)}[name]
-    (fn, _, cls, _, _, kw), _ = make_case(name, np.float32, 2.0)
+    (_, _, cls, _, _, kw), _ = make_case(name, np.float32, 2.0)
     x = _x(big, np.float32, 5)
     n = big[0]
     if name.startswith("sparse"):
@@ -352,7 +352,7 @@ def test_threads_bit_identical(name):
 @pytest.mark.parametrize("name", ["sparse", "dense", "sig2"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=dname)
 def test_layouts(dtype, name):
-    (fn, _, cls, x, y, kw), sw = make_case(name, dtype, 2.0)
+    (_, _, cls, x, y, kw), sw = make_case(name, dtype, 2.0)
     obj = _obj(cls, kw, "none")
     base = (obj.loss(x, y, sw), *obj.gradient_hessian(x, y, sw))
     for lay, xl in layouts(x):
@@ -363,7 +363,7 @@ def test_layouts(dtype, name):
 
 @pytest.mark.parametrize("name", ["sparse", "dense", "csr", "sig1", "sig2", "sigcsr"])
 def test_in_place_gradient_and_inputs_untouched(name):
-    (fn, _, cls, x, y, kw), sw = make_case(name, np.float64, 2.0)
+    (_, _, cls, x, y, kw), sw = make_case(name, np.float64, 2.0)
     obj = _obj(cls, kw, "mean")
     x0 = x.copy()
     y0 = y.copy()
@@ -384,7 +384,7 @@ def test_mean_is_weighted_mean_and_ignored_rows_are_zero():
     y = np.random.default_rng(1).integers(0, 5, 40)
     y[::4] = -100
     sw = np.random.default_rng(2).random(40)
-    kw = dict(focal_gamma=2.0, ignore_index=-100, sample_weight=sw)
+    kw = {"focal_gamma": 2.0, "ignore_index": -100, "sample_weight": sw}
     per = xentc.sparse_softmax_cross_entropy(x, y, reduction="none", **kw)
     assert np.all(per[::4] == 0)
     keep = y != -100

@@ -89,10 +89,10 @@ def sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reducti
     bufs = _L._Outputs(x, reduction, grad, hess, out, x.shape)
     if flat and bufs.grad is not None and not bufs.grad.flags.c_contiguous:
         raise ValueError("out must be C-contiguous for this input")
-    common = dict(smoothing=eps, pos_weight=pw_s, col_weight=pw_col, grad_scale=scale,
-                  loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+    common = {"smoothing": eps, "pos_weight": pw_s, "col_weight": pw_col, "grad_scale": scale,
+                  "loss_out": bufs.loss, "grad_out": bufs.grad, "hess_out": bufs.hess, "n_threads": n_threads}
     if flat:
-        flat_of = lambda b: None if b is None else b.reshape(-1)  # noqa: E731
+        flat_of = lambda b: None if b is None else b.reshape(-1)
         common.update(loss_out=flat_of(bufs.loss), grad_out=flat_of(bufs.grad),
                       hess_out=flat_of(bufs.hess))
         ew = w.astype(x.dtype) if w is not None else None
@@ -164,10 +164,10 @@ def soft_softmax(logits, targets, class_weight, sample_weight, label_smoothing, 
     w = None if sample_weight is None else V.check_weights(sample_weight, "sample_weight", n)
     weight_sum = float(w.sum()) if w is not None else float(n)
     bufs = _L._Outputs(x, reduction, grad, hess, out, (n,))
-    common = dict(row_weight=w, col_weight=cw, smoothing=eps,
-                  grad_scale=_L._grad_scale(reduction if reduction != "none" else "sum",
+    common = {"row_weight": w, "col_weight": cw, "smoothing": eps,
+                  "grad_scale": _L._grad_scale(reduction if reduction != "none" else "sum",
                                             weight_sum),
-                  loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+                  "loss_out": bufs.loss, "grad_out": bufs.grad, "hess_out": bufs.hess, "n_threads": n_threads}
     if kind == "dense":
         total = _kernels.focal_loss("dense_softmax", x, gamma, 0.0, False, t=tgt, **common)
     else:

@@ -89,7 +89,7 @@ def build(op, impl, dtype, shape, n_threads):
 
 class _Focal:
     OP = None
-    param_names = ["impl", "dtype", "shape", "n_threads"]
+    param_names = ("impl", "dtype", "shape", "n_threads")
     number = 1
     repeat = (3, 10, 20.0)
     warmup_time = 0.0
