@@ -523,6 +523,7 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
     const R keep = (R)(1.0 - a->smoothing), unif = (R)(a->smoothing / (double)n);
     const R gamma = (R)fa->gamma;
     const int want_grad = a->grad_out || a->hess_out;
+    const int thin = a->smoothing == 0; /* one non-zero a_j per row (Design E) */
     const VI ones = (VI){0} == (VI){0};
     double total = 0.0;
     FN(cols_t) B;
@@ -541,7 +542,30 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
             VR phi_m, fp_m, G_m, Lo = SPLAT(0), Uo = SPLAT(0), Vo = SPLAT(0), Am = SPLAT(0);
             VI kc = {0};
             FN(focal_terms_lq)(inv_s, q_m, -log_s, lq_m, gamma, &phi_m, &fp_m, &G_m);
-            for (ptrdiff_t j = 0; j < n; j++) {
+            /* thin: the labelled entry of each lane gathered, its terms once */
+            VR p_y = SPLAT(0), q_y = SPLAT(1), fp_y = SPLAT(0), Gq_y = SPLAT(0);
+            if (thin) {
+                VR d_y = SPLAT(-INFINITY), e_y = SPLAT(0);
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    const VR d = LD(B.t + j * BR + r) - mm;
+                    const VI is_y = yv == (IT)j;
+                    d_y = SEL(is_y, d, d_y);
+                    e_y = SEL(is_y, LD(B.e + j * BR + r), e_y);
+                    kc -= d == 0;
+                }
+                const VI at_y = d_y == 0, valid = yv >= 0;
+                VR phi_y;
+                p_y = e_y * inv_s;
+                q_y = SEL(at_y, q_m, 1 - p_y);
+                FN(focal_terms_lq)(p_y, q_y, d_y - log_s, SEL(at_y, lq_m, VLOG1P(-p_y)), gamma,
+                                   &phi_y, &fp_y, &Gq_y);
+                Gq_y = Gq_y / q_y;
+                Am = SEL(at_y & valid, SPLAT(1), SPLAT(0));
+                Lo = SEL(~at_y & valid, phi_y, SPLAT(0));
+                Uo = SEL(~at_y & valid, fp_y, SPLAT(0));
+                Vo = SEL(~at_y & valid, Gq_y, SPLAT(0));
+            }
+            for (ptrdiff_t j = 0; j < n && !thin; j++) {
                 VR p, q, aj, phi, fp, G;
                 VI at;
                 FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
@@ -565,13 +589,23 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
             const VR g_sp = q_m * Am * fp_m - inv_s * Uo;
             const VR h_sp = Am * G_m * q_m - inv_s * q_m * U + inv_s * inv_s * Vo;
             for (ptrdiff_t j = 0; j < n; j++) {
-                VR p, q, aj, phi, fp, G;
+                VR p, q, gv, hv;
                 VI at;
-                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
-                              &p, &q, &aj, &at, &phi, &fp, &G);
-                VR gv = aj * fp - p * U;
-                VR hv = FN(clear)(aj == 0, aj * (G / q) * (1 - 2 * p)) - p * q * U
-                        + p * (p * Vo + (p * iq) * Fm);
+                if (thin) { /* a_j = 0 but at the label: no per-entry terms */
+                    at = LD(B.t + j * BR + r) - mm == 0;
+                    p = LD(B.e + j * BR + r) * inv_s;
+                    q = SEL(at, q_m, 1 - p);
+                    const VI is_y = yv == (IT)j;
+                    gv = FN(clear)(~is_y, fp_y) - p * U;
+                    hv = FN(clear)(~is_y, Gq_y * (1 - 2 * p));
+                } else {
+                    VR aj, phi, fp, G;
+                    FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
+                                  &p, &q, &aj, &at, &phi, &fp, &G);
+                    gv = aj * fp - p * U;
+                    hv = FN(clear)(aj == 0, aj * (G / q) * (1 - 2 * p));
+                }
+                hv = hv - p * q * U + p * (p * Vo + (p * iq) * Fm);
                 ST(gg + j * BR + r, ga * SEL(special & at, g_sp, gv));
                 ST(hh + j * BR + r, ga * SEL(special & at, h_sp, hv));
             }
