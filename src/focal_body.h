@@ -50,9 +50,13 @@
  * E. Softmax with integer labels and no smoothing (the common case) has one
  *    non-zero a_j: its terms are computed once in float64 and the vector
  *    pass writes g_k = -p_k U, h_k = p_k (-q_k U + p_k V) with no per-element
- *    log or power; the labelled entry is patched afterwards. Otherwise two
- *    vector passes: sums (loss, U, V), then g and h, each recomputing
+ *    log or power, from exp(x_k - m) kept in g by the stats pass (as the
+ *    plain kernel does); the labelled entry is patched afterwards. Otherwise
+ *    two vector passes: sums (loss, U, V), then g and h, each recomputing
  *    exp / log1p / power rather than storing them (g may alias x).
+ *    Integer labels on rows shorter than SMALL_C run columnar (NL rows per
+ *    vector op, kernels_body.h Design E), the labelled entry gathered per
+ *    lane when there is no smoothing.
  * F. Rows whose max is not finite take a scalar float64 path with the
  *    limits of kernels_body.h Design D (NaN row -> NaN loss, gradient and
  *    Hessian; +inf logits share probability 1/k).
