@@ -505,38 +505,50 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
  * sparse_softmax_small in kernels_body.h (Design E there), every vector op on
  * NL rows, with the same formulas as focal_softmax_row; rows whose max is not
  * finite go to focal_softmax_row (limits). Entry j of the NL rows from r of
- * block B, with a_j = (1-eps) [j == y] + eps/C (0 for ignored rows): */
+ * block B, with a_j = (1-eps) [j == y] + eps/C (0 for ignored rows), or from
+ * dense targets tt (transposed) and class weights c: */
 XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, VR mm, VR log_s,
-                                VR inv_s, VR q_m, VR lq_m, VI yv, R keep, R unif, R gamma,
-                                VR *p, VR *q, VR *aj, VI *at, VR *phi, VR *fp, VR *G)
+                                VR inv_s, VR q_m, VR lq_m, VI yv, const R *tt, const R *c,
+                                R keep, R unif, R gamma, VR *p, VR *q, VR *aj, VI *at, VR *phi,
+                                VR *fp, VR *G)
 {
     VR d = LD(B->t + j * BR + r) - mm;
     *at = d == 0;
     *p = LD(B->e + j * BR + r) * inv_s;
     *q = SEL(*at, q_m, 1 - *p);
-    *aj = SEL(yv == (IT)j, SPLAT(keep + unif), SPLAT(unif));
-    *aj = SEL(yv < 0, SPLAT(0), *aj);
+    if (tt) { /* dense targets, transposed like x: a_j = c_j ((1-eps) t_j + eps/C) */
+        *aj = (c ? c[j] : (R)1) * (keep * LD(tt + j * BR + r) + unif);
+    } else {
+        *aj = SEL(yv == (IT)j, SPLAT(keep + unif), SPLAT(unif));
+        *aj = SEL(yv < 0, SPLAT(0), *aj);
+    }
     FN(focal_terms_lq)(*p, *q, d - log_s, SEL(*at, lq_m, VLOG1P(-*p)), gamma, phi, fp, G);
 }
 
-static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, ptrdiff_t r1)
+static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, ptrdiff_t r1,
+                                      int dense)
 {
     const xentc_args *a = &fa->base;
     const ptrdiff_t n = a->n_cols;
-    const R *x = (const R *)a->x;
+    const R *x = (const R *)a->x, *c = dense ? (const R *)a->col_weight : NULL;
     const R keep = (R)(1.0 - a->smoothing), unif = (R)(a->smoothing / (double)n);
     const R gamma = (R)fa->gamma;
     const int want_grad = a->grad_out || a->hess_out;
-    const int thin = a->smoothing == 0; /* one non-zero a_j per row (Design E) */
+    const int thin = !dense && a->smoothing == 0; /* one non-zero a_j per row (Design E) */
     const VI ones = (VI){0} == (VI){0};
     double total = 0.0;
     FN(cols_t) B;
-    R gg[SMALL_C * BR], hh[SMALL_C * BR], loss_v[BR];
+    R gg[SMALL_C * BR], hh[SMALL_C * BR], tt[SMALL_C * BR], loss_v[BR];
+    const R *tt_p = dense ? tt : NULL;
     IT lab[BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(cols_load)(x, a->ldx, n, i0, rows, &B, 1, 0);
-        for (ptrdiff_t r = 0; r < BR; r++) lab[r] = r < rows ? (IT)a->labels[i0 + r] : -1;
+        for (ptrdiff_t r = 0; r < BR; r++) lab[r] = dense ? 0 : (r < rows ? (IT)a->labels[i0 + r] : -1);
+        if (dense)
+            for (ptrdiff_t j = 0; j < n; j++)
+                for (ptrdiff_t r = 0; r < BR; r++)
+                    tt[j * BR + r] = r < rows ? ((const R *)a->t)[(i0 + r) * a->ldt + j] : 0;
         for (ptrdiff_t r = 0; r < BR; r += NL) {
             VI yv;
             for (ptrdiff_t l = 0; l < NL; l++) yv[l] = lab[r + l];
@@ -572,7 +584,7 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
             for (ptrdiff_t j = 0; j < n && !thin; j++) {
                 VR p, q, aj, phi, fp, G;
                 VI at;
-                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
+                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif, gamma,
                               &p, &q, &aj, &at, &phi, &fp, &G);
                 VI skip = at | (aj == 0);
                 Lo += FN(clear)(skip, aj * phi);
@@ -604,7 +616,7 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
                     hv = FN(clear)(~is_y, Gq_y * (1 - 2 * p));
                 } else {
                     VR aj, phi, fp, G;
-                    FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, keep, unif, gamma,
+                    FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif, gamma,
                                   &p, &q, &aj, &at, &phi, &fp, &G);
                     gv = aj * fp - p * U;
                     hv = FN(clear)(aj == 0, aj * (G / q) * (1 - 2 * p));
@@ -618,14 +630,17 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
             const ptrdiff_t row = i0 + i;
             R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
             R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
-            if (a->labels[row] < 0) { /* ignored row: no loss, no gradient */
+            if (!dense && a->labels[row] < 0) { /* ignored row: no loss, no gradient */
                 FN(zero_row)(g, n);
                 FN(zero_row)(h, n);
                 if (a->loss_out) ((R *)a->loss_out)[row] = 0;
                 continue;
             }
             if (!isfinite(B.m[i])) { /* x of this row is still intact */
-                total += FN(focal_softmax_row)(fa, row, a->labels[row], NULL, NULL, NULL, 0, NULL);
+                total += dense ? FN(focal_softmax_row)(fa, row, -1, (const R *)a->t + row * a->ldt,
+                                                       NULL, NULL, 0, c)
+                               : FN(focal_softmax_row)(fa, row, a->labels[row], NULL, NULL,
+                                                       NULL, 0, NULL);
                 continue;
             }
             const double w = FN(row_weight)(a, row), loss = loss_v[i];
@@ -641,7 +656,7 @@ static double FN(focal_sparse_small)(const xentc_focal_args *fa, ptrdiff_t r0, p
 static double FN(focal_sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const xentc_focal_args *fa = (const xentc_focal_args *)a;
-    if (a->n_cols < SMALL_C) return FN(focal_sparse_small)(fa, r0, r1);
+    if (a->n_cols < SMALL_C) return FN(focal_softmax_small)(fa, r0, r1, 0);
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         if (a->labels[i] < 0) { /* ignored row: no loss, no gradient */
@@ -658,6 +673,7 @@ static double FN(focal_sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptr
 static double FN(focal_dense_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const xentc_focal_args *fa = (const xentc_focal_args *)a;
+    if (a->n_cols < SMALL_C) return FN(focal_softmax_small)(fa, r0, r1, 1);
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
         total += FN(focal_softmax_row)(fa, i, -1, (const R *)a->t + i * a->ldt, NULL, NULL, 0,

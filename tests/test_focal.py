@@ -552,3 +552,21 @@ def test_sigmoid_focal_loss_shim_errors():
         sigmoid_focal_loss(np.zeros(3), np.zeros(3), reduction="avg")
     with pytest.raises(ValueError, match="targets must have the shape"):
         sigmoid_focal_loss(np.zeros(3), np.zeros(4))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dname)
+def test_dense_limits(simd, dtype):
+    """short dense rows (columnar kernel) hand non-finite rows to the limits path"""
+    inf, nan = np.inf, np.nan
+    x = np.array([[1.0, nan, 0.0], [inf, 0.0, 1.0], [0.0, -inf, 2.0], [inf, inf, 0.0],
+                  [0.5, 0.1, -0.3]], dtype=dtype)
+    t = np.array([[1, 0, 0], [1, 0, 0], [0.5, 0, 0.5], [0, 1, 0], [0.2, 0.3, 0.5]])
+    obj = xentc.SoftmaxCrossEntropy(focal_gamma=2.0, reduction="none")
+    loss = obj.loss(x, t)
+    g, h = obj.gradient_hessian(x, t)
+    assert np.isnan(loss[0]) and np.isnan(g[0]).all() and np.isnan(h[0]).all()
+    assert loss[1] == 0 and np.all(g[1] == 0) and np.all(h[1] == 0)
+    close(loss[2:], ref.softmax_focal_cross_entropy(x[2:], t[2:], focal_gamma=2.0,
+                                                    reduction="none"), dtype, "dense limits")
+    close(loss[3], 0.25 * np.log(2), dtype, "tied +inf")
+    assert np.isfinite(g[2:]).all() and np.isfinite(h[2:]).all()
