@@ -218,3 +218,7 @@ def test_accuracy_paths_match_numpy_argmax(dtype):
     assert xentc.metrics.accuracy(y, x, from_logits=True) == want
     assert xentc.metrics.sparse_categorical_accuracy(y, x) == want
     assert xentc.metrics.categorical_accuracy(np.eye(7)[y], x) == want
+    swapped = x.astype(x.dtype.newbyteorder())  # non-native order: NumPy's argmax path
+    assert xentc.metrics.accuracy(y, swapped, from_logits=True) == want
+    assert xentc.metrics.top_k_accuracy_score(y, swapped, k=2, labels=np.arange(7)) == \
+        xentc.metrics.top_k_accuracy_score(y, x, k=2, labels=np.arange(7))
