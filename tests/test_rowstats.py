@@ -4,14 +4,13 @@ top-k ties and mpmath; every SIMD target, dtype, layout and thread count."""
 import mpmath
 import numpy as np
 import pytest
+from conftest import DTYPES, RTOL, THREADS, layouts
 from sklearn.metrics import top_k_accuracy_score
 
 import xentc
 from xentc import _reference as ref
 from xentc._rowstats import WANTS, argmax_rows, row_stats
 from xentc.losses import sparse_softmax_cross_entropy
-
-from conftest import DTYPES, RTOL, THREADS, layouts
 
 ALL = ("loss", "argmax", "top", "rank", "p_top", "sq")
 WIDTHS = [1, 2, 3, 10, 17, 1000]
