@@ -62,6 +62,12 @@ def refuse_masked(x, name):
                         "sample_weight=0 / ignore_index)")
 
 
+def plain_array(x, name):
+    """np.asarray(x), refusing masked arrays (see refuse_masked)."""
+    refuse_masked(x, name)
+    return np.asarray(x)
+
+
 def float_dtype_for(dtype, name):
     """The computation dtype for an input of `dtype`: float32/float64 kept
     (native byte order), float16 -> float32, bool/integers -> float64;

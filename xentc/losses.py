@@ -42,7 +42,7 @@ __all__ = [
 # element of a row before it writes that element's gradient); the others are
 # given a temporary when out= is the input (tests/test_reliability.py)
 _INPLACE_SAFE = frozenset({"sparse_softmax", "dense_softmax", "csr_softmax", "sigmoid",
-                           "csr_sigmoid", "binary"})
+                           "csr_sigmoid", "binary", "labels_categorical"})
 
 
 class _Outputs:
@@ -552,13 +552,17 @@ class _LossBase:
     def _bind(self, y_pred, y, sample_weight=None):
         """Checks y and sample_weight once against y_pred's shape and dtype;
         returns f(z, out=None) -> (loss, gradient) for later arrays z of that
-        shape and dtype in kernel layout, which the caller guarantees (the
-        scikit-learn objective calls it once per L-BFGS step)."""
+        shape and dtype (the scikit-learn objectives call it once per L-BFGS
+        step on logits they computed themselves). z needs no index checks:
+        the kernels only read its values."""
         fn, x, kw = self._prepare(y_pred, y, sample_weight, self.reduction)
         shape, dtype = x.shape, x.dtype
 
         def loss_gradient(z, out=None):
-            assert z.shape == shape and z.dtype == dtype and V.kernel_layout(z)
+            if z.shape != shape or z.dtype != dtype:
+                raise ValueError(f"bound loss: expected {shape} {dtype}; got {z.shape} {z.dtype}")
+            if not V.kernel_layout(z):
+                z = np.ascontiguousarray(z)
             loss, grad, _ = fn(z, **kw, grad=True, out=out)
             return loss, grad
         return loss_gradient
