@@ -274,11 +274,11 @@ def check_out(out, shape, dtype, name="out"):
     refuse_masked(out, name)
     if out.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {out.shape}")
-    if out.dtype != dtype:
-        raise TypeError(f"{name} must have dtype {np.dtype(dtype)}; got {out.dtype}")
-    if not out.dtype.isnative:
+    if out.dtype.newbyteorder("=") == dtype and not out.dtype.isnative:
         raise TypeError(f"{name} must have dtype {np.dtype(dtype)} in native byte order; "
                         f"got {out.dtype.str}")
+    if out.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {np.dtype(dtype)}; got {out.dtype}")
     if not out.flags.writeable:
         raise ValueError(f"{name} is read-only")
     if any(s % out.itemsize for s in out.strides):
@@ -504,6 +504,6 @@ def check_range(arr, name, lo, hi):
     if mn < lo or mx > hi:
         flat = np.asarray(arr).ravel()
         i = int(np.flatnonzero((flat < lo) | (flat > hi))[0])
-        pos = np.unravel_index(i, np.shape(arr))
+        pos = tuple(int(p) for p in np.unravel_index(i, np.shape(arr)))
         pos = pos[0] if len(pos) == 1 else pos
         raise ValueError(f"{name} must be in [{lo}, {hi}]; got {flat[i].item()!r} at position {pos}")

@@ -42,7 +42,7 @@ __all__ = [
 # element of a row before it writes that element's gradient); the others are
 # given a temporary when out= is the input (tests/test_reliability.py)
 _INPLACE_SAFE = frozenset({"sparse_softmax", "dense_softmax", "csr_softmax", "sigmoid",
-                           "csr_sigmoid", "binary", "labels_categorical"})
+                           "csr_sigmoid", "binary"})
 
 
 class _Outputs:
@@ -222,8 +222,8 @@ def _soft_targets(targets, x, name="targets"):
         raise ValueError(f"{name} must have the logits' shape {x.shape}; got {t.shape}")
     t = V.rows_contiguous(t.astype(x.dtype, copy=False))
     if t.size and np.min(t) < 0:
-        bad = np.argwhere(t < 0)[0]
-        raise ValueError(f"{name} must be non-negative; got {t[tuple(bad)]} at position {tuple(bad)}")
+        bad = tuple(int(i) for i in np.argwhere(t < 0)[0])
+        raise ValueError(f"{name} must be non-negative; got {t[bad]} at position {bad}")
     return "dense", t
 
 
