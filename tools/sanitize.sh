@@ -40,11 +40,15 @@ else
     rm -rf build xentc/_kernels.c xentc/*.so
     SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
     echo "sanitize: building with $CC $SAN"
-    CC="$CC" CFLAGS="$SAN" LDFLAGS="-fsanitize=address,undefined" \
-        "$PY" setup.py build_ext --inplace -q > "$WORK/build.log" 2>&1 \
+    # the flags ride on CC so that setup.py's OpenMP / SIMD probe programs are
+    # linked with the sanitizer runtime too (with CFLAGS alone they fail to
+    # link and the AVX2 / AVX-512 targets would silently be left out)
+    CC="$CC $SAN" "$PY" setup.py build_ext --inplace -q > "$WORK/build.log" 2>&1 \
         || { tail -30 "$WORK/build.log"; echo "sanitize: build failed"; exit 1; }
+    grep "xentc build:" "$WORK/build.log" | sed 's/^/sanitize: /' || true
 fi
 ldd xentc/_kernels*.so | grep libasan > /dev/null || { echo "sanitize: extension not linked to libasan"; exit 1; }
+echo "sanitize: SIMD targets in this build: $("$PY" -c 'import xentc; print(", ".join(xentc.available_simd_targets()))' 2>/dev/null || LD_PRELOAD="$("$CC" -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 "$PY" -c 'import xentc; print(", ".join(xentc.available_simd_targets()))')"
 
 LIBASAN="$("$CC" -print-file-name=libasan.so)"
 export LD_PRELOAD="$LIBASAN"
