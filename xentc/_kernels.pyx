@@ -309,43 +309,52 @@ cdef Py_ssize_t _copy_idx(const idx_t *src, Py_ssize_t step, Py_ssize_t n, int64
     return -1
 
 
-def copy_indices(cnp.ndarray src, cnp.ndarray dst, int64_t bound, object ignore=None):
-    """dst[i] = src[i] for 1-D integer `src` (native order, aligned, any
-    stride) into contiguous int64 `dst`; entries equal to `ignore` become -1.
-    Returns the first position whose value is outside [0, bound) (and not
-    `ignore`), or -1. Each src value is read exactly once."""
-    cdef Py_ssize_t n = src.shape[0], step = src.strides[0] if src.ndim else 0
+cdef Py_ssize_t _copy_any(char kind, int size, const void *p, Py_ssize_t step, Py_ssize_t n,
+                          int64_t *d, int64_t bound, bint has_ign, int64_t ign) noexcept nogil:
+    if kind == b'i' and size == 1:
+        return _copy_idx(<const int8_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'i' and size == 2:
+        return _copy_idx(<const int16_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'i' and size == 4:
+        return _copy_idx(<const int32_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'i' and size == 8:
+        return _copy_idx(<const int64_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 1:
+        return _copy_idx(<const uint8_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 2:
+        return _copy_idx(<const uint16_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 4:
+        return _copy_idx(<const uint32_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 8:
+        return _copy_idx(<const uint64_t *>p, step, n, d, bound, has_ign, ign)
+    return -2
+
+
+def copy_indices(cnp.ndarray src, int64_t bound, object ignore=None):
+    """(dst, bad): dst a fresh contiguous int64 array with dst[i] = src[i] for
+    1-D integer `src` (any stride); entries equal to `ignore` become -1.
+    `bad` is the first position whose value is outside [0, bound) (and not
+    `ignore`), or -1; or -2 when src is not 1-D, native-order, aligned and of
+    an integer type (the caller converts it first). Each src value is read
+    exactly once, so dst holds exactly the values that were checked."""
+    if (src.ndim != 1 or not cnp.PyArray_ISALIGNED(src) or not cnp.PyArray_ISNOTSWAPPED(src)):
+        return None, -2
+    cdef cnp.npy_intp n = src.shape[0]
+    cdef Py_ssize_t step = src.strides[0]
+    cdef cnp.ndarray dst = cnp.PyArray_EMPTY(1, &n, cnp.NPY_INT64, 0)
     cdef int64_t *d = <int64_t *>cnp.PyArray_DATA(dst)
     cdef const void *p = cnp.PyArray_DATA(src)
     cdef bint has_ign = ignore is not None
     cdef int64_t ign = ignore if has_ign else 0
     cdef char kind = src.descr.kind
     cdef int size = src.itemsize
-    cdef Py_ssize_t bad = -1
-    if dst.shape[0] != n or dst.descr.type_num != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(dst):
-        raise ValueError("copy_indices: dst must be contiguous int64 of src's length")
-    with nogil:
-        if kind == b'i' and size == 1:
-            bad = _copy_idx(<const int8_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'i' and size == 2:
-            bad = _copy_idx(<const int16_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'i' and size == 4:
-            bad = _copy_idx(<const int32_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'i' and size == 8:
-            bad = _copy_idx(<const int64_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'u' and size == 1:
-            bad = _copy_idx(<const uint8_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'u' and size == 2:
-            bad = _copy_idx(<const uint16_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'u' and size == 4:
-            bad = _copy_idx(<const uint32_t *>p, step, n, d, bound, has_ign, ign)
-        elif kind == b'u' and size == 8:
-            bad = _copy_idx(<const uint64_t *>p, step, n, d, bound, has_ign, ign)
-        else:
-            bad = -2
-    if bad == -2:
-        raise TypeError(f"copy_indices: unsupported dtype {src.dtype}")
-    return bad
+    cdef Py_ssize_t bad
+    if n < 65536:  # releasing the GIL costs more than a short copy
+        bad = _copy_any(kind, size, p, step, n, d, bound, has_ign, ign)
+    else:
+        with nogil:
+            bad = _copy_any(kind, size, p, step, n, d, bound, has_ign, ign)
+    return dst, bad
 
 
 # copy_csr status codes (the messages are _validation.py's)
@@ -419,6 +428,21 @@ def copy_csr(cnp.ndarray indptr, cnp.ndarray indices, int64_t n_cols,
                            <const int64_t *>cnp.PyArray_DATA(indices), n_rows, nnz, n_cols,
                            op, ox, &pos)
     return st, pos
+
+
+def is_kernel_2d(object obj):
+    """True if `obj` is a 2-D native float32/float64 ndarray with at least one
+    column that the row kernels read as it is (aligned, contiguous rows):
+    a one-call form of the layout test for the plain call's fast path."""
+    if type(obj) is not np.ndarray:
+        return False
+    cdef cnp.ndarray x = <cnp.ndarray>obj
+    cdef int tn = x.descr.type_num
+    if x.ndim != 2 or x.shape[1] < 1 or (tn != cnp.NPY_FLOAT32 and tn != cnp.NPY_FLOAT64):
+        return False
+    if not cnp.PyArray_ISNOTSWAPPED(x) or not cnp.PyArray_ISALIGNED(x):
+        return False
+    return x.strides[1] == x.itemsize and x.strides[0] % x.itemsize == 0
 
 
 def sparse_softmax_sum(cnp.ndarray x, cnp.ndarray labels, int n_threads):

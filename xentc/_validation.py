@@ -176,7 +176,8 @@ def check_ignore_index(ignore_index):
 def n_threads_cap():
     """Most threads a call may use: the CPUs of this process's affinity mask
     and OpenMP's current maximum (OMP_NUM_THREADS, threadpoolctl limits)."""
-    return max(1, min(USABLE_CPUS, _kernels.omp_max_threads()))
+    omp = _kernels.omp_max_threads()
+    return omp if 1 <= omp <= USABLE_CPUS else (USABLE_CPUS if omp > 1 else 1)
 
 
 def resolve_n_threads(n_threads):
@@ -229,6 +230,12 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels",
     """Labels as a private int64 array, checked and converted in one pass:
     every entry in [0, n_classes), or equal to `ignore_index` (then stored
     as -1, the kernels' marker). Returns (labels, ignored mask or None)."""
+    if (ignore_index is None and type(labels) is np.ndarray and labels.dtype is _INT64
+            and labels.ndim == 1 and labels.shape[0] == n_samples):
+        # the common case (int64, any stride): straight to the checked copy
+        out, bad = _kernels.copy_indices(labels, n_classes, None)
+        if bad == -1:
+            return out, None
     if _is_sparse(labels):
         raise TypeError(f"{name} must be a 1-D array of class indices; got a scipy.sparse matrix")
     refuse_masked(labels, name)
@@ -253,8 +260,8 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels",
         src = lab.astype(lab.dtype.newbyteorder("="))
     else:
         src = lab
-    out = np.empty(n_samples, dtype=np.int64)
-    bad = _kernels.copy_indices(src, out, n_classes, ignore_index)
+    out, bad = _kernels.copy_indices(src, n_classes, ignore_index)
+    assert bad != -2, "labels not converted to a form copy_indices reads"
     if bad >= 0:
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise ValueError(f"{name}[{bad}] = {lab[bad].item()!r} is out of range: class indices must "
@@ -396,8 +403,8 @@ def _checked_coord(arr, bound, name, what, axis):
     arr = _index_array(arr, name, what)
     if not (arr.dtype.isnative and arr.flags.aligned):
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    out = np.empty(arr.shape[0], dtype=np.int64)
-    bad = _kernels.copy_indices(arr, out, bound)
+    out, bad = _kernels.copy_indices(arr, bound)
+    assert bad != -2, "coordinates not converted to a form copy_indices reads"
     if bad >= 0:
         raise ValueError(f"{name} has {axis} index {arr[bad].item()} at {what}[{bad}]; {axis} "
                          f"indices must be in [0, {bound})")

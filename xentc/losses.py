@@ -193,11 +193,12 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
     if (class_weight is None and sample_weight is None and ignore_index is None
             and type(label_smoothing) in (float, int) and label_smoothing == 0
             and type(reduction) is str and (reduction == "mean" or reduction == "sum")):
-        # the plain call: the same checks, then the kernel with no options
-        x = _logits_2d(logits)
-        lab, _ = V.check_labels(labels, x.shape[0], x.shape[1])
-        n_threads = V.resolve_n_threads(n_threads)
+        # the plain call: the same checks (inlined for the common layout),
+        # then the kernel with no options
+        x = logits if _kernels.is_kernel_2d(logits) else _logits_2d(logits)
         n = x.shape[0]
+        lab = V.check_labels(labels, n, x.shape[1])[0]
+        n_threads = V.resolve_n_threads(n_threads)
         if n == 0:
             return float("nan") if reduction == "mean" else 0.0
         total = _kernels.sparse_softmax_sum(x, lab, n_threads)
@@ -343,7 +344,8 @@ def _prep_binary_family(kernel, x_in, targets, sample_weight, reduction, n_threa
 
 
 def _c_contiguous(a):
-    return a.flags.c_contiguous and a.flags.aligned
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
 
 
 def _compute_binary_family(x, kernel, kind, targets, w, pw_col, pw_s, smoothing, eps,
