@@ -680,3 +680,12 @@ class CategoricalCrossEntropy(_LossBase):
     def _prepare(self, y_pred, y, sample_weight, reduction):
         return _prep_categorical(y_pred, y, self.eps, self.renormalize, sample_weight,
                                  reduction, self.n_threads)
+
+
+# fused linear + cross-entropy (DESIGN 3.10) lives in linear.py, which imports
+# the helpers above; re-exported here
+from .linear import (  # noqa: E402
+    LinearCrossEntropy, linear_cross_entropy, linear_log_prob, linear_top_k,
+)
+
+__all__ += ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
