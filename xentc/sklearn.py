@@ -421,6 +421,7 @@ class _LinearObjective:
 
     def __init__(self, X, targets, w_norm, loss, alpha, n_logits, fit_intercept, squeeze):
         self.X, self.alpha, self.k, self.fit_intercept = X, alpha, n_logits, fit_intercept
+        self.targets, self.w_norm, self.loss = targets, w_norm, loss  # the fused path's inputs
         self.squeeze = squeeze  # one sigmoid logit: the loss sees a 1-D array
         self.d = X.shape[1]
         # targets and weights are checked once here, not at every L-BFGS step
