@@ -46,6 +46,9 @@ typedef float vf32 __attribute__((vector_size(XENTC_VBYTES)));
 typedef int32_t vi32 __attribute__((vector_size(XENTC_VBYTES)));
 typedef double vf64 __attribute__((vector_size(XENTC_VBYTES)));
 typedef int64_t vi64 __attribute__((vector_size(XENTC_VBYTES)));
+/* unsigned lanes for wrapping integer arithmetic (signed overflow is UB) */
+typedef uint32_t vu32 __attribute__((vector_size(XENTC_VBYTES)));
+typedef uint64_t vu64 __attribute__((vector_size(XENTC_VBYTES)));
 
 #define NL32 ((ptrdiff_t)(XENTC_VBYTES / 4))
 #define NL64 ((ptrdiff_t)(XENTC_VBYTES / 8))
@@ -271,7 +274,9 @@ XENTC_INLINE vf32 vlog_f32(vf32 x)
     vf32 xs = sel_f32(sub, x * 16777216.0f, x);
     vi32 bits = (vi32)xs;
     /* shift the mantissa range to [sqrt(1/2), sqrt(2)): subtract the bits of sqrt(1/2) */
-    vi32 off = bits - 0x3f3504f3;
+    /* wrapping: the bits of negative / -inf / NaN inputs overflow a signed
+     * lane (undefined behaviour, found by UBSan); those lanes are replaced below */
+    vi32 off = (vi32)((vu32)bits - 0x3f3504f3u);
     vi32 k = off >> 23;
     vi32 mbits = (off & 0x007fffff) + 0x3f3504f3;
     vf32 m = (vf32)mbits;
@@ -300,7 +305,7 @@ XENTC_INLINE vf64 vlog_f64(vf64 x)
     vi64 sub = (x < 2.2250738585072014e-308) & (x > 0.0);
     vf64 xs = sel_f64(sub, x * 18014398509481984.0 /* 2^54 */, x);
     vi64 bits = (vi64)xs;
-    vi64 off = bits - 0x3fe6a09e667f3bcdLL;
+    vi64 off = (vi64)((vu64)bits - 0x3fe6a09e667f3bcdULL);   /* wrapping, as above */
     vi64 k = off >> 52;
     vi64 mbits = (off & 0x000fffffffffffffLL) + 0x3fe6a09e667f3bcdLL;
     vf64 m = (vf64)mbits;

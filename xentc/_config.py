@@ -37,11 +37,14 @@ def available_simd_targets():
 
 
 def get_simd_target():
+    """The target the calling thread's kernels run on (its `simd_target()`
+    override if it is inside one, else the process-wide target)."""
     return _kernels.active_target()
 
 
 def set_simd_target(name):
-    """Route every later call through the kernels built for `name`."""
+    """Route every later call (of every thread not inside a `simd_target()`
+    block) through the kernels built for `name`."""
     if not _kernels.select_target(name):
         raise ValueError(f"SIMD target {name!r} is not available; choose one of "
                          f"{available_simd_targets()}")
@@ -49,18 +52,28 @@ def set_simd_target(name):
 
 @contextlib.contextmanager
 def simd_target(name):
-    """Context manager: run the block with the kernels of target `name`."""
-    previous = get_simd_target()
-    set_simd_target(name)
+    """Context manager: run the block with the kernels of target `name`.
+
+    The override is thread-local: it applies to the calling thread (and the
+    OpenMP threads its calls start), never to other Python threads, and
+    blocks nest, each restoring the override that was in place when it was
+    entered. So threads may enter and leave blocks in any order.
+    """
+    previous = _kernels.thread_target()
+    if not _kernels.set_thread_target(name):
+        raise ValueError(f"SIMD target {name!r} is not available; choose one of "
+                         f"{available_simd_targets()}")
     try:
         yield
     finally:
-        _kernels.select_target(previous)
+        _kernels.set_thread_target(previous)
 
 
 def default_n_threads():
-    """OpenMP's current maximum (OMP_NUM_THREADS, threadpoolctl limits)."""
-    return max(1, _kernels.omp_max_threads())
+    """What n_threads=None means: OpenMP's current maximum (OMP_NUM_THREADS,
+    threadpoolctl limits), at most the CPUs this process may run on."""
+    from ._validation import n_threads_cap
+    return n_threads_cap()
 
 
 def get_config():

@@ -37,6 +37,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from . import _validation as V
 from . import metrics
 from .linear import _linear_ce
 from .losses import SigmoidCrossEntropy, SparseSoftmaxCrossEntropy
@@ -325,6 +326,9 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         """Fit the coefficients on X (dense or sparse) and y (labels or a
         multilabel indicator, dense or sparse)."""
         opts = self._check_params()
+        # sparse structures are checked (and copied) before scikit-learn or
+        # scipy touch them: scipy's sparse products trust their indices
+        X, y = V.checked_csr(X, "X"), V.checked_csr(y, "y")
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS, multi_output=True)
         n_samples, n_features = X.shape
         mode, targets, w = self._problem(y, sample_weight, n_samples, X.dtype)
@@ -363,7 +367,8 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=_FLOATS, reset=False)
+        X = validate_data(self, V.checked_csr(X, "X"), accept_sparse="csr", dtype=_FLOATS,
+                          reset=False)
         Z = _matmul(X, self.coef_) + self.intercept_
         return Z.reshape(-1) if self._mode == "binary" else Z
 
@@ -415,10 +420,13 @@ class _LinearObjective:
     """f(params) -> (objective, gradient) for L-BFGS; params = [coef.ravel(), intercept]."""
 
     def __init__(self, X, targets, w_norm, loss, alpha, n_logits, fit_intercept, squeeze):
-        self.X, self.targets, self.w_norm, self.loss = X, targets, w_norm, loss
-        self.alpha, self.k, self.fit_intercept = alpha, n_logits, fit_intercept
+        self.X, self.alpha, self.k, self.fit_intercept = X, alpha, n_logits, fit_intercept
+        self.targets, self.w_norm, self.loss = targets, w_norm, loss  # the fused path's inputs
         self.squeeze = squeeze  # one sigmoid logit: the loss sees a 1-D array
         self.d = X.shape[1]
+        # targets and weights are checked once here, not at every L-BFGS step
+        shape = (X.shape[0],) if squeeze else (X.shape[0], n_logits)
+        self.loss_gradient = loss._bind(np.zeros(shape, dtype=X.dtype), targets, w_norm)
         self.n_params = self.k * self.d + (self.k if fit_intercept else 0)
         self.fused = (type(loss) is SparseSoftmaxCrossEntropy and not sp.issparse(X)
                       and n_logits >= FUSED_MIN_CLASSES)
@@ -437,7 +445,7 @@ class _LinearObjective:
         if self.fit_intercept:
             Z += intercept.astype(dtype, copy=False)
         logits = Z.reshape(-1) if self.squeeze else Z
-        value, grad_logits = self.loss.loss_gradient(logits, self.targets, self.w_norm, out=logits)
+        value, grad_logits = self.loss_gradient(logits, out=logits)
         G = grad_logits.reshape(Z.shape)
         grad = np.empty(self.n_params)
         grad_coef = grad[:self.k * self.d].reshape(self.k, self.d)
@@ -511,9 +519,10 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         tol = _check_real("tol", self.tol, 0.0, low_open=True)
         Z = self._logits(X, reset=True)
         w = _check_sample_weight(sample_weight, Z.shape[0])
+        y = V.checked_csr(y, "y")
         if sp.issparse(y) or np.ndim(y) == 2 and np.shape(y)[1] > 1:
             self._mode = "multilabel"
-            Y = y.tocsr() if sp.issparse(y) else np.asarray(y)
+            Y = y if sp.issparse(y) else np.asarray(y)
             if Z.ndim != 2 or Y.shape != Z.shape:
                 raise ValueError(f"a 2-D (multilabel) y needs logits of the same shape; got X "
                                  f"of shape {Z.shape} and y of shape {Y.shape}")
@@ -547,11 +556,12 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
                 targets = y_idx.astype(np.int64)
                 loss = SparseSoftmaxCrossEntropy(reduction="sum", n_threads=self.n_threads)
         w_norm = w / w.sum()
+        loss_gradient = loss._bind(Z, targets, w_norm)  # targets checked once
 
         def objective(params):
             # loss(Z / T) with s = log T; dL/ds = -sum(G * Z / T)
             scaled = Z * np.exp(-params[0]).astype(Z.dtype)
-            value, G = loss.loss_gradient(scaled, targets, w_norm)
+            value, G = loss_gradient(scaled)
             return value, np.array([-np.sum(G * scaled, dtype=np.float64)])
 
         res = scipy.optimize.minimize(objective, np.zeros(1), method="L-BFGS-B", jac=True,
