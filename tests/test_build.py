@@ -1,8 +1,10 @@
 """The built extension: OpenMP really linked, SIMD dispatch and its override,
-show_config()."""
+show_config(), and what an unbuilt source tree says."""
 import os
+import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -10,7 +12,14 @@ import pytest
 import xentc
 from xentc import _kernels
 
+# A serial build asked for at build time (XENTC_DISABLE_OPENMP=1) skips the
+# OpenMP tests; a build that lost OpenMP any other way fails them.
+SERIAL_ON_PURPOSE = _kernels.build_openmp_note().startswith("no: disabled")
+needs_openmp = pytest.mark.skipif(
+    SERIAL_ON_PURPOSE, reason="serial build on purpose (built with XENTC_DISABLE_OPENMP=1)")
 
+
+@needs_openmp
 def test_openmp_is_linked():
     """scikit-learn once shipped its loss module serial by accident: fail if
     the extension was compiled without OpenMP or does not load the runtime."""
@@ -22,6 +31,7 @@ def test_openmp_is_linked():
             "no OpenMP runtime is mapped into the process"
 
 
+@needs_openmp
 @pytest.mark.parametrize("n_threads", [2, 4])
 def test_prange_really_runs_in_parallel(n_threads):
     """The Cython prange must run on the requested number of threads."""
@@ -68,7 +78,50 @@ def test_show_config(capsys):
     assert f"xentc {xentc.__version__}" in text
     assert "OpenMP:" in text and "SIMD in use:" in text and "default n_threads:" in text
     cfg = xentc.get_config()
-    assert cfg["openmp"] is True and cfg["simd_active"] in cfg["simd_supported"]
+    assert cfg["simd_active"] in cfg["simd_supported"]
+    if cfg["openmp"]:
+        assert cfg["openmp_build"].startswith("yes: ") and "OpenMP:            linked (" in text
+    else:
+        assert cfg["openmp_build"].startswith("no: ") and "NOT linked, serial build" in text
+
+
+def test_serial_build_skips_and_says_so():
+    """Which way this build went, and that the two facts agree: the note the
+    build wrote and the _OPENMP macro the extension was compiled with."""
+    note = _kernels.build_openmp_note()
+    assert note.startswith("yes: ") == _kernels.openmp_linked(), note
+    if not _kernels.openmp_linked():
+        assert _kernels.team_size_probe(4) == 1
+
+
+def test_serial_by_accident_warns_at_import(monkeypatch):
+    """pip hides the build log: a build that lost OpenMP warns at import, one
+    that was asked to be serial does not."""
+    monkeypatch.setattr(_kernels, "openmp_linked", lambda: False)
+    monkeypatch.setattr(_kernels, "build_openmp_note",
+                        lambda: "no: the compiler could not build and run an OpenMP program")
+    with pytest.warns(RuntimeWarning, match="built without OpenMP: the compiler could not"):
+        xentc._config._warn_if_serial_by_accident()
+    monkeypatch.setattr(_kernels, "build_openmp_note",
+                        lambda: "no: disabled by XENTC_DISABLE_OPENMP=1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xentc._config._warn_if_serial_by_accident()
+
+
+def test_unbuilt_source_tree_says_so(tmp_path):
+    """A source tree without the compiled extension (a fresh clone, or the
+    clone root after a non-editable install) names the problem and the fix,
+    not a circular import."""
+    src = os.path.dirname(xentc.__file__)
+    shutil.copytree(src, tmp_path / "xentc",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    out = subprocess.run([sys.executable, "-c", "import xentc"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: xentc's compiled extension xentc._kernels is not built")
+    assert "build_ext --inplace" in last and "circular" not in out.stderr
 
 
 def test_n_threads_default_follows_threadpoolctl():

@@ -85,6 +85,7 @@ cdef extern from "xentc_kernels.h" nogil:
 cdef extern from "xentc_build_info.h":
     const char *XENTC_BUILD_COMPILER
     int XENTC_BUILD_OPENMP
+    const char *XENTC_BUILD_OPENMP_NOTE
 
 cdef extern from *:
     """
@@ -149,6 +150,11 @@ def team_size_probe(int n_threads):
 
 def build_compiler():
     return XENTC_BUILD_COMPILER.decode()
+
+
+def build_openmp_note():
+    """What the build found about OpenMP (flags used, or why not)."""
+    return XENTC_BUILD_OPENMP_NOTE.decode()
 
 
 cdef inline int _dt(cnp.ndarray x):
