@@ -189,7 +189,8 @@ class BuildExt(build_ext):
     def _openmp(self):
         """Returns (compile flags, link flags, note for show_config)."""
         if os.environ.get("XENTC_DISABLE_OPENMP") == "1":
-            log("OpenMP: disabled by XENTC_DISABLE_OPENMP=1; building serially")
+            loud("OpenMP: disabled by XENTC_DISABLE_OPENMP=1; xentc runs SERIALLY "
+                 "(n_threads is ignored)")
             return [], [], "no: disabled by XENTC_DISABLE_OPENMP=1"
         log("checking whether the C compiler supports OpenMP...")
         for desc, cflags, ldflags in openmp_candidates():

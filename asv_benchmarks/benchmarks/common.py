@@ -315,6 +315,6 @@ class Benchmark(abc.ABC):
         implementation (1.0 for xentc itself), median of 3 interleaved calls."""
         from . import peers
         ours = peers.get_case(self.OP, peers.impl_names(self.OP)[0], dtype, shape, n_threads)
-        return peers.time_ratio(self.case, ours, repeats=3)
+        return peers.speed_ratio(self.case, ours, repeats=3)
 
     track_speedup_of_xentc.unit = "x"
