@@ -50,7 +50,9 @@ BASE_FLAGS = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-std=gnu11"]
 
 # The extensions. Each gets the include dirs, OpenMP flags and target
 # macros; those with link_kernels=True also get the per-ISA kernel objects.
-HEADERS = sorted(os.path.join("src", f) for f in os.listdir("src") if f.endswith(".h"))
+HEADERS = sorted(os.path.join("src", f) for f in
+                 os.listdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
+                 if f.endswith(".h"))
 EXTENSIONS = [
     (Extension("xentc._kernels", sources=["xentc/_kernels.pyx", "src/dispatch.c"],
                depends=HEADERS), True),
@@ -268,8 +270,9 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-setup(
-    ext_modules=cythonize([ext for ext, _ in EXTENSIONS],
-                          compiler_directives={"language_level": "3"}),
-    cmdclass={"build_ext": BuildExt},
-)
+if __name__ == "__main__":  # pip / build run this file as __main__; tests import it
+    setup(
+        ext_modules=cythonize([ext for ext, _ in EXTENSIONS],
+                              compiler_directives={"language_level": "3"}),
+        cmdclass={"build_ext": BuildExt},
+    )

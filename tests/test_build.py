@@ -1,9 +1,12 @@
 """The built extension: OpenMP really linked, SIMD dispatch and its override,
 show_config(), and what an unbuilt source tree says."""
+import importlib.util
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -128,3 +131,46 @@ def test_n_threads_default_follows_threadpoolctl():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
         assert xentc.get_config()["default_n_threads"] == 1
+
+
+def _setup_module():
+    """setup.py as a module (its setup() call only runs as __main__)."""
+    pytest.importorskip("Cython")
+    path = pathlib.Path(__file__).resolve().parents[1] / "setup.py"
+    if not path.exists():
+        pytest.skip("no setup.py next to the tests (installed wheel)")
+    spec = importlib.util.spec_from_file_location("xentc_setup_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_msvc_is_refused_in_one_sentence():
+    setup_py = _setup_module()
+    from setuptools import Distribution
+
+    cmd = setup_py.BuildExt(Distribution())
+    cmd.compiler = types.SimpleNamespace(compiler_type="msvc")
+    with pytest.raises(setup_py.PlatformError) as err:
+        cmd._check_compiler()
+    msg = str(err.value)
+    assert msg.startswith("xentc cannot be built with the 'msvc' compiler")
+    assert "GCC >= 9 or Clang >= 14" in msg and msg.count(". ") == 0 and msg.endswith(".")
+
+
+def test_homebrew_libomp_is_found(tmp_path, monkeypatch):
+    """On macOS the build tries Homebrew's libomp where `brew --prefix
+    libomp` says it is, with the flags Apple's clang needs."""
+    setup_py = _setup_module()
+    prefix = tmp_path / "libomp"
+    (prefix / "include").mkdir(parents=True)
+    (prefix / "include" / "omp.h").write_text("")
+    brew = tmp_path / "brew"
+    brew.write_text(f"#!/bin/sh\n[ \"$1 $2\" = \"--prefix libomp\" ] && echo {prefix}\n")
+    brew.chmod(0o755)
+    monkeypatch.setattr(setup_py.shutil, "which", lambda name: str(brew) if name == "brew" else None)
+    assert setup_py.homebrew_libomp_prefixes()[0] == str(prefix)
+    monkeypatch.setattr(setup_py.sys, "platform", "darwin")
+    desc, cflags, ldflags = setup_py.openmp_candidates()[1]
+    assert cflags == ["-Xpreprocessor", "-fopenmp", f"-I{prefix}/include"]
+    assert "-lomp" in ldflags and f"-L{prefix}/lib" in ldflags
