@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from Cython.Build import cythonize
@@ -244,17 +245,24 @@ class BuildExt(build_ext):
             fh.write(f"#define XENTC_BUILD_OPENMP {int(bool(omp_cflags))}\n")
             fh.write(f"#define XENTC_BUILD_OPENMP_NOTE {c_string(omp_note)}\n")
 
-        objects = []
         # emu512: the 16-lane layout on the baseline ISA, for testing (see its source)
         kernel_targets = [("baseline", []), ("emu512", ["-DXENTC_VBYTES=64", "-Wno-psabi"])] + targets
-        for name, flags in kernel_targets:
-            objects += self.compiler.compile(
+
+        def compile_target(target):
+            name, flags = target
+            return self.compiler.compile(
                 [os.path.join("src", f"target_{name}.c")],
                 output_dir=os.path.join(self.build_temp, name),
                 include_dirs=["src"],
                 extra_postargs=BASE_FLAGS + flags,
                 depends=HEADERS,
             )
+
+        # one compiler process per CPU: each target is a large -O3 unit
+        cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=cpus) as pool:
+            objects = [obj for objs in pool.map(compile_target, kernel_targets) for obj in objs]
         log("kernel targets built: " + ", ".join(n for n, _ in kernel_targets))
 
         links_kernels = {ext.name for ext, link in EXTENSIONS if link}
