@@ -181,7 +181,7 @@ class BuildExt(build_ext):
         if self.compiler.compiler_type != "unix":
             raise PlatformError(
                 f"xentc cannot be built with the {self.compiler.compiler_type!r} compiler "
-                f"(MSVC is not supported yet); build it with {SUPPORTED}.")
+                f"(Windows compilers such as MSVC are not supported yet); build it with {SUPPORTED}.")
         version = self._compiler_version()
         log(f"compiler: {version}")
         if not self._try(COMPILER_PROBE, [])[0]:
