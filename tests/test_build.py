@@ -119,7 +119,9 @@ def test_unbuilt_source_tree_says_so(tmp_path):
     src = os.path.dirname(xentc.__file__)
     shutil.copytree(src, tmp_path / "xentc",
                     ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
-    out = subprocess.run([sys.executable, "-c", "import xentc"], cwd=tmp_path,
+    # -S: no site-packages, so no editable-install finder can supply the
+    # extension from the real tree; the check runs before numpy is imported
+    out = subprocess.run([sys.executable, "-S", "-c", "import xentc"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
