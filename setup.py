@@ -57,6 +57,11 @@ HEADERS = sorted(os.path.join("src", f) for f in
 EXTENSIONS = [
     (Extension("xentc._kernels", sources=["xentc/_kernels.pyx", "src/dispatch.c"],
                depends=HEADERS), True),
+    # fused linear + cross-entropy: BLAS via scipy.linalg.cython_blas, exp via its own
+    # copy of the dispatcher (see xentc/_linear.pyx), hence the kernel objects too
+    (Extension("xentc._linear", sources=["xentc/_linear.pyx", "src/dispatch.c"],
+               include_dirs=["xentc"],
+               depends=HEADERS + ["xentc/_linear_kernels.h", "xentc/_linear_body.h"]), True),
 ]
 
 COMPILER_PROBE = r"""
