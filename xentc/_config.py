@@ -5,8 +5,7 @@ import os
 import warnings
 
 from . import _kernels
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 # automatic choice, worst to best; "emu512" (the 16-lane layout emulated on the
 # baseline ISA) is only ever selected explicitly, by the tests
@@ -76,11 +75,26 @@ def default_n_threads():
     return n_threads_cap()
 
 
+def _openmp_note():
+    """How the build decided on OpenMP: "yes: <flags>", "no: disabled by
+    XENTC_DISABLE_OPENMP=1" or "no: <why, and how to fix it>"."""
+    return _kernels.build_openmp_note()
+
+
+def _warn_if_serial_by_accident():
+    """pip hides the build log, so a build that lost OpenMP says so here, at
+    import; a serial build asked for (XENTC_DISABLE_OPENMP=1) stays quiet."""
+    if not _kernels.openmp_linked() and not _openmp_note().startswith("no: disabled"):
+        warnings.warn(f"xentc was built without OpenMP: {_openmp_note().removeprefix('no: ')}",
+                      RuntimeWarning, stacklevel=3)
+
+
 def get_config():
     return {
         "version": __version__,
         "compiler": _kernels.build_compiler(),
         "openmp": _kernels.openmp_linked(),
+        "openmp_build": _openmp_note(),
         "simd_compiled": _kernels.compiled_targets(),
         "simd_supported": _kernels.supported_targets(),
         "simd_active": _kernels.active_target(),
@@ -93,7 +107,8 @@ def show_config():
     c = get_config()
     print(f"xentc {c['version']}")
     print(f"  compiler:          {c['compiler']}")
-    print(f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked (serial build)'}")
+    how = c["openmp_build"].split(": ", 1)[-1]
+    print(f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked, serial build'} ({how})")
     print(f"  SIMD compiled:     {', '.join(c['simd_compiled'])}")
     print(f"  SIMD this CPU:     {', '.join(c['simd_supported'])}")
     print(f"  SIMD in use:       {c['simd_active']}"
@@ -102,3 +117,4 @@ def show_config():
 
 
 _select_at_import()
+_warn_if_serial_by_accident()

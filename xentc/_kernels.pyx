@@ -108,6 +108,7 @@ cdef extern from *:
 cdef extern from "xentc_build_info.h":
     const char *XENTC_BUILD_COMPILER
     int XENTC_BUILD_OPENMP
+    const char *XENTC_BUILD_OPENMP_NOTE
 
 cdef extern from *:
     """
@@ -208,6 +209,11 @@ def team_size_probe(int n_threads):
 
 def build_compiler():
     return XENTC_BUILD_COMPILER.decode()
+
+
+def build_openmp_note():
+    """What the build found about OpenMP (flags used, or why not)."""
+    return XENTC_BUILD_OPENMP_NOTE.decode()
 
 
 cdef inline int _dt(cnp.ndarray x):
