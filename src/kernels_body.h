@@ -1249,4 +1249,6 @@ static double FN(csr_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_
     return total;
 }
 
+#include "grouped_body.h"
+
 #undef XENTC_ELEMWISE

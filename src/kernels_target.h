@@ -109,4 +109,5 @@ const xentc_kernel_table XCAT2(xentc_table, XENTC_TARGET) = {
     .sparse_categorical_ce = BOTH(sparse_categorical_ce),
     .dense_categorical_ce = BOTH(dense_categorical_ce),
     .csr_categorical_ce = BOTH(csr_categorical_ce),
+    .grouped_softmax_ce = BOTH(grouped_softmax_ce),
 };

@@ -51,6 +51,17 @@ typedef struct {
     ptrdiff_t ldh;
 } xentc_args;
 
+/* grouped softmax CE (src/grouped_body.h): `base` describes the whole
+ * (n_rows, n_cols) logits; its labels, row_weight and loss_out are
+ * group-major (n_groups, n_rows). The kernel has the xentc_loss_fn
+ * signature and is passed &args.base (the first member). */
+typedef struct {
+    xentc_args base;
+    ptrdiff_t n_groups;
+    const int64_t *offsets;    /* n_groups + 1 column offsets: group g is [offsets[g], offsets[g+1]) */
+    double gamma;              /* focal exponent; 0 = plain cross-entropy (the sparse kernel) */
+} xentc_grouped_args;
+
 /* loss kernels: return sum over rows of w_i * loss_i (float64) */
 typedef double (*xentc_loss_fn)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1);
 /* row primitives: out row i = f(x row i); for logsumexp out is (n_rows,) */
@@ -73,6 +84,7 @@ typedef struct {
     xentc_loss_fn sparse_categorical_ce[2];      /* probabilities, labels */
     xentc_loss_fn dense_categorical_ce[2];       /* probabilities, dense targets */
     xentc_loss_fn csr_categorical_ce[2];         /* probabilities, CSR targets */
+    xentc_loss_fn grouped_softmax_ce[2];         /* xentc_grouped_args: labels per group */
 } xentc_kernel_table;
 
 /* dispatch.c */

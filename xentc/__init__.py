@@ -30,6 +30,7 @@ from .losses import (
     SparseSoftmaxCrossEntropy, SoftmaxCrossEntropy, SigmoidCrossEntropy,
     BinaryCrossEntropy, CategoricalCrossEntropy,
 )
+from .grouped import grouped_softmax_cross_entropy, GroupedSoftmaxCrossEntropy
 
 from . import metrics
 from .metrics import (
@@ -45,6 +46,7 @@ __all__ = [
     "binary_cross_entropy", "categorical_cross_entropy",
     "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy",
     "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy",
 ]

@@ -422,3 +422,62 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.hess_out = _ptr(hess_out)
     a.ldh = _ld(hess_out)
     return _run_loss(fn, &a, n_units, block, x.size, n_threads)
+
+
+# ---------------------------------------------------------------------------
+# Grouped softmax cross-entropy (xentc/grouped.py). Its own block: the kernel
+# takes xentc_grouped_args, whose first member is the xentc_args the block
+# runner passes through.
+
+cdef extern from "xentc_kernels.h" nogil:
+    ctypedef struct xentc_grouped_args:
+        xentc_args base
+        Py_ssize_t n_groups
+        const int64_t *offsets
+        double gamma
+
+cdef extern from *:
+    """
+    static xentc_loss_fn xentc_grouped_kernel(int d) { return xentc_active()->grouped_softmax_ce[d]; }
+    """
+    xentc_loss_fn xentc_grouped_kernel(int d) nogil
+
+
+cdef inline Py_ssize_t _grouped_block_rows(Py_ssize_t n_cols) noexcept nogil:
+    # at least 64 rows (the columnar kernels' block) while that stays within
+    # ~512 KiB of float32: short groups then fill whole vector blocks
+    cdef Py_ssize_t b = _block_rows(n_cols)
+    cdef Py_ssize_t cap = 131072 // n_cols if n_cols > 0 else 64
+    if b < 64:
+        b = 64 if cap >= 64 else (cap if cap > b else b)
+    return b
+
+
+def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_weight=None,
+                 double smoothing=0.0, double gamma=0.0, double grad_scale=1.0,
+                 loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Grouped softmax CE over x (n_rows, n_cols) with contiguous rows.
+    labels (n_groups, n_rows) int64 (-1 = ignored), offsets (n_groups + 1,)
+    int64, row_weight (n_groups, n_rows) float64 or None, loss_out
+    (n_groups, n_rows) or None: all C-contiguous, validated by the caller.
+    Returns sum over entries of w * loss as a Python float."""
+    cdef xentc_grouped_args ga
+    memset(&ga, 0, sizeof(ga))
+    ga.base.n_rows = x.shape[0]
+    ga.base.n_cols = x.shape[1]
+    ga.base.x = cnp.PyArray_DATA(x)
+    ga.base.ldx = _ld(x)
+    ga.base.labels = <const int64_t *>cnp.PyArray_DATA(labels)
+    ga.base.row_weight = <const double *>_ptr(row_weight)
+    ga.base.smoothing = smoothing
+    ga.base.grad_scale = grad_scale
+    ga.base.loss_out = _ptr(loss_out)
+    ga.base.grad_out = _ptr(grad_out)
+    ga.base.ldg = _ld(grad_out)
+    ga.base.hess_out = _ptr(hess_out)
+    ga.base.ldh = _ld(hess_out)
+    ga.n_groups = offsets.shape[0] - 1
+    ga.offsets = <const int64_t *>cnp.PyArray_DATA(offsets)
+    ga.gamma = gamma
+    return _run_loss(xentc_grouped_kernel(_dt(x)), &ga.base, ga.base.n_rows,
+                     _grouped_block_rows(ga.base.n_cols), x.size, n_threads)

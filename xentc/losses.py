@@ -547,3 +547,9 @@ class CategoricalCrossEntropy(_LossBase):
     def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
         return _categorical_prob(y_pred, y, self.eps, self.renormalize, sample_weight,
                                  reduction, self.n_threads, grad, hess, out)
+
+
+# grouped softmax CE lives in its own module (it builds on the helpers above)
+from .grouped import GroupedSoftmaxCrossEntropy, grouped_softmax_cross_entropy  # noqa: E402
+
+__all__ += ["grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy"]

@@ -944,3 +944,6 @@ def _indicator_accuracy(truth, y_pred, threshold):
     if sparse:
         return float(np.mean(_count_mismatch_sparse(truth, positive) == 0))
     return float(np.mean(np.all(positive == (truth != 0), axis=1)))
+
+
+from .grouped import grouped_accuracy  # noqa: E402,F401  (grouped tasks: xentc/grouped.py)

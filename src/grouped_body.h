@@ -1,0 +1,192 @@
+/* grouped_body.h -- grouped softmax cross-entropy: several categorical
+ * targets per row, each a softmax over its own group of columns.
+ *
+ * Included by kernels_body.h, so it is compiled for each dtype and ISA with
+ * the same macros (FN, R, VR, ...) and can call the sparse kernels there.
+ *
+ * Design:
+ * A. One pass over each block of rows. The driver cuts rows into blocks; in
+ *    a block, the groups are visited in turn, each as the strided
+ *    (rows x C_g) sub-matrix at column offset off_g, by the sparse softmax
+ *    kernel itself: columnar SIMD for short groups (Design E of
+ *    kernels_body.h: NL rows per vector op, which is what makes groups of
+ *    2-10 classes fast), row SIMD for long ones. Each group reads only its
+ *    own columns, so the block's logits are read once; the block is sized
+ *    (by the driver) so that a cache line shared by neighbouring groups is
+ *    still in L1/L2 when the next group reads it. One implementation of the
+ *    softmax numerics (max shift, exact s - 1, limits path) serves both.
+ * B. Labels, entry weights and per-entry losses are group-major, (G, N),
+ *    so that each group sees them contiguous, as the sparse kernel does.
+ *    Equal groups with packed rows never come here split: the driver views
+ *    them as (N*G, C) rows, one group, which also reaches the 2-class kernel.
+ * C. Focal loss (gamma > 0), per entry
+ *        FL = -sum_j t_j (1 - p_j)^gamma log p_j,  t = (1-eps) onehot + eps/C
+ *    (Keras's categorical_focal_crossentropy with smoothed targets), in
+ *    float64 scalar code. q = 1 - p is formed as -expm1(log p), and log p of
+ *    the max entry is -log1p(s - 1) with s - 1 exact (Design A there), so a
+ *    confident entry keeps the relative precision of (1 - p)^gamma; the
+ *    rejected 1 - exp(log p) returns 0 for every p > 1 - 2^-53.
+ *    With u_j = t_j (1-p_j)^gamma (1 - gamma p_j log p_j / q_j) and
+ *    v_j = t_j p_j du/dp (both per unit t), the derivatives w.r.t. logit k are
+ *        g_k = p_k (U - u_k) - q_k u_k,
+ *        h_k = p_k q_k U - v_k q_k^2 - p_k^2 (V - v_k),  U = sum u, V = sum v,
+ *    written so that no term is a difference of nearly equal numbers: for
+ *    the max entry (where u, v dominate) U - u_k and V - v_k are summed
+ *    over the other entries, never subtracted, and v_k q_k^2 is formed with
+ *    q^gamma (v alone has q^(gamma-2), unbounded for gamma < 2).
+ */
+
+/* sum_j t_j-weighted focal terms of one entry; see Design C */
+typedef struct {
+    double log_s, m;   /* finite max: log p_j = (x_j - m) - log_s */
+    double log_k;      /* +inf max: log p_j = -log k on the k infinite entries */
+    int inf;
+} FN(focal_stats_t);
+
+static inline double FN(focal_lp)(const FN(focal_stats_t) *S, R xj)
+{
+    if (S->inf) return xj == INFINITY ? -S->log_k : -INFINITY;
+    return ((double)xj - S->m) - S->log_s;
+}
+
+/* per-unit-target pieces at log-probability lp: u, v*q^2, and p, q */
+static inline void FN(focal_terms)(double lp, double gamma, double *p, double *q, double *F,
+                                   double *u, double *vq2)
+{
+    *p = exp(lp);
+    *q = -expm1(lp);
+    *F = pow(*q, gamma);
+    const double r = *q == 0 ? -1.0 : lp / *q;   /* log(p)/(1-p) -> -1 as p -> 1 */
+    const double pr = *p == 0 ? 0.0 : *p * r;     /* -> 0 as p -> 0 */
+    const double plp = *p == 0 ? 0.0 : *p * lp;
+    *u = *F * (1.0 - gamma * pr);
+    /* v = gamma q^(gamma-1) B; v q^2 = gamma F q B */
+    *vq2 = gamma * *F * *q * (-(2.0 * *p + plp) + (gamma - 1.0) * *p * pr);
+}
+
+static inline double FN(focal_v)(double lp, double gamma)
+{
+    const double p = exp(lp), q = -expm1(lp);
+    const double r = q == 0 ? -1.0 : lp / q;
+    const double pr = p == 0 ? 0.0 : p * r;
+    const double plp = p == 0 ? 0.0 : p * lp;
+    /* q clamped to the smallest normal: only q == 0 exactly is affected, and
+     * then every other p is 0, so the p_k^2 * v this feeds is 0 */
+    const double qc = q < 2.2250738585072014e-308 ? 2.2250738585072014e-308 : q;
+    return gamma * pow(qc, gamma - 1.0) * (-(2.0 * p + plp) + (gamma - 1.0) * p * pr);
+}
+
+/* One focal entry: logits x[0..n) of the group, label y >= 0. Returns the
+ * unweighted loss; g, h (may be NULL; g may alias x) get ga * derivatives. */
+static double FN(focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, double gamma,
+                              double ga, R *g, R *h)
+{
+    FN(focal_stats_t) S = {0};
+    double m = -INFINITY;
+    int nan = 0;
+    ptrdiff_t jmax = -1, k = 0;
+    for (ptrdiff_t j = 0; j < n; j++) {
+        if (x[j] != x[j]) nan = 1;
+        else if (x[j] > m) { m = x[j]; jmax = j; }
+    }
+    if (nan || m == -INFINITY) { /* NaN, or no softmax at all: NaN entry */
+        for (ptrdiff_t j = 0; j < n; j++) {
+            if (g) g[j] = (R)NAN;
+            if (h) h[j] = (R)NAN;
+        }
+        return NAN;
+    }
+    for (ptrdiff_t j = 0; j < n; j++) k += (x[j] == m);
+    if (m == INFINITY) {
+        S.inf = 1;
+        S.log_k = log((double)k);
+    } else {
+        double s_o = 0.0;
+        for (ptrdiff_t j = 0; j < n; j++)
+            if (x[j] < m) s_o += exp((double)x[j] - m);
+        S.m = m;
+        S.log_s = log1p(((double)k - 1.0) + s_o); /* exact s - 1 (kernels_body.h A) */
+    }
+    const double unif = eps / (double)n, keep = 1.0 - eps;
+    /* entries with a nonzero target: all of them with smoothing, else y */
+    const ptrdiff_t j0 = eps > 0 ? 0 : (ptrdiff_t)y, j1 = eps > 0 ? n : (ptrdiff_t)y + 1;
+    double loss = 0.0, U = 0.0, U_ex = 0.0, V = 0.0, V_ex = 0.0;
+    for (ptrdiff_t j = j0; j < j1; j++) {
+        const double t = (j == y ? keep : 0.0) + unif;
+        if (t == 0.0) continue;
+        const double lp = FN(focal_lp)(&S, x[j]);
+        double p, q, F, u, vq2;
+        FN(focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
+        loss -= t * F * lp;
+        U += t * u;
+        if (j != jmax) U_ex += t * u;
+        if (h) {
+            const double v = t * FN(focal_v)(lp, gamma);
+            V += v;
+            if (j != jmax) V_ex += v;
+        }
+    }
+    if (g || h) {
+        for (ptrdiff_t j = 0; j < n; j++) {
+            const double t = (j == y ? keep : 0.0) + unif;
+            const double lp = FN(focal_lp)(&S, x[j]); /* x[j] read before g[j] is written */
+            double p, q, F, u, vq2;
+            FN(focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
+            const double U_k = j == jmax ? U_ex : U - t * u;
+            if (g) g[j] = (R)(ga * (p * U_k - q * t * u));
+            if (h) {
+                const double V_k = j == jmax ? V_ex : V - (t != 0.0 ? t * FN(focal_v)(lp, gamma) : 0.0);
+                const double pvk = p == 0 ? 0.0 : p * p * V_k;
+                h[j] = (R)(ga * (p * q * U - t * vq2 - pvk));
+            }
+        }
+    }
+    return loss;
+}
+
+/* Focal loss over rows [r0, r1) of one group (a: the group's sub-problem). */
+static double FN(focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, ptrdiff_t r1)
+{
+    const ptrdiff_t n = a->n_cols;
+    double total = 0.0;
+    for (ptrdiff_t i = r0; i < r1; i++) {
+        R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+        R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+        const int64_t y = a->labels[i];
+        if (y < 0) {
+            FN(zero_row)(g, n);
+            FN(zero_row)(h, n);
+            if (a->loss_out) ((R *)a->loss_out)[i] = 0;
+            continue;
+        }
+        const double w = FN(row_weight)(a, i);
+        const double loss = FN(focal_entry)((const R *)a->x + i * a->ldx, n, y, a->smoothing,
+                                            gamma, w * a->grad_scale, g, h);
+        if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+        total += w * loss;
+    }
+    return total;
+}
+
+/* Rows [r0, r1), every group (Design A). */
+static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdiff_t r1)
+{
+    /* the table's signature takes xentc_args; the base is the first member */
+    const xentc_grouped_args *ga = (const xentc_grouped_args *)args;
+    const xentc_args *a = &ga->base;
+    double total = 0.0;
+    for (ptrdiff_t grp = 0; grp < ga->n_groups; grp++) {
+        const ptrdiff_t off = (ptrdiff_t)ga->offsets[grp];
+        xentc_args s = *a;
+        s.n_cols = (ptrdiff_t)ga->offsets[grp + 1] - off;
+        s.x = (const R *)a->x + off;
+        s.labels = a->labels + grp * a->n_rows;
+        s.row_weight = a->row_weight ? a->row_weight + grp * a->n_rows : NULL;
+        s.loss_out = a->loss_out ? (void *)((R *)a->loss_out + grp * a->n_rows) : NULL;
+        s.grad_out = a->grad_out ? (void *)((R *)a->grad_out + off) : NULL;
+        s.hess_out = a->hess_out ? (void *)((R *)a->hess_out + off) : NULL;
+        total += ga->gamma > 0 ? FN(focal_group)(&s, ga->gamma, r0, r1)
+                               : FN(sparse_softmax_ce)(&s, r0, r1);
+    }
+    return total;
+}
