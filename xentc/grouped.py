@@ -22,7 +22,7 @@ from . import _kernels
 from . import _validation as V
 from .losses import _class_weight_array, _grad_scale, _LossBase, _reduce
 
-__all__ = ["grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy", "grouped_accuracy"]
+__all__ = ["GroupedSoftmaxCrossEntropy", "grouped_accuracy", "grouped_softmax_cross_entropy"]
 
 
 def _check_groups(groups):
@@ -193,7 +193,7 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
     c = int(sizes[0])
     if (sizes == c).all() and all(_packed(a, total_cols) for a in (x, g_buf, h_buf)):
         # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
-        view = lambda a: None if a is None else a.reshape(n * n_groups, c)  # noqa: E731
+        view = lambda a: None if a is None else a.reshape(n * n_groups, c)
         total = _kernels.grouped_loss(
             view(x), lab.reshape(1, -1), np.array([0, c], dtype=np.int64),
             row_weight=None if w is None else np.ascontiguousarray(w).reshape(1, -1),
