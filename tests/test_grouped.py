@@ -472,3 +472,60 @@ def test_grouped_accuracy():
         xentc.metrics.grouped_accuracy(y, pred[:, :1])
     with pytest.raises(ValueError, match="empty"):
         xentc.metrics.grouped_accuracy(np.zeros((0, 2)), np.zeros((0, 2)))
+
+
+# ---- scikit-learn: multiclass-multioutput y ------------------------------------------
+
+
+def _product_data(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 6))
+    cols = []
+    for c, names in [(4, np.array(["shoe", "shirt", "bag", "hat"])), (3, np.array(["10", "20", "30"])),
+                     (5, np.array(list("SMLXY")))]:
+        W = rng.standard_normal((6, c)) * 2
+        cols.append(names[np.argmax(X @ W + rng.gumbel(size=(n, c)) * 0.3, axis=1)])
+    return X, np.stack(cols, axis=1)  # strings: "10", "20", "30" in the middle
+
+
+def test_classifier_fits_multioutput_with_one_grouped_model():
+    from xentc.sklearn import CrossEntropyClassifier
+    X, Y = _product_data()
+    clf = CrossEntropyClassifier(alpha=1e-3, tol=1e-10, max_iter=3000).fit(X, Y)
+    assert clf.coef_.shape == (12, 6) and clf.intercept_.shape == (12,)
+    assert [list(c) for c in clf.classes_] == [["bag", "hat", "shirt", "shoe"], ["10", "20", "30"],
+                                               list("LMSXY")]
+    pred = clf.predict(X)
+    assert pred.shape == (400, 3)
+    assert set(pred[:, 0]) <= {"shoe", "shirt", "bag", "hat"}
+    proba = clf.predict_proba(X)
+    assert [p.shape for p in proba] == [(400, 4), (400, 3), (400, 5)]
+    for g, p in enumerate(proba):
+        np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-12)
+        np.testing.assert_array_equal(clf.classes_[g][p.argmax(axis=1)], pred[:, g])
+        np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)[g]), p, rtol=1e-12)
+    acc = xentc.metrics.grouped_accuracy(Y, pred)
+    assert min(acc["per_group"]) > 0.8 and acc["exact_match"] > 0.6
+    # the objective separates by output: each block equals that output's own fit
+    for g in range(3):
+        single = CrossEntropyClassifier(alpha=1e-3, loss="softmax", tol=1e-10,
+                                        max_iter=3000).fit(X, Y[:, g])
+        np.testing.assert_allclose(proba[g], single.predict_proba(X), atol=2e-5)
+
+
+def test_classifier_multioutput_weights_and_errors():
+    from xentc.sklearn import CrossEntropyClassifier
+    X, Y = _product_data(200, seed=1)
+    w = np.random.default_rng(2).random(200) + 0.5
+    a = CrossEntropyClassifier(class_weight="balanced").fit(X, Y, sample_weight=w)
+    b = CrossEntropyClassifier(class_weight=[{"bag": 5.0}, None, None]).fit(X, Y)
+    assert not np.allclose(a.coef_, b.coef_)
+    with pytest.raises(ValueError, match="list of 3 dicts"):
+        CrossEntropyClassifier(class_weight=[None]).fit(X, Y)
+    with pytest.raises(ValueError, match="loss='sigmoid' needs"):
+        CrossEntropyClassifier(loss="sigmoid").fit(X, Y)
+    with pytest.raises(ValueError, match="pos_weight applies to sigmoid"):
+        CrossEntropyClassifier(pos_weight=2.0).fit(X, Y)
+    X32 = X.astype(np.float32)
+    clf = CrossEntropyClassifier().fit(X32, Y)
+    assert clf.coef_.dtype == np.float32
