@@ -481,3 +481,38 @@ def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_
     ga.gamma = gamma
     return _run_loss(xentc_grouped_kernel(_dt(x)), &ga.base, ga.base.n_rows,
                      _grouped_block_rows(ga.base.n_cols), x.size, n_threads)
+
+
+def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index, bint group_major):
+    """Checks int64 labels src (N, G), C-contiguous, against sizes (G,) int64
+    in one pass and writes the private kernel copy: ignored entries become
+    -1, the layout is (G, N) when group_major else (N, G). Returns (copy,
+    flat index i*G+g of the first bad label or -1, number ignored). The copy
+    is what was checked, so src may change meanwhile without harm."""
+    cdef Py_ssize_t n = src.shape[0], g_count = src.shape[1], i, g
+    cdef cnp.ndarray dst = np.empty((g_count, n) if group_major else (n, g_count), dtype=np.int64)
+    cdef const int64_t *s = <const int64_t *>cnp.PyArray_DATA(src)
+    cdef const int64_t *sz = <const int64_t *>cnp.PyArray_DATA(sizes)
+    cdef int64_t *d = <int64_t *>cnp.PyArray_DATA(dst)
+    cdef int64_t v, ign = 0
+    cdef bint has_ignore = ignore_index is not None
+    cdef Py_ssize_t bad = -1, n_ignored = 0
+    if has_ignore:
+        ign = ignore_index
+    with nogil:
+        for i in range(n):
+            for g in range(g_count):
+                v = s[i * g_count + g]
+                if has_ignore and v == ign:
+                    v = -1
+                    n_ignored += 1
+                elif v < 0 or v >= sz[g]:
+                    bad = i * g_count + g
+                    break
+                if group_major:
+                    d[g * n + i] = v
+                else:
+                    d[i * g_count + g] = v
+            if bad >= 0:
+                break
+    return dst, bad, n_ignored

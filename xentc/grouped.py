@@ -66,10 +66,10 @@ def _logits_layout(logits, groups, name="logits"):
     return V.rows_contiguous(x2), sizes, x.shape
 
 
-def _check_grouped_labels(labels, n, sizes, ignore_index, name="labels"):
-    """A private int64 (N, G) copy with ignored entries set to -1, after
-    checking every other label against its group's size; and the ignored
-    mask (or None)."""
+def _check_grouped_labels(labels, n, sizes, ignore_index, group_major, name="labels"):
+    """The kernels' private int64 copy of labels (N, G), (G, N) if
+    group_major, with ignored entries set to -1, after checking every other
+    label against its group's size (one C pass); and the number ignored."""
     if V._is_sparse(labels):
         raise TypeError(f"{name} must be a 2-D array (n_samples, n_groups) of class indices; got a "
                         "scipy.sparse matrix")
@@ -78,41 +78,37 @@ def _check_grouped_labels(labels, n, sizes, ignore_index, name="labels"):
     if lab.ndim != 2 or lab.shape != (n, g):
         raise ValueError(f"{name} must have shape (n_samples, n_groups) = ({n}, {g}); got shape "
                          f"{lab.shape}")
+    if ignore_index is not None and (isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
+            ignore_index, (numbers.Integral, np.integer))):
+        raise TypeError(f"ignore_index must be None or an int; got {ignore_index!r}")
     if lab.dtype.kind == "f":
         bad = ~np.isfinite(lab) | (lab != np.round(lab))
         if bad.any():
             i, j = np.argwhere(bad)[0]
             raise ValueError(f"{name} must be integers (class indices); got non-integral value "
                              f"{lab[i, j].item()!r} at position ({i}, {j})")
-        out = np.clip(lab, -2.0**62, 2.0**62).astype(np.int64)
+        src = np.clip(lab, -2.0**62, 2.0**62).astype(np.int64)
+    elif lab.dtype.kind == "u" and lab.dtype.itemsize == 8:
+        # beyond int64: clipped to its max, which no group size reaches
+        src = np.minimum(lab, np.iinfo(np.int64).max).astype(np.int64)
     elif lab.dtype.kind in "iu":
-        # always a copy: the kernels index with it after the GIL is released
-        out = np.array(lab, dtype=np.int64, order="C", copy=True)
-        if lab.dtype.kind == "u":  # uint64 beyond int64 must not wrap into range
-            out[lab > np.iinfo(np.int64).max] = -1 if ignore_index != -1 else -2
+        src = lab if (lab.dtype == np.int64 and lab.dtype.isnative and lab.flags.c_contiguous
+                      and lab.flags.aligned) else np.ascontiguousarray(lab, dtype=np.int64)
     else:
         raise TypeError(f"{name} must be an integer array of class indices; got dtype={lab.dtype}")
-    ignored = None
-    if ignore_index is not None:
-        if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
-                ignore_index, (numbers.Integral, np.integer)):
-            raise TypeError(f"ignore_index must be None or an int; got {ignore_index!r}")
-        ignored = out == int(ignore_index)
-    bad = (out < 0) | (out >= sizes[None, :])
-    if ignored is not None:
-        bad &= ~ignored
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
+    ign = None if ignore_index is None else int(ignore_index)
+    out, bad, n_ignored = _kernels.grouped_labels(src, sizes, ign, group_major)
+    if bad >= 0:
+        i, j = divmod(bad, g)
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise ValueError(f"{name}[{i}, {j}] = {lab[i, j].item()!r} is out of range: group {j} has "
                          f"{sizes[j]} classes, so its labels must be in [0, {sizes[j]}){extra}")
-    if ignored is not None:
-        out[ignored] = -1
-    return out, ignored
+    return out, n_ignored
 
 
-def _group_class_weights(class_weight, sizes, lab, ignored):
-    """Per-entry class weights (N, G) float64, or None."""
+def _group_class_weights(class_weight, sizes, column):
+    """Per-entry class weights (N, G) float64, or None; column(j) gives
+    group j's labels (-1 = ignored)."""
     if class_weight is None:
         return None
     g = sizes.shape[0]
@@ -122,12 +118,13 @@ def _group_class_weights(class_weight, sizes, lab, ignored):
             or len(class_weight) != g:
         raise ValueError(f"class_weight must be None, 'balanced' or a sequence of {g} entries (one "
                          f"per group: None, an array, a dict or 'balanced'); got {class_weight!r}")
-    n = lab.shape[0]
-    w = np.ones((n, g))
+    w = None
     for j, cw in enumerate(class_weight):
         if cw is None:
             continue
-        col = lab[:, j]
+        col = column(j)
+        if w is None:
+            w = np.ones((col.shape[0], g))
         kept = col >= 0
         counts = np.bincount(col[kept], minlength=int(sizes[j])) if isinstance(cw, str) else None
         arr = _class_weight_array(cw, int(sizes[j]), np.float64, counts, name=f"class_weight[{j}]")
@@ -174,37 +171,39 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
     eps = V.check_smoothing(label_smoothing)
     gamma = _check_gamma(focal_gamma)
     n_threads = V.resolve_n_threads(n_threads)
-    lab, ignored = _check_grouped_labels(labels, n, sizes, ignore_index)
-    w = _group_class_weights(class_weight, sizes, lab, ignored)
+    g_buf = _out_buffer(out, x, in_shape) if grad else None
+    h_buf = np.empty(x.shape, dtype=x.dtype) if hess else None
+    c = int(sizes[0])
+    # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
+    flat = bool((sizes == c).all()) and all(_packed(a, total_cols) for a in (x, g_buf, h_buf))
+    lab, n_ignored = _check_grouped_labels(labels, n, sizes, ignore_index, group_major=not flat)
+    w = _group_class_weights(class_weight, sizes, (lambda j: lab[:, j]) if flat else lab.__getitem__)
     if sample_weight is not None:
         sw = V.check_weights(sample_weight, "sample_weight", n)
         w = sw[:, None] * (w if w is not None else np.ones((1, n_groups)))
-    if ignored is not None and w is not None:
-        w = np.where(ignored, 0.0, w)
     if w is not None:
+        w = w if flat else w.T  # the labels' layout
+        w = np.where(lab < 0, 0.0, w) if n_ignored else np.ascontiguousarray(w)
         weight_sum = float(w.sum())
     else:
-        weight_sum = float(n * n_groups - (int(ignored.sum()) if ignored is not None else 0))
-    g_buf = _out_buffer(out, x, in_shape) if grad else None
-    h_buf = np.empty(x.shape, dtype=x.dtype) if hess else None
+        weight_sum = float(n * n_groups - n_ignored)
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     loss_gm = np.empty((n_groups, n), dtype=x.dtype) if reduction == "none" else None
-    c = int(sizes[0])
-    if (sizes == c).all() and all(_packed(a, total_cols) for a in (x, g_buf, h_buf)):
-        # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
-        view = lambda a: None if a is None else a.reshape(n * n_groups, c)
+    if flat:
+        def view(a):
+            return None if a is None else a.reshape(n * n_groups, c)
+
         total = _kernels.grouped_loss(
             view(x), lab.reshape(1, -1), np.array([0, c], dtype=np.int64),
-            row_weight=None if w is None else np.ascontiguousarray(w).reshape(1, -1),
+            row_weight=None if w is None else w.reshape(1, -1),
             smoothing=eps, gamma=gamma, grad_scale=scale,
             loss_out=None if loss_gm is None else loss_gm.reshape(1, -1),
             grad_out=view(g_buf), hess_out=view(h_buf), n_threads=n_threads)
         per_entry = None if loss_gm is None else loss_gm.reshape(n, n_groups)
     else:
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         total = _kernels.grouped_loss(
-            x, np.ascontiguousarray(lab.T), offsets,
-            row_weight=None if w is None else np.ascontiguousarray(w.T),
+            x, lab, offsets, row_weight=w,
             smoothing=eps, gamma=gamma, grad_scale=scale, loss_out=loss_gm,
             grad_out=g_buf, hess_out=h_buf, n_threads=n_threads)
         per_entry = None if loss_gm is None else np.ascontiguousarray(loss_gm.T)
