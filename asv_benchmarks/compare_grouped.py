@@ -46,13 +46,13 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def time_once(fn, min_s=0.05):
+def time_once(fn, clock, min_s=0.05):
     """Seconds per call: a batch of calls lasting at least min_s, averaged."""
-    count, t0 = 0, time.perf_counter()
+    count, t0 = 0, clock()
     while True:
         fn()
         count += 1
-        elapsed = time.perf_counter() - t0
+        elapsed = clock() - t0
         if elapsed >= min_s:
             return elapsed / count
 
@@ -63,9 +63,13 @@ def main(argv=None):
     ap.add_argument("--ops", default="loss,loss_grad")
     ap.add_argument("--dtypes", default="float32,float64")
     ap.add_argument("--shapes", default=",".join(bg.SHAPES))
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall: perf_counter; cpu: the process's CPU time (all its threads), "
+                         "steadier when other processes share the CPU")
     ap.add_argument("--out-md")
     ap.add_argument("--out-json")
     args = ap.parse_args(argv)
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
     rows = []
     for op in args.ops.split(","):
         for dtype in args.dtypes.split(","):
@@ -82,7 +86,7 @@ def main(argv=None):
                 order = list(fns)
                 for r in range(args.rounds):
                     for impl in order[r % len(order):] + order[:r % len(order)]:
-                        samples[impl].append(time_once(fns[impl]))
+                        samples[impl].append(time_once(fns[impl], clock))
                 med = {k: statistics.median(v) for k, v in samples.items()}
                 peers = {k: v for k, v in med.items() if k != "xentc"}
                 fastest = min(peers, key=peers.get) if peers else None
@@ -93,7 +97,7 @@ def main(argv=None):
                        "max_loss_diff": max(abs(v - loss["xentc"]) for v in loss.values())}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    meta = {"cpu": cpu_model(), "threads": 1, "python": platform.python_version(),
+    meta = {"cpu": cpu_model(), "threads": 1, "clock": args.clock, "python": platform.python_version(),
             "numpy": np.__version__, "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
             "load_avg": os.getloadavg()}
     for name in ("torch", "jax", "optax"):
@@ -101,7 +105,7 @@ def main(argv=None):
         if mod is not None:
             meta[name] = getattr(mod, "__version__", "?")
     lines = [f"# Grouped softmax CE vs peers ({meta['date_utc']} UTC)", "",
-             f"CPU: {meta['cpu']}; 1 thread (pinned); load average at the end "
+             f"CPU: {meta['cpu']}; 1 thread (pinned); {args.clock} clock; load average at the end "
              f"{meta['load_avg'][0]:.2f}; torch {meta.get('torch', '-')}, "
              f"jax {meta.get('jax', '-')}, optax {meta.get('optax', '-')}.", "",
              "| op | dtype | shape | xentc ms | torch loop ms | jax/optax ms | "

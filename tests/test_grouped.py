@@ -529,3 +529,19 @@ def test_classifier_multioutput_weights_and_errors():
     X32 = X.astype(np.float32)
     clf = CrossEntropyClassifier().fit(X32, Y)
     assert clf.coef_.dtype == np.float32
+
+
+def test_docs_page_runs(capsys):
+    """Every python block of docs/grouped.md runs, in order, in one namespace."""
+    import pathlib
+    import re
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "grouped.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(blocks) == 4
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "docs/grouped.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "[12, 7, 5] (24, 16)" in out
+    assert namespace["scores"]["exact_match"] > 0.3
+    assert min(namespace["scores"]["per_group"]) > 0.6

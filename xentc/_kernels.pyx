@@ -444,13 +444,14 @@ cdef extern from *:
 
 
 cdef inline Py_ssize_t _grouped_block_rows(Py_ssize_t n_cols) noexcept nogil:
-    # at least 64 rows (the columnar kernels' block) while that stays within
-    # ~512 KiB of float32: short groups then fill whole vector blocks
+    # whole multiples of 64 rows (the columnar kernels' block, so short
+    # groups fill every vector block), at least 64 while that stays within
+    # ~512 KiB of float32
     cdef Py_ssize_t b = _block_rows(n_cols)
     cdef Py_ssize_t cap = 131072 // n_cols if n_cols > 0 else 64
-    if b < 64:
-        b = 64 if cap >= 64 else (cap if cap > b else b)
-    return b
+    if b >= 64:
+        return b - b % 64
+    return 64 if cap >= 64 else (cap if cap > b else b)
 
 
 def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_weight=None,
