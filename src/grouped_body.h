@@ -15,14 +15,17 @@
  *    (by the driver) so that a cache line shared by neighbouring groups is
  *    still in L1/L2 when the next group reads it. One implementation of the
  *    softmax numerics (max shift, exact s - 1, limits path) serves both.
- * B. Labels, entry weights and per-entry losses are group-major, (G, N),
- *    so that each group sees them contiguous, as the sparse kernel does.
- *    Equal groups with packed rows never come here split: the driver views
- *    them as (N*G, C) rows, one group, which also reaches the 2-class kernel.
- * C. Groups of SMALL_C (16) to 63 classes take a columnar kernel of their
- *    own, the sparse one's (Design E there) with room for 64 columns: the
- *    row kernel runs such short rows at ~4x the cost per logit (measured
- *    12 vs 3 ns/logit at C = 20 against C = 15, float32, AVX-512).
+ * B. Labels, entry weights and per-entry losses are row-major (N, G), like
+ *    the user's; each group's share of a chunk of rows is gathered into a
+ *    contiguous buffer (the sparse kernels' layout) from L1. (Group-major
+ *    copies made in Python cost a strided transposing pass, and their
+ *    loads missed cache: 30% of the time at groups [12, 7, 5].) Equal
+ *    groups with packed rows never come here split: the driver views them
+ *    as (N*G, C) rows, one group, which also reaches the 2-class kernel.
+ * C. Groups of up to 63 classes take a columnar kernel of their own, the
+ *    sparse one's (Design E there) with room for 64 columns (the row kernel
+ *    runs rows of 16-63 at ~4x the cost per logit: 12 vs 3 ns/logit at
+ *    C = 20 against C = 15, float32, AVX-512) and a prefetching gather.
  * D. Focal loss (gamma > 0), per entry
  *        FL = -sum_j t_j (1 - p_j)^gamma log p_j,  t = (1-eps) onehot + eps/C
  *    (Keras's categorical_focal_crossentropy with smoothed targets), in
@@ -172,7 +175,7 @@ static double FN(focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, p
     return total;
 }
 
-/* ---- groups of SMALL_C..GCOLS_MAX-1 classes, columnar (Design C) -------- */
+/* ---- groups of 1..GCOLS_MAX-1 classes, columnar (Design C) ------------- */
 
 #define GCOLS_MAX ((ptrdiff_t)64)
 
@@ -182,12 +185,20 @@ typedef struct {
     R m[BR], log_s[BR], inv_s[BR], q_max[BR];
 } FN(gcols_t);
 
-/* kernels_body.h's cols_load for up to GCOLS_MAX columns */
+/* kernels_body.h's cols_load for up to GCOLS_MAX columns. The gather
+ * prefetches PF rows ahead: the first group of a row block is the first to
+ * touch its cache lines, and these scalar loads then wait on memory (40% of
+ * the kernel's time at groups [12, 7, 5] without it). */
 static void FN(gcols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, ptrdiff_t rows,
                            FN(gcols_t) *B, int want_e)
 {
-    for (ptrdiff_t r = 0; r < rows; r++)
-        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = x[(r0 + r) * ldx + j];
+    enum { PF = 8 };
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const R *xr = x + (r0 + r) * ldx;
+        __builtin_prefetch(xr + PF * ldx, 0, 3);
+        __builtin_prefetch(xr + PF * ldx + n - 1, 0, 3);
+        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = xr[j];
+    }
     for (ptrdiff_t j = 0; j < n; j++)
         for (ptrdiff_t r = rows; r < BR; r++) B->t[j * BR + r] = 0;
     for (ptrdiff_t r = 0; r < BR; r += NL) {
@@ -213,9 +224,8 @@ static void FN(gcols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
     }
 }
 
-/* sparse_softmax_small (kernels_body.h) for groups of SMALL_C..GCOLS_MAX-1
- * classes: the row kernel spends most of such a row in per-row work
- * (horizontal sums, a scalar log1p, vector tails), 4x the columnar cost. */
+/* sparse_softmax_small (kernels_body.h) for groups of up to GCOLS_MAX-1
+ * classes, with the prefetching gather above. */
 static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
@@ -284,29 +294,55 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
     return total;
 }
 
-/* Rows [r0, r1), every group (Design A). */
+/* Rows [r0, r1), every group (Design A), GCHUNK rows at a time: a chunk's
+ * labels and weights of one group are gathered from the row-major (N, G)
+ * arrays into contiguous buffers (the layout the kernels read), from L1,
+ * since the chunk's first group brought those lines in. */
+#define GCHUNK ((ptrdiff_t)256)
+
 static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdiff_t r1)
 {
     /* the table's signature takes xentc_args; the base is the first member */
     const xentc_grouped_args *ga = (const xentc_grouped_args *)args;
     const xentc_args *a = &ga->base;
+    const ptrdiff_t G = ga->n_groups;
+    int64_t lab[GCHUNK];
+    double wt[GCHUNK];
+    R lo[GCHUNK];
     double total = 0.0;
-    for (ptrdiff_t grp = 0; grp < ga->n_groups; grp++) {
-        const ptrdiff_t off = (ptrdiff_t)ga->offsets[grp];
-        xentc_args s = *a;
-        s.n_cols = (ptrdiff_t)ga->offsets[grp + 1] - off;
-        s.x = (const R *)a->x + off;
-        s.labels = a->labels + grp * a->n_rows;
-        s.row_weight = a->row_weight ? a->row_weight + grp * a->n_rows : NULL;
-        s.loss_out = a->loss_out ? (void *)((R *)a->loss_out + grp * a->n_rows) : NULL;
-        s.grad_out = a->grad_out ? (void *)((R *)a->grad_out + off) : NULL;
-        s.hess_out = a->hess_out ? (void *)((R *)a->hess_out + off) : NULL;
-        if (ga->gamma > 0)
-            total += FN(focal_group)(&s, ga->gamma, r0, r1);
-        else if (s.n_cols >= SMALL_C && s.n_cols < GCOLS_MAX)
-            total += FN(grouped_cols_ce)(&s, r0, r1);
-        else
-            total += FN(sparse_softmax_ce)(&s, r0, r1);
+    /* one group: labels and weights are already contiguous, no chunks */
+    const ptrdiff_t chunk = G == 1 ? r1 - r0 : GCHUNK;
+    for (ptrdiff_t c0 = r0; c0 < r1; c0 += chunk) {
+        const ptrdiff_t len = FN(min_p)(chunk, r1 - c0);
+        for (ptrdiff_t grp = 0; grp < G; grp++) {
+            const ptrdiff_t off = (ptrdiff_t)ga->offsets[grp];
+            xentc_args s = *a;
+            s.n_rows = len;
+            s.n_cols = (ptrdiff_t)ga->offsets[grp + 1] - off;
+            s.x = (const R *)a->x + c0 * a->ldx + off;
+            if (G == 1) {
+                s.labels = a->labels + c0;
+                s.row_weight = a->row_weight ? a->row_weight + c0 : NULL;
+                s.loss_out = a->loss_out ? (void *)((R *)a->loss_out + c0) : NULL;
+            } else {
+                for (ptrdiff_t i = 0; i < len; i++) lab[i] = a->labels[(c0 + i) * G + grp];
+                if (a->row_weight)
+                    for (ptrdiff_t i = 0; i < len; i++) wt[i] = a->row_weight[(c0 + i) * G + grp];
+                s.labels = lab;
+                s.row_weight = a->row_weight ? wt : NULL;
+                s.loss_out = a->loss_out ? lo : NULL;
+            }
+            s.grad_out = a->grad_out ? (void *)((R *)a->grad_out + c0 * a->ldg + off) : NULL;
+            s.hess_out = a->hess_out ? (void *)((R *)a->hess_out + c0 * a->ldh + off) : NULL;
+            if (ga->gamma > 0)
+                total += FN(focal_group)(&s, ga->gamma, 0, len);
+            else if (s.n_cols < GCOLS_MAX && !(s.n_cols == 2 && s.ldx == 2)) /* 2 x 2: pairs */
+                total += FN(grouped_cols_ce)(&s, 0, len);
+            else
+                total += FN(sparse_softmax_ce)(&s, 0, len);
+            if (a->loss_out && G > 1)
+                for (ptrdiff_t i = 0; i < len; i++) ((R *)a->loss_out)[(c0 + i) * G + grp] = lo[i];
+        }
     }
     return total;
 }

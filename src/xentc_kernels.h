@@ -53,8 +53,8 @@ typedef struct {
 
 /* grouped softmax CE (src/grouped_body.h): `base` describes the whole
  * (n_rows, n_cols) logits; its labels, row_weight and loss_out are
- * group-major (n_groups, n_rows). The kernel has the xentc_loss_fn
- * signature and is passed &args.base (the first member). */
+ * (n_rows, n_groups), C order. The kernel has the xentc_loss_fn signature
+ * and is passed &args.base (the first member). */
 typedef struct {
     xentc_args base;
     ptrdiff_t n_groups;

@@ -536,7 +536,7 @@ def test_docs_page_runs(capsys):
     import pathlib
     import re
     page = (pathlib.Path(__file__).parent.parent / "docs" / "grouped.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
     assert len(blocks) == 4
     namespace = {}
     for block in blocks:
@@ -545,3 +545,23 @@ def test_docs_page_runs(capsys):
     assert "[12, 7, 5] (24, 16)" in out
     assert namespace["scores"]["exact_match"] > 0.3
     assert min(namespace["scores"]["per_group"]) > 0.6
+
+
+@pytest.mark.parametrize("gamma", [0.0, 1.5])
+def test_many_rows_with_weights_match_reference(simd, gamma):
+    """more rows than one kernel chunk (256) and one row block, every option"""
+    groups = [3, 70, 1, 18, 2]
+    x, y = _data(1500, groups, np.float64)
+    y[::7, 3] = -1
+    sw = np.random.default_rng(9).random(1500)
+    cw = [None, "balanced", None, np.linspace(0.1, 3, 18), {1: 4.0}]
+    for reduction in REDUCTIONS:
+        kw = {"groups": groups, "class_weight": cw, "ignore_index": -1, "label_smoothing": 0.1,
+                  "focal_gamma": gamma, "reduction": reduction}
+        want = ref.grouped_softmax_cross_entropy(x, y, sample_weight=sw, return_grad=True, **kw)
+        obj = xentc.GroupedSoftmaxCrossEntropy(**kw)
+        loss, g = obj.loss_gradient(x, y, sw)
+        _, h = obj.gradient_hessian(x, y, sw)
+        assert_close(loss, want[0], np.float64)
+        assert_close(g, want[1], np.float64)
+        assert_close(h, want[2], np.float64)

@@ -458,9 +458,9 @@ def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_
                  double smoothing=0.0, double gamma=0.0, double grad_scale=1.0,
                  loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
     """Grouped softmax CE over x (n_rows, n_cols) with contiguous rows.
-    labels (n_groups, n_rows) int64 (-1 = ignored), offsets (n_groups + 1,)
-    int64, row_weight (n_groups, n_rows) float64 or None, loss_out
-    (n_groups, n_rows) or None: all C-contiguous, validated by the caller.
+    labels (n_rows, n_groups) int64 (-1 = ignored), offsets (n_groups + 1,)
+    int64, row_weight (n_rows, n_groups) float64 or None, loss_out
+    (n_rows, n_groups) or None: all C-contiguous, validated by the caller.
     Returns sum over entries of w * loss as a Python float."""
     cdef xentc_grouped_args ga
     memset(&ga, 0, sizeof(ga))
@@ -484,14 +484,13 @@ def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_
                      _grouped_block_rows(ga.base.n_cols), x.size, n_threads)
 
 
-def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index, bint group_major):
+def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
     """Checks int64 labels src (N, G), C-contiguous, against sizes (G,) int64
-    in one pass and writes the private kernel copy: ignored entries become
-    -1, the layout is (G, N) when group_major else (N, G). Returns (copy,
-    flat index i*G+g of the first bad label or -1, number ignored). The copy
-    is what was checked, so src may change meanwhile without harm."""
+    in one pass and writes the private kernel copy (N, G), ignored entries
+    -1. Returns (copy, flat index i*G+g of the first bad label or -1, number
+    ignored). The copy is what was checked, so src may change meanwhile."""
     cdef Py_ssize_t n = src.shape[0], g_count = src.shape[1], i, g
-    cdef cnp.ndarray dst = np.empty((g_count, n) if group_major else (n, g_count), dtype=np.int64)
+    cdef cnp.ndarray dst = np.empty((n, g_count), dtype=np.int64)
     cdef const int64_t *s = <const int64_t *>cnp.PyArray_DATA(src)
     cdef const int64_t *sz = <const int64_t *>cnp.PyArray_DATA(sizes)
     cdef int64_t *d = <int64_t *>cnp.PyArray_DATA(dst)
@@ -510,10 +509,7 @@ def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index, bint
                 elif v < 0 or v >= sz[g]:
                     bad = i * g_count + g
                     break
-                if group_major:
-                    d[g * n + i] = v
-                else:
-                    d[i * g_count + g] = v
+                d[i * g_count + g] = v
             if bad >= 0:
                 break
     return dst, bad, n_ignored

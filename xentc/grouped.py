@@ -66,10 +66,10 @@ def _logits_layout(logits, groups, name="logits"):
     return V.rows_contiguous(x2), sizes, x.shape
 
 
-def _check_grouped_labels(labels, n, sizes, ignore_index, group_major, name="labels"):
-    """The kernels' private int64 copy of labels (N, G), (G, N) if
-    group_major, with ignored entries set to -1, after checking every other
-    label against its group's size (one C pass); and the number ignored."""
+def _check_grouped_labels(labels, n, sizes, ignore_index, name="labels"):
+    """The kernels' private int64 copy of labels (N, G), with ignored entries
+    set to -1, after checking every other label against its group's size
+    (one C pass); and the number ignored."""
     if V._is_sparse(labels):
         raise TypeError(f"{name} must be a 2-D array (n_samples, n_groups) of class indices; got a "
                         "scipy.sparse matrix")
@@ -97,7 +97,7 @@ def _check_grouped_labels(labels, n, sizes, ignore_index, group_major, name="lab
     else:
         raise TypeError(f"{name} must be an integer array of class indices; got dtype={lab.dtype}")
     ign = None if ignore_index is None else int(ignore_index)
-    out, bad, n_ignored = _kernels.grouped_labels(src, sizes, ign, group_major)
+    out, bad, n_ignored = _kernels.grouped_labels(src, sizes, ign)
     if bad >= 0:
         i, j = divmod(bad, g)
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
@@ -176,37 +176,34 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
     c = int(sizes[0])
     # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
     flat = bool((sizes == c).all()) and all(_packed(a, total_cols) for a in (x, g_buf, h_buf))
-    lab, n_ignored = _check_grouped_labels(labels, n, sizes, ignore_index, group_major=not flat)
-    w = _group_class_weights(class_weight, sizes, (lambda j: lab[:, j]) if flat else lab.__getitem__)
+    lab, n_ignored = _check_grouped_labels(labels, n, sizes, ignore_index)
+    w = _group_class_weights(class_weight, sizes, lambda j: lab[:, j])
     if sample_weight is not None:
         sw = V.check_weights(sample_weight, "sample_weight", n)
         w = sw[:, None] * (w if w is not None else np.ones((1, n_groups)))
     if w is not None:
-        w = w if flat else w.T  # the labels' layout
         w = np.where(lab < 0, 0.0, w) if n_ignored else np.ascontiguousarray(w)
         weight_sum = float(w.sum())
     else:
         weight_sum = float(n * n_groups - n_ignored)
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
-    loss_gm = np.empty((n_groups, n), dtype=x.dtype) if reduction == "none" else None
+    per_entry = np.empty((n, n_groups), dtype=x.dtype) if reduction == "none" else None
     if flat:
         def view(a):
             return None if a is None else a.reshape(n * n_groups, c)
 
         total = _kernels.grouped_loss(
-            view(x), lab.reshape(1, -1), np.array([0, c], dtype=np.int64),
-            row_weight=None if w is None else w.reshape(1, -1),
+            view(x), lab.reshape(-1, 1), np.array([0, c], dtype=np.int64),
+            row_weight=None if w is None else w.reshape(-1, 1),
             smoothing=eps, gamma=gamma, grad_scale=scale,
-            loss_out=None if loss_gm is None else loss_gm.reshape(1, -1),
+            loss_out=None if per_entry is None else per_entry.reshape(-1, 1),
             grad_out=view(g_buf), hess_out=view(h_buf), n_threads=n_threads)
-        per_entry = None if loss_gm is None else loss_gm.reshape(n, n_groups)
     else:
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         total = _kernels.grouped_loss(
             x, lab, offsets, row_weight=w,
-            smoothing=eps, gamma=gamma, grad_scale=scale, loss_out=loss_gm,
+            smoothing=eps, gamma=gamma, grad_scale=scale, loss_out=per_entry,
             grad_out=g_buf, hess_out=h_buf, n_threads=n_threads)
-        per_entry = None if loss_gm is None else np.ascontiguousarray(loss_gm.T)
     if grad and out is not None:
         g_ret = out
     else:
