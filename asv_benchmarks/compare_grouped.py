@@ -26,13 +26,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 # pin before JAX / torch start their thread pools: one thread means one CPU
-os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
                                    "intra_op_parallelism_threads=1")
 
-import numpy as np  # noqa: E402
-
-from benchmarks import bench_grouped as bg  # noqa: E402
+import numpy as np
+from benchmarks import bench_grouped as bg
 
 
 def cpu_model():
@@ -105,11 +104,11 @@ def main(argv=None):
         if mod is not None:
             meta[name] = getattr(mod, "__version__", "?")
     lines = [f"# Grouped softmax CE vs peers ({meta['date_utc']} UTC)", "",
-             f"CPU: {meta['cpu']}; 1 thread (pinned); {args.clock} clock; load average at the end "
+             (f"CPU: {meta['cpu']}; 1 thread (pinned); {args.clock} clock; load average at the end "
              f"{meta['load_avg'][0]:.2f}; torch {meta.get('torch', '-')}, "
-             f"jax {meta.get('jax', '-')}, optax {meta.get('optax', '-')}.", "",
-             "| op | dtype | shape | xentc ms | torch loop ms | jax/optax ms | "
-             "x faster than fastest peer | max |loss diff| |",
+             f"jax {meta.get('jax', '-')}, optax {meta.get('optax', '-')}."), "",
+             ("| op | dtype | shape | xentc ms | torch loop ms | jax/optax ms | "
+             "x faster than fastest peer | max |loss diff| |"),
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ms = r["ms"]

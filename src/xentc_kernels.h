@@ -84,7 +84,7 @@ typedef struct {
     xentc_loss_fn sparse_categorical_ce[2];      /* probabilities, labels */
     xentc_loss_fn dense_categorical_ce[2];       /* probabilities, dense targets */
     xentc_loss_fn csr_categorical_ce[2];         /* probabilities, CSR targets */
-    xentc_loss_fn grouped_softmax_ce[2];         /* xentc_grouped_args: labels per group */
+    xentc_loss_fn grouped_softmax_ce[2];         /* xentc_grouped_args: groups of columns */
 } xentc_kernel_table;
 
 /* dispatch.c */

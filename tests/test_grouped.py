@@ -540,7 +540,7 @@ def test_docs_page_runs(capsys):
     assert len(blocks) == 4
     namespace = {}
     for block in blocks:
-        exec(compile(block, "docs/grouped.md", "exec"), namespace)
+        exec(compile(block, "docs/grouped.md", "exec"), namespace)  # noqa: S102
     out = capsys.readouterr().out
     assert "[12, 7, 5] (24, 16)" in out
     assert namespace["scores"]["exact_match"] > 0.3

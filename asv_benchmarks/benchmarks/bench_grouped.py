@@ -109,8 +109,8 @@ class GroupedSoftmaxCE:
     """grouped_softmax_cross_entropy vs a PyTorch per-group loop and JAX/optax
     per group under one jit, on one thread."""
 
-    param_names = ["impl", "op", "dtype", "shape"]
-    params = [IMPLS, OPS, ["float32", "float64"], list(SHAPES)]
+    param_names = ["impl", "op", "dtype", "shape"]  # noqa: RUF012 (asv's protocol)
+    params = [IMPLS, OPS, ["float32", "float64"], list(SHAPES)]  # noqa: RUF012
     number = 1
     repeat = (3, 10, 20.0)
     timeout = 900
