@@ -15,11 +15,13 @@
  *    (by the driver) so that a cache line shared by neighbouring groups is
  *    still in L1/L2 when the next group reads it. One implementation of the
  *    softmax numerics (max shift, exact s - 1, limits path) serves both.
- * B. Labels, entry weights and per-entry losses are row-major (N, G), like
- *    the user's; each group's share of a chunk of rows is gathered into a
- *    contiguous buffer (the sparse kernels' layout) from L1. (Group-major
- *    copies made in Python cost a strided transposing pass, and their
- *    loads missed cache: 30% of the time at groups [12, 7, 5].) Equal
+ * B. Labels (int32: the private copy the driver checked, half the memory
+ *    traffic of int64), entry weights and per-entry losses are row-major
+ *    (N, G), like the user's; each group's share of a chunk of rows is
+ *    gathered into a contiguous int64 buffer (the sparse kernels' layout)
+ *    from L1. (Group-major copies made in Python cost a strided transposing
+ *    pass, and their loads missed cache: 30% of the time at groups
+ *    [12, 7, 5].) Equal
  *    groups with packed rows never come here split: the driver views them
  *    as (N*G, C) rows, one group, which also reaches the 2-class kernel.
  * C. Groups of up to 63 classes take a columnar kernel of their own, the
@@ -310,28 +312,20 @@ static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdi
     double wt[GCHUNK];
     R lo[GCHUNK];
     double total = 0.0;
-    /* one group: labels and weights are already contiguous, no chunks */
-    const ptrdiff_t chunk = G == 1 ? r1 - r0 : GCHUNK;
-    for (ptrdiff_t c0 = r0; c0 < r1; c0 += chunk) {
-        const ptrdiff_t len = FN(min_p)(chunk, r1 - c0);
+    for (ptrdiff_t c0 = r0; c0 < r1; c0 += GCHUNK) {
+        const ptrdiff_t len = FN(min_p)(GCHUNK, r1 - c0);
         for (ptrdiff_t grp = 0; grp < G; grp++) {
             const ptrdiff_t off = (ptrdiff_t)ga->offsets[grp];
+            for (ptrdiff_t i = 0; i < len; i++) lab[i] = ga->labels[(c0 + i) * G + grp];
+            if (a->row_weight)
+                for (ptrdiff_t i = 0; i < len; i++) wt[i] = a->row_weight[(c0 + i) * G + grp];
             xentc_args s = *a;
             s.n_rows = len;
             s.n_cols = (ptrdiff_t)ga->offsets[grp + 1] - off;
             s.x = (const R *)a->x + c0 * a->ldx + off;
-            if (G == 1) {
-                s.labels = a->labels + c0;
-                s.row_weight = a->row_weight ? a->row_weight + c0 : NULL;
-                s.loss_out = a->loss_out ? (void *)((R *)a->loss_out + c0) : NULL;
-            } else {
-                for (ptrdiff_t i = 0; i < len; i++) lab[i] = a->labels[(c0 + i) * G + grp];
-                if (a->row_weight)
-                    for (ptrdiff_t i = 0; i < len; i++) wt[i] = a->row_weight[(c0 + i) * G + grp];
-                s.labels = lab;
-                s.row_weight = a->row_weight ? wt : NULL;
-                s.loss_out = a->loss_out ? lo : NULL;
-            }
+            s.labels = lab;
+            s.row_weight = a->row_weight ? wt : NULL;
+            s.loss_out = a->loss_out ? lo : NULL;
             s.grad_out = a->grad_out ? (void *)((R *)a->grad_out + c0 * a->ldg + off) : NULL;
             s.hess_out = a->hess_out ? (void *)((R *)a->hess_out + c0 * a->ldh + off) : NULL;
             if (ga->gamma > 0)
@@ -340,7 +334,7 @@ static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdi
                 total += FN(grouped_cols_ce)(&s, 0, len);
             else
                 total += FN(sparse_softmax_ce)(&s, 0, len);
-            if (a->loss_out && G > 1)
+            if (a->loss_out)
                 for (ptrdiff_t i = 0; i < len; i++) ((R *)a->loss_out)[(c0 + i) * G + grp] = lo[i];
         }
     }

@@ -52,11 +52,12 @@ typedef struct {
 } xentc_args;
 
 /* grouped softmax CE (src/grouped_body.h): `base` describes the whole
- * (n_rows, n_cols) logits; its labels, row_weight and loss_out are
- * (n_rows, n_groups), C order. The kernel has the xentc_loss_fn signature
- * and is passed &args.base (the first member). */
+ * (n_rows, n_cols) logits; its row_weight and loss_out are (n_rows,
+ * n_groups), C order, and base.labels is unused. The kernel has the
+ * xentc_loss_fn signature and is passed &args.base (the first member). */
 typedef struct {
     xentc_args base;
+    const int32_t *labels;     /* (n_rows, n_groups), C order; < 0 = ignored */
     ptrdiff_t n_groups;
     const int64_t *offsets;    /* n_groups + 1 column offsets: group g is [offsets[g], offsets[g+1]) */
     double gamma;              /* focal exponent; 0 = plain cross-entropy (the sparse kernel) */

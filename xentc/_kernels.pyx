@@ -429,9 +429,12 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
 # takes xentc_grouped_args, whose first member is the xentc_args the block
 # runner passes through.
 
+from libc.stdint cimport int32_t
+
 cdef extern from "xentc_kernels.h" nogil:
     ctypedef struct xentc_grouped_args:
         xentc_args base
+        const int32_t *labels
         Py_ssize_t n_groups
         const int64_t *offsets
         double gamma
@@ -458,7 +461,7 @@ def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_
                  double smoothing=0.0, double gamma=0.0, double grad_scale=1.0,
                  loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
     """Grouped softmax CE over x (n_rows, n_cols) with contiguous rows.
-    labels (n_rows, n_groups) int64 (-1 = ignored), offsets (n_groups + 1,)
+    labels (n_rows, n_groups) int32 (-1 = ignored), offsets (n_groups + 1,)
     int64, row_weight (n_rows, n_groups) float64 or None, loss_out
     (n_rows, n_groups) or None: all C-contiguous, validated by the caller.
     Returns sum over entries of w * loss as a Python float."""
@@ -468,7 +471,7 @@ def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_
     ga.base.n_cols = x.shape[1]
     ga.base.x = cnp.PyArray_DATA(x)
     ga.base.ldx = _ld(x)
-    ga.base.labels = <const int64_t *>cnp.PyArray_DATA(labels)
+    ga.labels = <const int32_t *>cnp.PyArray_DATA(labels)
     ga.base.row_weight = <const double *>_ptr(row_weight)
     ga.base.smoothing = smoothing
     ga.base.grad_scale = grad_scale
@@ -486,14 +489,14 @@ def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_
 
 def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
     """Checks int64 labels src (N, G), C-contiguous, against sizes (G,) int64
-    in one pass and writes the private kernel copy (N, G), ignored entries
-    -1. Returns (copy, flat index i*G+g of the first bad label or -1, number
+    in one pass and writes the private kernel copy (N, G) int32, ignored
+    entries -1 (values are narrowed only once checked). Returns (copy, flat index i*G+g of the first bad label or -1, number
     ignored). The copy is what was checked, so src may change meanwhile."""
     cdef Py_ssize_t n = src.shape[0], g_count = src.shape[1], i, g
-    cdef cnp.ndarray dst = np.empty((n, g_count), dtype=np.int64)
+    cdef cnp.ndarray dst = np.empty((n, g_count), dtype=np.int32)
     cdef const int64_t *s = <const int64_t *>cnp.PyArray_DATA(src)
     cdef const int64_t *sz = <const int64_t *>cnp.PyArray_DATA(sizes)
-    cdef int64_t *d = <int64_t *>cnp.PyArray_DATA(dst)
+    cdef int32_t *d = <int32_t *>cnp.PyArray_DATA(dst)
     cdef int64_t v, ign = 0
     cdef bint has_ignore = ignore_index is not None
     cdef Py_ssize_t bad = -1, n_ignored = 0
@@ -509,7 +512,7 @@ def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
                 elif v < 0 or v >= sz[g]:
                     bad = i * g_count + g
                     break
-                d[i * g_count + g] = v
+                d[i * g_count + g] = <int32_t>v
             if bad >= 0:
                 break
     return dst, bad, n_ignored

@@ -35,8 +35,9 @@ def _check_groups(groups):
     for g, c in enumerate(sizes):
         if isinstance(c, (bool, np.bool_)) or not isinstance(c, (numbers.Integral, np.integer)):
             raise TypeError(f"groups[{g}] must be a positive int (a group size); got {c!r}")
-        if c < 1:
-            raise ValueError(f"groups[{g}] must be a positive int (a group size); got {c}")
+        if not 1 <= c < 2**31:  # labels travel to the kernels as int32
+            raise ValueError(f"groups[{g}] must be a positive int (a group size) below 2**31; "
+                             f"got {c}")
     return np.asarray(sizes, dtype=np.int64)
 
 
@@ -67,7 +68,7 @@ def _logits_layout(logits, groups, name="logits"):
 
 
 def _check_grouped_labels(labels, n, sizes, ignore_index, name="labels"):
-    """The kernels' private int64 copy of labels (N, G), with ignored entries
+    """The kernels' private int32 copy of labels (N, G), with ignored entries
     set to -1, after checking every other label against its group's size
     (one C pass); and the number ignored."""
     if V._is_sparse(labels):
