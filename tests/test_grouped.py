@@ -565,3 +565,12 @@ def test_many_rows_with_weights_match_reference(simd, gamma):
         assert_close(loss, want[0], np.float64)
         assert_close(g, want[1], np.float64)
         assert_close(h, want[2], np.float64)
+
+
+def test_accuracy_scorer_on_multioutput_model_is_exact_match():
+    from xentc.sklearn import CrossEntropyClassifier, accuracy_scorer
+    X, Y = _product_data(300, seed=3)
+    clf = CrossEntropyClassifier().fit(X, Y)
+    want = xentc.metrics.grouped_accuracy(Y, clf.predict(X))["exact_match"]
+    assert accuracy_scorer(clf, X, Y) == want
+    assert 0 < want < 1

@@ -104,6 +104,9 @@ def _neg_log_loss_logits(estimator, X, y_true, sample_weight):
 def _accuracy(estimator, X, y_true, sample_weight):
     if sample_weight is not None:
         raise TypeError("accuracy_scorer does not take sample_weight")
+    if isinstance(getattr(estimator, "classes_", None), list):
+        # multiclass-multioutput: a sample counts as right when every output is
+        return metrics.grouped_accuracy(y_true, estimator.predict(X))["exact_match"]
     if hasattr(estimator, "predict_proba"):
         scores, from_logits = estimator.predict_proba(X), False
         if isinstance(scores, list):  # multi-output classifiers: one (n, 2) array per label
@@ -136,7 +139,8 @@ neg_log_loss_logits_scorer = _Scorer(
 accuracy_scorer = _Scorer(
     "accuracy_scorer", _accuracy,
     "xentc.metrics.accuracy on predict_proba (else decision_function, else predict), with y "
-    "encoded by estimator.classes_.")
+    "encoded by estimator.classes_; exact match of every output for multiclass-multioutput "
+    "models.")
 
 
 # ---------------------------------------------------------------------------
