@@ -2,8 +2,10 @@
 
 Map of the package (arrows point to what a module calls):
 
-    compat/{torch,tf,keras,scipy}   sklearn        __main__ (demo)
-                  \\                   |              /
+    compat/{torch,tf,keras,scipy}   sklearn    __main__ (demo), cli (`xentc score`)
+                  \\                   |          |  reads files with _io, draws with _plot
+                  \\                   |    scoring (StreamingScores)  <-  calibration
+                  \\                   |          |                     (metrics re-exports it)
          special.py  (primitives)   losses.py   metrics.py
                   \\                   |              /
                  _validation.py  (every dtype/shape/value check and message)
@@ -37,6 +39,7 @@ from .metrics import (
     log_loss, top_k_accuracy_score, accuracy, binary_accuracy, categorical_accuracy,
     sparse_categorical_accuracy,
 )
+from .scoring import StreamingScores
 
 __all__ = [
     "__version__", "show_config", "get_config", "available_simd_targets", "get_simd_target",
@@ -48,5 +51,5 @@ __all__ = [
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
     "grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy",
     "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
-    "categorical_accuracy", "sparse_categorical_accuracy",
+    "categorical_accuracy", "sparse_categorical_accuracy", "StreamingScores",
 ]

@@ -4,8 +4,12 @@ plain-NumPy reference twin and the time both took.
 
 Options: --n N (rows, default 200000), --c C (classes, default 100),
 --threads T (default: all OpenMP threads).
+
+`python -m xentc score ...`, `config`, `--version` and `--help` are the
+`xentc` command (xentc.cli).
 """
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -34,7 +38,14 @@ def _timed(fn, repeat=3):
     return value, best
 
 
+_CLI_WORDS = ("score", "config", "--version", "-h", "--help")
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _CLI_WORDS:
+        from .cli import main as cli_main
+        return cli_main(argv)
     parser = argparse.ArgumentParser(prog="python -m xentc", description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--c", type=int, default=100)
