@@ -184,6 +184,7 @@ static double FN(focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, p
 typedef struct {
     R t[GCOLS_MAX * BR];  /* t[j*BR + r] = x[r][j] */
     R e[GCOLS_MAX * BR];  /* exp(x - m), same layout */
+    R gg[GCOLS_MAX * BR], hh[GCOLS_MAX * BR]; /* gradient, Hessian, same layout */
     R m[BR], log_s[BR], inv_s[BR], q_max[BR];
 } FN(gcols_t);
 
@@ -254,6 +255,23 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
             }
             ST(loss_v + i, l);
         }
+        if (want_grad) {
+            const R unif = (R)(eps / (double)n);
+            for (ptrdiff_t r = 0; r < BR; r += NL) {
+                VR ga = SPLAT((R)a->grad_scale);
+                if (a->row_weight)
+                    for (ptrdiff_t l = 0; l < NL && r + l < rows; l++)
+                        ga[l] = (R)(a->row_weight[i0 + r + l] * a->grad_scale);
+                const VR gu = ga * unif, inv_s = LD(B.inv_s + r), q_max = LD(B.q_max + r);
+                const VR g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    const VR e = LD(B.e + j * BR + r), p = e * inv_s;
+                    const VI at_max = e == 1;
+                    ST(B.gg + j * BR + r, SEL(at_max, g_max, ga * p - gu));
+                    ST(B.hh + j * BR + r, SEL(at_max, h_max, ga * p * (1 - p)));
+                }
+            }
+        }
         for (ptrdiff_t i = 0; i < rows; i++) {
             const ptrdiff_t row = i0 + i;
             R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
@@ -271,20 +289,13 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
                 loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL, eps,
                                              ga, g, h);
             } else if (want_grad) {
-                const R gaR = (R)ga, inv_s = B.inv_s[i], gu = gaR * (R)(eps / (double)n);
-                const R q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        const R e = B.e[j * BR + i];
-                        g[j] = e == 1 ? (gaR - gu) - gaR * q_max : gaR * (e * inv_s) - gu;
-                    }
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        const R p = B.e[j * BR + i] * inv_s;
-                        h[j] = B.e[j * BR + i] == 1 ? h_max : gaR * p * (1 - p);
-                    }
-                const R e_y = B.e[y * BR + i];
-                const double p_y = (double)e_y * (double)inv_s;
+                /* the block's derivatives were formed NL rows per vector op
+                 * above (transposed); here they are stored, then the label
+                 * entry is redone in float64 without cancellation */
+                if (g) for (ptrdiff_t j = 0; j < n; j++) g[j] = B.gg[j * BR + i];
+                if (h) for (ptrdiff_t j = 0; j < n; j++) h[j] = B.hh[j * BR + i];
+                const R e_y = B.e[y * BR + i], q_max = B.q_max[i];
+                const double p_y = (double)e_y * (double)B.inv_s[i];
                 const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
                 if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
                 if (h) h[y] = (R)(ga * p_y * q_y);
