@@ -172,6 +172,11 @@ class BuildExt(build_ext):
 extensions = [
     Extension("xentc._kernels", sources=["xentc/_kernels.pyx", "src/dispatch.c"],
               depends=[os.path.join("src", f) for f in os.listdir("src") if f.endswith(".h")]),
+    # fused linear + cross-entropy: BLAS via scipy.linalg.cython_blas, exp via its own
+    # copy of the dispatcher (see xentc/_linear.pyx)
+    Extension("xentc._linear", sources=["xentc/_linear.pyx", "src/dispatch.c"],
+              include_dirs=["xentc"],
+              depends=["xentc/_linear_kernels.h", "xentc/_linear_body.h"]),
 ]
 
 setup(

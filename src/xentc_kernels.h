@@ -63,6 +63,15 @@ typedef struct {
     double gamma;              /* focal exponent; 0 = plain cross-entropy (the sparse kernel) */
 } xentc_grouped_args;
 
+/* Arguments of the focal kernels: the plain ones first, so that a focal
+ * kernel receives &base through the common xentc_loss_fn signature. */
+typedef struct {
+    xentc_args base;
+    double gamma;              /* focal exponent, >= 0 */
+    double alpha;              /* sigmoid: alpha_t = alpha*y + (1-alpha)*(1-y) ... */
+    int use_alpha;             /* ... applied when set (torchvision's alpha >= 0) */
+} xentc_focal_args;
+
 /* loss kernels: return sum over rows of w_i * loss_i (float64) */
 typedef double (*xentc_loss_fn)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1);
 /* row primitives: out row i = f(x row i); for logsumexp out is (n_rows,) */
@@ -86,6 +95,9 @@ typedef struct {
     xentc_loss_fn dense_categorical_ce[2];       /* probabilities, dense targets */
     xentc_loss_fn csr_categorical_ce[2];         /* probabilities, CSR targets */
     xentc_loss_fn grouped_softmax_ce[2];         /* xentc_grouped_args: groups of columns */
+    /* focal losses (focal_body.h): called with &xentc_focal_args.base */
+    xentc_loss_fn focal_sigmoid_ce[2], focal_csr_sigmoid_ce[2];
+    xentc_loss_fn focal_sparse_softmax_ce[2], focal_dense_softmax_ce[2], focal_csr_softmax_ce[2];
 } xentc_kernel_table;
 
 /* dispatch.c */

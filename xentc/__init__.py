@@ -33,6 +33,7 @@ from .losses import (
     BinaryCrossEntropy, CategoricalCrossEntropy,
 )
 from .grouped import grouped_softmax_cross_entropy, GroupedSoftmaxCrossEntropy
+from .linear import linear_cross_entropy, linear_log_prob, linear_top_k, LinearCrossEntropy
 
 from . import metrics
 from .metrics import (
@@ -50,6 +51,7 @@ __all__ = [
     "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
     "grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy",
+    "linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy",
     "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "StreamingScores",
 ]

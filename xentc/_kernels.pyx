@@ -425,6 +425,86 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
 
 
 # ---------------------------------------------------------------------------
+# focal losses (src/focal_body.h, driven from xentc/_focal.py): the kernels
+# take the plain xentc_args followed by gamma / alpha, and run through the
+# same block loop (_run_loss) as every other loss.
+
+cdef extern from "xentc_kernels.h" nogil:
+    ctypedef struct xentc_focal_args:
+        xentc_args base
+        double gamma
+        double alpha
+        int use_alpha
+
+    ctypedef struct _focal_table "xentc_kernel_table":
+        xentc_loss_fn focal_sigmoid_ce[2]
+        xentc_loss_fn focal_csr_sigmoid_ce[2]
+        xentc_loss_fn focal_sparse_softmax_ce[2]
+        xentc_loss_fn focal_dense_softmax_ce[2]
+        xentc_loss_fn focal_csr_softmax_ce[2]
+
+
+def focal_loss(str kind, cnp.ndarray x, double gamma, double alpha, bint use_alpha, *,
+               labels=None, t=None, indptr=None, indices=None, values=None, row_weight=None,
+               elem_weight=None, col_weight=None, double pos_weight=1.0,
+               double smoothing=0.0, bint flat=False, double grad_scale=1.0,
+               loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Runs focal kernel `kind` ("sigmoid", "csr_sigmoid", "sparse_softmax",
+    "dense_softmax", "csr_softmax"); arguments as `loss`."""
+    cdef int d = _dt(x)
+    cdef const _focal_table *k = <const _focal_table *>xentc_active()
+    cdef xentc_loss_fn fn
+    if kind == "sigmoid":
+        fn = k.focal_sigmoid_ce[d]
+    elif kind == "csr_sigmoid":
+        fn = k.focal_csr_sigmoid_ce[d]
+    elif kind == "sparse_softmax":
+        fn = k.focal_sparse_softmax_ce[d]
+    elif kind == "dense_softmax":
+        fn = k.focal_dense_softmax_ce[d]
+    elif kind == "csr_softmax":
+        fn = k.focal_csr_softmax_ce[d]
+    else:
+        raise ValueError(f"unknown focal kernel {kind!r}")
+    cdef xentc_focal_args f
+    memset(&f, 0, sizeof(f))
+    cdef Py_ssize_t n_units, block
+    if flat:
+        f.base.n_rows = 1
+        f.base.n_cols = x.shape[0]
+        n_units = x.shape[0]
+        block = _BLOCK_ELEMS * 4
+    else:
+        f.base.n_rows = x.shape[0]
+        f.base.n_cols = x.shape[1]
+        n_units = f.base.n_rows
+        block = _block_rows(f.base.n_cols)
+    f.base.x = cnp.PyArray_DATA(x)
+    f.base.ldx = _ld(x)
+    f.base.labels = <const int64_t *>_ptr(labels)
+    f.base.t = _ptr(t)
+    f.base.ldt = _ld(t)
+    f.base.indptr = <const int64_t *>_ptr(indptr)
+    f.base.indices = <const int64_t *>_ptr(indices)
+    f.base.values = _ptr(values)
+    f.base.row_weight = <const double *>_ptr(row_weight)
+    f.base.elem_weight = _ptr(elem_weight)
+    f.base.col_weight = _ptr(col_weight)
+    f.base.pos_weight = pos_weight
+    f.base.smoothing = smoothing
+    f.base.flat = flat
+    f.base.grad_scale = grad_scale
+    f.base.loss_out = _ptr(loss_out)
+    f.base.grad_out = _ptr(grad_out)
+    f.base.ldg = _ld(grad_out)
+    f.base.hess_out = _ptr(hess_out)
+    f.base.ldh = _ld(hess_out)
+    f.gamma = gamma
+    f.alpha = alpha
+    f.use_alpha = use_alpha
+    return _run_loss(fn, &f.base, n_units, block, x.size, n_threads)
+
+
 # Grouped softmax cross-entropy (xentc/grouped.py). Its own block: the kernel
 # takes xentc_grouped_args, whose first member is the xentc_args the block
 # runner passes through.

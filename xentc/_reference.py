@@ -261,6 +261,112 @@ def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
     return out, a * gk, a * hk
 
 
+# ---- focal losses -------------------------------------------------------------
+# Textbook product-rule forms (q^(gamma-1), q^(gamma-2) written out), distinct
+# from the kernels' bounded forms (src/focal_body.h); fine away from p -> 1.
+
+
+def sigmoid_focal_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
+                                label_smoothing=0.0, reduction="mean", focal_gamma=0.0,
+                                focal_alpha=None, return_grad=False):
+    """alpha_t (1 - p_t)^gamma CE_pw(x, y), y smoothed first (docs/focal.md)."""
+    x = _f(logits)
+    y = _dense(targets).astype(np.float64)
+    y = (1 - label_smoothing) * y + label_smoothing / 2
+    k = x.shape[-1] if x.ndim == 2 else 1
+    pw = np.ones(k) if pos_weight is None else np.broadcast_to(_f(pos_weight), (k,))
+    pw = pw if x.ndim == 2 else pw[0]
+    gam = float(focal_gamma)
+    at = 1.0 if focal_alpha is None else focal_alpha * y + (1 - focal_alpha) * (1 - y)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        ce = np.where(pw * y != 0, pw * y * np.logaddexp(0, -x), 0.0) + \
+            np.where(1 - y != 0, (1 - y) * np.logaddexp(0, x), 0.0)
+        s, sb = sigmoid(x), sigmoid(-x)
+        q = y * sb + (1 - y) * s
+        mod = q ** gam
+        loss = at * mod * ce
+        loss = np.where(np.isnan(x), np.nan, loss)
+    w = np.ones(x.shape[0]) if sample_weight is None else _f(sample_weight)
+    divisor = x.shape[1] if x.ndim == 2 else 1
+    out = _reduce(loss, w, reduction, divisor)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction, divisor)
+    a = a[:, None] if x.ndim == 2 else a
+    v = s * sb
+    q1 = (1 - 2 * y) * v                      # dq/dx
+    q2 = q1 * (sb - s)                        # d2q/dx2
+    d1 = (1 - y) * s - pw * y * sb            # dCE/dx
+    d2 = (pw * y + 1 - y) * v                 # d2CE/dx2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1 = gam * q ** (gam - 1) * q1 if gam else 0.0
+        m2 = (gam * (gam - 1) * q ** (gam - 2) * q1 ** 2 + gam * q ** (gam - 1) * q2) if gam else 0.0
+    g = a * at * (m1 * ce + mod * d1)
+    h = a * at * (m2 * ce + 2 * m1 * d1 + mod * d2)
+    return out, g, h
+
+
+def _softmax_focal(x, tw, gam):
+    """per-row loss, gradient and Hessian diagonal of sum_j tw_j f(l_j),
+    f(l) = -(1 - e^l)^gamma l, through the chain rule dl_j/dx_k = d_jk - p_k."""
+    lp = log_softmax(x)
+    p = np.exp(lp)
+    q = 1 - p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(tw != 0, -tw * q ** gam * lp, 0.0)
+        f1 = gam * q ** (gam - 1) * p * lp - q ** gam if gam else -np.ones_like(p)
+        f2 = gam * p * q ** (gam - 2) * (q * lp + 2 * q - (gam - 1) * p * lp) if gam \
+            else np.zeros_like(p)
+    f1 = np.where(tw != 0, tw * f1, 0.0)
+    f2 = np.where(tw != 0, tw * f2, 0.0)
+    loss = terms.sum(axis=1)
+    g = f1 - p * f1.sum(axis=1, keepdims=True)
+    # h_k = sum_j tw_j [f''_j (d_jk - p_k)^2 - f'_j p_k (1 - p_k)]
+    h = (f2 * (1 - p) ** 2 + (f2.sum(axis=1, keepdims=True) - f2) * p ** 2
+         - f1.sum(axis=1, keepdims=True) * p * (1 - p))
+    return loss, g, h
+
+
+def sparse_softmax_focal_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
+                                       ignore_index=None, label_smoothing=0.0, reduction="mean",
+                                       focal_gamma=0.0, return_grad=False):
+    x = _f(logits)
+    n, c = x.shape
+    y = np.asarray(labels).astype(np.int64)
+    keep = np.ones(n, bool) if ignore_index is None else (y != ignore_index)
+    yk = np.where(keep, y, 0)
+    cw = _class_weight(class_weight, c, np.bincount(yk[keep], minlength=c))
+    w = (np.ones(n) if sample_weight is None else _f(sample_weight)) * cw[yk] * keep
+    eps = label_smoothing
+    tw = np.full((n, c), eps / c)
+    tw[np.arange(n), yk] += 1 - eps
+    loss, g, h = _softmax_focal(x, tw, float(focal_gamma))
+    loss = np.where(keep, loss, 0.0)
+    out = _reduce(loss, w, reduction)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction)[:, None]
+    return out, np.where(keep[:, None], a * g, 0.0), np.where(keep[:, None], a * h, 0.0)
+
+
+def softmax_focal_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
+                                label_smoothing=0.0, reduction="mean", focal_gamma=0.0,
+                                return_grad=False):
+    x = _f(logits)
+    n, c = x.shape
+    t = _dense(targets).astype(np.float64)
+    cw = _class_weight(class_weight, c, t.sum(axis=0))
+    eps = label_smoothing
+    tw = cw[None, :] * ((1 - eps) * t + eps / c)
+    w = np.ones(n) if sample_weight is None else _f(sample_weight)
+    loss, g, h = _softmax_focal(x, tw, float(focal_gamma))
+    out = _reduce(loss, w, reduction)
+    if not return_grad:
+        return out
+    a = _scale(w, reduction)[:, None]
+    return out, a * g, a * h
+
+
 # ---- grouped softmax cross-entropy ------------------------------------------
 
 

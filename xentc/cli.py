@@ -96,6 +96,13 @@ def add_score_arguments(p):
     p.add_argument("--plot", metavar="FILE.png",
                    help="reliability diagram + confidence histogram (matplotlib)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    d = p.add_mutually_exclusive_group()
+    d.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="score a directory or glob of .parquet files on a local Dask cluster "
+                        "of N worker processes (extra xentc[dask])")
+    d.add_argument("--scheduler", metavar="ADDRESS",
+                   help="score a directory or glob of .parquet files on the Dask cluster at "
+                        "ADDRESS, e.g. tcp://10.0.0.5:8786 (extra xentc[dask])")
     p.add_argument("--demo", action="store_true",
                    help=f"score a built-in sample ({DEMO_ROWS:,} x {DEMO_CLASSES} over-confident "
                         "logits) written to a temporary .npy pair")
@@ -239,6 +246,14 @@ def cmd_score(args):
     if args.predictions is None:
         raise _io.InputError("no predictions file (pass PREDICTIONS, or --demo)")
     t0 = time.perf_counter()
+    if args.workers or args.scheduler:
+        from .dask import score_files  # the dask extra; without it an ImportError exits 2
+        scores, files = score_files(args)
+        return _emit(args, finish_report(scores, files, time.perf_counter() - t0))
+    if os.path.isdir(args.predictions) or (not os.path.exists(args.predictions)
+                                           and any(c in args.predictions for c in "*?[")):
+        raise _io.InputError(f"{args.predictions}: a directory or glob of .parquet files is "
+                             "scored by Dask: pass --workers N or --scheduler ADDRESS")
     inputs = _io.open_inputs(args.predictions, labels=args.labels,
                              label_column=args.label_column, columns=args.columns,
                              weights=args.weights, weight_column=args.weight_column,
@@ -253,7 +268,11 @@ def cmd_score(args):
                 bar.close()
     finally:
         inputs.close()
-    report = finish_report(scores, inputs.files, time.perf_counter() - t0)
+    return _emit(args, finish_report(scores, inputs.files, time.perf_counter() - t0))
+
+
+def _emit(args, report):
+    """Print the report; also write it to --output and plot it to --plot."""
     text = _dumps(report)
     if args.output:
         with open(args.output, "w") as f:

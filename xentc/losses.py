@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from . import _kernels
+from . import _focal, _kernels
 from . import _validation as V
 
 __all__ = [
@@ -140,14 +140,18 @@ def _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
 
 def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
                                  ignore_index=None, label_smoothing=0.0, reduction="mean",
-                                 n_threads=None):
+                                 n_threads=None, focal_gamma=0.0):
     """Softmax cross-entropy of logits (N, C) against integer labels (N,).
 
     loss_i = logsumexp(x_i) - x_i[y_i], with label smoothing
     (1 - eps) * that + eps * mean_j(logsumexp(x_i) - x_ij). Rows whose label
     equals `ignore_index` contribute nothing. `class_weight` may be an array
-    of length C, a dict {class: weight} or "balanced".
+    of length C, a dict {class: weight} or "balanced". focal_gamma > 0: the
+    focal loss -sum_j t_j (1 - p_j)^gamma log p_j (docs/focal.md).
     """
+    if type(focal_gamma) is not float or focal_gamma != 0.0:  # _focal.active, inlined
+        return _focal.sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
+                                     label_smoothing, reduction, n_threads, focal_gamma)[0]
     if (class_weight is None and sample_weight is None and ignore_index is None
             and label_smoothing == 0.0 and (reduction == "mean" or reduction == "sum")):
         # the plain call on well-formed arrays: validated in one C pass (~1 us)
@@ -214,13 +218,17 @@ def _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
 
 
 def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", n_threads=None):
+                          label_smoothing=0.0, reduction="mean", n_threads=None,
+                          focal_gamma=0.0):
     """Softmax cross-entropy of logits (N, C) against targets (N, C): one-hot
     or soft rows, dense or scipy.sparse (never densified).
 
     loss_i = sum_j cw_j * t_ij * (logsumexp(x_i) - x_ij), with t smoothed to
-    (1 - eps) * t + eps / C.
+    (1 - eps) * t + eps / C. focal_gamma > 0: each term times (1 - p_ij)^gamma.
     """
+    if type(focal_gamma) is not float or focal_gamma != 0.0:  # _focal.active, inlined
+        return _focal.soft_softmax(logits, targets, class_weight, sample_weight, label_smoothing,
+                                   reduction, n_threads, focal_gamma)[0]
     return _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
                          reduction, n_threads)[0]
 
@@ -321,14 +329,20 @@ def _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduct
 
 
 def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", n_threads=None):
+                          label_smoothing=0.0, reduction="mean", n_threads=None,
+                          focal_gamma=0.0, focal_alpha=None):
     """Sigmoid (binary / multi-label) cross-entropy of logits (N,) or (N, K).
 
     loss = -[pw * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))]
     (== tf.nn.weighted_cross_entropy_with_logits), evaluated without
     overflow for any x. `targets` in [0, 1], dense or scipy.sparse (2-D,
     never densified); label smoothing uses (1 - eps) * y + eps / 2.
+    focal_gamma / focal_alpha: alpha_t (1 - p_t)^gamma times that
+    (torchvision's sigmoid_focal_loss; docs/focal.md).
     """
+    if focal_alpha is not None or type(focal_gamma) is not float or focal_gamma != 0.0:
+        return _focal.sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing,
+                              reduction, n_threads, focal_gamma, focal_alpha)[0]
     return _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction,
                     n_threads)[0]
 
@@ -466,17 +480,23 @@ def _same(a, b):
 class SparseSoftmaxCrossEntropy(_LossBase):
     """Softmax cross-entropy on logits (N, C) with integer labels (N,)."""
 
-    _params = ("class_weight", "ignore_index", "label_smoothing", "reduction", "n_threads")
+    _params = ("class_weight", "ignore_index", "label_smoothing", "reduction", "n_threads",
+               "focal_gamma")
 
     def __init__(self, *, class_weight=None, ignore_index=None, label_smoothing=0.0,
-                 reduction="mean", n_threads=None):
+                 reduction="mean", n_threads=None, focal_gamma=0.0):
         self.class_weight = class_weight
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
         self.reduction = reduction
         self.n_threads = n_threads
+        self.focal_gamma = focal_gamma
 
     def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        if _focal.active(self.focal_gamma):
+            return _focal.sparse_softmax(y_pred, y, self.class_weight, sample_weight,
+                                         self.ignore_index, self.label_smoothing, reduction,
+                                         self.n_threads, self.focal_gamma, grad, hess, out)
         return _sparse_softmax(y_pred, y, self.class_weight, sample_weight, self.ignore_index,
                                self.label_smoothing, reduction, self.n_threads, grad, hess, out)
 
@@ -485,16 +505,21 @@ class SoftmaxCrossEntropy(_LossBase):
     """Softmax cross-entropy on logits (N, C) with one-hot/soft targets (N, C),
     dense or scipy.sparse."""
 
-    _params = ("class_weight", "label_smoothing", "reduction", "n_threads")
+    _params = ("class_weight", "label_smoothing", "reduction", "n_threads", "focal_gamma")
 
     def __init__(self, *, class_weight=None, label_smoothing=0.0, reduction="mean",
-                 n_threads=None):
+                 n_threads=None, focal_gamma=0.0):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
         self.reduction = reduction
         self.n_threads = n_threads
+        self.focal_gamma = focal_gamma
 
     def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        if _focal.active(self.focal_gamma):
+            return _focal.soft_softmax(y_pred, y, self.class_weight, sample_weight,
+                                       self.label_smoothing, reduction, self.n_threads,
+                                       self.focal_gamma, grad, hess, out)
         return _softmax_soft(y_pred, y, self.class_weight, sample_weight, self.label_smoothing,
                              reduction, self.n_threads, grad, hess, out)
 
@@ -502,16 +527,23 @@ class SoftmaxCrossEntropy(_LossBase):
 class SigmoidCrossEntropy(_LossBase):
     """Sigmoid cross-entropy on logits (N,) or (N, K), optional pos_weight."""
 
-    _params = ("pos_weight", "label_smoothing", "reduction", "n_threads")
+    _params = ("pos_weight", "label_smoothing", "reduction", "n_threads", "focal_gamma",
+               "focal_alpha")
 
     def __init__(self, *, pos_weight=None, label_smoothing=0.0, reduction="mean",
-                 n_threads=None):
+                 n_threads=None, focal_gamma=0.0, focal_alpha=None):
         self.pos_weight = pos_weight
         self.label_smoothing = label_smoothing
         self.reduction = reduction
         self.n_threads = n_threads
+        self.focal_gamma = focal_gamma
+        self.focal_alpha = focal_alpha
 
     def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        if _focal.active(self.focal_gamma, self.focal_alpha):
+            return _focal.sigmoid(y_pred, y, self.pos_weight, sample_weight, self.label_smoothing,
+                                  reduction, self.n_threads, self.focal_gamma, self.focal_alpha,
+                                  grad, hess, out)
         return _sigmoid(y_pred, y, self.pos_weight, sample_weight, self.label_smoothing,
                         reduction, self.n_threads, grad, hess, out)
 
@@ -547,6 +579,15 @@ class CategoricalCrossEntropy(_LossBase):
     def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
         return _categorical_prob(y_pred, y, self.eps, self.renormalize, sample_weight,
                                  reduction, self.n_threads, grad, hess, out)
+
+
+# fused linear + cross-entropy (DESIGN 3.10) lives in linear.py, which imports
+# the helpers above; re-exported here
+from .linear import (  # noqa: E402
+    LinearCrossEntropy, linear_cross_entropy, linear_log_prob, linear_top_k,
+)
+
+__all__ += ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
 
 
 # grouped softmax CE lives in its own module (it builds on the helpers above)

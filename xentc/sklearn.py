@@ -43,6 +43,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import metrics
 from .grouped import GroupedSoftmaxCrossEntropy
+from .linear import _linear_ce
 from .losses import SigmoidCrossEntropy, SparseSoftmaxCrossEntropy
 from .special import log_sigmoid, log_softmax, sigmoid, softmax
 
@@ -50,6 +51,13 @@ __all__ = ["neg_log_loss_scorer", "neg_log_loss_logits_scorer", "accuracy_scorer
            "CrossEntropyClassifier", "TemperatureScaler", "LogitsTransformer"]
 
 _FLOATS = [np.float64, np.float32]
+
+# From this many classes on, a dense softmax fit evaluates the loss with the
+# fused linear + cross-entropy (xentc.linear): memory O(n_samples) instead of
+# the (n_samples, n_classes) logits and their gradient, at the price of one
+# more GEMM per evaluation (the logits are recomputed for the gradient).
+# Measured in asv_benchmarks/compare_linear.py --classifier (docs/linear.md).
+FUSED_MIN_CLASSES = 1000
 
 
 # ---------------------------------------------------------------------------
@@ -470,6 +478,8 @@ class _LinearObjective:
         self.squeeze = squeeze  # one sigmoid logit: the loss sees a 1-D array
         self.d = X.shape[1]
         self.n_params = self.k * self.d + (self.k if fit_intercept else 0)
+        self.fused = (type(loss) is SparseSoftmaxCrossEntropy and not sp.issparse(X)
+                      and n_logits >= FUSED_MIN_CLASSES)
 
     def unpack(self, params):
         coef = params[:self.k * self.d].reshape(self.k, self.d)
@@ -478,6 +488,8 @@ class _LinearObjective:
 
     def __call__(self, params):
         coef, intercept = self.unpack(params)
+        if self.fused:
+            return self._fused(coef, intercept)
         dtype = self.X.dtype
         Z = _matmul(self.X, coef.astype(dtype, copy=False))
         if self.fit_intercept:
@@ -491,6 +503,21 @@ class _LinearObjective:
         grad_coef += self.alpha * coef
         if self.fit_intercept:
             grad[self.k * self.d:] = G.sum(axis=0, dtype=np.float64)
+        value += 0.5 * self.alpha * float(np.dot(coef.ravel(), coef.ravel()))
+        return value, grad
+
+    def _fused(self, coef, intercept):
+        """The same objective and gradient without the (n, k) logits."""
+        dtype = self.X.dtype
+        bias = intercept.astype(dtype) if self.fit_intercept else None
+        value, _, d_coef, d_intercept = _linear_ce(
+            self.X, coef.astype(dtype), self.targets, bias, None, self.w_norm, None,
+            self.loss.label_smoothing, "sum", self.loss.n_threads, grad=True,
+            want_hidden=False)
+        grad = np.empty(self.n_params)
+        grad[:self.k * self.d] = (d_coef + self.alpha * coef).ravel()
+        if self.fit_intercept:
+            grad[self.k * self.d:] = d_intercept
         value += 0.5 * self.alpha * float(np.dot(coef.ravel(), coef.ravel()))
         return value, grad
 

@@ -2,6 +2,7 @@
 
     cross_entropy, nll_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits, softmax, log_softmax
+and torchvision.ops.sigmoid_focal_loss (torchvision itself is not needed).
 
 Signatures are PyTorch's (deprecated `size_average` / `reduce` included, so
 positional calls port unchanged) plus a keyword-only `n_threads`. Arrays
@@ -37,7 +38,7 @@ from .. import _validation as V
 from . import _along, _broadcast_split, _normalize_axes
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "softmax", "log_softmax"]
+           "binary_cross_entropy_with_logits", "softmax", "log_softmax", "sigmoid_focal_loss"]
 
 # PyTorch clamps each log term of binary_cross_entropy at -100.
 _LOG_FLOOR = -100.0
@@ -409,3 +410,31 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
     """torch.nn.functional.log_softmax along `dim`, without forming log(softmax)."""
     return _softmax_like(_special.log_softmax, "log_softmax", input, dim, _stacklevel, dtype,
                          n_threads)
+
+
+# ---------------------------------------------------------------------------
+# torchvision.ops
+
+
+def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none", *, n_threads=None):
+    """torchvision.ops.sigmoid_focal_loss: alpha_t (1 - p_t)^gamma *
+    binary_cross_entropy_with_logits, element-wise over any shape; alpha < 0
+    means no alpha_t. "mean" is over all elements.
+
+    Same numbers as torchvision's formula where that formula is accurate;
+    1 - p_t is never formed, so confident elements keep their (tiny) loss
+    where torchvision's float32 arithmetic rounds it to 0. Targets must lie
+    in [0, 1] (torchvision does not check).
+    """
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid Value for arg 'reduction': '{reduction} \n Supported "
+                         "reduction modes: 'none', 'mean', 'sum'")
+    x = V.as_float_array(inputs, "inputs")
+    t = np.asarray(targets)
+    if t.shape != x.shape:
+        raise ValueError(f"targets must have the shape of inputs {x.shape}; got {t.shape}")
+    focal_alpha = float(alpha) if alpha >= 0 else None
+    res = _losses.sigmoid_cross_entropy(x.reshape(-1), t.reshape(-1), focal_gamma=float(gamma),
+                                        focal_alpha=focal_alpha, reduction=reduction,
+                                        n_threads=n_threads)
+    return _from_core(res, x.dtype, x.shape)
