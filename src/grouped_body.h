@@ -50,16 +50,16 @@ typedef struct {
     double log_s, m;   /* finite max: log p_j = (x_j - m) - log_s */
     double log_k;      /* +inf max: log p_j = -log k on the k infinite entries */
     int inf;
-} FN(focal_stats_t);
+} FN(grouped_focal_stats_t);
 
-static inline double FN(focal_lp)(const FN(focal_stats_t) *S, R xj)
+static inline double FN(grouped_focal_lp)(const FN(grouped_focal_stats_t) *S, R xj)
 {
     if (S->inf) return xj == INFINITY ? -S->log_k : -INFINITY;
     return ((double)xj - S->m) - S->log_s;
 }
 
 /* per-unit-target pieces at log-probability lp: u, v*q^2, and p, q */
-static inline void FN(focal_terms)(double lp, double gamma, double *p, double *q, double *F,
+static inline void FN(grouped_focal_terms)(double lp, double gamma, double *p, double *q, double *F,
                                    double *u, double *vq2)
 {
     *p = exp(lp);
@@ -73,7 +73,7 @@ static inline void FN(focal_terms)(double lp, double gamma, double *p, double *q
     *vq2 = gamma * *F * *q * (-(2.0 * *p + plp) + (gamma - 1.0) * *p * pr);
 }
 
-static inline double FN(focal_v)(double lp, double gamma)
+static inline double FN(grouped_focal_v)(double lp, double gamma)
 {
     const double p = exp(lp), q = -expm1(lp);
     const double r = q == 0 ? -1.0 : lp / q;
@@ -87,10 +87,10 @@ static inline double FN(focal_v)(double lp, double gamma)
 
 /* One focal entry: logits x[0..n) of the group, label y >= 0. Returns the
  * unweighted loss; g, h (may be NULL; g may alias x) get ga * derivatives. */
-static double FN(focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, double gamma,
+static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, double gamma,
                               double ga, R *g, R *h)
 {
-    FN(focal_stats_t) S = {0};
+    FN(grouped_focal_stats_t) S = {0};
     double m = -INFINITY;
     int nan = 0;
     ptrdiff_t jmax = -1, k = 0;
@@ -123,14 +123,14 @@ static double FN(focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, do
     for (ptrdiff_t j = j0; j < j1; j++) {
         const double t = (j == y ? keep : 0.0) + unif;
         if (t == 0.0) continue;
-        const double lp = FN(focal_lp)(&S, x[j]);
+        const double lp = FN(grouped_focal_lp)(&S, x[j]);
         double p, q, F, u, vq2;
-        FN(focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
+        FN(grouped_focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
         loss -= t * F * lp;
         U += t * u;
         if (j != jmax) U_ex += t * u;
         if (h) {
-            const double v = t * FN(focal_v)(lp, gamma);
+            const double v = t * FN(grouped_focal_v)(lp, gamma);
             V += v;
             if (j != jmax) V_ex += v;
         }
@@ -138,13 +138,13 @@ static double FN(focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, do
     if (g || h) {
         for (ptrdiff_t j = 0; j < n; j++) {
             const double t = (j == y ? keep : 0.0) + unif;
-            const double lp = FN(focal_lp)(&S, x[j]); /* x[j] read before g[j] is written */
+            const double lp = FN(grouped_focal_lp)(&S, x[j]); /* x[j] read before g[j] is written */
             double p, q, F, u, vq2;
-            FN(focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
+            FN(grouped_focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
             const double U_k = j == jmax ? U_ex : U - t * u;
             if (g) g[j] = (R)(ga * (p * U_k - q * t * u));
             if (h) {
-                const double V_k = j == jmax ? V_ex : V - (t != 0.0 ? t * FN(focal_v)(lp, gamma) : 0.0);
+                const double V_k = j == jmax ? V_ex : V - (t != 0.0 ? t * FN(grouped_focal_v)(lp, gamma) : 0.0);
                 const double pvk = p == 0 ? 0.0 : p * p * V_k;
                 h[j] = (R)(ga * (p * q * U - t * vq2 - pvk));
             }
@@ -154,7 +154,7 @@ static double FN(focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, do
 }
 
 /* Focal loss over rows [r0, r1) of one group (a: the group's sub-problem). */
-static double FN(focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, ptrdiff_t r1)
+static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
@@ -169,7 +169,7 @@ static double FN(focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, p
             continue;
         }
         const double w = FN(row_weight)(a, i);
-        const double loss = FN(focal_entry)((const R *)a->x + i * a->ldx, n, y, a->smoothing,
+        const double loss = FN(grouped_focal_entry)((const R *)a->x + i * a->ldx, n, y, a->smoothing,
                                             gamma, w * a->grad_scale, g, h);
         if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
         total += w * loss;
@@ -340,7 +340,7 @@ static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdi
             s.grad_out = a->grad_out ? (void *)((R *)a->grad_out + c0 * a->ldg + off) : NULL;
             s.hess_out = a->hess_out ? (void *)((R *)a->hess_out + c0 * a->ldh + off) : NULL;
             if (ga->gamma > 0)
-                total += FN(focal_group)(&s, ga->gamma, 0, len);
+                total += FN(grouped_focal_group)(&s, ga->gamma, 0, len);
             else if (s.n_cols < GCOLS_MAX && !(s.n_cols == 2 && s.ldx == 2)) /* 2 x 2: pairs */
                 total += FN(grouped_cols_ce)(&s, 0, len);
             else
