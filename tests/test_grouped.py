@@ -574,3 +574,18 @@ def test_accuracy_scorer_on_multioutput_model_is_exact_match():
     want = xentc.metrics.grouped_accuracy(Y, clf.predict(X))["exact_match"]
     assert accuracy_scorer(clf, X, Y) == want
     assert 0 < want < 1
+
+
+@pytest.mark.parametrize("gamma,eps", [(2.0, 0.0), (0.5, 0.0), (3.0, 0.15)])
+def test_one_group_equals_sparse_focal_loss(gamma, eps):
+    """two independent focal implementations (grouped_body.h, focal_body.h)"""
+    x, y = _data(60, [7], np.float64)
+    cw = np.linspace(0.5, 2.0, 7)
+    kw = {"focal_gamma": gamma, "label_smoothing": eps, "reduction": "sum"}
+    a = xentc.SparseSoftmaxCrossEntropy(class_weight=cw, **kw).gradient_hessian(x, y[:, 0])
+    b = xentc.GroupedSoftmaxCrossEntropy(groups=[7], class_weight=[cw], **kw).gradient_hessian(x, y)
+    np.testing.assert_allclose(b[0], a[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(b[1], a[1], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        xentc.grouped_softmax_cross_entropy(x, y, groups=[7], class_weight=[cw], **kw),
+        xentc.sparse_softmax_cross_entropy(x, y[:, 0], class_weight=cw, **kw), rtol=1e-14)
