@@ -1239,6 +1239,8 @@ static double FN(csr_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_
     return total;
 }
 
+#include "grouped_body.h"
+
 #undef XENTC_ELEMWISE
 
 #include "focal_body.h" /* focal losses: the same kernels per ISA and dtype */

@@ -115,6 +115,7 @@ const xentc_kernel_table XCAT2(xentc_table, XENTC_TARGET) = {
     .sparse_categorical_ce = BOTH(sparse_categorical_ce),
     .dense_categorical_ce = BOTH(dense_categorical_ce),
     .csr_categorical_ce = BOTH(csr_categorical_ce),
+    .grouped_softmax_ce = BOTH(grouped_softmax_ce),
     .focal_sigmoid_ce = BOTH(focal_sigmoid_ce),
     .focal_csr_sigmoid_ce = BOTH(focal_csr_sigmoid_ce),
     .focal_sparse_softmax_ce = BOTH(focal_sparse_softmax_ce),

@@ -43,6 +43,7 @@ from .losses import (
     SparseSoftmaxCrossEntropy, SoftmaxCrossEntropy, SigmoidCrossEntropy,
     BinaryCrossEntropy, CategoricalCrossEntropy,
 )
+from .grouped import grouped_softmax_cross_entropy, GroupedSoftmaxCrossEntropy
 from .linear import linear_cross_entropy, linear_log_prob, linear_top_k, LinearCrossEntropy
 
 from . import metrics
@@ -60,6 +61,7 @@ __all__ = [
     "binary_cross_entropy", "categorical_cross_entropy",
     "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy",
     "linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy",
     "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "StreamingScores",

@@ -683,3 +683,96 @@ def focal_loss(str kind, cnp.ndarray x, double gamma, double alpha, bint use_alp
     f.alpha = alpha
     f.use_alpha = use_alpha
     return _run_loss(fn, &f.base, n_units, block, x.size, n_threads)
+
+
+# Grouped softmax cross-entropy (xentc/grouped.py). Its own block: the kernel
+# takes xentc_grouped_args, whose first member is the xentc_args the block
+# runner passes through.
+
+from libc.stdint cimport int32_t
+
+cdef extern from "xentc_kernels.h" nogil:
+    ctypedef struct xentc_grouped_args:
+        xentc_args base
+        const int32_t *labels
+        Py_ssize_t n_groups
+        const int64_t *offsets
+        double gamma
+
+cdef extern from *:
+    """
+    static xentc_loss_fn xentc_grouped_kernel(int d) { return xentc_active()->grouped_softmax_ce[d]; }
+    """
+    xentc_loss_fn xentc_grouped_kernel(int d) nogil
+
+
+cdef inline Py_ssize_t _grouped_block_rows(Py_ssize_t n_cols) noexcept nogil:
+    # whole multiples of 64 rows (the columnar kernels' block, so short
+    # groups fill every vector block), at least 64 while that stays within
+    # ~512 KiB of float32
+    cdef Py_ssize_t b = _block_rows(n_cols)
+    cdef Py_ssize_t cap = 131072 // n_cols if n_cols > 0 else 64
+    if b >= 64:
+        return b - b % 64
+    return 64 if cap >= 64 else (cap if cap > b else b)
+
+
+def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_weight=None,
+                 double smoothing=0.0, double gamma=0.0, double grad_scale=1.0,
+                 loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Grouped softmax CE over x (n_rows, n_cols) with contiguous rows.
+    labels (n_rows, n_groups) int32 (-1 = ignored), offsets (n_groups + 1,)
+    int64, row_weight (n_rows, n_groups) float64 or None, loss_out
+    (n_rows, n_groups) or None: all C-contiguous, validated by the caller.
+    Returns sum over entries of w * loss as a Python float."""
+    cdef xentc_grouped_args ga
+    memset(&ga, 0, sizeof(ga))
+    ga.base.n_rows = x.shape[0]
+    ga.base.n_cols = x.shape[1]
+    ga.base.x = cnp.PyArray_DATA(x)
+    ga.base.ldx = _ld(x)
+    ga.labels = <const int32_t *>cnp.PyArray_DATA(labels)
+    ga.base.row_weight = <const double *>_ptr(row_weight)
+    ga.base.smoothing = smoothing
+    ga.base.grad_scale = grad_scale
+    ga.base.loss_out = _ptr(loss_out)
+    ga.base.grad_out = _ptr(grad_out)
+    ga.base.ldg = _ld(grad_out)
+    ga.base.hess_out = _ptr(hess_out)
+    ga.base.ldh = _ld(hess_out)
+    ga.n_groups = offsets.shape[0] - 1
+    ga.offsets = <const int64_t *>cnp.PyArray_DATA(offsets)
+    ga.gamma = gamma
+    return _run_loss(xentc_grouped_kernel(_dt(x)), &ga.base, ga.base.n_rows,
+                     _grouped_block_rows(ga.base.n_cols), x.size, n_threads)
+
+
+def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
+    """Checks int64 labels src (N, G), C-contiguous, against sizes (G,) int64
+    in one pass and writes the private kernel copy (N, G) int32, ignored
+    entries -1 (values are narrowed only once checked). Returns (copy, flat index i*G+g of the first bad label or -1, number
+    ignored). The copy is what was checked, so src may change meanwhile."""
+    cdef Py_ssize_t n = src.shape[0], g_count = src.shape[1], i, g
+    cdef cnp.ndarray dst = np.empty((n, g_count), dtype=np.int32)
+    cdef const int64_t *s = <const int64_t *>cnp.PyArray_DATA(src)
+    cdef const int64_t *sz = <const int64_t *>cnp.PyArray_DATA(sizes)
+    cdef int32_t *d = <int32_t *>cnp.PyArray_DATA(dst)
+    cdef int64_t v, ign = 0
+    cdef bint has_ignore = ignore_index is not None
+    cdef Py_ssize_t bad = -1, n_ignored = 0
+    if has_ignore:
+        ign = ignore_index
+    with nogil:
+        for i in range(n):
+            for g in range(g_count):
+                v = s[i * g_count + g]
+                if has_ignore and v == ign:
+                    v = -1
+                    n_ignored += 1
+                elif v < 0 or v >= sz[g]:
+                    bad = i * g_count + g
+                    break
+                d[i * g_count + g] = <int32_t>v
+            if bad >= 0:
+                break
+    return dst, bad, n_ignored

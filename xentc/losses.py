@@ -725,3 +725,9 @@ from .linear import (  # noqa: E402
 )
 
 __all__ += ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
+
+
+# grouped softmax CE lives in its own module (it builds on the helpers above)
+from .grouped import GroupedSoftmaxCrossEntropy, grouped_softmax_cross_entropy  # noqa: E402
+
+__all__ += ["grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy"]

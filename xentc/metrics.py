@@ -974,3 +974,5 @@ def _indicator_accuracy(truth, y_pred, threshold):
     return float(np.mean(np.all(positive == (truth != 0), axis=1)))
 from .calibration import brier_score, expected_calibration_error, reliability_curve
 __all__ += ["brier_score", "expected_calibration_error", "reliability_curve"]
+from .grouped import grouped_accuracy  # noqa: E402,F401  (grouped tasks: xentc/grouped.py)
+__all__ += ["grouped_accuracy"]

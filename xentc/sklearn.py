@@ -19,6 +19,10 @@ Design:
      itself works on a float64 copy of the parameters (scipy does that).
   E. Scorers pass the estimator's `classes_` as `labels`, so a CV fold that
      misses a class is scored instead of failing.
+  F. Multiclass-multioutput y (N, G): one linear model whose logits are the
+     G groups of one-per-class columns, fitted in one L-BFGS run on the
+     grouped softmax loss (a sample's loss is the sum over its groups, as for
+     multilabel), not G separate models. classes_ is a list of G arrays.
 """
 import numbers
 import warnings
@@ -39,6 +43,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _validation as V
 from . import metrics
+from .grouped import GroupedSoftmaxCrossEntropy
 from .linear import _linear_ce
 from .losses import SigmoidCrossEntropy, SparseSoftmaxCrossEntropy
 from .special import log_sigmoid, log_softmax, sigmoid, softmax
@@ -108,6 +113,9 @@ def _neg_log_loss_logits(estimator, X, y_true, sample_weight):
 def _accuracy(estimator, X, y_true, sample_weight):
     if sample_weight is not None:
         raise TypeError("accuracy_scorer does not take sample_weight")
+    if isinstance(getattr(estimator, "classes_", None), list):
+        # multiclass-multioutput: a sample counts as right when every output is
+        return metrics.grouped_accuracy(y_true, estimator.predict(X))["exact_match"]
     if hasattr(estimator, "predict_proba"):
         scores, from_logits = estimator.predict_proba(X), False
         if isinstance(scores, list):  # multi-output classifiers: one (n, 2) array per label
@@ -140,7 +148,8 @@ neg_log_loss_logits_scorer = _Scorer(
 accuracy_scorer = _Scorer(
     "accuracy_scorer", _accuracy,
     "xentc.metrics.accuracy on predict_proba (else decision_function, else predict), with y "
-    "encoded by estimator.classes_.")
+    "encoded by estimator.classes_; exact match of every output for multiclass-multioutput "
+    "models.")
 
 
 # ---------------------------------------------------------------------------
@@ -231,12 +240,14 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
     loss : {"auto", "softmax", "sigmoid"}
         "auto": binary y -> one sigmoid logit (coef_ of shape (1, n_features)),
         multiclass y -> softmax over one logit per class, multilabel indicator
-        Y -> one sigmoid per label. "softmax" also uses two logits for binary
+        Y -> one sigmoid per label, multiclass-multioutput Y (N, G) -> one
+        softmax per output over that output's classes (the grouped loss). "softmax" also uses two logits for binary
         y; "sigmoid" fits multiclass y one-vs-rest (probabilities normalised
         over the classes).
     alpha : float >= 0, L2 penalty strength.
     fit_intercept : bool
-    class_weight : None, "balanced" or dict {label: weight} (single-label y);
+    class_weight : None, "balanced" or dict {label: weight} (single-label y;
+        multioutput y: "balanced" or a list of one dict per output);
         "balanced" is scikit-learn's compute_class_weight (class counts weighted
         by sample_weight), as in LogisticRegression.
     pos_weight : None, float or array (n_labels,): weight of the positive
@@ -299,6 +310,8 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             self._label_dtype = y.dtype
             targets = y.tocsr().astype(dtype) if sp.issparse(y) else np.asarray(y, dtype=dtype)
             return "multilabel", targets, w
+        if y_type == "multiclass-multioutput":
+            return self._grouped_problem(y, w, sample_weight)
         if y_type not in ("binary", "multiclass"):
             raise ValueError(f"y must be binary, multiclass or a multilabel indicator; got a "
                              f"{y_type} target")
@@ -322,6 +335,30 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             return "ovr", onehot, w
         return "softmax", y_idx.astype(np.int64), w
 
+    def _grouped_problem(self, y, w, sample_weight):
+        """Design F: labels encoded per output; returns ("grouped", codes, w)."""
+        if self.loss == "sigmoid":
+            raise ValueError("loss='sigmoid' needs binary, multiclass or multilabel-indicator y; "
+                             "a multiclass-multioutput y takes loss='auto' or 'softmax'")
+        if self.pos_weight is not None:
+            raise ValueError("pos_weight applies to sigmoid losses; a multiclass-multioutput y "
+                             "is fitted with softmax losses (use class_weight)")
+        y = np.asarray(y)
+        columns = [np.unique(y[:, g], return_inverse=True) for g in range(y.shape[1])]
+        self.classes_ = [c for c, _ in columns]
+        codes = np.stack([idx.reshape(-1) for _, idx in columns], axis=1).astype(np.int64)
+        cw = self.class_weight
+        self._group_class_weight = None
+        if cw is not None:
+            per_output = [cw] * len(columns) if isinstance(cw, str) else list(cw)
+            if len(per_output) != len(columns):
+                raise ValueError(f"class_weight for a multioutput y must be 'balanced' or a list "
+                                 f"of {len(columns)} dicts (one per output); got {cw!r}")
+            self._group_class_weight = [
+                compute_class_weight(c_w, classes=classes, y=y[:, g], sample_weight=sample_weight)
+                for g, (c_w, classes) in enumerate(zip(per_output, self.classes_))]
+        return "grouped", codes, w
+
     def fit(self, X, y, sample_weight=None):
         """Fit the coefficients on X (dense or sparse) and y (labels or a
         multilabel indicator, dense or sparse)."""
@@ -332,7 +369,11 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS, multi_output=True)
         n_samples, n_features = X.shape
         mode, targets, w = self._problem(y, sample_weight, n_samples, X.dtype)
-        if mode == "softmax":
+        if mode == "grouped":
+            loss = GroupedSoftmaxCrossEntropy(
+                groups=[len(c) for c in self.classes_], class_weight=self._group_class_weight,
+                label_smoothing=opts["smoothing"], reduction="sum", n_threads=self.n_threads)
+        elif mode == "softmax":
             if self.pos_weight is not None:
                 raise ValueError("pos_weight applies to sigmoid losses; the softmax loss has no "
                                  "positive class (use class_weight)")
@@ -341,7 +382,10 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         else:
             loss = SigmoidCrossEntropy(pos_weight=self.pos_weight, reduction="sum",
                                        label_smoothing=opts["smoothing"], n_threads=self.n_threads)
-        n_logits = 1 if mode == "binary" else len(self.classes_)
+        if mode == "grouped":
+            n_logits = sum(len(c) for c in self.classes_)
+        else:
+            n_logits = 1 if mode == "binary" else len(self.classes_)
         # weights normalised once: the "sum" reduction then yields the weighted mean
         w_norm = w / w.sum()
         objective = _LinearObjective(X, targets, w_norm, loss, opts["alpha"], n_logits,
@@ -383,12 +427,15 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Probabilities: (n_samples, n_classes), or (n_samples, n_labels) per-label
-        probabilities for a multilabel model."""
+        probabilities for a multilabel model, or a list of (n_samples,
+        n_classes_g) arrays, one per output, for a multiclass-multioutput one."""
         Z = self._logits(X)
         if self._mode == "binary":
             return np.stack([sigmoid(-Z), sigmoid(Z)], axis=1)
         if self._mode == "softmax":
             return softmax(Z, axis=1)
+        if self._mode == "grouped":
+            return [softmax(z, axis=1) for z in self._group_logits(Z)]
         P = sigmoid(Z)
         if self._mode == "ovr":
             P /= P.sum(axis=1, keepdims=True)
@@ -401,19 +448,30 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             return np.stack([log_sigmoid(-Z), log_sigmoid(Z)], axis=1)
         if self._mode == "softmax":
             return log_softmax(Z, axis=1)
+        if self._mode == "grouped":
+            return [log_softmax(z, axis=1) for z in self._group_logits(Z)]
         if self._mode == "ovr":
             L = log_sigmoid(Z)
             return L - np.log(np.exp(L).sum(axis=1, keepdims=True))
         return log_sigmoid(Z)
 
     def predict(self, X):
-        """Class labels (binary / multiclass) or a 0/1 indicator (multilabel)."""
+        """Class labels (binary / multiclass), a 0/1 indicator (multilabel), or
+        (n_samples, n_outputs) labels (multiclass-multioutput)."""
         Z = self._logits(X)
         if self._mode == "binary":
             return self.classes_[(Z > 0).astype(np.intp)]
         if self._mode == "multilabel":
             return (Z > 0).astype(self._label_dtype)
+        if self._mode == "grouped":
+            return np.stack([c[np.argmax(z, axis=1)]
+                             for c, z in zip(self.classes_, self._group_logits(Z))], axis=1)
         return self.classes_[np.argmax(Z, axis=1)]
+
+    def _group_logits(self, Z):
+        """The (n_samples, n_classes_g) logit block of each output."""
+        edges = np.cumsum([len(c) for c in self.classes_])[:-1]
+        return np.split(Z, edges, axis=1)
 
 
 class _LinearObjective:
