@@ -405,25 +405,15 @@ static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, 
 /* Rows (a, b) of a C-contiguous (n, 2) matrix, NL rows from row i. */
 static inline void FN(load_pairs)(const R *x, ptrdiff_t i, VR *a, VR *b)
 {
-    VI even, odd;
-    for (ptrdiff_t l = 0; l < NL; l++) {
-        even[l] = (IT)(2 * l);
-        odd[l] = (IT)(2 * l + 1);
-    }
-    VR v0 = LD(x + 2 * i), v1 = LD(x + 2 * i + NL);
-    *a = __builtin_shuffle(v0, v1, even);
-    *b = __builtin_shuffle(v0, v1, odd);
+    DEINTERLEAVE(LD(x + 2 * i), LD(x + 2 * i + NL), a, b);
 }
 
 static inline void FN(store_pairs)(R *o, ptrdiff_t i, VR a, VR b)
 {
-    VI lo, hi;
-    for (ptrdiff_t l = 0; l < NL; l++) {
-        lo[l] = (IT)((l % 2) * NL + l / 2);
-        hi[l] = (IT)((l % 2) * NL + NL / 2 + l / 2);
-    }
-    ST(o + 2 * i, __builtin_shuffle(a, b, lo));
-    ST(o + 2 * i + NL, __builtin_shuffle(a, b, hi));
+    VR lo, hi;
+    INTERLEAVE(a, b, &lo, &hi);
+    ST(o + 2 * i, lo);
+    ST(o + 2 * i + NL, hi);
 }
 
 /* For two classes the softmax sum is s = 1 + e, e = exp(-|a - b|), for ties
@@ -1248,6 +1238,8 @@ static double FN(csr_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_
     }
     return total;
 }
+
+#include "grouped_body.h"
 
 #undef XENTC_ELEMWISE
 

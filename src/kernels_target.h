@@ -35,6 +35,8 @@
 #define VACC vdbl32
 #define ACC acc_f32
 #define ANY any_f32
+#define DEINTERLEAVE deinterleave_f32
+#define INTERLEAVE interleave_f32
 #define CHUNK ((ptrdiff_t)256)
 #include "kernels_body.h"
 #undef R
@@ -60,6 +62,8 @@
 #undef VACC
 #undef ACC
 #undef ANY
+#undef DEINTERLEAVE
+#undef INTERLEAVE
 #undef CHUNK
 
 #define R double
@@ -85,6 +89,8 @@
 #define VACC vf64
 #define ACC acc_f64
 #define ANY any_f64
+#define DEINTERLEAVE deinterleave_f64
+#define INTERLEAVE interleave_f64
 #define CHUNK ((ptrdiff_t)4096)
 #include "kernels_body.h"
 
@@ -109,6 +115,7 @@ const xentc_kernel_table XCAT2(xentc_table, XENTC_TARGET) = {
     .sparse_categorical_ce = BOTH(sparse_categorical_ce),
     .dense_categorical_ce = BOTH(dense_categorical_ce),
     .csr_categorical_ce = BOTH(csr_categorical_ce),
+    .grouped_softmax_ce = BOTH(grouped_softmax_ce),
     .focal_sigmoid_ce = BOTH(focal_sigmoid_ce),
     .focal_csr_sigmoid_ce = BOTH(focal_csr_sigmoid_ce),
     .focal_sparse_softmax_ce = BOTH(focal_sparse_softmax_ce),

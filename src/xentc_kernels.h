@@ -51,6 +51,18 @@ typedef struct {
     ptrdiff_t ldh;
 } xentc_args;
 
+/* grouped softmax CE (src/grouped_body.h): `base` describes the whole
+ * (n_rows, n_cols) logits; its row_weight and loss_out are (n_rows,
+ * n_groups), C order, and base.labels is unused. The kernel has the
+ * xentc_loss_fn signature and is passed &args.base (the first member). */
+typedef struct {
+    xentc_args base;
+    const int32_t *labels;     /* (n_rows, n_groups), C order; < 0 = ignored */
+    ptrdiff_t n_groups;
+    const int64_t *offsets;    /* n_groups + 1 column offsets: group g is [offsets[g], offsets[g+1]) */
+    double gamma;              /* focal exponent; 0 = plain cross-entropy (the sparse kernel) */
+} xentc_grouped_args;
+
 /* Arguments of the focal kernels: the plain ones first, so that a focal
  * kernel receives &base through the common xentc_loss_fn signature. */
 typedef struct {
@@ -99,6 +111,7 @@ typedef struct {
     xentc_loss_fn sparse_categorical_ce[2];      /* probabilities, labels */
     xentc_loss_fn dense_categorical_ce[2];       /* probabilities, dense targets */
     xentc_loss_fn csr_categorical_ce[2];         /* probabilities, CSR targets */
+    xentc_loss_fn grouped_softmax_ce[2];         /* xentc_grouped_args: groups of columns */
     /* focal losses (focal_body.h): called with &xentc_focal_args.base */
     xentc_loss_fn focal_sigmoid_ce[2], focal_csr_sigmoid_ce[2];
     xentc_loss_fn focal_sparse_softmax_ce[2], focal_dense_softmax_ce[2], focal_csr_softmax_ce[2];

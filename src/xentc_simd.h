@@ -46,6 +46,9 @@ typedef float vf32 __attribute__((vector_size(XENTC_VBYTES)));
 typedef int32_t vi32 __attribute__((vector_size(XENTC_VBYTES)));
 typedef double vf64 __attribute__((vector_size(XENTC_VBYTES)));
 typedef int64_t vi64 __attribute__((vector_size(XENTC_VBYTES)));
+/* unsigned lanes for wrapping integer arithmetic (signed overflow is UB) */
+typedef uint32_t vu32 __attribute__((vector_size(XENTC_VBYTES)));
+typedef uint64_t vu64 __attribute__((vector_size(XENTC_VBYTES)));
 
 #define NL32 ((ptrdiff_t)(XENTC_VBYTES / 4))
 #define NL64 ((ptrdiff_t)(XENTC_VBYTES / 8))
@@ -117,6 +120,73 @@ XENTC_INLINE vf64 i2f_f64(vi64 k)
     return (vf64)(k + (vi64)splat_f64(magic)) - magic;
 }
 XENTC_INLINE vf32 i2f_f32(vi32 k) { return __builtin_convertvector(k, vf32); }
+
+/* ---- two-vector shuffles ------------------------------------------------
+ * XT_SHUFFLE(VI, a, b, i0, i1, ...): lanes of the concatenation (a, b) picked
+ * by constant indices. Clang only has __builtin_shufflevector (indices as
+ * arguments), GCC < 12 only __builtin_shuffle (indices as a vector of the
+ * integer lane type VI); both compile constant indices to one or two shuffle
+ * instructions. XT_PAIRS_*<lanes>: the index lists that split an interleaved
+ * (a0 b0 a1 b1 ...) pair of vectors into its a and b halves, and back. */
+#if defined(__clang__)
+#define XT_SHUFFLE(VI, a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define XT_SHUFFLE(VI, a, b, ...) __builtin_shuffle(a, b, (VI){__VA_ARGS__})
+#endif
+#define XT_PAIRS_EVEN2 0, 2
+#define XT_PAIRS_ODD2 1, 3
+#define XT_PAIRS_LO2 0, 2
+#define XT_PAIRS_HI2 1, 3
+#define XT_PAIRS_EVEN4 0, 2, 4, 6
+#define XT_PAIRS_ODD4 1, 3, 5, 7
+#define XT_PAIRS_LO4 0, 4, 1, 5
+#define XT_PAIRS_HI4 2, 6, 3, 7
+#define XT_PAIRS_EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define XT_PAIRS_ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define XT_PAIRS_LO8 0, 8, 1, 9, 2, 10, 3, 11
+#define XT_PAIRS_HI8 4, 12, 5, 13, 6, 14, 7, 15
+#define XT_PAIRS_EVEN16 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define XT_PAIRS_ODD16 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define XT_PAIRS_LO16 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define XT_PAIRS_HI16 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#define XT_CAT_(a, b) a##b
+#define XT_CAT(a, b) XT_CAT_(a, b)
+/* lane counts as preprocessor literals (NL32 / NL64 are C expressions) */
+#if XENTC_VBYTES == 16
+#define XT_NL32 4
+#define XT_NL64 2
+#elif XENTC_VBYTES == 32
+#define XT_NL32 8
+#define XT_NL64 4
+#elif XENTC_VBYTES == 64
+#define XT_NL32 16
+#define XT_NL64 8
+#else
+#error "XENTC_VBYTES must be 16, 32 or 64"
+#endif
+
+/* (v0, v1) = rows (a0 b0 a1 b1 ...) -> a = (a0 a1 ...), b = (b0 b1 ...) */
+XENTC_INLINE void deinterleave_f32(vf32 v0, vf32 v1, vf32 *a, vf32 *b)
+{
+    *a = XT_SHUFFLE(vi32, v0, v1, XT_CAT(XT_PAIRS_EVEN, XT_NL32));
+    *b = XT_SHUFFLE(vi32, v0, v1, XT_CAT(XT_PAIRS_ODD, XT_NL32));
+}
+XENTC_INLINE void deinterleave_f64(vf64 v0, vf64 v1, vf64 *a, vf64 *b)
+{
+    *a = XT_SHUFFLE(vi64, v0, v1, XT_CAT(XT_PAIRS_EVEN, XT_NL64));
+    *b = XT_SHUFFLE(vi64, v0, v1, XT_CAT(XT_PAIRS_ODD, XT_NL64));
+}
+/* the inverse: (a, b) -> (a0 b0 a1 b1 ...) in lo, then hi */
+XENTC_INLINE void interleave_f32(vf32 a, vf32 b, vf32 *lo, vf32 *hi)
+{
+    *lo = XT_SHUFFLE(vi32, a, b, XT_CAT(XT_PAIRS_LO, XT_NL32));
+    *hi = XT_SHUFFLE(vi32, a, b, XT_CAT(XT_PAIRS_HI, XT_NL32));
+}
+XENTC_INLINE void interleave_f64(vf64 a, vf64 b, vf64 *lo, vf64 *hi)
+{
+    *lo = XT_SHUFFLE(vi64, a, b, XT_CAT(XT_PAIRS_LO, XT_NL64));
+    *hi = XT_SHUFFLE(vi64, a, b, XT_CAT(XT_PAIRS_HI, XT_NL64));
+}
 
 /* ---- lane utilities -------------------------------------------------- */
 typedef int64_t vlab32 __attribute__((vector_size(XENTC_VBYTES * 2))); /* NL32 int64 */
@@ -271,7 +341,9 @@ XENTC_INLINE vf32 vlog_f32(vf32 x)
     vf32 xs = sel_f32(sub, x * 16777216.0f, x);
     vi32 bits = (vi32)xs;
     /* shift the mantissa range to [sqrt(1/2), sqrt(2)): subtract the bits of sqrt(1/2) */
-    vi32 off = bits - 0x3f3504f3;
+    /* wrapping: the bits of negative / -inf / NaN inputs overflow a signed
+     * lane (undefined behaviour, found by UBSan); those lanes are replaced below */
+    vi32 off = (vi32)((vu32)bits - 0x3f3504f3u);
     vi32 k = off >> 23;
     vi32 mbits = (off & 0x007fffff) + 0x3f3504f3;
     vf32 m = (vf32)mbits;
@@ -300,7 +372,7 @@ XENTC_INLINE vf64 vlog_f64(vf64 x)
     vi64 sub = (x < 2.2250738585072014e-308) & (x > 0.0);
     vf64 xs = sel_f64(sub, x * 18014398509481984.0 /* 2^54 */, x);
     vi64 bits = (vi64)xs;
-    vi64 off = bits - 0x3fe6a09e667f3bcdLL;
+    vi64 off = (vi64)((vu64)bits - 0x3fe6a09e667f3bcdULL);   /* wrapping, as above */
     vi64 k = off >> 52;
     vi64 mbits = (off & 0x000fffffffffffffLL) + 0x3fe6a09e667f3bcdLL;
     vf64 m = (vf64)mbits;

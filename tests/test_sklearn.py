@@ -162,13 +162,13 @@ def test_multilabel_and_one_vs_rest_separate_into_binary_fits():
 
 def test_sparse_X_and_sparse_Y_match_dense(monkeypatch):
     seen = []
-    original = losses.SigmoidCrossEntropy.loss_gradient
+    original = losses._compute_binary_family
 
-    def spy(self, y_pred, y, *args, **kwargs):
-        seen.append(sp.issparse(y))
-        return original(self, y_pred, y, *args, **kwargs)
+    def spy(x, kernel, kind, *args, **kwargs):  # the per-step (unchecked) loss call
+        seen.append(kind == "csr")
+        return original(x, kernel, kind, *args, **kwargs)
 
-    monkeypatch.setattr(losses.SigmoidCrossEntropy, "loss_gradient", spy)
+    monkeypatch.setattr(losses, "_compute_binary_family", spy)
     kw = dict(alpha=0.01, tol=1e-10, max_iter=2000)
     dense = CrossEntropyClassifier(**kw).fit(XL, YL)
     sparse = CrossEntropyClassifier(**kw).fit(sp.csr_matrix(XL), sp.csr_matrix(YL))
@@ -184,14 +184,14 @@ def test_sparse_X_and_sparse_Y_match_dense(monkeypatch):
 def test_float32_stays_float32(monkeypatch, n_classes):
     X, y = _data(n_classes)
     dtypes = []
-    for cls in (losses.SigmoidCrossEntropy, losses.SparseSoftmaxCrossEntropy):
-        original = cls.loss_gradient
+    for name in ("_compute_binary_family", "_compute_sparse_softmax"):
+        original = getattr(losses, name)
 
-        def spy(self, y_pred, *args, _original=original, **kwargs):
+        def spy(y_pred, *args, _original=original, **kwargs):  # the per-step loss call
             dtypes.append(y_pred.dtype)
-            return _original(self, y_pred, *args, **kwargs)
+            return _original(y_pred, *args, **kwargs)
 
-        monkeypatch.setattr(cls, "loss_gradient", spy)
+        monkeypatch.setattr(losses, name, spy)
     est = CrossEntropyClassifier(alpha=0.01, tol=1e-6).fit(X.astype(np.float32), y)
     assert set(dtypes) == {np.dtype(np.float32)}
     assert est.coef_.dtype == est.intercept_.dtype == np.float32

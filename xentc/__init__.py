@@ -23,6 +23,17 @@ lives in C, compiled once per ISA and picked at import (XENTC_SIMD=baseline
 forces the portable build). `_reference.py` holds a plain NumPy twin of
 every public function, used by the tests and the demo.
 """
+import importlib.util as _importlib_util
+
+if _importlib_util.find_spec(__name__ + "._kernels") is None:
+    # Python found this package's source folder (e.g. the current directory
+    # is a clone) but no compiled extension in it.
+    raise ImportError(
+        f"xentc's compiled extension xentc._kernels is not built in {__path__[0]}: "
+        "this is an unbuilt source tree. Build it there with "
+        "`python setup.py build_ext --inplace` (or `pip install -e .`), or run "
+        "Python from another directory to import an installed xentc.")
+
 from ._config import __version__, show_config, get_config, available_simd_targets, \
     get_simd_target, set_simd_target, simd_target
 from .special import logsumexp, softmax, log_softmax, sigmoid, log_sigmoid
@@ -32,6 +43,7 @@ from .losses import (
     SparseSoftmaxCrossEntropy, SoftmaxCrossEntropy, SigmoidCrossEntropy,
     BinaryCrossEntropy, CategoricalCrossEntropy,
 )
+from .grouped import grouped_softmax_cross_entropy, GroupedSoftmaxCrossEntropy
 from .linear import linear_cross_entropy, linear_log_prob, linear_top_k, LinearCrossEntropy
 
 from . import metrics
@@ -49,6 +61,7 @@ __all__ = [
     "binary_cross_entropy", "categorical_cross_entropy",
     "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy",
     "linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy",
     "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "StreamingScores",

@@ -5,8 +5,7 @@ import os
 import warnings
 
 from . import _kernels
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 # automatic choice, worst to best; "emu512" (the 16-lane layout emulated on the
 # baseline ISA) is only ever selected explicitly, by the tests
@@ -37,11 +36,14 @@ def available_simd_targets():
 
 
 def get_simd_target():
+    """The target the calling thread's kernels run on (its `simd_target()`
+    override if it is inside one, else the process-wide target)."""
     return _kernels.active_target()
 
 
 def set_simd_target(name):
-    """Route every later call through the kernels built for `name`."""
+    """Route every later call (of every thread not inside a `simd_target()`
+    block) through the kernels built for `name`."""
     if not _kernels.select_target(name):
         raise ValueError(f"SIMD target {name!r} is not available; choose one of "
                          f"{available_simd_targets()}")
@@ -49,18 +51,42 @@ def set_simd_target(name):
 
 @contextlib.contextmanager
 def simd_target(name):
-    """Context manager: run the block with the kernels of target `name`."""
-    previous = get_simd_target()
-    set_simd_target(name)
+    """Context manager: run the block with the kernels of target `name`.
+
+    The override is thread-local: it applies to the calling thread (and the
+    OpenMP threads its calls start), never to other Python threads, and
+    blocks nest, each restoring the override that was in place when it was
+    entered. So threads may enter and leave blocks in any order.
+    """
+    previous = _kernels.thread_target()
+    if not _kernels.set_thread_target(name):
+        raise ValueError(f"SIMD target {name!r} is not available; choose one of "
+                         f"{available_simd_targets()}")
     try:
         yield
     finally:
-        _kernels.select_target(previous)
+        _kernels.set_thread_target(previous)
 
 
 def default_n_threads():
-    """OpenMP's current maximum (OMP_NUM_THREADS, threadpoolctl limits)."""
-    return max(1, _kernels.omp_max_threads())
+    """What n_threads=None means: OpenMP's current maximum (OMP_NUM_THREADS,
+    threadpoolctl limits), at most the CPUs this process may run on."""
+    from ._validation import n_threads_cap
+    return n_threads_cap()
+
+
+def _openmp_note():
+    """How the build decided on OpenMP: "yes: <flags>", "no: disabled by
+    XENTC_DISABLE_OPENMP=1" or "no: <why, and how to fix it>"."""
+    return _kernels.build_openmp_note()
+
+
+def _warn_if_serial_by_accident():
+    """pip hides the build log, so a build that lost OpenMP says so here, at
+    import; a serial build asked for (XENTC_DISABLE_OPENMP=1) stays quiet."""
+    if not _kernels.openmp_linked() and not _openmp_note().startswith("no: disabled"):
+        warnings.warn(f"xentc was built without OpenMP: {_openmp_note().removeprefix('no: ')}",
+                      RuntimeWarning, stacklevel=3)
 
 
 def get_config():
@@ -68,6 +94,7 @@ def get_config():
         "version": __version__,
         "compiler": _kernels.build_compiler(),
         "openmp": _kernels.openmp_linked(),
+        "openmp_build": _openmp_note(),
         "simd_compiled": _kernels.compiled_targets(),
         "simd_supported": _kernels.supported_targets(),
         "simd_active": _kernels.active_target(),
@@ -80,7 +107,8 @@ def show_config():
     c = get_config()
     print(f"xentc {c['version']}")
     print(f"  compiler:          {c['compiler']}")
-    print(f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked (serial build)'}")
+    how = c["openmp_build"].split(": ", 1)[-1]
+    print(f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked, serial build'} ({how})")
     print(f"  SIMD compiled:     {', '.join(c['simd_compiled'])}")
     print(f"  SIMD this CPU:     {', '.join(c['simd_supported'])}")
     print(f"  SIMD in use:       {c['simd_active']}"
@@ -89,3 +117,4 @@ def show_config():
 
 
 _select_at_import()
+_warn_if_serial_by_accident()

@@ -6,6 +6,14 @@ Design:
 A. Mechanical only. The Python layer (losses.py, special.py) has already
    checked dtypes, shapes, strides and values; here arrays are known to be
    float32/float64 with contiguous rows, labels int64, weights float64.
+   The index copies (``copy_indices``, ``copy_csr``) are mechanical too:
+   they read each caller value once, write it to a private int64 buffer
+   and report the first position that breaks the bound they are given;
+   what is valid and what the user is told is decided in _validation.py.
+D. Thread-local SIMD override: ``simd_target()`` sets a per-thread kernel
+   table (``set_thread_target``); every entry point picks its table on the
+   calling thread before the GIL is released, so OpenMP workers use the
+   caller's choice and other Python threads keep theirs.
 B. Determinism: rows are cut into blocks of ``_block_rows(n_cols)`` rows, a
    number that depends on the row length only, never on the thread count.
    Each block's partial loss lands in its own slot and the slots are added in
@@ -21,7 +29,7 @@ cimport numpy as cnp
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
-from libc.stdint cimport int64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, INT64_MAX
 
 cnp.import_array()
 
@@ -82,9 +90,25 @@ cdef extern from "xentc_kernels.h" nogil:
     const char *xentc_compiled_targets()
     const char *xentc_supported_targets()
 
+cdef extern from *:
+    """
+    /* per-thread override of the kernel table (Design D) */
+    static __thread const xentc_kernel_table *xentc_tls_table = NULL;
+    static const xentc_kernel_table *xentc_table(void)
+    {
+        return xentc_tls_table != NULL ? xentc_tls_table : xentc_active();
+    }
+    static void xentc_set_tls_table(const xentc_kernel_table *t) { xentc_tls_table = t; }
+    static const xentc_kernel_table *xentc_get_tls_table(void) { return xentc_tls_table; }
+    """
+    const xentc_kernel_table *xentc_table() nogil
+    void xentc_set_tls_table(const xentc_kernel_table *t) nogil
+    const xentc_kernel_table *xentc_get_tls_table() nogil
+
 cdef extern from "xentc_build_info.h":
     const char *XENTC_BUILD_COMPILER
     int XENTC_BUILD_OPENMP
+    const char *XENTC_BUILD_OPENMP_NOTE
 
 cdef extern from *:
     """
@@ -116,13 +140,49 @@ def supported_targets():
 
 
 def select_target(name):
-    """Switch the kernel table; returns False if `name` is not compiled in or
-    this CPU cannot run it."""
+    """Switch the process-wide kernel table; returns False if `name` is not
+    compiled in or this CPU cannot run it."""
     return xentc_select(name.encode()) == 0
 
 
+cdef dict _TABLES = {}
+
+
+cdef _collect_tables():
+    """Kernel table of every target this CPU runs, by name, taken at import
+    (before any other thread can call in) by selecting each in turn."""
+    cdef const xentc_kernel_table *start = xentc_active()
+    for name in supported_targets():
+        if xentc_select(name.encode()) == 0:
+            _TABLES[name] = <Py_ssize_t>xentc_active()
+    xentc_select(start.name)
+
+
+_collect_tables()
+
+
+def set_thread_target(name):
+    """Per-thread override of the kernel table (Design D); None clears it.
+    Returns False if `name` is not a target this CPU runs."""
+    if name is None:
+        xentc_set_tls_table(NULL)
+        return True
+    addr = _TABLES.get(name)
+    if addr is None:
+        return False
+    xentc_set_tls_table(<const xentc_kernel_table *><Py_ssize_t>addr)
+    return True
+
+
+def thread_target():
+    """Name of this thread's override, or None."""
+    cdef const xentc_kernel_table *t = xentc_get_tls_table()
+    return None if t == NULL else t.name.decode()
+
+
 def active_target():
-    return xentc_active().name.decode()
+    """The target the calling thread's kernels run on."""
+    return xentc_table().name.decode()
 
 
 def openmp_linked():
@@ -149,6 +209,11 @@ def team_size_probe(int n_threads):
 
 def build_compiler():
     return XENTC_BUILD_COMPILER.decode()
+
+
+def build_openmp_note():
+    """What the build found about OpenMP (flags used, or why not)."""
+    return XENTC_BUILD_OPENMP_NOTE.decode()
 
 
 cdef inline int _dt(cnp.ndarray x):
@@ -214,82 +279,197 @@ cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ss
     return total
 
 
-def check_labels(cnp.ndarray labels, Py_ssize_t n_classes, object ignore_index):
-    """Checks int64 labels in place of a NumPy pass per condition: returns the
-    first position whose label is outside [0, n_classes) and is not
-    `ignore_index`, or -1. When `ignore_index` is given, `labels` must be a
-    private copy: its ignored entries are set to -1 (the kernels' marker)."""
-    cdef const int64_t *lab = <const int64_t *>cnp.PyArray_DATA(labels)
-    cdef int64_t *mut = <int64_t *>cnp.PyArray_DATA(labels)
-    cdef Py_ssize_t i, n = labels.shape[0]
-    cdef int64_t v, ign = 0
-    cdef bint has_ignore = ignore_index is not None
-    if has_ignore:
-        ign = ignore_index
-    with nogil:
-        for i in range(n):
-            v = lab[i]
-            if has_ignore and v == ign:
-                mut[i] = -1
-            elif v < 0 or v >= n_classes:
-                with gil:
-                    return i
+ctypedef fused idx_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+ctypedef fused ptr_t:
+    int32_t
+    int64_t
+
+
+cdef Py_ssize_t _copy_idx(const idx_t *src, Py_ssize_t step, Py_ssize_t n, int64_t *dst,
+                          int64_t bound, bint has_ign, int64_t ign) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef idx_t v
+    cdef int64_t w
+    cdef const char *base = <const char *>src
+    for i in range(n):
+        v = (<const idx_t *>(base + i * step))[0]   # read once: dst holds what was checked
+        if idx_t is uint64_t:
+            if v > <uint64_t>INT64_MAX:
+                return i
+        w = <int64_t>v
+        if has_ign and w == ign:
+            dst[i] = -1
+        elif w < 0 or w >= bound:
+            return i
+        else:
+            dst[i] = w
     return -1
 
 
-def sparse_ce_quick(object x_obj, object y_obj, bint mean, object n_threads):
-    """Fast path of sparse_softmax_cross_entropy for the plain call (native
-    float32/float64 logits with contiguous rows, int64 labels, no weights,
-    no options). Returns None whenever anything is unusual -- then the full
-    Python path runs and produces the proper error or result."""
-    if type(x_obj) is not np.ndarray or type(y_obj) is not np.ndarray:
-        return None
-    cdef cnp.ndarray x = <cnp.ndarray>x_obj, y = <cnp.ndarray>y_obj
-    if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0] or x.shape[1] < 1:
-        return None
-    cdef int tn = x.descr.type_num
-    if (tn != cnp.NPY_FLOAT32 and tn != cnp.NPY_FLOAT64) or not cnp.PyArray_ISNOTSWAPPED(x) \
-            or not cnp.PyArray_ISALIGNED(x):
-        return None
-    if x.shape[1] > 1 and x.strides[1] != x.itemsize:
-        return None
-    if x.strides[0] % x.itemsize != 0:
-        return None
-    if y.descr.type_num != cnp.NPY_INT64 or not cnp.PyArray_ISNOTSWAPPED(y) \
-            or not cnp.PyArray_IS_C_CONTIGUOUS(y):
-        return None
-    cdef int nt
-    if n_threads is None:
-        nt = xentc_omp_max_threads()
-    elif type(n_threads) is int and n_threads >= 1:
-        nt = n_threads
+cdef Py_ssize_t _copy_any(char kind, int size, const void *p, Py_ssize_t step, Py_ssize_t n,
+                          int64_t *d, int64_t bound, bint has_ign, int64_t ign) noexcept nogil:
+    if kind == b'i' and size == 1:
+        return _copy_idx(<const int8_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'i' and size == 2:
+        return _copy_idx(<const int16_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'i' and size == 4:
+        return _copy_idx(<const int32_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'i' and size == 8:
+        return _copy_idx(<const int64_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 1:
+        return _copy_idx(<const uint8_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 2:
+        return _copy_idx(<const uint16_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 4:
+        return _copy_idx(<const uint32_t *>p, step, n, d, bound, has_ign, ign)
+    if kind == b'u' and size == 8:
+        return _copy_idx(<const uint64_t *>p, step, n, d, bound, has_ign, ign)
+    return -2
+
+
+def copy_indices(cnp.ndarray src, int64_t bound, object ignore=None):
+    """(dst, bad): dst a fresh contiguous int64 array with dst[i] = src[i] for
+    1-D integer `src` (any stride); entries equal to `ignore` become -1.
+    `bad` is the first position whose value is outside [0, bound) (and not
+    `ignore`), or -1; or -2 when src is not 1-D, native-order, aligned and of
+    an integer type (the caller converts it first). Each src value is read
+    exactly once, so dst holds exactly the values that were checked."""
+    if (src.ndim != 1 or not cnp.PyArray_ISALIGNED(src) or not cnp.PyArray_ISNOTSWAPPED(src)):
+        return None, -2
+    cdef cnp.npy_intp n = src.shape[0]
+    cdef Py_ssize_t step = src.strides[0]
+    cdef cnp.ndarray dst = cnp.PyArray_EMPTY(1, &n, cnp.NPY_INT64, 0)
+    cdef int64_t *d = <int64_t *>cnp.PyArray_DATA(dst)
+    cdef const void *p = cnp.PyArray_DATA(src)
+    cdef bint has_ign = ignore is not None
+    cdef int64_t ign = ignore if has_ign else 0
+    cdef char kind = src.descr.kind
+    cdef int size = src.itemsize
+    cdef Py_ssize_t bad
+    if n < 65536:  # releasing the GIL costs more than a short copy
+        bad = _copy_any(kind, size, p, step, n, d, bound, has_ign, ign)
     else:
-        return None
-    cdef Py_ssize_t n = x.shape[0], i
-    cdef const int64_t *lab = <const int64_t *>cnp.PyArray_DATA(y)
-    cdef int64_t c = x.shape[1]
-    for i in range(n):
-        if lab[i] < 0 or lab[i] >= c:
-            return None
-    if n == 0:
-        return float("nan") if mean else 0.0
+        with nogil:
+            bad = _copy_any(kind, size, p, step, n, d, bound, has_ign, ign)
+    return dst, bad
+
+
+# copy_csr status codes (the messages are _validation.py's)
+cdef enum:
+    _CSR_CANONICAL = 0
+    _CSR_UNSORTED = 1       # valid, but some row has unsorted or repeated indices
+    _CSR_BAD_START = 2      # indptr[0] != 0
+    _CSR_DECREASING = 3     # indptr[pos] < indptr[pos - 1]
+    _CSR_BAD_END = 4        # indptr[pos] > nnz, or indptr[-1] != nnz
+    _CSR_BAD_INDEX = 5      # indices[pos] outside [0, n_cols)
+
+CSR_CANONICAL, CSR_UNSORTED, CSR_BAD_START, CSR_DECREASING, CSR_BAD_END, CSR_BAD_INDEX = range(6)
+
+
+cdef int _copy_csr(const ptr_t *ip, const ptr_t *ix, Py_ssize_t n_rows, int64_t nnz,
+                   int64_t n_cols, int64_t *op, int64_t *ox, Py_ssize_t *pos) noexcept nogil:
+    cdef Py_ssize_t r, k
+    cdef int64_t v, prev = 0, last
+    cdef bint canonical = True
+    for r in range(n_rows + 1):
+        v = <int64_t>ip[r]
+        if r == 0 and v != 0:
+            pos[0] = 0
+            return _CSR_BAD_START
+        if v < prev:
+            pos[0] = r
+            return _CSR_DECREASING
+        if v > nnz:
+            pos[0] = r
+            return _CSR_BAD_END
+        op[r] = v
+        prev = v
+    if prev != nnz:
+        pos[0] = n_rows
+        return _CSR_BAD_END
+    for r in range(n_rows):   # bounds from the private copy, never from ip
+        last = -1
+        for k in range(op[r], op[r + 1]):
+            v = <int64_t>ix[k]
+            if v < 0 or v >= n_cols:
+                pos[0] = k
+                return _CSR_BAD_INDEX
+            if v <= last:
+                canonical = False
+            ox[k] = v
+            last = v
+    return _CSR_CANONICAL if canonical else _CSR_UNSORTED
+
+
+def copy_csr(cnp.ndarray indptr, cnp.ndarray indices, int64_t n_cols,
+             cnp.ndarray indptr_out, cnp.ndarray indices_out):
+    """Copies a CSR structure (contiguous int32 or int64 `indptr` of n_rows+1
+    and `indices`, both the same dtype) into private contiguous int64 arrays
+    while checking it. Returns (status, position), status one of CSR_*."""
+    cdef Py_ssize_t n_rows = indptr.shape[0] - 1, pos = 0
+    cdef int64_t nnz = indices.shape[0]
+    cdef int st
+    cdef int64_t *op = <int64_t *>cnp.PyArray_DATA(indptr_out)
+    cdef int64_t *ox = <int64_t *>cnp.PyArray_DATA(indices_out)
+    if (n_rows < 0 or indptr_out.shape[0] != n_rows + 1 or indices_out.shape[0] != nnz
+            or indptr.descr.type_num != indices.descr.type_num):
+        raise ValueError("copy_csr: mismatched buffers")
+    if indptr.itemsize == 4:
+        with nogil:
+            st = _copy_csr(<const int32_t *>cnp.PyArray_DATA(indptr),
+                           <const int32_t *>cnp.PyArray_DATA(indices), n_rows, nnz, n_cols,
+                           op, ox, &pos)
+    else:
+        with nogil:
+            st = _copy_csr(<const int64_t *>cnp.PyArray_DATA(indptr),
+                           <const int64_t *>cnp.PyArray_DATA(indices), n_rows, nnz, n_cols,
+                           op, ox, &pos)
+    return st, pos
+
+
+def is_kernel_2d(object obj):
+    """True if `obj` is a 2-D native float32/float64 ndarray with at least one
+    column that the row kernels read as it is (aligned, contiguous rows):
+    a one-call form of the layout test for the plain call's fast path."""
+    if type(obj) is not np.ndarray:
+        return False
+    cdef cnp.ndarray x = <cnp.ndarray>obj
+    cdef int tn = x.descr.type_num
+    if x.ndim != 2 or x.shape[1] < 1 or (tn != cnp.NPY_FLOAT32 and tn != cnp.NPY_FLOAT64):
+        return False
+    if not cnp.PyArray_ISNOTSWAPPED(x) or not cnp.PyArray_ISALIGNED(x):
+        return False
+    return x.strides[1] == x.itemsize and x.strides[0] % x.itemsize == 0
+
+
+def sparse_softmax_sum(cnp.ndarray x, cnp.ndarray labels, int n_threads):
+    """sum_i loss_i of the sparse softmax CE kernel with no options: the
+    plain call's fast path (checked arrays only: see losses.py)."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    a.n_rows = n
+    a.n_rows = x.shape[0]
     a.n_cols = x.shape[1]
     a.x = cnp.PyArray_DATA(x)
     a.ldx = _ld(x)
-    a.labels = lab
+    a.labels = <const int64_t *>cnp.PyArray_DATA(labels)
     a.grad_scale = 1.0
-    cdef double total = _run_loss(xentc_active().sparse_softmax_ce[_dt(x)], &a, n,
-                                  _block_rows(a.n_cols), x.size, nt)
-    return total / n if mean else total
+    return _run_loss(xentc_table().sparse_softmax_ce[_dt(x)], &a, a.n_rows,
+                     _block_rows(a.n_cols), x.size, n_threads)
 
 
 def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
     """Row primitive `op` over a 2-D array with contiguous rows."""
     cdef int d = _dt(x)
-    cdef const xentc_kernel_table *k = xentc_active()
+    cdef const xentc_kernel_table *k = xentc_table()
     cdef xentc_rows_fn fn
     if op == "logsumexp":
         fn = k.logsumexp[d]
@@ -321,7 +501,7 @@ def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
 def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
     """Element-wise `op` over contiguous arrays of the same size."""
     cdef int d = _dt(x)
-    cdef const xentc_kernel_table *k = xentc_active()
+    cdef const xentc_kernel_table *k = xentc_table()
     cdef xentc_elem_fn fn
     if op == "sigmoid":
         fn = k.sigmoid[d]
@@ -364,7 +544,7 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     the element-wise kernels split elements, not rows, across threads).
     """
     cdef int d = _dt(x)
-    cdef const xentc_kernel_table *k = xentc_active()
+    cdef const xentc_kernel_table *k = xentc_table()
     cdef xentc_loss_fn fn
     if kind == "sparse_softmax":
         fn = k.sparse_softmax_ce[d]
@@ -503,6 +683,99 @@ def focal_loss(str kind, cnp.ndarray x, double gamma, double alpha, bint use_alp
     f.alpha = alpha
     f.use_alpha = use_alpha
     return _run_loss(fn, &f.base, n_units, block, x.size, n_threads)
+
+
+# Grouped softmax cross-entropy (xentc/grouped.py). Its own block: the kernel
+# takes xentc_grouped_args, whose first member is the xentc_args the block
+# runner passes through.
+
+from libc.stdint cimport int32_t
+
+cdef extern from "xentc_kernels.h" nogil:
+    ctypedef struct xentc_grouped_args:
+        xentc_args base
+        const int32_t *labels
+        Py_ssize_t n_groups
+        const int64_t *offsets
+        double gamma
+
+cdef extern from *:
+    """
+    static xentc_loss_fn xentc_grouped_kernel(int d) { return xentc_active()->grouped_softmax_ce[d]; }
+    """
+    xentc_loss_fn xentc_grouped_kernel(int d) nogil
+
+
+cdef inline Py_ssize_t _grouped_block_rows(Py_ssize_t n_cols) noexcept nogil:
+    # whole multiples of 64 rows (the columnar kernels' block, so short
+    # groups fill every vector block), at least 64 while that stays within
+    # ~512 KiB of float32
+    cdef Py_ssize_t b = _block_rows(n_cols)
+    cdef Py_ssize_t cap = 131072 // n_cols if n_cols > 0 else 64
+    if b >= 64:
+        return b - b % 64
+    return 64 if cap >= 64 else (cap if cap > b else b)
+
+
+def grouped_loss(cnp.ndarray x, cnp.ndarray labels, cnp.ndarray offsets, *, row_weight=None,
+                 double smoothing=0.0, double gamma=0.0, double grad_scale=1.0,
+                 loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Grouped softmax CE over x (n_rows, n_cols) with contiguous rows.
+    labels (n_rows, n_groups) int32 (-1 = ignored), offsets (n_groups + 1,)
+    int64, row_weight (n_rows, n_groups) float64 or None, loss_out
+    (n_rows, n_groups) or None: all C-contiguous, validated by the caller.
+    Returns sum over entries of w * loss as a Python float."""
+    cdef xentc_grouped_args ga
+    memset(&ga, 0, sizeof(ga))
+    ga.base.n_rows = x.shape[0]
+    ga.base.n_cols = x.shape[1]
+    ga.base.x = cnp.PyArray_DATA(x)
+    ga.base.ldx = _ld(x)
+    ga.labels = <const int32_t *>cnp.PyArray_DATA(labels)
+    ga.base.row_weight = <const double *>_ptr(row_weight)
+    ga.base.smoothing = smoothing
+    ga.base.grad_scale = grad_scale
+    ga.base.loss_out = _ptr(loss_out)
+    ga.base.grad_out = _ptr(grad_out)
+    ga.base.ldg = _ld(grad_out)
+    ga.base.hess_out = _ptr(hess_out)
+    ga.base.ldh = _ld(hess_out)
+    ga.n_groups = offsets.shape[0] - 1
+    ga.offsets = <const int64_t *>cnp.PyArray_DATA(offsets)
+    ga.gamma = gamma
+    return _run_loss(xentc_grouped_kernel(_dt(x)), &ga.base, ga.base.n_rows,
+                     _grouped_block_rows(ga.base.n_cols), x.size, n_threads)
+
+
+def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
+    """Checks int64 labels src (N, G), C-contiguous, against sizes (G,) int64
+    in one pass and writes the private kernel copy (N, G) int32, ignored
+    entries -1 (values are narrowed only once checked). Returns (copy, flat index i*G+g of the first bad label or -1, number
+    ignored). The copy is what was checked, so src may change meanwhile."""
+    cdef Py_ssize_t n = src.shape[0], g_count = src.shape[1], i, g
+    cdef cnp.ndarray dst = np.empty((n, g_count), dtype=np.int32)
+    cdef const int64_t *s = <const int64_t *>cnp.PyArray_DATA(src)
+    cdef const int64_t *sz = <const int64_t *>cnp.PyArray_DATA(sizes)
+    cdef int32_t *d = <int32_t *>cnp.PyArray_DATA(dst)
+    cdef int64_t v, ign = 0
+    cdef bint has_ignore = ignore_index is not None
+    cdef Py_ssize_t bad = -1, n_ignored = 0
+    if has_ignore:
+        ign = ignore_index
+    with nogil:
+        for i in range(n):
+            for g in range(g_count):
+                v = s[i * g_count + g]
+                if has_ignore and v == ign:
+                    v = -1
+                    n_ignored += 1
+                elif v < 0 or v >= sz[g]:
+                    bad = i * g_count + g
+                    break
+                d[i * g_count + g] = <int32_t>v
+            if bad >= 0:
+                break
+    return dst, bad, n_ignored
 
 
 # ---------------------------------------------------------------------------

@@ -367,6 +367,80 @@ def softmax_focal_cross_entropy(logits, targets, *, class_weight=None, sample_we
     return out, a * g, a * h
 
 
+# ---- grouped softmax cross-entropy ------------------------------------------
+
+
+def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=None,
+                                  sample_weight=None, ignore_index=None, label_smoothing=0.0,
+                                  focal_gamma=0.0, reduction="mean", return_grad=False):
+    """One softmax per group of columns, each entry's loss
+    -sum_j t_j (1 - p_j)^gamma log p_j (gamma = 0: cross-entropy); derivatives
+    by the chain rule through p (Jacobian p_j (delta_jk - p_k)); entry
+    weights sample_weight_i * class_weight_g[y_ig], ignored entries 0."""
+    x = _f(logits)
+    in_shape = x.shape
+    if groups is None:
+        groups = [x.shape[2]] * x.shape[1]
+        x = x.reshape(x.shape[0], -1)
+    y = np.asarray(labels).astype(np.int64)
+    n, g_count = y.shape
+    off = np.concatenate([[0], np.cumsum(groups)]).astype(int)
+    keep = np.ones((n, g_count), bool) if ignore_index is None else (y != ignore_index)
+    if isinstance(class_weight, str):
+        class_weight = [class_weight] * g_count
+    sw = np.ones(n) if sample_weight is None else _f(sample_weight)
+    gam, eps = float(focal_gamma), label_smoothing
+    loss = np.zeros((n, g_count))
+    w = np.zeros((n, g_count))
+    grad = np.zeros_like(x)
+    hess = np.zeros_like(x)
+    for g in range(g_count):
+        c = int(groups[g])
+        xs = x[:, off[g]:off[g + 1]]
+        yk = np.where(keep[:, g], y[:, g], 0)
+        cw_in = None if class_weight is None else class_weight[g]
+        cw = _class_weight(cw_in, c, np.bincount(yk[keep[:, g]], minlength=c))
+        w[:, g] = sw * cw[yk] * keep[:, g]
+        t = np.full((n, c), eps / c)
+        t[np.arange(n), yk] += 1 - eps
+        lp = log_softmax(xs)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            p = np.exp(lp)
+            q = -np.expm1(lp)
+            F = q ** gam
+            terms = np.where(t != 0, -t * F * lp, 0.0)
+            loss[:, g] = np.where(np.isnan(lp).any(axis=1), np.nan, terms.sum(axis=1))
+            if not return_grad:
+                continue
+            # dL/dp_j = -t_j f'(p_j), f(p) = q^gam log p
+            f1 = np.where(p > 0, F / p, 0.0) - np.where(gam * lp != 0, gam * q ** (gam - 1) * lp, 0.0)
+            f2 = (np.where(gam * (gam - 1) * lp != 0, gam * (gam - 1) * q ** (gam - 2) * lp, 0.0)
+                  - np.where(gam != 0, 2 * gam * q ** (gam - 1) / p, 0.0) - F / p ** 2)
+            dp = -t * f1
+            d2p = -t * f2
+            eye = np.eye(c)
+            J = p[:, :, None] * (eye[None] - p[:, None, :])        # J[i, j, k] = dp_j/dz_k
+            gk = np.einsum("ij,ijk->ik", dp, J)
+            second = p[:, :, None] * ((eye[None] - p[:, None, :]) ** 2
+                                      - (p * (1 - p))[:, None, :])  # d2 p_j / dz_k^2
+            hk = np.einsum("ij,ijk->ik", d2p, J ** 2) + np.einsum("ij,ijk->ik", dp, second)
+        grad[:, off[g]:off[g + 1]] = np.where(keep[:, g:g + 1], gk, 0.0)
+        hess[:, off[g]:off[g + 1]] = np.where(keep[:, g:g + 1], hk, 0.0)
+    loss = np.where(keep, loss, 0.0)
+    wl = w * loss
+    if reduction == "none":
+        out = wl
+    elif reduction == "sum":
+        out = float(wl.sum())
+    else:
+        out = float(wl.sum()) / float(w.sum()) if w.sum() else float("nan")
+    if not return_grad:
+        return out
+    a = w if reduction != "mean" else (w / w.sum() if w.sum() else np.zeros_like(w))
+    a_cols = np.repeat(a, np.diff(off), axis=1)
+    return out, (a_cols * grad).reshape(in_shape), (a_cols * hess).reshape(in_shape)
+
+
 # ---- per-row scoring statistics (twin of xentc._rowstats.row_stats) --------
 
 

@@ -30,28 +30,39 @@ __all__ = [
 
 # ---------------------------------------------------------------------------
 # shared pieces
+#
+# Each loss is two layers (DESIGN.md section 5): `_prep_*` checks every
+# argument once and returns (compute function, logits, kernel-form keyword
+# arguments); `_compute_*` runs the kernel on kernel-form arrays without
+# checking anything. The public functions and loss objects call both; the
+# metrics, the scikit-learn objective and the shims, which already hold
+# checked arrays, call `_compute_*` (or a bound loss, `_LossBase._bind`).
+
+# kernels whose gradient may be written over their own input (each reads an
+# element of a row before it writes that element's gradient); the others are
+# given a temporary when out= is the input (tests/test_reliability.py)
+_INPLACE_SAFE = frozenset({"sparse_softmax", "dense_softmax", "csr_softmax", "sigmoid",
+                           "csr_sigmoid", "binary"})
 
 
 class _Outputs:
-    """Buffers for loss / gradient / Hessian of one call (contiguous rows)."""
+    """Buffers for loss / gradient / Hessian of one call. The gradient goes
+    to `out` directly when that is safe, else through a temporary
+    (V.OutBuffer); `finish()` returns the gradient array the caller sees."""
 
-    def __init__(self, x, reduction, want_grad, want_hess, grad_out, loss_shape):
+    def __init__(self, x, reduction, want_grad, want_hess, grad_out, loss_shape, inputs=(),
+                 kernel="", layout_ok=V.kernel_layout):
         self.loss = np.empty(loss_shape, dtype=x.dtype) if reduction == "none" else None
-        self.user_grad = None
+        self._grad = None
         if want_grad:
-            if grad_out is not None:
-                V.check_out(grad_out, x.shape, x.dtype, "out")
-                if grad_out.ndim == 2 and grad_out.shape[1] > 1 and grad_out.strides[1] != x.itemsize:
-                    raise ValueError("out must have contiguous rows (its last axis of stride "
-                                     f"{x.itemsize}); got strides {grad_out.strides}")
-                if grad_out.ndim == 1 and grad_out.size > 1 and grad_out.strides[0] != x.itemsize:
-                    raise ValueError(f"out must be contiguous; got strides {grad_out.strides}")
-                self.grad = grad_out
-            else:
-                self.grad = np.empty(x.shape, dtype=x.dtype)
-        else:
-            self.grad = None
+            self._grad = V.OutBuffer(grad_out, x.shape, x.dtype, inputs=(x,) + tuple(inputs),
+                                     alias=x if kernel in _INPLACE_SAFE else None,
+                                     layout_ok=layout_ok)
+        self.grad = None if self._grad is None else self._grad.buf
         self.hess = np.empty(x.shape, dtype=x.dtype) if want_hess else None
+
+    def finish(self):
+        return None if self._grad is None else self._grad.finish()
 
 
 def _reduce(total, weight_sum, per_sample, reduction, divisor=1):
@@ -88,9 +99,12 @@ def _class_weight_array(class_weight, n_classes, dtype, counts=None, name="class
     if isinstance(class_weight, dict):
         cw = np.ones(n_classes, dtype=np.float64)
         for key, value in class_weight.items():
-            if not isinstance(key, (numbers.Integral, np.integer)) or not 0 <= key < n_classes:
+            if (isinstance(key, (bool, np.bool_)) or not isinstance(key, numbers.Integral)
+                    or not 0 <= key < n_classes):
                 raise ValueError(f"{name} keys must be class indices in [0, {n_classes}); got {key!r}")
-            cw[int(key)] = value
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name}[{key!r}] must be a real number; got {value!r}")
+            cw[int(key)] = float(value)
         class_weight = cw
     return V.check_weights(class_weight, name, n_classes, dtype=dtype)
 
@@ -102,40 +116,79 @@ def _logits_2d(logits, name="logits"):
     return V.rows_contiguous(x)
 
 
+def _sample_weight(sample_weight, n, reduction):
+    """Private float64 copy; scaled for a mean so sums cannot overflow."""
+    if sample_weight is None:
+        return None
+    w = V.check_weights(sample_weight, "sample_weight", n)
+    return V.scaled_for_mean(w) if reduction == "mean" else w
+
+
+def _run_kernel(kernel, x, focal=None, **kw):
+    """The plain loss kernel, or its focal twin when focal = (gamma, alpha,
+    use_alpha) (xentc/_focal.py; the focal kernels take no clipping eps)."""
+    if focal is None:
+        return _kernels.loss(kernel, x, **kw)
+    kw.pop("eps", None)
+    kw.pop("col_weight_sum", None)
+    return _kernels.focal_loss(kernel, x, *focal, **kw)
+
+
+def _unchecked_sum(kernel, x, bufs, focal=None, **kw):
+    return _run_kernel(kernel, x, focal, loss_out=bufs.loss, grad_out=bufs.grad,
+                       hess_out=bufs.hess, **kw)
+
+
 # ---------------------------------------------------------------------------
 # softmax cross-entropy with integer labels
 
 
-def _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
-                    label_smoothing, reduction, n_threads, grad=False, hess=False, out=None):
+def _prep_sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
+                         label_smoothing, reduction, n_threads):
     x = _logits_2d(logits)
     n, c = x.shape
     reduction = V.check_reduction(reduction)
     eps = V.check_smoothing(label_smoothing)
     n_threads = V.resolve_n_threads(n_threads)
     lab, ignored = V.check_labels(labels, n, c, ignore_index)
-    w = None
-    if sample_weight is not None:
-        w = V.check_weights(sample_weight, "sample_weight", n)
+    w = _sample_weight(sample_weight, n, reduction)
     counts = None
     if isinstance(class_weight, str):
         counts = np.bincount(lab[lab >= 0], minlength=c)
     cw = _class_weight_array(class_weight, c, np.float64, counts)
     if cw is not None:
-        cwl = cw[np.maximum(lab, 0)]
+        cwl = (V.scaled_for_mean(cw) if reduction == "mean" else cw)[np.maximum(lab, 0)]
         w = cwl if w is None else w * cwl
     if ignored is not None and w is not None:
-        w = np.where(ignored, 0.0, w)
-    if w is not None:
-        weight_sum = float(w.sum())
-    else:
-        weight_sum = float(n - (int(ignored.sum()) if ignored is not None else 0))
-    bufs = _Outputs(x, reduction, grad, hess, out, (n,))
-    total = _kernels.loss(
-        "sparse_softmax", x, labels=lab, row_weight=w, smoothing=eps,
+        w[ignored] = 0.0
+    n_ignored = int(ignored.sum()) if ignored is not None else 0
+    return _compute_sparse_softmax, x, dict(labels=lab, w=w, n_ignored=n_ignored, eps=eps,
+                                            reduction=reduction, n_threads=n_threads)
+
+
+def _compute_sparse_softmax(x, labels, w, eps, reduction, n_threads, n_ignored=0, focal=None,
+                            grad=False, hess=False, out=None):
+    """Unchecked. x: float32/float64 (N, C) in kernel layout; labels: private
+    int64 in [0, C) or -1 (ignored); w: float64 (N,) with 0 at ignored rows,
+    or None; n_threads: resolved."""
+    n = x.shape[0]
+    if reduction == "mean":
+        w = V.scaled_for_mean(w)
+    weight_sum = float(w.sum()) if w is not None else float(n - n_ignored)
+    bufs = _Outputs(x, reduction, grad, hess, out, (n,),
+                    kernel="sparse_softmax" if focal is None else "")
+    total = _unchecked_sum(
+        "sparse_softmax", x, bufs, focal, labels=labels, row_weight=w, smoothing=eps,
         grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
-        loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
-    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.grad, bufs.hess
+        n_threads=n_threads)
+    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
+
+
+def _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
+                    label_smoothing, reduction, n_threads, grad=False, hess=False, out=None):
+    fn, x, kw = _prep_sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
+                                     label_smoothing, reduction, n_threads)
+    return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
 def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
@@ -153,11 +206,18 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
         return _focal.sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
                                      label_smoothing, reduction, n_threads, focal_gamma)[0]
     if (class_weight is None and sample_weight is None and ignore_index is None
-            and label_smoothing == 0.0 and (reduction == "mean" or reduction == "sum")):
-        # the plain call on well-formed arrays: validated in one C pass (~1 us)
-        quick = _kernels.sparse_ce_quick(logits, labels, reduction == "mean", n_threads)
-        if quick is not None:
-            return quick
+            and type(label_smoothing) in (float, int) and label_smoothing == 0
+            and type(reduction) is str and (reduction == "mean" or reduction == "sum")):
+        # the plain call: the same checks (inlined for the common layout),
+        # then the kernel with no options
+        x = logits if _kernels.is_kernel_2d(logits) else _logits_2d(logits)
+        n = x.shape[0]
+        lab = V.check_labels(labels, n, x.shape[1])[0]
+        n_threads = V.resolve_n_threads(n_threads)
+        if n == 0:
+            return float("nan") if reduction == "mean" else 0.0
+        total = _kernels.sparse_softmax_sum(x, lab, n_threads)
+        return total / n if reduction == "mean" else total
     return _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
                            label_smoothing, reduction, n_threads)[0]
 
@@ -169,24 +229,22 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
 def _soft_targets(targets, x, name="targets"):
     """('dense', array) or ('csr', (indptr, indices, data)) in x's dtype."""
     if V._is_sparse(targets):
-        indptr, indices, data = V.csr_targets(targets, x.shape, x.dtype, name)
+        indptr, indices, data = V.csr_arrays(targets, x.shape, x.dtype, name)
         if data.size and np.min(data) < 0:
             raise ValueError(f"{name} must be non-negative; found {np.min(data)}")
         return "csr", (indptr, indices, data)
-    t = np.asarray(targets)
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric; got dtype={t.dtype}")
+    t = V.as_numeric_array(targets, name)
     if t.shape != x.shape:
         raise ValueError(f"{name} must have the logits' shape {x.shape}; got {t.shape}")
     t = V.rows_contiguous(t.astype(x.dtype, copy=False))
     if t.size and np.min(t) < 0:
-        bad = np.argwhere(t < 0)[0]
-        raise ValueError(f"{name} must be non-negative; got {t[tuple(bad)]} at position {tuple(bad)}")
+        bad = tuple(int(i) for i in np.argwhere(t < 0)[0])
+        raise ValueError(f"{name} must be non-negative; got {t[bad]} at position {bad}")
     return "dense", t
 
 
-def _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
-                  n_threads, grad=False, hess=False, out=None):
+def _prep_softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
+                       n_threads):
     x = _logits_2d(logits)
     n, c = x.shape
     reduction = V.check_reduction(reduction)
@@ -200,21 +258,40 @@ def _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
         else:
             counts = np.bincount(tgt[1], weights=tgt[2].astype(np.float64), minlength=c)
     cw = _class_weight_array(class_weight, c, x.dtype, counts)
-    w = None
-    if sample_weight is not None:
-        w = V.check_weights(sample_weight, "sample_weight", n)
+    w = _sample_weight(sample_weight, n, reduction)
+    return _compute_softmax_soft, x, dict(kind=kind, targets=tgt, w=w, cw=cw, eps=eps,
+                                          reduction=reduction, n_threads=n_threads)
+
+
+def _compute_softmax_soft(x, kind, targets, w, cw, eps, reduction, n_threads, focal=None,
+                          grad=False, hess=False, out=None):
+    """Unchecked. kind 'dense': targets (N, C) of x's dtype in kernel layout;
+    'csr': (indptr, indices, data) private canonical arrays (V.csr_arrays)."""
+    n, c = x.shape
+    if reduction == "mean":
+        w = V.scaled_for_mean(w)
     weight_sum = float(w.sum()) if w is not None else float(n)
-    bufs = _Outputs(x, reduction, grad, hess, out, (n,))
+    bufs = _Outputs(x, reduction, grad, hess, out, (n,),
+                    inputs=(targets,) if kind == "dense" else (),
+                    kernel=kind + "_softmax" if focal is None else "")
     common = dict(row_weight=w, col_weight=cw, smoothing=eps,
                   col_weight_sum=float(cw.sum()) if cw is not None else float(c),
                   grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
-                  loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+                  n_threads=n_threads)
     if kind == "dense":
-        total = _kernels.loss("dense_softmax", x, t=tgt, **common)
+        total = _unchecked_sum("dense_softmax", x, bufs, focal, t=targets, **common)
     else:
-        indptr, indices, data = tgt
-        total = _kernels.loss("csr_softmax", x, indptr=indptr, indices=indices, values=data, **common)
-    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.grad, bufs.hess
+        indptr, indices, data = targets
+        total = _unchecked_sum("csr_softmax", x, bufs, focal, indptr=indptr, indices=indices,
+                               values=data, **common)
+    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
+
+
+def _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
+                  n_threads, grad=False, hess=False, out=None):
+    fn, x, kw = _prep_softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
+                                   reduction, n_threads)
+    return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
 def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
@@ -255,12 +332,10 @@ def _elementwise_targets(targets, x, name="targets", allow_sparse=True):
         if not allow_sparse or x.ndim != 2:
             raise TypeError(f"scipy.sparse {name} need 2-D logits (n_samples, n_labels); "
                             f"got logits of shape {x.shape}")
-        indptr, indices, data = V.csr_targets(targets, x.shape, x.dtype, name)
+        indptr, indices, data = V.csr_arrays(targets, x.shape, x.dtype, name)
         V.check_range(data, name, 0, 1)
         return "csr", (indptr, indices, data)
-    t = np.asarray(targets)
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric; got dtype={t.dtype}")
+    t = V.as_numeric_array(targets, name)
     if t.shape != x.shape:
         raise ValueError(f"{name} must have the same shape as the input {x.shape}; got {t.shape}")
     t = t.astype(x.dtype, copy=False)
@@ -268,30 +343,44 @@ def _elementwise_targets(targets, x, name="targets", allow_sparse=True):
     return "dense", t
 
 
-def _binary_family(kernel, x_in, targets, sample_weight, reduction, n_threads, grad, hess, out,
-                   pos_weight=None, smoothing=0.0, eps=0.0, input_name="logits"):
-    """Shared driver of sigmoid CE (logits) and binary CE (probabilities)."""
+def _prep_binary_family(kernel, x_in, targets, sample_weight, reduction, n_threads,
+                        pos_weight=None, smoothing=0.0, eps=0.0, input_name="logits"):
+    """Shared checks of sigmoid CE (logits) and binary CE (probabilities)."""
     x = V.as_float_array(x_in, input_name)
     if x.ndim not in (1, 2):
         raise ValueError(f"{input_name} must be 1-D (n_samples,) or 2-D (n_samples, n_labels); "
                          f"got shape {x.shape}")
     reduction = V.check_reduction(reduction)
     n_threads = V.resolve_n_threads(n_threads)
-    n = x.shape[0]
     k = x.shape[1] if x.ndim == 2 else 1
     kind, tgt = _elementwise_targets(targets, x, allow_sparse=(kernel == "sigmoid"))
     if kernel == "binary":
         V.check_range(x, input_name, 0, 1)
-    w = None
-    if sample_weight is not None:
-        w = V.check_weights(sample_weight, "sample_weight", n)
+    w = _sample_weight(sample_weight, x.shape[0], reduction)
     pw_col, pw_s = _pos_weight(pos_weight, k, x.dtype) if kernel == "sigmoid" else (None, 1.0)
-    weight_sum = float(w.sum()) if w is not None else float(n)
-    divisor = k if x.ndim == 2 else 1
+    return _compute_binary_family, x, dict(kernel=kernel, kind=kind, targets=tgt, w=w,
+                                           pw_col=pw_col, pw_s=pw_s, smoothing=smoothing,
+                                           eps=eps, reduction=reduction, n_threads=n_threads)
+
+
+def _c_contiguous(a):
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
+
+
+def _compute_binary_family(x, kernel, kind, targets, w, pw_col, pw_s, smoothing, eps,
+                           reduction, n_threads, focal=None, grad=False, hess=False, out=None):
+    """Unchecked. x: float32/float64 (N,) or (N, K); targets: dense of x's
+    dtype and shape, or private canonical CSR arrays."""
+    if reduction == "mean":
+        w = V.scaled_for_mean(w)
+    weight_sum = float(w.sum()) if w is not None else float(x.shape[0])
+    divisor = x.shape[1] if x.ndim == 2 else 1
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum, divisor)
     # element-wise kernels run flat (one long row) when the layout allows it:
     # 1-D input, or 2-D C-contiguous input without per-row / per-column weights
     flat = kind == "dense" and (x.ndim == 1 or (w is None and pw_col is None))
+    tgt = targets
     if flat:
         x = V.flat_contiguous(x)
         tgt = V.flat_contiguous(tgt)
@@ -299,33 +388,41 @@ def _binary_family(kernel, x_in, targets, sample_weight, reduction, n_threads, g
         x = V.rows_contiguous(x)
         if kind == "dense":
             tgt = V.rows_contiguous(tgt)
-    bufs = _Outputs(x, reduction, grad, hess, out, x.shape)
-    if flat and bufs.grad is not None and not bufs.grad.flags.c_contiguous:
-        raise ValueError("out must be C-contiguous for this input")
+    bufs = _Outputs(x, reduction, grad, hess, out, x.shape,
+                    inputs=(tgt,) if kind == "dense" else (),
+                    kernel=kernel if focal is None else "",
+                    layout_ok=_c_contiguous if flat else V.kernel_layout)
     common = dict(smoothing=smoothing, eps=eps, pos_weight=pw_s, col_weight=pw_col,
-                  grad_scale=scale, loss_out=bufs.loss, grad_out=bufs.grad,
-                  hess_out=bufs.hess, n_threads=n_threads)
+                  grad_scale=scale, n_threads=n_threads)
     if flat:
-        ew = w.astype(x.dtype) if w is not None else None
-        total = _kernels.loss(kernel, x.reshape(-1), t=tgt.reshape(-1), elem_weight=ew, flat=True,
-                              **{**common,
-                                 "loss_out": None if bufs.loss is None else bufs.loss.reshape(-1),
-                                 "grad_out": None if bufs.grad is None else bufs.grad.reshape(-1),
-                                 "hess_out": None if bufs.hess is None else bufs.hess.reshape(-1)})
+        def flat_view(a):
+            return None if a is None else a.reshape(-1)
+        total = _run_kernel(kernel, x.reshape(-1), focal, t=tgt.reshape(-1),
+                              elem_weight=w.astype(x.dtype) if w is not None else None,
+                              flat=True, loss_out=flat_view(bufs.loss),
+                              grad_out=flat_view(bufs.grad), hess_out=flat_view(bufs.hess),
+                              **common)
     elif kind == "dense":
-        total = _kernels.loss(kernel, x, t=tgt, row_weight=w, **common)
+        total = _unchecked_sum(kernel, x, bufs, focal, t=tgt, row_weight=w, **common)
     else:
         indptr, indices, data = tgt
-        total = _kernels.loss("csr_sigmoid", x, indptr=indptr, indices=indices, values=data,
-                              row_weight=w, **common)
-    return _reduce(total, weight_sum, bufs.loss, reduction, divisor), bufs.grad, bufs.hess
+        total = _unchecked_sum("csr_sigmoid", x, bufs, focal, indptr=indptr, indices=indices,
+                               values=data, row_weight=w, **common)
+    return _reduce(total, weight_sum, bufs.loss, reduction, divisor), bufs.finish(), bufs.hess
+
+
+def _prep_sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction,
+                  n_threads):
+    eps = V.check_smoothing(label_smoothing)
+    return _prep_binary_family("sigmoid", logits, targets, sample_weight, reduction, n_threads,
+                               pos_weight=pos_weight, smoothing=eps)
 
 
 def _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads,
              grad=False, hess=False, out=None):
-    eps = V.check_smoothing(label_smoothing)
-    return _binary_family("sigmoid", logits, targets, sample_weight, reduction, n_threads,
-                          grad, hess, out, pos_weight=pos_weight, smoothing=eps)
+    fn, x, kw = _prep_sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing,
+                              reduction, n_threads)
+    return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
 def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
@@ -363,11 +460,16 @@ def _resolve_eps(eps, dtype):
     return float(eps)
 
 
+def _prep_binary_prob(probs, targets, eps, sample_weight, reduction, n_threads):
+    x = V.as_float_array(probs, "probs")
+    return _prep_binary_family("binary", x, targets, sample_weight, reduction, n_threads,
+                               eps=_resolve_eps(eps, x.dtype), input_name="probs")
+
+
 def _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads, grad=False,
                  hess=False, out=None):
-    x = V.as_float_array(probs, "probs")
-    return _binary_family("binary", x, targets, sample_weight, reduction, n_threads, grad,
-                          hess, out, eps=_resolve_eps(eps, x.dtype), input_name="probs")
+    fn, x, kw = _prep_binary_prob(probs, targets, eps, sample_weight, reduction, n_threads)
+    return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
 def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, reduction="mean",
@@ -380,34 +482,53 @@ def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, redu
     return _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads)[0]
 
 
-def _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction, n_threads,
-                      grad=False, hess=False, out=None):
+def _prep_categorical(probs, targets, eps, renormalize, sample_weight, reduction, n_threads):
     x = _logits_2d(probs, "probs")
     n, c = x.shape
     reduction = V.check_reduction(reduction)
     n_threads = V.resolve_n_threads(n_threads)
     eps = _resolve_eps(eps, x.dtype)
     V.check_range(x, "probs", 0, 1)
-    w = None
-    if sample_weight is not None:
-        w = V.check_weights(sample_weight, "sample_weight", n)
-    weight_sum = float(w.sum()) if w is not None else float(n)
-    bufs = _Outputs(x, reduction, grad, hess, out, (n,))
-    common = dict(row_weight=w, eps=eps, renormalize=bool(renormalize),
-                  grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
-                  loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, n_threads=n_threads)
+    w = _sample_weight(sample_weight, n, reduction)
     if not V._is_sparse(targets) and np.ndim(targets) == 1:
-        lab, _ = V.check_labels(targets, n, c, name="targets", source="probabilities")
-        total = _kernels.loss("sparse_categorical", x, labels=lab, **common)
+        kind, tgt = "labels", V.check_labels(targets, n, c, name="targets",
+                                             source="probabilities")[0]
     else:
         kind, tgt = _soft_targets(targets, x)
-        if kind == "dense":
-            total = _kernels.loss("dense_categorical", x, t=tgt, **common)
-        else:
-            indptr, indices, data = tgt
-            total = _kernels.loss("csr_categorical", x, indptr=indptr, indices=indices,
-                                  values=data, **common)
-    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.grad, bufs.hess
+    return _compute_categorical, x, dict(kind=kind, targets=tgt, w=w, eps=eps,
+                                         renormalize=bool(renormalize), reduction=reduction,
+                                         n_threads=n_threads)
+
+
+def _compute_categorical(x, kind, targets, w, eps, renormalize, reduction, n_threads,
+                         grad=False, hess=False, out=None):
+    """Unchecked. kind 'labels': targets private int64 in [0, C); 'dense':
+    (N, C) of x's dtype in kernel layout; 'csr': private canonical arrays."""
+    n = x.shape[0]
+    if reduction == "mean":
+        w = V.scaled_for_mean(w)
+    weight_sum = float(w.sum()) if w is not None else float(n)
+    bufs = _Outputs(x, reduction, grad, hess, out, (n,),
+                    inputs=(targets,) if kind == "dense" else (), kernel=kind + "_categorical")
+    common = dict(row_weight=w, eps=eps, renormalize=renormalize,
+                  grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
+                  n_threads=n_threads)
+    if kind == "labels":
+        total = _unchecked_sum("sparse_categorical", x, bufs, labels=targets, **common)
+    elif kind == "dense":
+        total = _unchecked_sum("dense_categorical", x, bufs, t=targets, **common)
+    else:
+        indptr, indices, data = targets
+        total = _unchecked_sum("csr_categorical", x, bufs, indptr=indptr, indices=indices,
+                               values=data, **common)
+    return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
+
+
+def _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction, n_threads,
+                      grad=False, hess=False, out=None):
+    fn, x, kw = _prep_categorical(probs, targets, eps, renormalize, sample_weight, reduction,
+                                  n_threads)
+    return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
 def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
@@ -429,8 +550,9 @@ def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
 class _LossBase:
     """scikit-learn-style loss: the constructor stores parameters only.
 
-    Subclasses define `_params` (constructor keyword names) and `_run`,
-    which returns (loss, grad, hess) for the given flags.
+    Subclasses define `_params` (constructor keyword names) and `_prepare`,
+    which checks the arguments and returns (compute function, y_pred in
+    kernel form, kernel-form keyword arguments).
     """
 
     _params = ()
@@ -452,6 +574,28 @@ class _LossBase:
                  if not _same(v, defaults[k])]
         return f"{type(self).__name__}({', '.join(shown)})"
 
+    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
+        fn, x, kw = self._prepare(y_pred, y, sample_weight, reduction)
+        return fn(x, **kw, grad=grad, hess=hess, out=out)
+
+    def _bind(self, y_pred, y, sample_weight=None):
+        """Checks y and sample_weight once against y_pred's shape and dtype;
+        returns f(z, out=None) -> (loss, gradient) for later arrays z of that
+        shape and dtype (the scikit-learn objectives call it once per L-BFGS
+        step on logits they computed themselves). z needs no index checks:
+        the kernels only read its values."""
+        fn, x, kw = self._prepare(y_pred, y, sample_weight, self.reduction)
+        shape, dtype = x.shape, x.dtype
+
+        def loss_gradient(z, out=None):
+            if z.shape != shape or z.dtype != dtype:
+                raise ValueError(f"bound loss: expected {shape} {dtype}; got {z.shape} {z.dtype}")
+            if not V.kernel_layout(z):
+                z = np.ascontiguousarray(z)
+            loss, grad, _ = fn(z, **kw, grad=True, out=out)
+            return loss, grad
+        return loss_gradient
+
     def __call__(self, y_pred, y, sample_weight=None):
         return self.loss(y_pred, y, sample_weight)
 
@@ -460,7 +604,9 @@ class _LossBase:
         return self._run(y_pred, y, sample_weight, self.reduction)[0]
 
     def loss_gradient(self, y_pred, y, sample_weight=None, *, out=None):
-        """(loss, gradient) from one fused pass; `out` may be y_pred itself."""
+        """(loss, gradient) from one fused pass. `out` may be y_pred itself
+        (an in-place gradient); an `out` that overlaps an input in any other
+        way is computed through a temporary and copied."""
         loss, grad, _ = self._run(y_pred, y, sample_weight, self.reduction, grad=True, out=out)
         return loss, grad
 
@@ -492,13 +638,11 @@ class SparseSoftmaxCrossEntropy(_LossBase):
         self.n_threads = n_threads
         self.focal_gamma = focal_gamma
 
-    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
-        if _focal.active(self.focal_gamma):
-            return _focal.sparse_softmax(y_pred, y, self.class_weight, sample_weight,
+    def _prepare(self, y_pred, y, sample_weight, reduction):
+        fn, x, kw = _prep_sparse_softmax(y_pred, y, self.class_weight, sample_weight,
                                          self.ignore_index, self.label_smoothing, reduction,
-                                         self.n_threads, self.focal_gamma, grad, hess, out)
-        return _sparse_softmax(y_pred, y, self.class_weight, sample_weight, self.ignore_index,
-                               self.label_smoothing, reduction, self.n_threads, grad, hess, out)
+                                         self.n_threads)
+        return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
 
 class SoftmaxCrossEntropy(_LossBase):
@@ -515,13 +659,10 @@ class SoftmaxCrossEntropy(_LossBase):
         self.n_threads = n_threads
         self.focal_gamma = focal_gamma
 
-    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
-        if _focal.active(self.focal_gamma):
-            return _focal.soft_softmax(y_pred, y, self.class_weight, sample_weight,
-                                       self.label_smoothing, reduction, self.n_threads,
-                                       self.focal_gamma, grad, hess, out)
-        return _softmax_soft(y_pred, y, self.class_weight, sample_weight, self.label_smoothing,
-                             reduction, self.n_threads, grad, hess, out)
+    def _prepare(self, y_pred, y, sample_weight, reduction):
+        fn, x, kw = _prep_softmax_soft(y_pred, y, self.class_weight, sample_weight,
+                                       self.label_smoothing, reduction, self.n_threads)
+        return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
 
 class SigmoidCrossEntropy(_LossBase):
@@ -539,13 +680,10 @@ class SigmoidCrossEntropy(_LossBase):
         self.focal_gamma = focal_gamma
         self.focal_alpha = focal_alpha
 
-    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
-        if _focal.active(self.focal_gamma, self.focal_alpha):
-            return _focal.sigmoid(y_pred, y, self.pos_weight, sample_weight, self.label_smoothing,
-                                  reduction, self.n_threads, self.focal_gamma, self.focal_alpha,
-                                  grad, hess, out)
-        return _sigmoid(y_pred, y, self.pos_weight, sample_weight, self.label_smoothing,
-                        reduction, self.n_threads, grad, hess, out)
+    def _prepare(self, y_pred, y, sample_weight, reduction):
+        fn, x, kw = _prep_sigmoid(y_pred, y, self.pos_weight, sample_weight,
+                                  self.label_smoothing, reduction, self.n_threads)
+        return fn, x, _focal.with_focal(kw, self.focal_gamma, self.focal_alpha)
 
 
 class BinaryCrossEntropy(_LossBase):
@@ -559,9 +697,8 @@ class BinaryCrossEntropy(_LossBase):
         self.reduction = reduction
         self.n_threads = n_threads
 
-    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
-        return _binary_prob(y_pred, y, self.eps, sample_weight, reduction, self.n_threads,
-                            grad, hess, out)
+    def _prepare(self, y_pred, y, sample_weight, reduction):
+        return _prep_binary_prob(y_pred, y, self.eps, sample_weight, reduction, self.n_threads)
 
 
 class CategoricalCrossEntropy(_LossBase):
@@ -576,9 +713,9 @@ class CategoricalCrossEntropy(_LossBase):
         self.reduction = reduction
         self.n_threads = n_threads
 
-    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
-        return _categorical_prob(y_pred, y, self.eps, self.renormalize, sample_weight,
-                                 reduction, self.n_threads, grad, hess, out)
+    def _prepare(self, y_pred, y, sample_weight, reduction):
+        return _prep_categorical(y_pred, y, self.eps, self.renormalize, sample_weight,
+                                 reduction, self.n_threads)
 
 
 # fused linear + cross-entropy (DESIGN 3.10) lives in linear.py, which imports
@@ -588,3 +725,9 @@ from .linear import (  # noqa: E402
 )
 
 __all__ += ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
+
+
+# grouped softmax CE lives in its own module (it builds on the helpers above)
+from .grouped import GroupedSoftmaxCrossEntropy, grouped_softmax_cross_entropy  # noqa: E402
+
+__all__ += ["grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy"]

@@ -25,9 +25,9 @@ import warnings
 import numpy as np
 
 from . import _validation as V
+from . import losses as _losses
 from ._rowstats import argmax_rows, row_stats
-from .losses import (binary_cross_entropy, categorical_cross_entropy, sigmoid_cross_entropy,
-                     softmax_cross_entropy, sparse_softmax_cross_entropy)
+from .losses import categorical_cross_entropy, softmax_cross_entropy
 
 __all__ = ["log_loss", "top_k_accuracy_score", "binary_accuracy", "categorical_accuracy",
            "sparse_categorical_accuracy", "accuracy"]
@@ -86,6 +86,11 @@ def _check_params(func, values):
         if not ok:
             raise _invalid_parameter(f"The {name!r} parameter of {func} must be {wording[kind]}. "
                                      f"Got {value!r} instead.")
+
+
+def _refuse_masked(**arrays):
+    for name, value in arrays.items():
+        V.refuse_masked(value, name)
 
 
 def _check_flag(name, value):
@@ -451,6 +456,7 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
                                ("sample_weight", sample_weight, "array|None"),
                                ("labels", labels, "array|None")])
     from_logits = _check_flag("from_logits", from_logits)
+    _refuse_masked(y_true=y_true, y_proba=y_proba, sample_weight=sample_weight, labels=labels)
     if not (isinstance(y_pred, str) and y_pred == "deprecated"):
         if y_proba is not None:
             raise ValueError("Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
@@ -506,18 +512,30 @@ def _cross_entropy(p, kind, target, w, normalize, from_logits):
     if kind == "indicator" and not from_logits and np.min(target) < 0:
         return _average(_xlogy_rows(target, p, eps), w, normalize)
 
+    n_threads = V.resolve_n_threads(None)
+    x = V.as_float_array(p, "y_proba")  # float16 -> float32; already checked above
+    if kind == "index" and not one_column:
+        # the one O(N) pass that makes the labels a private kernel-form copy
+        labels, _ = V.check_labels(target, x.shape[0], x.shape[1], name="y_true",
+                                   source="y_proba")
+
     def run(weights, reduction):
+        # p and the targets were checked above: the kernels are called
+        # through the unchecked internals (nothing is validated twice)
+        if weights is not None:
+            weights = np.array(weights, dtype=np.float64)
         if one_column:
-            t = target.astype(p.dtype if p.dtype != np.float16 else np.float32)
-            if from_logits:
-                return sigmoid_cross_entropy(p, t, sample_weight=weights, reduction=reduction)
-            return binary_cross_entropy(p, t, eps=eps, sample_weight=weights, reduction=reduction)
+            t = np.ascontiguousarray(target, dtype=x.dtype)
+            kernel, eps_k = ("sigmoid", 0.0) if from_logits else ("binary", eps)
+            return _losses._compute_binary_family(
+                x, kernel, "dense", t, weights, None, 1.0, 0.0, eps_k, reduction, n_threads)[0]
         if kind == "index":
+            rows = V.rows_contiguous(x)
             if from_logits:
-                return sparse_softmax_cross_entropy(p, target, sample_weight=weights,
-                                                    reduction=reduction)
-            return categorical_cross_entropy(p, target, eps=eps, sample_weight=weights,
-                                             reduction=reduction)
+                return _losses._compute_sparse_softmax(rows, labels, weights, 0.0, reduction,
+                                                       n_threads)[0]
+            return _losses._compute_categorical(rows, "labels", labels, weights, eps, False,
+                                                reduction, n_threads)[0]
         if from_logits:
             return softmax_cross_entropy(p, target, sample_weight=weights, reduction=reduction)
         return categorical_cross_entropy(p, target, eps=eps, sample_weight=weights,
@@ -571,6 +589,7 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, normalize=True, sample_weight=
                                            ("sample_weight", sample_weight, "array|None"),
                                            ("labels", labels, "array|None")])
     k = int(k)
+    _refuse_masked(y_true=y_true, y_score=y_score, sample_weight=sample_weight, labels=labels)
     y = _check_label_array(y_true)
     y = _column_or_1d(y)
     y_type = _type_of_target(y, "y_true")
@@ -744,6 +763,8 @@ def binary_accuracy(y_true, y_pred, *, threshold=0.5):
     """
     if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
         raise TypeError(f"threshold must be a real number; got {threshold!r}")
+    _refuse_masked(y_true=y_true, y_pred=y_pred)
+    y_true = V.checked_csr(y_true, "y_true")
     pred = _dense_scores(y_pred)
     sparse = V._is_sparse(y_true)
     truth = y_true if sparse else np.asarray(y_true)
@@ -769,7 +790,8 @@ def binary_accuracy(y_true, y_pred, *, threshold=0.5):
 
 
 def _canonical_csr(y):
-    """CSR without duplicates or stored zeros; copies rather than touching y."""
+    """CSR without duplicates or stored zeros; copies rather than touching y
+    (y is a structure V.checked_csr built: scipy routines are safe on it)."""
     csr = y.tocsr()
     if not csr.has_canonical_format or (csr.data == 0).any():
         csr = csr.copy()
@@ -796,6 +818,8 @@ def categorical_accuracy(y_true, y_pred):
     y_true: one-hot or soft targets (N, C), dense or scipy.sparse; y_pred:
     scores (N, C). Ties go to the first maximal column (numpy.argmax).
     """
+    _refuse_masked(y_true=y_true, y_pred=y_pred)
+    y_true = V.checked_csr(y_true, "y_true")
     pred, top = _argmax_scores(y_pred)
     truth = y_true if V._is_sparse(y_true) else np.asarray(y_true)
     if pred.ndim != 2:
@@ -813,6 +837,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
     y_true: class indices (N,) or (N, 1) in [0, C); y_pred: scores (N, C).
     """
+    _refuse_masked(y_true=y_true, y_pred=y_pred)
     pred, top = _argmax_scores(y_pred)
     if pred.ndim != 2:
         raise ValueError(f"y_pred must be 2-D (n_samples, n_classes); got shape {pred.shape}")
@@ -862,6 +887,9 @@ def accuracy(y_true, y_pred, *, from_logits=False):
     """
     from_logits = _check_flag("from_logits", from_logits)
     threshold = 0.0 if from_logits else 0.5
+    _refuse_masked(y_true=y_true, y_pred=y_pred)
+    y_true = V.checked_csr(y_true, "y_true")
+    y_pred = V.checked_csr(y_pred, "y_pred")
     if V._is_sparse(y_true):
         if y_true.ndim != 2:
             raise ValueError(f"sparse y_true must be 2-D; got shape {y_true.shape}")
@@ -972,3 +1000,5 @@ def _indicator_accuracy(truth, y_pred, threshold):
     return float(np.mean(np.all(positive == (truth != 0), axis=1)))
 from .calibration import brier_score, expected_calibration_error, reliability_curve
 __all__ += ["brier_score", "expected_calibration_error", "reliability_curve"]
+from .grouped import grouped_accuracy  # noqa: E402,F401  (grouped tasks: xentc/grouped.py)
+__all__ += ["grouped_accuracy"]

@@ -237,7 +237,7 @@ class StreamingScores:
         sample_weight (N,) non-negative or None. Returns self."""
         pred = V.as_float_array(y_pred, "y_pred")
         sparse = V._is_sparse(y_true)
-        truth = y_true.tocsr() if sparse else _label_array(y_true)
+        truth = V.checked_csr(y_true, "y_true") if sparse else _label_array(y_true)
         if pred.ndim == 2 and pred.shape[1] == 1 and truth.ndim == 1:
             pred = pred.reshape(-1)  # one score column against labels: binary
         if pred.ndim not in (1, 2):

@@ -19,6 +19,10 @@ Design:
      itself works on a float64 copy of the parameters (scipy does that).
   E. Scorers pass the estimator's `classes_` as `labels`, so a CV fold that
      misses a class is scored instead of failing.
+  F. Multiclass-multioutput y (N, G): one linear model whose logits are the
+     G groups of one-per-class columns, fitted in one L-BFGS run on the
+     grouped softmax loss (a sample's loss is the sum over its groups, as for
+     multilabel), not G separate models. classes_ is a list of G arrays.
 """
 import numbers
 import warnings
@@ -37,7 +41,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from . import _validation as V
 from . import metrics
+from .grouped import GroupedSoftmaxCrossEntropy
 from .linear import _linear_ce
 from .losses import SigmoidCrossEntropy, SparseSoftmaxCrossEntropy
 from .special import log_sigmoid, log_softmax, sigmoid, softmax
@@ -107,6 +113,9 @@ def _neg_log_loss_logits(estimator, X, y_true, sample_weight):
 def _accuracy(estimator, X, y_true, sample_weight):
     if sample_weight is not None:
         raise TypeError("accuracy_scorer does not take sample_weight")
+    if isinstance(getattr(estimator, "classes_", None), list):
+        # multiclass-multioutput: a sample counts as right when every output is
+        return metrics.grouped_accuracy(y_true, estimator.predict(X))["exact_match"]
     if hasattr(estimator, "predict_proba"):
         scores, from_logits = estimator.predict_proba(X), False
         if isinstance(scores, list):  # multi-output classifiers: one (n, 2) array per label
@@ -139,7 +148,8 @@ neg_log_loss_logits_scorer = _Scorer(
 accuracy_scorer = _Scorer(
     "accuracy_scorer", _accuracy,
     "xentc.metrics.accuracy on predict_proba (else decision_function, else predict), with y "
-    "encoded by estimator.classes_.")
+    "encoded by estimator.classes_; exact match of every output for multiclass-multioutput "
+    "models.")
 
 
 # ---------------------------------------------------------------------------
@@ -230,12 +240,14 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
     loss : {"auto", "softmax", "sigmoid"}
         "auto": binary y -> one sigmoid logit (coef_ of shape (1, n_features)),
         multiclass y -> softmax over one logit per class, multilabel indicator
-        Y -> one sigmoid per label. "softmax" also uses two logits for binary
+        Y -> one sigmoid per label, multiclass-multioutput Y (N, G) -> one
+        softmax per output over that output's classes (the grouped loss). "softmax" also uses two logits for binary
         y; "sigmoid" fits multiclass y one-vs-rest (probabilities normalised
         over the classes).
     alpha : float >= 0, L2 penalty strength.
     fit_intercept : bool
-    class_weight : None, "balanced" or dict {label: weight} (single-label y);
+    class_weight : None, "balanced" or dict {label: weight} (single-label y;
+        multioutput y: "balanced" or a list of one dict per output);
         "balanced" is scikit-learn's compute_class_weight (class counts weighted
         by sample_weight), as in LogisticRegression.
     pos_weight : None, float or array (n_labels,): weight of the positive
@@ -298,6 +310,8 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             self._label_dtype = y.dtype
             targets = y.tocsr().astype(dtype) if sp.issparse(y) else np.asarray(y, dtype=dtype)
             return "multilabel", targets, w
+        if y_type == "multiclass-multioutput":
+            return self._grouped_problem(y, w, sample_weight)
         if y_type not in ("binary", "multiclass"):
             raise ValueError(f"y must be binary, multiclass or a multilabel indicator; got a "
                              f"{y_type} target")
@@ -321,14 +335,45 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             return "ovr", onehot, w
         return "softmax", y_idx.astype(np.int64), w
 
+    def _grouped_problem(self, y, w, sample_weight):
+        """Design F: labels encoded per output; returns ("grouped", codes, w)."""
+        if self.loss == "sigmoid":
+            raise ValueError("loss='sigmoid' needs binary, multiclass or multilabel-indicator y; "
+                             "a multiclass-multioutput y takes loss='auto' or 'softmax'")
+        if self.pos_weight is not None:
+            raise ValueError("pos_weight applies to sigmoid losses; a multiclass-multioutput y "
+                             "is fitted with softmax losses (use class_weight)")
+        y = np.asarray(y)
+        columns = [np.unique(y[:, g], return_inverse=True) for g in range(y.shape[1])]
+        self.classes_ = [c for c, _ in columns]
+        codes = np.stack([idx.reshape(-1) for _, idx in columns], axis=1).astype(np.int64)
+        cw = self.class_weight
+        self._group_class_weight = None
+        if cw is not None:
+            per_output = [cw] * len(columns) if isinstance(cw, str) else list(cw)
+            if len(per_output) != len(columns):
+                raise ValueError(f"class_weight for a multioutput y must be 'balanced' or a list "
+                                 f"of {len(columns)} dicts (one per output); got {cw!r}")
+            self._group_class_weight = [
+                compute_class_weight(c_w, classes=classes, y=y[:, g], sample_weight=sample_weight)
+                for g, (c_w, classes) in enumerate(zip(per_output, self.classes_))]
+        return "grouped", codes, w
+
     def fit(self, X, y, sample_weight=None):
         """Fit the coefficients on X (dense or sparse) and y (labels or a
         multilabel indicator, dense or sparse)."""
         opts = self._check_params()
+        # sparse structures are checked (and copied) before scikit-learn or
+        # scipy touch them: scipy's sparse products trust their indices
+        X, y = V.checked_csr(X, "X"), V.checked_csr(y, "y")
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS, multi_output=True)
         n_samples, n_features = X.shape
         mode, targets, w = self._problem(y, sample_weight, n_samples, X.dtype)
-        if mode == "softmax":
+        if mode == "grouped":
+            loss = GroupedSoftmaxCrossEntropy(
+                groups=[len(c) for c in self.classes_], class_weight=self._group_class_weight,
+                label_smoothing=opts["smoothing"], reduction="sum", n_threads=self.n_threads)
+        elif mode == "softmax":
             if self.pos_weight is not None:
                 raise ValueError("pos_weight applies to sigmoid losses; the softmax loss has no "
                                  "positive class (use class_weight)")
@@ -337,7 +382,10 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         else:
             loss = SigmoidCrossEntropy(pos_weight=self.pos_weight, reduction="sum",
                                        label_smoothing=opts["smoothing"], n_threads=self.n_threads)
-        n_logits = 1 if mode == "binary" else len(self.classes_)
+        if mode == "grouped":
+            n_logits = sum(len(c) for c in self.classes_)
+        else:
+            n_logits = 1 if mode == "binary" else len(self.classes_)
         # weights normalised once: the "sum" reduction then yields the weighted mean
         w_norm = w / w.sum()
         objective = _LinearObjective(X, targets, w_norm, loss, opts["alpha"], n_logits,
@@ -363,7 +411,8 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=_FLOATS, reset=False)
+        X = validate_data(self, V.checked_csr(X, "X"), accept_sparse="csr", dtype=_FLOATS,
+                          reset=False)
         Z = _matmul(X, self.coef_) + self.intercept_
         return Z.reshape(-1) if self._mode == "binary" else Z
 
@@ -378,12 +427,15 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Probabilities: (n_samples, n_classes), or (n_samples, n_labels) per-label
-        probabilities for a multilabel model."""
+        probabilities for a multilabel model, or a list of (n_samples,
+        n_classes_g) arrays, one per output, for a multiclass-multioutput one."""
         Z = self._logits(X)
         if self._mode == "binary":
             return np.stack([sigmoid(-Z), sigmoid(Z)], axis=1)
         if self._mode == "softmax":
             return softmax(Z, axis=1)
+        if self._mode == "grouped":
+            return [softmax(z, axis=1) for z in self._group_logits(Z)]
         P = sigmoid(Z)
         if self._mode == "ovr":
             P /= P.sum(axis=1, keepdims=True)
@@ -396,29 +448,43 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             return np.stack([log_sigmoid(-Z), log_sigmoid(Z)], axis=1)
         if self._mode == "softmax":
             return log_softmax(Z, axis=1)
+        if self._mode == "grouped":
+            return [log_softmax(z, axis=1) for z in self._group_logits(Z)]
         if self._mode == "ovr":
             L = log_sigmoid(Z)
             return L - np.log(np.exp(L).sum(axis=1, keepdims=True))
         return log_sigmoid(Z)
 
     def predict(self, X):
-        """Class labels (binary / multiclass) or a 0/1 indicator (multilabel)."""
+        """Class labels (binary / multiclass), a 0/1 indicator (multilabel), or
+        (n_samples, n_outputs) labels (multiclass-multioutput)."""
         Z = self._logits(X)
         if self._mode == "binary":
             return self.classes_[(Z > 0).astype(np.intp)]
         if self._mode == "multilabel":
             return (Z > 0).astype(self._label_dtype)
+        if self._mode == "grouped":
+            return np.stack([c[np.argmax(z, axis=1)]
+                             for c, z in zip(self.classes_, self._group_logits(Z))], axis=1)
         return self.classes_[np.argmax(Z, axis=1)]
+
+    def _group_logits(self, Z):
+        """The (n_samples, n_classes_g) logit block of each output."""
+        edges = np.cumsum([len(c) for c in self.classes_])[:-1]
+        return np.split(Z, edges, axis=1)
 
 
 class _LinearObjective:
     """f(params) -> (objective, gradient) for L-BFGS; params = [coef.ravel(), intercept]."""
 
     def __init__(self, X, targets, w_norm, loss, alpha, n_logits, fit_intercept, squeeze):
-        self.X, self.targets, self.w_norm, self.loss = X, targets, w_norm, loss
-        self.alpha, self.k, self.fit_intercept = alpha, n_logits, fit_intercept
+        self.X, self.alpha, self.k, self.fit_intercept = X, alpha, n_logits, fit_intercept
+        self.targets, self.w_norm, self.loss = targets, w_norm, loss  # the fused path's inputs
         self.squeeze = squeeze  # one sigmoid logit: the loss sees a 1-D array
         self.d = X.shape[1]
+        # targets and weights are checked once here, not at every L-BFGS step
+        shape = (X.shape[0],) if squeeze else (X.shape[0], n_logits)
+        self.loss_gradient = loss._bind(np.zeros(shape, dtype=X.dtype), targets, w_norm)
         self.n_params = self.k * self.d + (self.k if fit_intercept else 0)
         self.fused = (type(loss) is SparseSoftmaxCrossEntropy and not sp.issparse(X)
                       and n_logits >= FUSED_MIN_CLASSES)
@@ -437,7 +503,7 @@ class _LinearObjective:
         if self.fit_intercept:
             Z += intercept.astype(dtype, copy=False)
         logits = Z.reshape(-1) if self.squeeze else Z
-        value, grad_logits = self.loss.loss_gradient(logits, self.targets, self.w_norm, out=logits)
+        value, grad_logits = self.loss_gradient(logits, out=logits)
         G = grad_logits.reshape(Z.shape)
         grad = np.empty(self.n_params)
         grad_coef = grad[:self.k * self.d].reshape(self.k, self.d)
@@ -511,9 +577,10 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         tol = _check_real("tol", self.tol, 0.0, low_open=True)
         Z = self._logits(X, reset=True)
         w = _check_sample_weight(sample_weight, Z.shape[0])
+        y = V.checked_csr(y, "y")
         if sp.issparse(y) or np.ndim(y) == 2 and np.shape(y)[1] > 1:
             self._mode = "multilabel"
-            Y = y.tocsr() if sp.issparse(y) else np.asarray(y)
+            Y = y if sp.issparse(y) else np.asarray(y)
             if Z.ndim != 2 or Y.shape != Z.shape:
                 raise ValueError(f"a 2-D (multilabel) y needs logits of the same shape; got X "
                                  f"of shape {Z.shape} and y of shape {Y.shape}")
@@ -547,11 +614,12 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
                 targets = y_idx.astype(np.int64)
                 loss = SparseSoftmaxCrossEntropy(reduction="sum", n_threads=self.n_threads)
         w_norm = w / w.sum()
+        loss_gradient = loss._bind(Z, targets, w_norm)  # targets checked once
 
         def objective(params):
             # loss(Z / T) with s = log T; dL/ds = -sum(G * Z / T)
             scaled = Z * np.exp(-params[0]).astype(Z.dtype)
-            value, G = loss.loss_gradient(scaled, targets, w_norm)
+            value, G = loss_gradient(scaled)
             return value, np.array([-np.sum(G * scaled, dtype=np.float64)])
 
         res = scipy.optimize.minimize(objective, np.zeros(1), method="L-BFGS-B", jac=True,

@@ -67,13 +67,16 @@ def _softmax_like(op, x, axis, out, n_threads):
     n_threads = V.resolve_n_threads(n_threads)
     rows, (shape, ax) = _to_rows(x, axis)
     # rows along the last axis and a C-contiguous `out` of the result's shape
-    # and dtype: write straight into it (no temporary, no copy)
-    if (isinstance(out, np.ndarray) and out.flags.c_contiguous and out.flags.writeable
+    # and dtype: write straight into it (no temporary, no copy), unless it
+    # overlaps the input other than as the very same elements (in place)
+    if (type(out) is np.ndarray and out.flags.c_contiguous and out.flags.writeable
             and out.shape == shape and out.dtype == rows.dtype and len(shape)
             and (ax is None or ax == len(shape) - 1)):
-        if rows.size:
-            _kernels.rows(op, rows, out.reshape(rows.shape), n_threads)
-        return out
+        target = out.reshape(rows.shape)
+        if not np.may_share_memory(target, rows) or V.same_view(target, rows):
+            if rows.size:
+                _kernels.rows(op, rows, target, n_threads)
+            return out
     res = np.empty(rows.shape, dtype=rows.dtype)
     if rows.size:
         _kernels.rows(op, rows, res, n_threads)
@@ -100,7 +103,8 @@ def log_softmax(x, axis=-1, *, out=None, n_threads=None):
 def _elementwise(op, x, out, n_threads):
     n_threads = V.resolve_n_threads(n_threads)
     arr = V.flat_contiguous(V.as_float_array(x, "x"))
-    if out is not None and isinstance(out, np.ndarray) and out.flags.c_contiguous:
+    if (type(out) is np.ndarray and out.flags.c_contiguous and out.flags.aligned
+            and (not np.may_share_memory(out, arr) or V.same_view(out, arr))):
         V.check_out(out, arr.shape, arr.dtype)
         target = out
     else:

@@ -10,8 +10,8 @@ Run (from asv_benchmarks/):
     asv run --python=same --quick                       # importable build
     XENTC_BENCH_PROFILE=fast asv run --python=same      # small grid
     asv continuous -f 1.1 main HEAD                     # two commits, virtualenv
-Profiles (env XENTC_BENCH_PROFILE): fast | regular (default) | large.
-"regular" is the issue-3 grid: thousands of parameter sets, hours on two
+Profiles (env XENTC_BENCH_PROFILE): quick | fast | regular (default) | large.
+"regular" is the grid of the speed targets: thousands of parameter sets, hours on two
 cores, so select with -b (e.g. -b SparseSoftmaxCE.time_call); "fast" runs the
 whole suite once in about 6 minutes. For one-run peer ratios see
 ../compare_peers.py.
@@ -60,11 +60,14 @@ _SOFTMAX_SHAPES = [(1_000_000, 2), (200_000, 10), (20_000, 1_000), (2_000, 32_00
 _SIGMOID_SHAPES = [(1_000_000,), (200_000, 10), (20_000, 1_000)]
 
 PROFILES = {
+    # README's quick pass: one mid-size shape per family, float32, one thread
+    "quick": dict(softmax_shapes=[(2_000, 1_000)], sigmoid_shapes=[(100_000,)],
+                  dtypes=["float32"], n_threads=[1]),
     # a smoke run: every benchmark, shapes 10x smaller, float32, one thread
     "fast": dict(softmax_shapes=[(n // 10, c) for n, c in _SOFTMAX_SHAPES],
                  sigmoid_shapes=[(s[0] // 10,) + s[1:] for s in _SIGMOID_SHAPES],
                  dtypes=["float32"], n_threads=[1]),
-    # the issue-3 grid
+    # the grid the README's speed targets are stated on
     "regular": dict(softmax_shapes=_SOFTMAX_SHAPES, sigmoid_shapes=_SIGMOID_SHAPES,
                     dtypes=["float32", "float64"], n_threads=[1, 2]),
     # 4x more rows, every thread count up to the machine
@@ -315,6 +318,6 @@ class Benchmark(abc.ABC):
         implementation (1.0 for xentc itself), median of 3 interleaved calls."""
         from . import peers
         ours = peers.get_case(self.OP, peers.impl_names(self.OP)[0], dtype, shape, n_threads)
-        return peers.time_ratio(self.case, ours, repeats=3)
+        return peers.speed_ratio(self.case, ours, repeats=3)
 
     track_speedup_of_xentc.unit = "x"

@@ -663,7 +663,7 @@ def max_abs_diff(op, case, dtype, shape):
     return float(max(np.max(np.abs(g - r)) if r.size else 0.0 for g, r in zip(got, ref)))
 
 
-def time_ratio(case, ours, repeats=3):
+def speed_ratio(case, ours, repeats=3):
     """median time(case) / median time(ours), calls interleaved."""
     ta, tb = [], []
     for _ in range(repeats):

@@ -32,6 +32,8 @@ import importlib
 
 import numpy as np
 
+from .. import _validation as V
+
 __all__ = ["torch", "tf", "keras", "scipy"]
 
 
@@ -91,7 +93,7 @@ def _broadcast_split(weight, shape, name):
     trailing block that holds every axis along which the weight varies), so
     the core's per-column weight takes it without an input-sized copy.
     """
-    w = np.asarray(weight)
+    w = V.plain_array(weight, "weight")
     if w.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric; got dtype={w.dtype}")
     w = w.astype(np.float64)

@@ -66,7 +66,7 @@ def _pred(y_pred):
 
 def _true_like(y_true, p):
     """y_true cast to y_pred's dtype (Keras: ops.cast(y_true, y_pred.dtype))."""
-    y = np.asarray(y_true)
+    y = V.plain_array(y_true, "y_true")
     if y.dtype.kind not in "biuf":
         raise TypeError(f"y_true must be numeric; got dtype={y.dtype}")
     return y.astype(p.dtype, copy=False)
@@ -215,7 +215,7 @@ def _sparse(y_true, y_pred, from_logits, ignore_class, axis, n_threads):
     if p.ndim < 1:
         raise ValueError("y_pred must be at least rank 1 (the classes); got a scalar")
     (ax,) = _normalize_axes(axis, p.ndim)
-    y = np.asarray(y_true)
+    y = V.plain_array(y_true, "y_true")
     if y.dtype.kind not in "biuf":
         raise TypeError(f"y_true must hold class indices; got dtype={y.dtype}")
     if y.ndim == p.ndim and y.shape[ax] == 1:
@@ -397,8 +397,8 @@ class _Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         dtype = self._compute_dtype()
-        y_pred = np.asarray(y_pred).astype(dtype, copy=False)
-        y_true = np.asarray(y_true).astype(dtype, copy=False)
+        y_pred = V.plain_array(y_pred, "y_pred").astype(dtype, copy=False)
+        y_true = V.plain_array(y_true, "y_true").astype(dtype, copy=False)
         y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
         values, mask = self._values(y_true, y_pred)
         return _reduce_weighted(np.asarray(values).astype(dtype, copy=False), sample_weight, mask,
@@ -522,15 +522,15 @@ _ROW_CHUNK = 4096  # rows per block in top-k, so its comparison mask stays small
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """keras.metrics.binary_accuracy: y_true == (y_pred > threshold), element-wise."""
-    y, p = _squeeze_or_expand(np.asarray(y_true), np.asarray(y_pred))
+    y, p = _squeeze_or_expand(V.plain_array(y_true, "y_true"), V.plain_array(y_pred, "y_pred"))
     hit = (p > threshold).astype(y.dtype) == y
     return hit.astype(np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):
     """keras.metrics.categorical_accuracy: argmax(y_true) == argmax(y_pred)."""
-    true_cls = np.argmax(np.asarray(y_true), axis=-1)
-    p = np.asarray(y_pred)
+    true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
+    p = V.plain_array(y_pred, "y_pred")
     shape = true_cls.shape
     if true_cls.ndim == p.ndim:     # y_true had one axis more than y_pred
         true_cls = np.squeeze(true_cls, -1)
@@ -540,8 +540,8 @@ def categorical_accuracy(y_true, y_pred):
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """keras.metrics.sparse_categorical_accuracy: y_true == argmax(y_pred)."""
-    p = np.asarray(y_pred)
-    y = np.asarray(y_true)
+    p = V.plain_array(y_pred, "y_pred")
+    y = V.plain_array(y_true, "y_true")
     y = y.astype(p.dtype) if p.dtype.kind == "f" else y
     shape = y.shape
     squeezed = y.ndim == p.ndim and y.shape[-1] == 1
@@ -559,7 +559,7 @@ def _in_top_k(labels, scores, k):
     """Is each label's score among the k largest of its row? Ties count as
     in (fewer than k scores strictly greater); a NaN score at the label is out."""
     n, c = scores.shape
-    labels = np.asarray(labels).astype(np.int64)
+    labels = V.plain_array(labels, "labels").astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= c):
         i = int(np.flatnonzero((labels < 0) | (labels >= c))[0])
         raise ValueError(f"y_true[{i}] = {labels[i]} is out of range: class indices must be in "
@@ -582,8 +582,8 @@ def _check_k(k):
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """keras.metrics.top_k_categorical_accuracy: argmax(y_true) in the top k of y_pred."""
     k = _check_k(k)
-    p = np.asarray(y_pred)
-    true_cls = np.argmax(np.asarray(y_true), axis=-1)
+    p = V.plain_array(y_pred, "y_pred")
+    true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
     shape = true_cls.shape
     hit = _in_top_k(true_cls.reshape(-1), p.reshape(-1, p.shape[-1]), k).astype(np.float32)
     return hit.reshape(shape)
@@ -593,8 +593,8 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     """keras.metrics.sparse_top_k_categorical_accuracy: y_true in the top k
     of y_pred, or among its first k columns when they are sorted ids."""
     k = _check_k(k)
-    p = np.asarray(y_pred)
-    y = np.asarray(y_true)
+    p = V.plain_array(y_pred, "y_pred")
+    y = V.plain_array(y_true, "y_true")
     shape = y.shape
     rows = p.reshape(-1, p.shape[-1])
     if from_sorted_ids:

@@ -27,6 +27,7 @@ __all__ = ["sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_log
 
 
 def _labels_like(labels, x):
+    V.refuse_masked(labels, "labels")
     z = np.asarray(labels)
     if z.dtype.kind not in "biuf":
         raise TypeError(f"labels must be numeric; got dtype={z.dtype}")
@@ -106,6 +107,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     x = V.as_float_array(logits, "logits")
     if x.ndim == 0:
         raise ValueError("logits must have at least one dimension (the classes); got a scalar")
+    V.refuse_masked(labels, "labels")
     y = np.asarray(labels)
     if y.dtype.kind not in "iu":
         raise TypeError(f"labels must be an integer array (int32 or int64 class indices); "
@@ -113,7 +115,8 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     if y.shape != x.shape[:-1]:
         raise ValueError(f"labels must have the shape of logits without the last dimension, "
                          f"{x.shape[:-1]}; got {y.shape} (logits shape {x.shape})")
-    rows = x.reshape(-1, x.shape[-1])
+    # explicit row count: reshape(-1, 0) cannot infer it for (N, 0) logits
+    rows = x.reshape(int(np.prod(x.shape[:-1], dtype=np.int64)), x.shape[-1])
     # the core raises ValueError naming the first out-of-range label and the range
     return _losses.sparse_softmax_cross_entropy(rows, y.reshape(-1), reduction="none",
                                                 n_threads=n_threads).reshape(y.shape)

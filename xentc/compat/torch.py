@@ -65,7 +65,7 @@ def _reduction(size_average, reduce, reduction):
 def _class_weight(weight, n_classes):
     if weight is None:
         return None
-    w = np.asarray(weight)
+    w = V.plain_array(weight, "weight")
     if w.dtype.kind not in "biuf":
         raise TypeError(f"weight must be a numeric array of length {n_classes}; "
                         f"got dtype={w.dtype}")
@@ -91,7 +91,7 @@ def _class_rows(x):
 
 def _index_target(target, x, ignore_index):
     """Class-index target of the input's per-sample shape, checked in range."""
-    t = np.asarray(target)
+    t = V.plain_array(target, "target")
     if t.dtype.kind not in "iu":
         raise TypeError(f"target must hold integer class indices (or float class probabilities "
                         f"of the input's shape {x.shape}); got dtype={t.dtype} and shape {t.shape}")
@@ -154,7 +154,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
     w = _class_weight(weight, n_classes)
     rows, out_shape = _class_rows(x)
-    t = np.asarray(target)
+    t = V.plain_array(target, "target")
     if t.shape == x.shape:
         return _cross_entropy_probs(rows, t, x, w, ignore_index, eps, reduction, n_threads)
     labels, out_shape = _index_target(t, x, ignore_index)
@@ -275,7 +275,7 @@ def _unit_interval(arr, name):
 def _elementwise_target(x, target, shape_message):
     """The target of an element-wise loss: numeric, the input's shape (PyTorch
     does not broadcast it), in the input's dtype."""
-    t = np.asarray(target)
+    t = V.plain_array(target, "target")
     if t.dtype.kind not in "biuf":
         raise TypeError(f"target must be numeric; got dtype={t.dtype}")
     if t.shape != x.shape:
@@ -285,7 +285,7 @@ def _elementwise_target(x, target, shape_message):
 
 def _apply_weight(per, weight, shape):
     """per *= weight broadcast to `shape` (in place: `per` is ours)."""
-    w = np.asarray(weight)
+    w = V.plain_array(weight, "weight")
     if w.dtype.kind not in "biuf":
         raise TypeError(f"weight must be numeric; got dtype={w.dtype}")
     try:
