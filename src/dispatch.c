@@ -61,8 +61,6 @@ int xentc_select(const char *name)
 
 const xentc_kernel_table *xentc_active(void) { return active; }
 
-xentc_rowstats_fn xentc_active_rowstats(int dtype) { return active->rowstats[dtype != 0]; }
-
 const char *xentc_compiled_targets(void)
 {
     return "baseline"

@@ -123,6 +123,5 @@ int xentc_select(const char *name);            /* 0 ok, -1 unknown / unsupported
 const xentc_kernel_table *xentc_active(void);
 const char *xentc_compiled_targets(void);      /* e.g. "baseline,avx2,avx512" */
 const char *xentc_supported_targets(void);     /* the subset this CPU runs */
-xentc_rowstats_fn xentc_active_rowstats(int dtype); /* 0 float32, 1 float64 */
 
 #endif /* XENTC_KERNELS_H */

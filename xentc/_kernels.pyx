@@ -800,7 +800,13 @@ cdef extern from "xentc_kernels.h" nogil:
 
     ctypedef void (*xentc_rowstats_fn)(const xentc_rowstats_args *a, Py_ssize_t r0,
                                        Py_ssize_t r1) noexcept nogil
-    xentc_rowstats_fn xentc_active_rowstats(int dtype)
+
+cdef extern from *:
+    """
+    /* the calling thread's table (Design D): simd_target() applies here too */
+    static xentc_rowstats_fn xentc_rowstats_kernel(int d) { return xentc_table()->rowstats[d]; }
+    """
+    xentc_rowstats_fn xentc_rowstats_kernel(int d) nogil
 
 
 def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, top_out,
@@ -823,7 +829,7 @@ def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, to
     a.rank_out = <int64_t *>_ptr(rank_out)
     a.p_top_out = _ptr(p_top_out)
     a.sq_out = <double *>_ptr(sq_out)
-    cdef xentc_rowstats_fn fn = xentc_active_rowstats(_dt(x))
+    cdef xentc_rowstats_fn fn = xentc_rowstats_kernel(_dt(x))
     cdef Py_ssize_t block = _block_rows(a.n_cols)
     cdef Py_ssize_t n_blocks = (a.n_rows + block - 1) // block
     cdef int team = _team(n_blocks, a.n_rows * a.n_cols, n_threads)
