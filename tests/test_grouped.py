@@ -589,3 +589,36 @@ def test_one_group_equals_sparse_focal_loss(gamma, eps):
     np.testing.assert_allclose(
         xentc.grouped_softmax_cross_entropy(x, y, groups=[7], class_weight=[cw], **kw),
         xentc.sparse_softmax_cross_entropy(x, y[:, 0], class_weight=cw, **kw), rtol=1e-14)
+
+
+# ---- the validation boundary's rules (DESIGN 5) -------------------------------
+
+
+def test_huge_sample_weights_give_the_plain_mean():
+    x, y = _data(40, [3, 5], np.float64)
+    plain = xentc.grouped_softmax_cross_entropy(x, y, groups=[3, 5])
+    huge = xentc.grouped_softmax_cross_entropy(x, y, groups=[3, 5], sample_weight=np.full(40, 1e308))
+    assert np.isfinite(huge)
+    np.testing.assert_allclose(huge, plain, rtol=1e-15)
+
+
+def test_out_overlapping_logits_in_another_layout_goes_through_a_temporary():
+    x, y = _data(30, [4, 4], np.float64)
+    _, want = xentc.GroupedSoftmaxCrossEntropy(groups=[4, 4]).loss_gradient(x, y)
+    buf = np.concatenate([x, x], axis=1)           # (30, 16): logits in the left half
+    logits = buf[:, :8]
+    out = buf[:, 4:12]                              # overlaps the logits, shifted by 4 columns
+    _, got = xentc.GroupedSoftmaxCrossEntropy(groups=[4, 4]).loss_gradient(logits, y, out=out)
+    assert got is out
+    np.testing.assert_allclose(out, want, rtol=1e-15, atol=0)
+
+
+def test_bound_loss_checks_targets_once_and_follows_new_logits():
+    x, y = _data(25, [2, 6], np.float32)
+    loss = xentc.GroupedSoftmaxCrossEntropy(groups=[2, 6])
+    bound = loss._bind(x, y)
+    z = (x * 0.5).astype(np.float32)
+    lb, gb = bound(z)
+    lw, gw = loss.loss_gradient(z, y)
+    assert lb == lw
+    np.testing.assert_array_equal(gb, gw)

@@ -632,7 +632,7 @@ def focal_loss(str kind, cnp.ndarray x, double gamma, double alpha, bint use_alp
     """Runs focal kernel `kind` ("sigmoid", "csr_sigmoid", "sparse_softmax",
     "dense_softmax", "csr_softmax"); arguments as `loss`."""
     cdef int d = _dt(x)
-    cdef const _focal_table *k = <const _focal_table *>xentc_active()
+    cdef const _focal_table *k = <const _focal_table *>xentc_table()
     cdef xentc_loss_fn fn
     if kind == "sigmoid":
         fn = k.focal_sigmoid_ce[d]
@@ -701,7 +701,7 @@ cdef extern from "xentc_kernels.h" nogil:
 
 cdef extern from *:
     """
-    static xentc_loss_fn xentc_grouped_kernel(int d) { return xentc_active()->grouped_softmax_ce[d]; }
+    static xentc_loss_fn xentc_grouped_kernel(int d) { return xentc_table()->grouped_softmax_ce[d]; }
     """
     xentc_loss_fn xentc_grouped_kernel(int d) nogil
 

@@ -163,20 +163,18 @@ def _packed(a, n_cols):
     return a is None or a.shape[0] <= 1 or a.strides[0] == n_cols * a.itemsize
 
 
-def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, label_smoothing,
-             focal_gamma, reduction, n_threads, grad=False, hess=False, out=None):
+def _prep_grouped(logits, labels, groups, class_weight, sample_weight, ignore_index,
+                  label_smoothing, focal_gamma, reduction, n_threads):
+    """Checks everything once (the losses' validation boundary, DESIGN 5):
+    returns (compute function, logits in kernel layout and the caller's
+    shape, kernel-form keyword arguments)."""
     x, sizes, in_shape = _logits_layout(logits, groups)
-    n, total_cols = x.shape
+    n = x.shape[0]
     n_groups = sizes.shape[0]
     reduction = V.check_reduction(reduction)
     eps = V.check_smoothing(label_smoothing)
     gamma = _check_gamma(focal_gamma)
     n_threads = V.resolve_n_threads(n_threads)
-    g_buf = _out_buffer(out, x, in_shape) if grad else None
-    h_buf = np.empty(x.shape, dtype=x.dtype) if hess else None
-    c = int(sizes[0])
-    # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
-    flat = bool((sizes == c).all()) and all(_packed(a, total_cols) for a in (x, g_buf, h_buf))
     lab, n_ignored = _check_grouped_labels(labels, n, sizes, ignore_index)
     w = _group_class_weights(class_weight, sizes, lambda j: lab[:, j])
     if sample_weight is not None:
@@ -184,9 +182,35 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
         w = sw[:, None] * (w if w is not None else np.ones((1, n_groups)))
     if w is not None:
         w = np.where(lab < 0, 0.0, w) if n_ignored else np.ascontiguousarray(w)
-        weight_sum = float(w.sum())
-    else:
-        weight_sum = float(n * n_groups - n_ignored)
+    return _compute_grouped, x.reshape(in_shape), dict(
+        sizes=sizes, labels=lab, w=w, n_ignored=n_ignored, eps=eps, gamma=gamma,
+        reduction=reduction, n_threads=n_threads)
+
+
+def _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction, n_threads,
+                     grad=False, hess=False, out=None):
+    """Unchecked. x_in: the logits in the caller's shape (N, sum C) or
+    (N, G, C) with contiguous rows; labels: private int32 (N, G), -1 where
+    ignored; w: float64 (N, G) with 0 at ignored entries, or None."""
+    in_shape = x_in.shape
+    n, n_groups = labels.shape
+    x = V.rows_contiguous(x_in.reshape(n, int(sizes.sum())))
+    total_cols = x.shape[1]
+    if grad and out is not None and np.may_share_memory(out, x_in) and not V.same_view(out, x_in):
+        # out overlaps the logits in another layout: through a temporary
+        V.check_out(out, in_shape, x.dtype, "out")
+        loss, g, h = _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction,
+                                      n_threads, grad, hess)
+        np.copyto(out, g)
+        return loss, out, h
+    if reduction == "mean":
+        w = V.scaled_for_mean(w)  # exact; the mean cannot overflow
+    weight_sum = float(w.sum()) if w is not None else float(n * n_groups - n_ignored)
+    g_buf = _out_buffer(out, x, in_shape) if grad else None
+    h_buf = np.empty(x.shape, dtype=x.dtype) if hess else None
+    c = int(sizes[0])
+    # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
+    flat = bool((sizes == c).all()) and all(_packed(a, total_cols) for a in (x, g_buf, h_buf))
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
     per_entry = np.empty((n, n_groups), dtype=x.dtype) if reduction == "none" else None
     if flat:
@@ -194,7 +218,7 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
             return None if a is None else a.reshape(n * n_groups, c)
 
         total = _kernels.grouped_loss(
-            view(x), lab.reshape(-1, 1), np.array([0, c], dtype=np.int64),
+            view(x), labels.reshape(-1, 1), np.array([0, c], dtype=np.int64),
             row_weight=None if w is None else w.reshape(-1, 1),
             smoothing=eps, gamma=gamma, grad_scale=scale,
             loss_out=None if per_entry is None else per_entry.reshape(-1, 1),
@@ -202,7 +226,7 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
     else:
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         total = _kernels.grouped_loss(
-            x, lab, offsets, row_weight=w,
+            x, labels, offsets, row_weight=w,
             smoothing=eps, gamma=gamma, grad_scale=scale, loss_out=per_entry,
             grad_out=g_buf, hess_out=h_buf, n_threads=n_threads)
     if grad and out is not None:
@@ -211,6 +235,13 @@ def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, 
         g_ret = None if g_buf is None else g_buf.reshape(in_shape)
     h_ret = None if h_buf is None else h_buf.reshape(in_shape)
     return _reduce(total, weight_sum, per_entry, reduction), g_ret, h_ret
+
+
+def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, label_smoothing,
+             focal_gamma, reduction, n_threads, grad=False, hess=False, out=None):
+    fn, x, kw = _prep_grouped(logits, labels, groups, class_weight, sample_weight, ignore_index,
+                              label_smoothing, focal_gamma, reduction, n_threads)
+    return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
 def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=None,
@@ -258,10 +289,10 @@ class GroupedSoftmaxCrossEntropy(_LossBase):
         self.reduction = reduction
         self.n_threads = n_threads
 
-    def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
-        return _grouped(y_pred, y, self.groups, self.class_weight, sample_weight,
-                        self.ignore_index, self.label_smoothing, self.focal_gamma, reduction,
-                        self.n_threads, grad, hess, out)
+    def _prepare(self, y_pred, y, sample_weight, reduction):
+        return _prep_grouped(y_pred, y, self.groups, self.class_weight, sample_weight,
+                             self.ignore_index, self.label_smoothing, self.focal_gamma,
+                             reduction, self.n_threads)
 
 
 # ---------------------------------------------------------------------------
