@@ -57,19 +57,10 @@ import dask.bag as db  # noqa: E402
 import distributed  # noqa: E402
 
 import xentc  # noqa: E402
+from asv_benchmarks.benchmarks.common import cpu_model  # noqa: E402
 import xentc.dask as xd  # noqa: E402
 from xentc.scoring import StreamingScores  # noqa: E402
 
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def median_time(fn, repeat):
@@ -304,7 +295,7 @@ def main(argv=None):
         args.n, args.block_rows, args.repeat = 1_000_000, 100_000, 2
         args.overhead_n, args.reduction_n = 200_000, 200_000
     out = ["# xentc.dask: scoring on a local distributed cluster", "",
-           f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs visible; "
+           f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs visible; "
            f"dask {dask.__version__}, distributed {distributed.__version__}, "
            f"xentc {xentc.__version__} ({xentc.get_config()['simd_active']}); "
            f"median of {args.repeat} interleaved runs; "

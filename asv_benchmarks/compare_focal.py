@@ -29,16 +29,6 @@ SOFTMAX_SHAPES = [(200_000, 10), (20_000, 1_000)]
 OPS = ["sigmoid_focal", "sigmoid_focal_grad", "softmax_focal", "softmax_focal_grad"]
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
 
 def batch_size(fn):
     t0 = time.perf_counter()
@@ -86,7 +76,7 @@ def main(argv=None):
             ratio = " ".join(f"{impl}={med[impl] / med['xentc']:.1f}x" for impl in med
                              if impl != "xentc")
             print(f"# {op} {shape}: xentc {med['xentc'] * 1e3:.2f} ms; {ratio}", file=sys.stderr)
-    print(f"CPU: {cpu_name()}; {args.dtype}; {args.threads} thread(s); median of "
+    print(f"CPU: {common.cpu_model()}; {args.dtype}; {args.threads} thread(s); median of "
           f"{args.repeats} interleaved rounds; xentc SIMD target "
           f"{_target()}\n")
     print("| operation | shape | xentc ms | torch ms | jax ms | torch / xentc | jax / xentc |")

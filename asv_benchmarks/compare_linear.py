@@ -45,6 +45,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
 import xentc
+from asv_benchmarks.benchmarks.common import cpu_model
 from xentc.linear import LinearCrossEntropy, linear_cross_entropy
 
 FULL_GRID = [(n, d, v) for n in (512, 4096) for d in (256, 1024) for v in (32000, 128000)]
@@ -52,16 +53,6 @@ CHUNK = 512
 TARGETS = {"fwd_vs_gemm": 1.2, "fwd_vs_torch": 1.5, "grad_vs_3gemm": 1.3, "grad_vs_torch": 1.5,
            "memory_vs_torch": 20.0}
 
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def inputs(n, d, v, seed=0):
@@ -279,7 +270,7 @@ def main(argv=None):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = [cpus] if args.threads is None else [int(t) for t in args.threads.split(",")]
     with_torch = not args.no_torch
-    report = {"cpu": cpu_name(), "n_cpus": cpus, "machine": platform.machine(),
+    report = {"cpu": cpu_model(), "n_cpus": cpus, "machine": platform.machine(),
               "load_avg_start": os.getloadavg(), "xentc": xentc.__version__,
               "simd": xentc.get_simd_target(), "numpy": np.__version__,
               "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),

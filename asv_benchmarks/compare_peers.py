@@ -253,16 +253,6 @@ def versions():
     return out
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
 
 def xentc_source():
     """Commit of the xentc checkout measured (+ whether src/ or xentc/ differ
@@ -608,7 +598,7 @@ def main(argv=None):
         write_outputs(args, meta, rows, measurements)
         return
     import xentc
-    meta = dict(quick=args.quick, cpu=cpu_model(), cpus=len(common.ALL_CPUS),
+    meta = dict(quick=args.quick, cpu=common.cpu_model(), cpus=len(common.ALL_CPUS),
                 platform=platform.platform(), date=datetime.datetime.now().isoformat(
                     timespec="seconds"),
                 loadavg_start=", ".join(f"{v:.2f}" for v in os.getloadavg()),

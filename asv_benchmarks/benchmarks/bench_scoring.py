@@ -28,10 +28,10 @@ import time
 import numpy as np
 
 try:
-    from .common import get_input, profile_name, xentc
+    from .common import cpu_model, get_input, profile_name, xentc
 except ImportError:  # run as a script
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from benchmarks.common import get_input, profile_name, xentc
+    from benchmarks.common import cpu_model, get_input, profile_name, xentc
 
 from xentc.scoring import StreamingScores
 
@@ -160,16 +160,6 @@ def run_command(zp, yp):
 # one-run report (python bench_scoring.py ...)
 
 
-def _cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
 
 def side_by_side(rows, repeats, directory):
     shape = (rows, 10)
@@ -187,7 +177,7 @@ def side_by_side(rows, repeats, directory):
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
     base = best["oneshot-ll+acc"]
-    print(f"{rows:,} x 10 float32 logits, 64k-row chunks; {_cpu()}, "
+    print(f"{rows:,} x 10 float32 logits, 64k-row chunks; {cpu_model()}, "
           f"{len(os.sched_getaffinity(0))} CPUs, best of {repeats} interleaved runs")
     print(f"{'implementation':22s} {'seconds':>9s} {'/ oneshot':>10s} {'/ stream-all':>13s}")
     for name, t in best.items():
@@ -216,7 +206,7 @@ def rss_of_files(sizes_gb, directory, usual_up_to_gb=1.0):
     """Peak RSS of `xentc score` (a fresh process each) on files of the sizes,
     and of the usual load-everything script on files up to usual_up_to_gb."""
     import subprocess
-    print(f"peak RSS of `python -m xentc score` ({_cpu()})")
+    print(f"peak RSS of `python -m xentc score` ({cpu_model()})")
     print(f"{'file':>8s} {'rows':>13s} {'peak RSS MB':>12s} {'seconds':>8s}")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     for gb in sizes_gb:

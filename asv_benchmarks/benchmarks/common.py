@@ -22,6 +22,7 @@ and drawing 64M normals costs more than a second.
 import abc
 import gc
 import os
+import platform
 import sys
 import tracemalloc
 
@@ -321,3 +322,15 @@ class Benchmark(abc.ABC):
         return peers.speed_ratio(self.case, ours, repeats=3)
 
     track_speedup_of_xentc.unit = "x"
+
+
+def cpu_model():
+    """The CPU's model name, for the header of every speed report."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
