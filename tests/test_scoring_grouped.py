@@ -1,6 +1,7 @@
 """StreamingScores(task="grouped"): equal to grouped_softmax_cross_entropy and
 grouped_accuracy on the concatenated data, for any chunking, merge order and
 JSON resume; clear errors; `xentc score --task grouped` end to end."""
+import itertools
 import json
 import os
 import subprocess
@@ -42,7 +43,7 @@ def expected(y, x, w=None, groups=GROUPS):
 def chunked(y, x, w, cuts, **kw):
     s = StreamingScores(task="grouped", groups=GROUPS, **kw)
     edges = [0, *cuts, len(y)]
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         s.update(y[a:b], x[a:b], None if w is None else w[a:b])
     return s
 
@@ -94,7 +95,7 @@ def test_three_d_logits_without_groups():
 def test_probabilities_match_logits():
     y, x, w = make()
     offsets = np.concatenate([[0], np.cumsum(GROUPS)])
-    p = np.concatenate([softmax(x[:, a:b], axis=1) for a, b in zip(offsets[:-1], offsets[1:])],
+    p = np.concatenate([softmax(x[:, a:b], axis=1) for a, b in itertools.pairwise(offsets)],
                        axis=1)
     rl = chunked(y, x, w, [500]).result()
     rp = chunked(y, p, w, [333, 1000], inputs="probabilities").result()
@@ -113,7 +114,7 @@ def test_chunkings_and_merge_orders_agree():
         cuts = sorted(rng.choice(np.arange(1, len(y)), size=rng.integers(1, 8), replace=False))
         edges = [0, *cuts, len(y)]
         parts = []
-        for a, b in zip(edges[:-1], edges[1:]):
+        for a, b in itertools.pairwise(edges):
             p = StreamingScores(task="grouped", groups=GROUPS)
             parts.append(p.update(y[a:b], x[a:b], w[a:b]))
         total = StreamingScores(task="grouped", groups=GROUPS)

@@ -34,7 +34,12 @@ import numpy as np
 
 from . import _validation as V
 from ._rowstats import row_stats
-from .grouped import _check_grouped_labels, _check_groups, _compute_grouped, _logits_layout
+from .grouped import (
+    _check_grouped_labels,
+    _check_groups,
+    _compute_grouped,
+    _logits_layout,
+)
 from .losses import (
     binary_cross_entropy,
     categorical_cross_entropy,
