@@ -217,6 +217,18 @@ def test_cli_grouped_end_to_end(tmp_path):
                tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["log_loss"] == pytest.approx(loss, rel=1e-12)
+    # --inputs auto: every group's block a probability row -> probabilities
+    offsets = np.concatenate([[0], np.cumsum(GROUPS)])
+    p = np.concatenate([softmax(x[:, a:b].astype(np.float64), axis=1)
+                        for a, b in itertools.pairwise(offsets)], axis=1)
+    np.save(tmp_path / "pp.npy", p)
+    proc = run(["score", "pp.npy", "--labels", "y.npy", "--task", "grouped", "--groups",
+                "12,7,5", "--no-progress"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    assert rep["inputs"] == "probabilities"
+    assert rep["log_loss"] == pytest.approx(loss, rel=1e-6)
+    assert rep["accuracy"] == acc["exact_match"]
 
 
 def test_cli_grouped_bad_input_exits_2_one_line(tmp_path):
