@@ -244,3 +244,33 @@ def test_cli_grouped_bad_input_exits_2_one_line(tmp_path):
     proc = run(["score", "p.npy", "--labels", "y.npy", "--task", "grouped", "--groups", "12,x"],
                tmp_path)
     assert proc.returncode == 2 and "--groups" in proc.stderr
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_layouts_and_threads_give_identical_results(layout):
+    y, x, w = make(n=800, dtype=np.float32)
+    if layout == "F":
+        x = np.asfortranarray(x)
+    elif layout == "strided":
+        wide = np.zeros((x.shape[0], 2 * x.shape[1]), dtype=x.dtype)
+        wide[:, ::2] = x
+        x = wide[:, ::2]
+    x_before, y_before = x.copy(), y.copy()
+    ref = chunked(y, np.ascontiguousarray(x), w, [300], n_threads=1).result()
+    for nt in (1, 2, 4):
+        assert chunked(y, x, w, [300], n_threads=nt).result() == ref
+    assert np.array_equal(x, x_before) and np.array_equal(y, y_before)  # inputs untouched
+
+
+def test_infinite_entry_loss_at_zero_weight_counts_as_zero():
+    y, x, w = make(n=60)
+    x = x.copy()
+    x[4, y[4, 0]] = -np.inf  # the true class impossible: infinite loss at entry (4, 0)
+    w = w.copy()
+    w[4] = 0.0
+    r = chunked(y, x, w, [30]).result()
+    keep = np.arange(60) != 4
+    want = grouped_softmax_cross_entropy(x[keep], y[keep], groups=GROUPS, sample_weight=w[keep])
+    assert r["log_loss"] == pytest.approx(want, rel=1e-12)
+    w[4] = 1.0
+    assert chunked(y, x, w, [30]).result()["log_loss"] == np.inf
