@@ -274,3 +274,13 @@ def test_infinite_entry_loss_at_zero_weight_counts_as_zero():
     assert r["log_loss"] == pytest.approx(want, rel=1e-12)
     w[4] = 1.0
     assert chunked(y, x, w, [30]).result()["log_loss"] == np.inf
+
+
+def test_metrics_subset():
+    y, x, _ = make(n=100)
+    r = StreamingScores(task="grouped", groups=GROUPS, metrics=["log_loss"]).update(y, x).result()
+    assert "accuracy" not in r and all(set(e) == {"size", "log_loss"} for e in r["per_group"])
+    assert r["log_loss"] == pytest.approx(grouped_softmax_cross_entropy(x, y, groups=GROUPS),
+                                          rel=1e-12)
+    with pytest.raises(ValueError, match="metrics for task='grouped'"):
+        StreamingScores(task="grouped", groups=GROUPS, metrics=["ece", "brier"])
