@@ -187,14 +187,14 @@ class StreamingScores:
             raise ValueError("labels is not supported for task='grouped': y_true holds class "
                              "indices within each group")
         self.groups = None if groups is None else _check_groups(groups)
-        if self.task == "grouped" and not {"log_loss", "accuracy"} & set(self.metrics):
-            raise ValueError(f"metrics for task='grouped' must include 'log_loss' or "
-                             f"'accuracy' (the others are not defined per group); got "
-                             f"{list(self.metrics)!r}")
         self.inputs = _check_choice("inputs", inputs, INPUTS)
         self.k = _check_int("k", k, 1)
         self.n_bins = _check_int("n_bins", n_bins, 1)
         self.metrics = _check_metrics(metrics)
+        if self.task == "grouped" and not {"log_loss", "accuracy"} & set(self.metrics):
+            raise ValueError(f"metrics for task='grouped' must include 'log_loss' or "
+                             f"'accuracy' (the others are not defined per group); got "
+                             f"{list(self.metrics)!r}")
         self.n_threads = n_threads if n_threads is None else V.resolve_n_threads(n_threads)
         self.labels = self._check_labels(labels)
         self._edges = np.linspace(0.0, 1.0, self.n_bins + 1)
