@@ -49,6 +49,16 @@ def _positive_int(text):
     return value
 
 
+def _group_sizes(text):
+    try:
+        sizes = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive ints, got {text!r}")
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive ints, got {text!r}")
+    return sizes
+
+
 def build_parser():
     parser = _Parser(prog="xentc", description="Cross-entropy losses and production scoring "
                      "of model outputs.")
@@ -82,7 +92,12 @@ def add_score_arguments(p):
     p.add_argument("--inputs", choices=("auto", "logits", "probabilities"), default="auto",
                    help="what y_pred holds (auto: probabilities when the first chunk is in "
                         "[0, 1] and 2-D rows sum to 1, else logits)")
-    p.add_argument("--task", choices=TASKS, default="auto")
+    p.add_argument("--task", choices=TASKS, default="auto",
+                   help="grouped (never chosen by auto): several softmax groups per row, "
+                        "see --groups; labels are (N, G) within-group class indices")
+    p.add_argument("--groups", type=_group_sizes, metavar="SIZES",
+                   help="comma-separated group sizes for --task grouped, e.g. 12,7,5 (the "
+                        "prediction columns, in order)")
     p.add_argument("--k", type=_positive_int, default=5, help="top-k accuracy (default 5)")
     p.add_argument("--n-bins", type=_positive_int, default=15,
                    help="calibration bins (default 15)")
@@ -112,10 +127,23 @@ def add_score_arguments(p):
 # scoring pipeline
 
 
-def _resolve_inputs(choice, y_pred, task):
+def _resolve_inputs(choice, y_pred, task, groups=None):
     if choice != "auto":
         return choice
     p = np.asarray(y_pred)
+    if task == "grouped" and p.size and p.dtype.kind in "fiub" and p.ndim >= 2:
+        # probabilities when every group's block of columns is a probability row
+        blocks = p.reshape(p.shape[0], p.shape[1], -1) if p.ndim == 3 else None
+        if blocks is None:
+            if groups is None or sum(groups) != p.shape[1]:
+                return "logits"  # StreamingScores reports the mismatch
+            ends = np.cumsum(groups)
+            sums = np.stack([np.nansum(p[:, e - c:e], axis=1, dtype=np.float64)
+                             for c, e in zip(groups, ends)], axis=1)
+        else:
+            sums = np.nansum(blocks, axis=2, dtype=np.float64)
+        ok = np.nanmin(p) >= 0 and np.nanmax(p) <= 1 and np.allclose(sums, 1, atol=1e-3)
+        return "probabilities" if ok else "logits"
     if p.size == 0 or p.dtype.kind not in "fiub":
         return "logits"
     lo, hi = np.nanmin(p), np.nanmax(p)
@@ -149,11 +177,15 @@ def _classes(text, y_true, columns):
 def make_scores(args, y_true, y_pred, columns=None):
     """The StreamingScores for these options, decided on the first chunk."""
     task = args.task
-    inputs = _resolve_inputs(args.inputs, y_pred,
-                             "multilabel" if task == "multilabel"
-                             or (np.ndim(y_true) == 2 and np.ndim(y_pred) == 2) else task)
+    groups = getattr(args, "groups", None)
+    if task == "grouped":
+        inputs = _resolve_inputs(args.inputs, y_pred, task, groups)
+    else:
+        inputs = _resolve_inputs(args.inputs, y_pred,
+                                 "multilabel" if task == "multilabel"
+                                 or (np.ndim(y_true) == 2 and np.ndim(y_pred) == 2) else task)
     return StreamingScores(task=task, inputs=inputs, labels=_classes(args.classes, y_true, columns),
-                           k=args.k, n_bins=args.n_bins, n_threads=args.n_threads)
+                           k=args.k, n_bins=args.n_bins, n_threads=args.n_threads, groups=groups)
 
 
 def _progress(total, enabled):
