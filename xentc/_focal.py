@@ -1,9 +1,9 @@
 """Focal losses (Lin et al. 2017): the `focal_gamma` / `focal_alpha` options
 of the sigmoid and softmax cross-entropies of xentc.losses.
 
-xentc.losses keeps the plain path and sends a call here only when the focal
-options are active (gamma != 0, or alpha given for the sigmoid), so gamma = 0
-stays the plain kernels bit for bit. Validation, weights and reductions are
+xentc.losses keeps the plain path and sends a call here unless gamma is the
+float 0.0 and no alpha is given; `with_focal` sends gamma = 0 back to the
+plain kernels, bit for bit. Validation, weights and reductions are
 the plain losses' (DESIGN.md 3.2); the kernels are src/focal_body.h.
 
 Conventions (docs/focal.md):
@@ -22,13 +22,6 @@ import numbers
 import numpy as np
 
 from . import losses as _L
-
-
-def active(focal_gamma, focal_alpha=None):
-    """False for the plain call (gamma the float 0.0, no alpha): the one test
-    xentc.losses makes before its plain path. Anything else comes here, is
-    validated, and goes back to the plain path if it is gamma = 0 after all."""
-    return focal_alpha is not None or type(focal_gamma) is not float or focal_gamma != 0.0
 
 
 def check_gamma(focal_gamma):

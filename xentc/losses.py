@@ -202,7 +202,7 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
     of length C, a dict {class: weight} or "balanced". focal_gamma > 0: the
     focal loss -sum_j t_j (1 - p_j)^gamma log p_j (docs/focal.md).
     """
-    if type(focal_gamma) is not float or focal_gamma != 0.0:  # _focal.active, inlined
+    if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
         return _focal.sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
                                      label_smoothing, reduction, n_threads, focal_gamma)[0]
     if (class_weight is None and sample_weight is None and ignore_index is None
@@ -303,7 +303,7 @@ def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=N
     loss_i = sum_j cw_j * t_ij * (logsumexp(x_i) - x_ij), with t smoothed to
     (1 - eps) * t + eps / C. focal_gamma > 0: each term times (1 - p_ij)^gamma.
     """
-    if type(focal_gamma) is not float or focal_gamma != 0.0:  # _focal.active, inlined
+    if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
         return _focal.soft_softmax(logits, targets, class_weight, sample_weight, label_smoothing,
                                    reduction, n_threads, focal_gamma)[0]
     return _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
