@@ -487,7 +487,7 @@ def grouped_accuracy(y_true, y_pred, groups=None):
     >>> import numpy as np
     >>> from xentc.metrics import grouped_accuracy
     >>> y_true = np.array([[0, 1], [2, 0]])
-    >>> scores = np.array([[5.0, 1, 0, 0, 3], [0, 1, 4, 2, 1]])  # groups of 3 and 2
+    >>> scores = np.array([[5.0, 1, 0, 0, 3], [0, 1, 4, 1, 2]])  # groups of 3 and 2
     >>> grouped_accuracy(y_true, scores, groups=[3, 2])
     {'per_group': [1.0, 0.5], 'exact_match': 0.5}
     """

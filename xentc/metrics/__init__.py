@@ -15,10 +15,14 @@ Every public name is importable as ``xentc.metrics.<name>``; the private
 modules are an implementation detail.
 """
 
+# losses.py and grouped.py import each other; the cycle resolves only when
+# losses.py is loaded first, which _log_loss does
+from ._log_loss import log_loss, top_k_accuracy_score
+
+# isort: split
 from ..grouped import grouped_accuracy
 from ._accuracy import accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy
 from ._calibration import brier_score, expected_calibration_error, reliability_curve
-from ._log_loss import log_loss, top_k_accuracy_score
 
 __all__ = [
     "accuracy",

@@ -112,7 +112,7 @@ def log_loss(
     >>> round(log_loss(["no", "yes", "yes"], [0.1, 0.8, 0.7]), 6)  # P(positive class)
     0.228393
     >>> round(log_loss([0, 1], [-2.0, 3.0], from_logits=True), 6)  # sigmoid logits
-    0.087546
+    0.087758
     """
     _check_params(
         "log_loss",
