@@ -26,6 +26,7 @@ from .. import _validation as V
 from .._rowstats import row_stats
 from ..scoring import StreamingScores
 from ..special import sigmoid
+from ._targets import _binary_outcome, _sorted_class_indices
 
 __all__ = ["brier_score", "expected_calibration_error", "reliability_curve"]
 
@@ -70,55 +71,6 @@ def _check_length(y, p, sample_weight):
         raise ValueError(f"Found input variables with inconsistent numbers of samples: {lengths}")
 
 
-def _positive(y, pos_label):
-    """0/1 targets of binary y_true, the positive class chosen as
-    scikit-learn does: pos_label, else 1 for {0, 1} / {-1, 1}, else the
-    larger of two numeric labels (strings need pos_label)."""
-    classes = np.unique(y)
-    if classes.shape[0] > 2:
-        raise ValueError(
-            "The type of the target inferred from y_true is multiclass but should "
-            "be binary according to the shape of y_prob."
-        )
-    if pos_label is None:
-        if classes.dtype.kind in "OUS":
-            raise ValueError(
-                f"y_true takes value in {set(classes.tolist())} and pos_label is "
-                "not specified: either make y_true take value in {0, 1} or "
-                "{-1, 1} or pass pos_label explicitly."
-            )
-        values = set(classes.tolist())
-        pos_label = 1 if values <= {0, 1} or values <= {-1, 1} else classes[-1]
-    return (y == pos_label).astype(np.int8)
-
-
-def _classes(y, labels, n_columns):
-    """Sorted class values and y's column indices (scikit-learn's order)."""
-    classes = np.unique(np.asarray(labels)) if labels is not None else np.unique(y)
-    if labels is not None and classes.shape[0] != len(labels):
-        raise ValueError("Parameter 'labels' must be unique.")
-    if classes.shape[0] != n_columns:
-        if labels is None:
-            raise ValueError(
-                f"y_true and y_prob contain different number of classes: "
-                f"{classes.shape[0]} vs {n_columns}. Please provide the true "
-                "labels explicitly through the labels argument. Classes found in "
-                f"y_true: {classes}"
-            )
-        raise ValueError(
-            "The number of classes in labels is different from that in y_prob. "
-            f"Classes found in labels: {classes}"
-        )
-    idx = np.searchsorted(classes, y)
-    bad = classes[np.minimum(idx, classes.shape[0] - 1)] != y
-    if bad.any():
-        raise ValueError(
-            f"y_true contains values {set(y[bad].tolist())} not belonging to the "
-            f"passed labels {classes.tolist()}."
-        )
-    return idx
-
-
 def _scores_state(
     y_true, y_proba, sample_weight, pos_label, labels, from_logits, metrics, n_bins=15
 ):
@@ -128,11 +80,11 @@ def _scores_state(
     _check_length(y, p, sample_weight)
     inputs = "logits" if from_logits else "probabilities"
     if p.ndim == 1:
-        task, target = "binary", _positive(y, pos_label)
+        task, target = "binary", _binary_outcome(y, pos_label)
     elif V._is_sparse(y) or y.ndim == 2:
         task, target = "multilabel", y
     else:
-        task, target = "multiclass", _classes(y, labels, p.shape[1])
+        task, target = "multiclass", _sorted_class_indices(y, labels, p.shape[1])
         if not from_logits:
             sums = p.sum(axis=1)
             if not np.all(np.isclose(sums, 1, rtol=math.sqrt(np.finfo(p.dtype).eps))):
@@ -284,7 +236,7 @@ def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
     p = _scores(y_proba, from_logits)
     y = _labels_1d(y_true)
     if p.ndim == 1:
-        hits = _positive(y, pos_label)
+        hits = _binary_outcome(y, pos_label)
         if y.shape[0] != p.shape[0]:
             _check_length(y, p, None)
         return (sigmoid(p) if from_logits else p), hits, 1
@@ -295,7 +247,7 @@ def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
         prob = sigmoid(p) if from_logits else p
         return prob.reshape(-1), (t.reshape(-1) == 1), p.shape[1]
     _check_length(y, p, None)
-    idx = _classes(y, labels, p.shape[1])
+    idx = _sorted_class_indices(y, labels, p.shape[1])
     # top-label probability and argmax from one kernel pass (no softmax array)
     st = row_stats(p, want=("argmax", "p_top"), probabilities=not from_logits)
     return st["p_top"], st["argmax"] == idx, 1

@@ -11,10 +11,11 @@ Design:
      for small-range integers, a sort otherwise): no N x C one-hot matrix is
      ever built for integer labels.
 
-This is the one module of xentc that decides what a target *is*; the metrics
-(`_log_loss`, `_accuracy`) import it. (`xentc.sklearn` uses scikit-learn's own
-functions, which it imports anyway; the shims in `xentc.compat` follow their
-framework's rules, not scikit-learn's.)
+This is the one module of xentc that decides what a target *is*; the
+metrics (`_log_loss`, `_accuracy`, `_calibration`) import it.
+(`xentc.sklearn` calls scikit-learn's own functions, which it imports
+anyway; the shims in `xentc.compat` follow their framework's rules, not
+scikit-learn's.)
 """
 
 import numbers
@@ -424,3 +425,52 @@ def _encode_known(y, classes):
     if diff.size:
         raise ValueError(f"y contains previously unseen labels: {list(diff)}")
     return np.searchsorted(classes, y).astype(np.int64)
+
+
+def _binary_outcome(y, pos_label):
+    """0/1 targets of binary y_true, the positive class chosen as
+    scikit-learn does: pos_label, else 1 for {0, 1} / {-1, 1}, else the
+    larger of two numeric labels (strings need pos_label)."""
+    classes = np.unique(y)
+    if classes.shape[0] > 2:
+        raise ValueError(
+            "The type of the target inferred from y_true is multiclass but should "
+            "be binary according to the shape of y_prob."
+        )
+    if pos_label is None:
+        if classes.dtype.kind in "OUS":
+            raise ValueError(
+                f"y_true takes value in {set(classes.tolist())} and pos_label is "
+                "not specified: either make y_true take value in {0, 1} or "
+                "{-1, 1} or pass pos_label explicitly."
+            )
+        values = set(classes.tolist())
+        pos_label = 1 if values <= {0, 1} or values <= {-1, 1} else classes[-1]
+    return (y == pos_label).astype(np.int8)
+
+
+def _sorted_class_indices(y, labels, n_columns):
+    """Sorted class values and y's column indices (scikit-learn's order)."""
+    classes = np.unique(np.asarray(labels)) if labels is not None else np.unique(y)
+    if labels is not None and classes.shape[0] != len(labels):
+        raise ValueError("Parameter 'labels' must be unique.")
+    if classes.shape[0] != n_columns:
+        if labels is None:
+            raise ValueError(
+                f"y_true and y_prob contain different number of classes: "
+                f"{classes.shape[0]} vs {n_columns}. Please provide the true "
+                "labels explicitly through the labels argument. Classes found in "
+                f"y_true: {classes}"
+            )
+        raise ValueError(
+            "The number of classes in labels is different from that in y_prob. "
+            f"Classes found in labels: {classes}"
+        )
+    idx = np.searchsorted(classes, y)
+    bad = classes[np.minimum(idx, classes.shape[0] - 1)] != y
+    if bad.any():
+        raise ValueError(
+            f"y_true contains values {set(y[bad].tolist())} not belonging to the "
+            f"passed labels {classes.tolist()}."
+        )
+    return idx
