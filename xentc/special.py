@@ -48,7 +48,8 @@ def _checked_rows(x, axis, name="x"):
     axis = int(axis) % ndim
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    rows, _, _ = _to_rows(arr, (axis,))
+    # the common case, (N, C) along its last axis, skips the general reshaping
+    rows = arr if arr.ndim == 2 and axis == 1 else _to_rows(arr, (axis,))[0]
     return V.rows_contiguous(rows), (shape, axis)
 
 
