@@ -7,6 +7,8 @@ its k infinite entries). float32 stays float32, float16 computes in float32,
 integers in float64.
 """
 
+import math
+
 import numpy as np
 
 from . import _kernels
@@ -22,8 +24,8 @@ def _to_rows(arr, axes):
     perm = rest + list(axes)
     moved = arr if perm == list(range(arr.ndim)) else arr.transpose(perm)
     outer = tuple(arr.shape[i] for i in rest)
-    width = int(np.prod([arr.shape[i] for i in axes], dtype=np.int64))
-    return moved.reshape(int(np.prod(outer, dtype=np.int64)), width), outer, perm
+    width = math.prod(arr.shape[i] for i in axes)
+    return moved.reshape(math.prod(outer), width), outer, perm
 
 
 def _from_rows(rows, shape, perm):
