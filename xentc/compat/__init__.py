@@ -26,8 +26,9 @@ D. Where a framework's +/-inf arithmetic yields NaN (inf - inf) xentc returns
    the mathematical limit (DESIGN.md section 2); docs/compat.md lists each case.
 
 Only the mechanics shared by several shims live here: applying a row
-function along axes (rows come from xentc.special._to_rows) and laying a
-broadcast weight onto rows.
+function along axes (rows come from xentc.special._to_rows), laying a
+broadcast weight onto rows, and the pos_weight sigmoid cross-entropy that
+tf and torch share.
 """
 
 import importlib
