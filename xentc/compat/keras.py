@@ -687,7 +687,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return hit
 
 
-def _in_top_k(labels, scores, k):
+def _checked_in_top_k(labels, scores, k):
     """Is each label's score among the k largest of its row? Keras's rule:
     ties count as in, a NaN score at the label is out."""
     c = scores.shape[1]
@@ -713,7 +713,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     p = V.plain_array(y_pred, "y_pred")
     true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
     shape = true_cls.shape
-    hit = _in_top_k(true_cls.reshape(-1), p.reshape(-1, p.shape[-1]), k).astype(np.float32)
+    hit = _checked_in_top_k(true_cls.reshape(-1), p.reshape(-1, p.shape[-1]), k).astype(np.float32)
     return hit.reshape(shape)
 
 
@@ -728,7 +728,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     if from_sorted_ids:
         hit = np.any(y.reshape(-1, 1).astype(rows.dtype) == rows[:, :k], axis=1)
     else:
-        hit = _in_top_k(y.reshape(-1), rows, k)
+        hit = _checked_in_top_k(y.reshape(-1), rows, k)
     return hit.astype(np.float32).reshape(shape)
 
 
