@@ -1,0 +1,121 @@
+# The compiled kernel drivers (xentc/_kernels.pyx), as the Python layer calls
+# them. No argument checks happen here: xentc._validation has made every
+# array contiguous-rowed, native float32/float64 (int64 indices) and of the
+# right shape before a call.
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+_Arr: TypeAlias = npt.NDArray[Any]
+_Index: TypeAlias = npt.NDArray[np.int64]
+
+CSR_CANONICAL: int
+CSR_UNSORTED: int
+CSR_BAD_START: int
+CSR_DECREASING: int
+CSR_BAD_END: int
+CSR_BAD_INDEX: int
+
+# SIMD targets and the build
+def compiled_targets() -> list[str]: ...
+def supported_targets() -> list[str]: ...
+def select_target(name: str) -> bool: ...
+def set_thread_target(name: str | None) -> bool: ...
+def thread_target() -> str | None: ...
+def active_target() -> str: ...
+def openmp_linked() -> bool: ...
+def omp_max_threads() -> int: ...
+def team_size_probe(n_threads: int) -> int: ...
+def build_compiler() -> str: ...
+def build_openmp_note() -> str: ...
+
+# index and structure checks: (copy, first bad position or -1, ...)
+def copy_indices(src: _Arr, bound: int, ignore: int | None = None) -> tuple[_Index, int]: ...
+def copy_csr(
+    indptr: _Arr, indices: _Arr, n_cols: int, indptr_out: _Index, indices_out: _Index
+) -> tuple[int, int]: ...
+def is_kernel_2d(obj: object) -> bool: ...
+def grouped_labels(
+    src: _Index, sizes: _Index, ignore_index: int | None
+) -> tuple[_Index, int, int]: ...
+
+# kernels: each loss entry returns sum_i w_i * loss_i as a Python float and
+# fills the given per-row / gradient / Hessian outputs
+def sparse_softmax_sum(x: _Arr, labels: _Index, n_threads: int) -> float: ...
+def rows(op: str, x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def elementwise(op: str, x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def loss(
+    kind: str,
+    x: _Arr,
+    *,
+    labels: _Index | None = None,
+    t: _Arr | None = None,
+    indptr: _Index | None = None,
+    indices: _Index | None = None,
+    values: _Arr | None = None,
+    row_weight: _Arr | None = None,
+    elem_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    pos_weight: float = 1.0,
+    col_weight_sum: float = 0.0,
+    smoothing: float = 0.0,
+    eps: float = 0.0,
+    renormalize: bool = False,
+    flat: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def focal_loss(
+    kind: str,
+    x: _Arr,
+    gamma: float,
+    alpha: float,
+    use_alpha: bool,
+    *,
+    labels: _Index | None = None,
+    t: _Arr | None = None,
+    indptr: _Index | None = None,
+    indices: _Index | None = None,
+    values: _Arr | None = None,
+    row_weight: _Arr | None = None,
+    elem_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    pos_weight: float = 1.0,
+    smoothing: float = 0.0,
+    flat: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def grouped_loss(
+    x: _Arr,
+    labels: _Index,
+    offsets: _Index,
+    *,
+    row_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    gamma: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def rowstats(
+    x: _Arr,
+    labels: _Index | None,
+    probabilities: bool,
+    loss_out: _Arr | None,
+    argmax_out: _Index | None,
+    top_out: _Arr | None,
+    rank_out: _Index | None,
+    p_top_out: _Arr | None,
+    sq_out: _Arr | None,
+    n_threads: int,
+) -> None: ...
