@@ -10,6 +10,10 @@
 
 #define XCAT2_(a, b) a##_##b
 #define XCAT2(a, b) XCAT2_(a, b)
+#define XCAT3_(a, b, c) a##_##b##_##c
+#define XCAT3(a, b, c) XCAT3_(a, b, c)
+/* every kernel-body function gets its dtype and ISA suffix */
+#define FN(name) XCAT3(name, SFX, XENTC_TARGET)
 
 /* float32: partial sums of up to CHUNK float32 lanes, then float64 */
 #define R float
