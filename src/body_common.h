@@ -19,7 +19,7 @@
  * B. Cross-entropy is formed as sum_j tw_j * (m - x_j) + S * log(s),
  *    S = sum_j tw_j: every term is >= 0, so nothing cancels. The rejected
  *    textbook form "logsumexp - x_y" loses all digits when the loss is small.
- * C. Sums of float32 values run in float32 lanes over CHUNK elements and are
+ * C. Sums of float32 values run in float32 lanes over XT_CHUNK elements and are
  *    then folded into a float64 total, so long rows keep ~float64 accuracy
  *    without converting every element.
  * D. A row whose max is not finite, or whose fast-path result is not finite,
@@ -32,7 +32,7 @@
  *    block, then a vector log1p over the block's row sums. Per-row work
  *    (horizontal sums, a scalar log1p) would otherwise dominate (C = 2
  *    would cost 20x more per logit than C = 1000).
- * F. The tail of a row (n mod NL elements) is handled by re-reading the
+ * F. The tail of a row (n mod XT_NLANES elements) is handled by re-reading the
  *    last full vector and masking the lanes already counted, not by a
  *    scalar loop.
  * G. Sigmoid cross-entropy uses the sign-split form
@@ -44,57 +44,57 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static inline double FN(hsum)(VR v)
+static inline double FN(hsum)(XT_VREAL v)
 {
     double s = 0.0;
-    for (ptrdiff_t l = 0; l < NL; l++) s += (double)v[l];
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) s += (double)v[l];
     return s;
 }
 
-static inline R FN(hmax)(VR v)
+static inline XT_REAL FN(hmax)(XT_VREAL v)
 {
-    R m = v[0];
-    for (ptrdiff_t l = 1; l < NL; l++) m = v[l] > m ? v[l] : m;
+    XT_REAL m = v[0];
+    for (ptrdiff_t l = 1; l < XT_NLANES; l++) m = v[l] > m ? v[l] : m;
     return m;
 }
 
 /* lane-wise max that never picks a NaN from v */
-static inline VR FN(vmax)(VR acc, VR v)
-{ return SEL(v > acc, v, acc); }
+static inline XT_VREAL FN(vmax)(XT_VREAL acc, XT_VREAL v)
+{ return XT_SELECT(v > acc, v, acc); }
 
-static inline VR FN(vabs)(VR v)
-{ return SEL(v < 0, -v, v); }
+static inline XT_VREAL FN(vabs)(XT_VREAL v)
+{ return XT_SELECT(v < 0, -v, v); }
 
 /* v with the lanes of mask m cleared */
-static inline VR FN(clear)(VI m, VR v)
-{ return (VR)(~m & (VI)v); }
+static inline XT_VREAL FN(clear)(XT_VINT m, XT_VREAL v)
+{ return (XT_VREAL)(~m & (XT_VINT)v); }
 
 static inline ptrdiff_t FN(min_p)(ptrdiff_t a, ptrdiff_t b)
 { return a < b ? a : b; }
 
 /* mask of the lanes l < k */
-static inline VI FN(lane_lt)(ptrdiff_t k)
+static inline XT_VINT FN(lane_lt)(ptrdiff_t k)
 {
-    VI iota;
-    for (ptrdiff_t l = 0; l < NL; l++) iota[l] = (IT)l;
-    return iota < (IT)k;
+    XT_VINT iota;
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) iota[l] = (XT_LANE_INT)l;
+    return iota < (XT_LANE_INT)k;
 }
 
 /* ---- row statistics (Design A, F) --------------------------------------- */
 
-static R FN(row_max)(const R *x, ptrdiff_t n)
+static XT_REAL FN(row_max)(const XT_REAL *x, ptrdiff_t n)
 {
-    if (n < NL) return FN(hmax)(LDPART(x, n, -INFINITY));
-    VR m0 = SPLAT(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+    if (n < XT_NLANES) return FN(hmax)(XT_LOAD_PART(x, n, -INFINITY));
+    XT_VREAL m0 = XT_SPLAT(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
     ptrdiff_t j = 0;
-    for (; j + 4 * NL <= n; j += 4 * NL) {
-        m0 = FN(vmax)(m0, LD(x + j));
-        m1 = FN(vmax)(m1, LD(x + j + NL));
-        m2 = FN(vmax)(m2, LD(x + j + 2 * NL));
-        m3 = FN(vmax)(m3, LD(x + j + 3 * NL));
+    for (; j + 4 * XT_NLANES <= n; j += 4 * XT_NLANES) {
+        m0 = FN(vmax)(m0, XT_LOAD(x + j));
+        m1 = FN(vmax)(m1, XT_LOAD(x + j + XT_NLANES));
+        m2 = FN(vmax)(m2, XT_LOAD(x + j + 2 * XT_NLANES));
+        m3 = FN(vmax)(m3, XT_LOAD(x + j + 3 * XT_NLANES));
     }
-    for (; j + NL <= n; j += NL) m0 = FN(vmax)(m0, LD(x + j));
-    if (j < n) m1 = FN(vmax)(m1, LD(x + n - NL)); /* overlap: max is idempotent */
+    for (; j + XT_NLANES <= n; j += XT_NLANES) m0 = FN(vmax)(m0, XT_LOAD(x + j));
+    if (j < n) m1 = FN(vmax)(m1, XT_LOAD(x + n - XT_NLANES)); /* overlap: max is idempotent */
     return FN(hmax)(FN(vmax)(FN(vmax)(m0, m1), FN(vmax)(m2, m3)));
 }
 
@@ -104,76 +104,77 @@ static R FN(row_max)(const R *x, ptrdiff_t n)
  * stored softmax outputs) over the faster one (sums, gradients). pf, if not
  * NULL, is the next row: it is prefetched while this compute-bound pass
  * runs, so that the next memory-bound max pass finds it in cache. */
-XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out,
-                                           int full, const R *pf)
+XENTC_INLINE double FN(sum_exp_below_impl)(const XT_REAL *x, ptrdiff_t n, XT_REAL m, double *k_out,
+                                           XT_REAL *e_out, int full, const XT_REAL *pf)
 {
-    const VR vm = SPLAT(m);
-    VI kc = { 0 };
+    const XT_VREAL vm = XT_SPLAT(m);
+    XT_VINT kc = { 0 };
     double total = 0.0;
     ptrdiff_t j = 0;
-#define XENTC_EXP(d) (full ? VEXP(d) : VEXPN(d))
-    while (j + NL <= n) {
-        const ptrdiff_t end = FN(min_p)(n, j + CHUNK);
-        VR a0 = SPLAT(0), a1 = SPLAT(0);
-        for (; j + 2 * NL <= end; j += 2 * NL) {
+#define XENTC_EXP(d) (full ? XT_VEXP(d) : XT_VEXP_NONPOS(d))
+    while (j + XT_NLANES <= n) {
+        const ptrdiff_t end = FN(min_p)(n, j + XT_CHUNK);
+        XT_VREAL a0 = XT_SPLAT(0), a1 = XT_SPLAT(0);
+        for (; j + 2 * XT_NLANES <= end; j += 2 * XT_NLANES) {
             if (pf) __builtin_prefetch(pf + j, 0, 3);
-            VR d0 = LD(x + j) - vm, d1 = LD(x + j + NL) - vm;
-            VR x0 = XENTC_EXP(d0), x1 = XENTC_EXP(d1);
-            VI e0 = d0 == 0, e1 = d1 == 0;
+            XT_VREAL d0 = XT_LOAD(x + j) - vm, d1 = XT_LOAD(x + j + XT_NLANES) - vm;
+            XT_VREAL x0 = XENTC_EXP(d0), x1 = XENTC_EXP(d1);
+            XT_VINT e0 = d0 == 0, e1 = d1 == 0;
             if (e_out) {
-                ST(e_out + j, x0);
-                ST(e_out + j + NL, x1);
+                XT_STORE(e_out + j, x0);
+                XT_STORE(e_out + j + XT_NLANES, x1);
             }
             a0 += FN(clear)(e0, x0);
             a1 += FN(clear)(e1, x1);
             kc -= e0 + e1;
         }
-        for (; j + NL <= end; j += NL) {
-            VR d0 = LD(x + j) - vm;
-            VR x0 = XENTC_EXP(d0);
-            VI e0 = d0 == 0;
-            if (e_out) ST(e_out + j, x0);
+        for (; j + XT_NLANES <= end; j += XT_NLANES) {
+            XT_VREAL d0 = XT_LOAD(x + j) - vm;
+            XT_VREAL x0 = XENTC_EXP(d0);
+            XT_VINT e0 = d0 == 0;
+            if (e_out) XT_STORE(e_out + j, x0);
             a0 += FN(clear)(e0, x0);
             kc -= e0;
         }
         total += FN(hsum)(a0 + a1);
     }
     if (j < n) {
-        VR d, ex;
-        VI skip;
-        if (e_out || n < NL) { /* partial load: stored lanes may alias x */
-            d = LDPART(x + j, n - j, -INFINITY) - vm;
+        XT_VREAL d, ex;
+        XT_VINT skip;
+        if (e_out || n < XT_NLANES) { /* partial load: stored lanes may alias x */
+            d = XT_LOAD_PART(x + j, n - j, -INFINITY) - vm;
             skip = ~FN(lane_lt)(n - j);
             ex = XENTC_EXP(d);
-            if (e_out) STPART(e_out + j, ex, n - j);
+            if (e_out) XT_STORE_PART(e_out + j, ex, n - j);
         } else { /* Design F: re-read the last full vector */
-            d = LD(x + n - NL) - vm;
-            skip = FN(lane_lt)(NL - (n - j));
+            d = XT_LOAD(x + n - XT_NLANES) - vm;
+            skip = FN(lane_lt)(XT_NLANES - (n - j));
             ex = XENTC_EXP(d);
         }
-        VI eq = (d == 0) & ~skip;
+        XT_VINT eq = (d == 0) & ~skip;
         total += FN(hsum)(FN(clear)(skip | eq, ex));
         kc -= eq;
     }
 #undef XENTC_EXP
     double k = 0.0;
-    for (ptrdiff_t l = 0; l < NL; l++) k += (double)kc[l];
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) k += (double)kc[l];
     *k_out = k;
     return total;
 }
 
-static double FN(sum_exp_below)(const R *x, ptrdiff_t n, R m, double *k_out, const R *pf)
+static double FN(sum_exp_below)(const XT_REAL *x, ptrdiff_t n, XT_REAL m, double *k_out,
+                                const XT_REAL *pf)
 { return FN(sum_exp_below_impl)(x, n, m, k_out, NULL, 0, pf); }
 
-static double FN(sum_exp_below_store)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out,
-                                      int full, const R *pf)
+static double FN(sum_exp_below_store)(const XT_REAL *x, ptrdiff_t n, XT_REAL m, double *k_out,
+                                      XT_REAL *e_out, int full, const XT_REAL *pf)
 {
     return full ? FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 1, pf)
                 : FN(sum_exp_below_impl)(x, n, m, k_out, e_out, 0, pf);
 }
 
 typedef struct {
-    R m;          /* row max (NaN ignored) */
+    XT_REAL m;    /* row max (NaN ignored) */
     double k;     /* entries equal to the max */
     double s_o;   /* sum of exp(x_j - m) over the entries below the max */
     double s_m1;  /* s - 1, s = k + s_o = sum_j exp(x_j - m) */
@@ -191,7 +192,8 @@ static inline void FN(finish_stats)(FN(stats_t) *st)
 
 /* Fills st; returns 0 when the max is not finite (take the limits path,
  * before anything is written). With e_out, exp(x_j - m) is stored there. */
-static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int full, const R *pf)
+static int FN(stats)(const XT_REAL *x, ptrdiff_t n, FN(stats_t) *st, XT_REAL *e_out, int full,
+                     const XT_REAL *pf)
 {
     st->m = FN(row_max)(x, n);
     if (!isfinite(st->m)) return 0;
@@ -203,21 +205,23 @@ static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int ful
 
 /* sum_j w_j * (m - x_j) and sum_j w_j with w_j = c_j * (a*t_j + b);
  * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing. */
-static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R m, R a, R b,
-                             double *gap_out, double *wsum_out)
+static void FN(weighted_gap)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *c, ptrdiff_t n,
+                             XT_REAL m, XT_REAL a, XT_REAL b, double *gap_out, double *wsum_out)
 {
-    const VR vm = SPLAT(m);
+    const XT_VREAL vm = XT_SPLAT(m);
     double gap = 0.0, wsum = 0.0;
     for (ptrdiff_t j = 0; j < n;) {
-        const ptrdiff_t end = FN(min_p)(n, j + CHUNK);
-        VR ag = SPLAT(0), aw = SPLAT(0);
-        for (; j < end; j += NL) {
+        const ptrdiff_t end = FN(min_p)(n, j + XT_CHUNK);
+        XT_VREAL ag = XT_SPLAT(0), aw = XT_SPLAT(0);
+        for (; j < end; j += XT_NLANES) {
             const ptrdiff_t k = end - j;
-            VR xv = k >= NL ? LD(x + j) : LDPART(x + j, k, 0);
-            VR tv = t ? (k >= NL ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
-            VR cv = c ? (k >= NL ? LD(c + j) : LDPART(c + j, k, 0)) : SPLAT(1);
-            VR w = cv * (tv * a + b);
-            if (k < NL) w = SEL(FN(lane_lt)(k), w, SPLAT(0));
+            XT_VREAL xv = k >= XT_NLANES ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, 0);
+            XT_VREAL tv =
+                t ? (k >= XT_NLANES ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0)) : XT_SPLAT(0);
+            XT_VREAL cv =
+                c ? (k >= XT_NLANES ? XT_LOAD(c + j) : XT_LOAD_PART(c + j, k, 0)) : XT_SPLAT(1);
+            XT_VREAL w = cv * (tv * a + b);
+            if (k < XT_NLANES) w = XT_SELECT(FN(lane_lt)(k), w, XT_SPLAT(0));
             ag += FN(clear)(w == 0, w * (vm - xv)); /* 0 * inf = 0: zero targets drop out */
             aw += w;
         }
@@ -237,7 +241,7 @@ typedef struct {
     double m, log_s, log_k;
 } FN(limits_t);
 
-static void FN(limits)(const R *x, ptrdiff_t n, FN(limits_t) *L)
+static void FN(limits)(const XT_REAL *x, ptrdiff_t n, FN(limits_t) *L)
 {
     double m = -INFINITY;
     ptrdiff_t k = 0;
@@ -261,7 +265,7 @@ static void FN(limits)(const R *x, ptrdiff_t n, FN(limits_t) *L)
 }
 
 /* log-probability of an element in the limit */
-static inline double FN(limit_lp)(const FN(limits_t) *L, R xj)
+static inline double FN(limit_lp)(const FN(limits_t) *L, XT_REAL xj)
 {
     if (L->nan || L->undefined) return NAN;
     if (L->inf) return xj == INFINITY ? -L->log_k : -INFINITY;
@@ -279,9 +283,10 @@ static inline double FN(limit_lse)(const FN(limits_t) *L)
 /* One row of any softmax CE in the limits path. Target weights are
  * tw_j = c_j * ((1-eps) * t_j + eps/C) where t_j comes from a label, a dense
  * row or a sorted CSR row. Terms with tw_j == 0 are dropped (0 * inf = 0). */
-static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, const R *t,
-                                    const int64_t *idx, const R *val, ptrdiff_t nnz, const R *c,
-                                    double eps, double ga, R *g, R *h)
+static double FN(softmax_ce_limits)(const XT_REAL *x, ptrdiff_t n, int64_t label, const XT_REAL *t,
+                                    const int64_t *idx, const XT_REAL *val, ptrdiff_t nnz,
+                                    const XT_REAL *c, double eps, double ga, XT_REAL *g,
+                                    XT_REAL *h)
 {
     FN(limits_t) L;
     FN(limits)(x, n, &L);
@@ -312,8 +317,8 @@ static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, cons
                 tj = val[k++];
             double tw = (c ? (double)c[j] : 1.0) * ((1.0 - eps) * tj + eps / (double)n);
             double p = exp(FN(limit_lp)(&L, x[j]));
-            if (g) g[j] = (R)(ga * (S * p - tw));
-            if (h) h[j] = (R)(ga * S * p * (1.0 - p));
+            if (g) g[j] = (XT_REAL)(ga * (S * p - tw));
+            if (h) h[j] = (XT_REAL)(ga * S * p * (1.0 - p));
         }
     }
     return loss;
@@ -327,51 +332,54 @@ static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, cons
  *   g = (gs - c*(gu + gt*t)) - gs*(s-1)/s,   h = hs*(1/s)*((s-1)/s).
  * gs, gu, gt are products of the same float ga, so for a one-hot target at
  * the max gs - c*gt is exactly 0. t, c may be NULL. */
-static void FN(softmax_grad_finish)(ptrdiff_t n, const FN(stats_t) *st, R gs, R gu, R gt,
-                                    const R *t, const int64_t *idx, const R *val, ptrdiff_t nnz,
-                                    const R *c, R hs, R *g, R *h)
+static void FN(softmax_grad_finish)(ptrdiff_t n, const FN(stats_t) *st, XT_REAL gs, XT_REAL gu,
+                                    XT_REAL gt, const XT_REAL *t, const int64_t *idx,
+                                    const XT_REAL *val, ptrdiff_t nnz, const XT_REAL *c,
+                                    XT_REAL hs, XT_REAL *g, XT_REAL *h)
 {
-    const R inv_s = (R)st->inv_s, q_max = (R)(st->s_m1 * st->inv_s);
-    const R h_max = (R)((double)hs * st->inv_s * (st->s_m1 * st->inv_s));
-    const R *e = g ? g : h;
+    const XT_REAL inv_s = (XT_REAL)st->inv_s, q_max = (XT_REAL)(st->s_m1 * st->inv_s);
+    const XT_REAL h_max = (XT_REAL)((double)hs * st->inv_s * (st->s_m1 * st->inv_s));
+    const XT_REAL *e = g ? g : h;
     ptrdiff_t kk = 0; /* next CSR entry */
-    for (ptrdiff_t j = 0; j < n; j += NL) {
+    for (ptrdiff_t j = 0; j < n; j += XT_NLANES) {
         const ptrdiff_t k = n - j;
-        VR ev = k >= NL ? LD(e + j) : LDPART(e + j, k, 0);
-        VI at_max = ev == 1;
-        VR p = ev * inv_s;
+        XT_VREAL ev = k >= XT_NLANES ? XT_LOAD(e + j) : XT_LOAD_PART(e + j, k, 0);
+        XT_VINT at_max = ev == 1;
+        XT_VREAL p = ev * inv_s;
         if (h) {
-            VR hv = SEL(at_max, SPLAT(h_max), hs * p * (1 - p));
-            if (k >= NL)
-                ST(h + j, hv);
+            XT_VREAL hv = XT_SELECT(at_max, XT_SPLAT(h_max), hs * p * (1 - p));
+            if (k >= XT_NLANES)
+                XT_STORE(h + j, hv);
             else
-                STPART(h + j, hv, k);
+                XT_STORE_PART(h + j, hv, k);
         }
         if (g) {
-            VR tv = t ? (k >= NL ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
-            VR cv = c ? (k >= NL ? LD(c + j) : LDPART(c + j, k, 0)) : SPLAT(1);
-            VR tw = cv * (gu + gt * tv);
-            VR gv = SEL(at_max, (gs - tw) - gs * q_max, gs * p - tw);
-            for (; kk < nnz && idx[kk] < j + NL; kk++) { /* CSR targets in this vector */
+            XT_VREAL tv =
+                t ? (k >= XT_NLANES ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0)) : XT_SPLAT(0);
+            XT_VREAL cv =
+                c ? (k >= XT_NLANES ? XT_LOAD(c + j) : XT_LOAD_PART(c + j, k, 0)) : XT_SPLAT(1);
+            XT_VREAL tw = cv * (gu + gt * tv);
+            XT_VREAL gv = XT_SELECT(at_max, (gs - tw) - gs * q_max, gs * p - tw);
+            for (; kk < nnz && idx[kk] < j + XT_NLANES; kk++) { /* CSR targets in this vector */
                 const ptrdiff_t l = (ptrdiff_t)idx[kk] - j;
-                const R tw_l = (c ? c[idx[kk]] : (R)1) * (gu + gt * val[kk]);
+                const XT_REAL tw_l = (c ? c[idx[kk]] : (XT_REAL)1) * (gu + gt * val[kk]);
                 gv[l] = ev[l] == 1 ? (gs - tw_l) - gs * q_max : gs * p[l] - tw_l;
             }
-            if (k >= NL)
-                ST(g + j, gv);
+            if (k >= XT_NLANES)
+                XT_STORE(g + j, gv);
             else
-                STPART(g + j, gv, k);
+                XT_STORE_PART(g + j, gv, k);
         }
     }
 }
 
-static inline void FN(zero_row)(R *p, ptrdiff_t n)
+static inline void FN(zero_row)(XT_REAL *p, ptrdiff_t n)
 {
-    if (p) memset(p, 0, (size_t)n * sizeof(R));
+    if (p) memset(p, 0, (size_t)n * sizeof(XT_REAL));
 }
 
 static inline double FN(row_weight)(const xentc_args *a, ptrdiff_t i)
 { return a->row_weight ? a->row_weight[i] : 1.0; }
 
-static inline R *FN(row_ptr)(void *base, ptrdiff_t ld, ptrdiff_t i)
-{ return base ? (R *)base + i * ld : NULL; }
+static inline XT_REAL *FN(row_ptr)(void *base, ptrdiff_t ld, ptrdiff_t i)
+{ return base ? (XT_REAL *)base + i * ld : NULL; }

@@ -7,19 +7,19 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
                                ptrdiff_t r1, void *outv, ptrdiff_t ldo)
 {
     (void)ldo;
-    const R *x = (const R *)xv;
-    R *out = (R *)outv;
+    const XT_REAL *x = (const XT_REAL *)xv;
+    XT_REAL *out = (XT_REAL *)outv;
     const ptrdiff_t np = FN(pair_rows)(n, ldx, r0, r1);
-    for (ptrdiff_t i = r0; i < r0 + np; i += NL) {
-        VR a, b;
+    for (ptrdiff_t i = r0; i < r0 + np; i += XT_NLANES) {
+        XT_VREAL a, b;
         FN(load_pairs)(x, i, &a, &b);
-        VR lse = FN(vmax)(a, b) + VLOG1P_UNIT(FN(pair_e)(a, b));
-        ST(out + i, lse);
-        for (ptrdiff_t l = 0; l < NL; l++) {
+        XT_VREAL lse = FN(vmax)(a, b) + XT_VLOG1P_UNIT(FN(pair_e)(a, b));
+        XT_STORE(out + i, lse);
+        for (ptrdiff_t l = 0; l < XT_NLANES; l++) {
             if (lse[l] - lse[l] != 0) { /* inf or NaN: take the limit */
                 FN(limits_t) L;
                 FN(limits)(x + (i + l) * 2, 2, &L);
-                out[i + l] = (R)FN(limit_lse)(&L);
+                out[i + l] = (XT_REAL)FN(limit_lse)(&L);
             }
         }
     }
@@ -35,13 +35,13 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
                     FN(limits)(x + (i0 + i) * ldx, n, &L);
                     lse = FN(limit_lse)(&L);
                 }
-                out[i0 + i] = (R)lse;
+                out[i0 + i] = (XT_REAL)lse;
             }
         }
         return;
     }
     for (ptrdiff_t i = r0; i < r1; i++) {
-        const R *xr = x + i * ldx;
+        const XT_REAL *xr = x + i * ldx;
         FN(stats_t) st;
         double lse = FN(stats)(xr, n, &st, NULL, 0, i + 1 < r1 ? xr + ldx : NULL)
                          ? (double)st.m + st.log_s
@@ -51,63 +51,64 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
             FN(limits)(xr, n, &L);
             lse = FN(limit_lse)(&L);
         }
-        out[i] = (R)lse;
+        out[i] = (XT_REAL)lse;
     }
 }
 
 /* log_softmax of a row whose stats are known */
-static void FN(log_softmax_row_out)(const R *x, ptrdiff_t n, const FN(stats_t) *st, R *o)
+static void FN(log_softmax_row_out)(const XT_REAL *x, ptrdiff_t n, const FN(stats_t) *st,
+                                    XT_REAL *o)
 {
-    const VR vm = SPLAT(st->m);
-    const R ls = (R)st->log_s;
-    for (ptrdiff_t j = 0; j < n; j += NL) {
+    const XT_VREAL vm = XT_SPLAT(st->m);
+    const XT_REAL ls = (XT_REAL)st->log_s;
+    for (ptrdiff_t j = 0; j < n; j += XT_NLANES) {
         const ptrdiff_t k = n - j;
-        VR v = ((k >= NL ? LD(x + j) : LDPART(x + j, k, 0)) - vm) - ls;
-        if (k >= NL)
-            ST(o + j, v);
+        XT_VREAL v = ((k >= XT_NLANES ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, 0)) - vm) - ls;
+        if (k >= XT_NLANES)
+            XT_STORE(o + j, v);
         else
-            STPART(o + j, v, k);
+            XT_STORE_PART(o + j, v, k);
     }
 }
 
 /* o holds exp(x_j - m): scale it to probabilities */
-static void FN(scale_row)(R *o, ptrdiff_t n, R f)
+static void FN(scale_row)(XT_REAL *o, ptrdiff_t n, XT_REAL f)
 {
-    for (ptrdiff_t j = 0; j < n; j += NL) {
+    for (ptrdiff_t j = 0; j < n; j += XT_NLANES) {
         const ptrdiff_t k = n - j;
-        if (k >= NL)
-            ST(o + j, LD(o + j) * f);
+        if (k >= XT_NLANES)
+            XT_STORE(o + j, XT_LOAD(o + j) * f);
         else
-            STPART(o + j, LDPART(o + j, k, 0) * f, k);
+            XT_STORE_PART(o + j, XT_LOAD_PART(o + j, k, 0) * f, k);
     }
 }
 
-static void FN(softmax_row_limits)(const R *x, ptrdiff_t n, R *o, int want_log)
+static void FN(softmax_row_limits)(const XT_REAL *x, ptrdiff_t n, XT_REAL *o, int want_log)
 {
     FN(limits_t) L;
     FN(limits)(x, n, &L);
     for (ptrdiff_t j = 0; j < n; j++) {
         double lp = FN(limit_lp)(&L, x[j]);
-        o[j] = (R)(want_log ? lp : exp(lp));
+        o[j] = (XT_REAL)(want_log ? lp : exp(lp));
     }
 }
 
 static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                                   ptrdiff_t r1, void *outv, ptrdiff_t ldo, int want_log)
 {
-    const R *x = (const R *)xv;
-    R *out = (R *)outv;
+    const XT_REAL *x = (const XT_REAL *)xv;
+    XT_REAL *out = (XT_REAL *)outv;
     if (n > 0 && n < SMALL_C) {
         FN(cols_t) B;
         for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
             FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, !want_log, 1);
             for (ptrdiff_t i = 0; i < B.rows; i++) {
-                R *o = out + (i0 + i) * ldo;
+                XT_REAL *o = out + (i0 + i) * ldo;
                 if (!isfinite(B.m[i]) || !isfinite(B.log_s[i])) {
                     FN(softmax_row_limits)(x + (i0 + i) * ldx, n, o, want_log);
                     continue;
                 }
-                const R ls = B.log_s[i], inv_s = B.inv_s[i], m = B.m[i];
+                const XT_REAL ls = B.log_s[i], inv_s = B.inv_s[i], m = B.m[i];
                 if (want_log)
                     for (ptrdiff_t j = 0; j < n; j++) o[j] = (B.t[j * BR + i] - m) - ls;
                 else
@@ -117,15 +118,15 @@ static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, pt
         return;
     }
     for (ptrdiff_t i = r0; i < r1; i++) {
-        const R *xr = x + i * ldx;
-        R *o = out + i * ldo;
+        const XT_REAL *xr = x + i * ldx;
+        XT_REAL *o = out + i * ldo;
         FN(stats_t) st;
         if (!FN(stats)(xr, n, &st, want_log ? NULL : o, 1, i + 1 < r1 ? xr + ldx : NULL))
             FN(softmax_row_limits)(xr, n, o, want_log);
         else if (want_log)
             FN(log_softmax_row_out)(xr, n, &st, o);
         else
-            FN(scale_row)(o, n, (R)st.inv_s); /* NaN rows: inv_s is NaN, so is every p */
+            FN(scale_row)(o, n, (XT_REAL)st.inv_s); /* NaN rows: inv_s is NaN, so is every p */
     }
 }
 
@@ -137,41 +138,41 @@ static void FN(log_softmax_rows)(const void *x, ptrdiff_t ldx, ptrdiff_t n, ptrd
                                  ptrdiff_t r1, void *out, ptrdiff_t ldo)
 { FN(softmax_like_rows)(x, ldx, n, r0, r1, out, ldo, 1); }
 
-/* Element-wise map over [i0, i1); EXPR is a VR expression of `v`. */
-#define XENTC_ELEMWISE(NAME, EXPR)                                             \
-    static void FN(NAME)(const void *xv, void *ov, ptrdiff_t i0, ptrdiff_t i1) \
-    {                                                                          \
-        const R *x = (const R *)xv;                                            \
-        R *o = (R *)ov;                                                        \
-        for (ptrdiff_t j = i0; j < i1; j += NL) {                              \
-            const ptrdiff_t k = i1 - j;                                        \
-            VR v = k >= NL ? LD(x + j) : LDPART(x + j, k, 0);                  \
-            VR r = EXPR;                                                       \
-            if (k >= NL)                                                       \
-                ST(o + j, r);                                                  \
-            else                                                               \
-                STPART(o + j, r, k);                                           \
-        }                                                                      \
+/* Element-wise map over [i0, i1); EXPR is a XT_VREAL expression of `v`. */
+#define XENTC_ELEMWISE(NAME, EXPR)                                                    \
+    static void FN(NAME)(const void *xv, void *ov, ptrdiff_t i0, ptrdiff_t i1)        \
+    {                                                                                 \
+        const XT_REAL *x = (const XT_REAL *)xv;                                       \
+        XT_REAL *o = (XT_REAL *)ov;                                                   \
+        for (ptrdiff_t j = i0; j < i1; j += XT_NLANES) {                              \
+            const ptrdiff_t k = i1 - j;                                               \
+            XT_VREAL v = k >= XT_NLANES ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, 0); \
+            XT_VREAL r = EXPR;                                                        \
+            if (k >= XT_NLANES)                                                       \
+                XT_STORE(o + j, r);                                                   \
+            else                                                                      \
+                XT_STORE_PART(o + j, r, k);                                           \
+        }                                                                             \
     }
 
-static inline VR FN(vsigmoid)(VR v)
+static inline XT_VREAL FN(vsigmoid)(XT_VREAL v)
 {
-    VR e = VEXP(-FN(vabs)(v));
-    VR d = 1 / (1 + e);
-    return SEL(v >= 0, d, e * d);
+    XT_VREAL e = XT_VEXP(-FN(vabs)(v));
+    XT_VREAL d = 1 / (1 + e);
+    return XT_SELECT(v >= 0, d, e * d);
 }
 
-static inline VR FN(vlog_sigmoid)(VR v)
+static inline XT_VREAL FN(vlog_sigmoid)(XT_VREAL v)
 {
-    VR e = VEXP(-FN(vabs)(v));
-    VR neg = SEL(v < 0, v, SPLAT(0));
-    return neg - VLOG1P_UNIT(e);
+    XT_VREAL e = XT_VEXP(-FN(vabs)(v));
+    XT_VREAL neg = XT_SELECT(v < 0, v, XT_SPLAT(0));
+    return neg - XT_VLOG1P_UNIT(e);
 }
 
 XENTC_ELEMWISE(sigmoid_elem, FN(vsigmoid)(v))
 XENTC_ELEMWISE(log_sigmoid_elem, FN(vlog_sigmoid)(v))
-XENTC_ELEMWISE(exp_elem, VEXP(v))
-XENTC_ELEMWISE(log_elem, VLOG(v))
-XENTC_ELEMWISE(log1p_elem, VLOG1P(v))
+XENTC_ELEMWISE(exp_elem, XT_VEXP(v))
+XENTC_ELEMWISE(log_elem, XT_VLOG(v))
+XENTC_ELEMWISE(log1p_elem, XT_VLOG1P(v))
 
 #undef XENTC_ELEMWISE

@@ -6,51 +6,54 @@
 /* Binary CE on probabilities over a span: p clipped to [eps, 1-eps];
  * 0*log(0) terms are 0 (xlogy). Derivatives are those of the clipped loss
  * (zero where the clip is active). */
-static double FN(binary_ce_span)(const xentc_args *a, const R *x, const R *t, ptrdiff_t n,
-                                 const R *we, double w, R *lo, R *g, R *h)
+static double FN(binary_ce_span)(const xentc_args *a, const XT_REAL *x, const XT_REAL *t,
+                                 ptrdiff_t n, const XT_REAL *we, double w, XT_REAL *lo, XT_REAL *g,
+                                 XT_REAL *h)
 {
-    const R eps = (R)a->eps, one_m = 1 - (R)a->eps;
-    const R gsc = (R)a->grad_scale;
+    const XT_REAL eps = (XT_REAL)a->eps, one_m = 1 - (XT_REAL)a->eps;
+    const XT_REAL gsc = (XT_REAL)a->grad_scale;
     double total = 0.0;
     for (ptrdiff_t j0 = 0; j0 < n;) {
-        const ptrdiff_t end = FN(min_p)(n, j0 + CHUNK);
-        VR acc = SPLAT(0);
-        for (ptrdiff_t j = j0; j < end; j += NL) {
+        const ptrdiff_t end = FN(min_p)(n, j0 + XT_CHUNK);
+        XT_VREAL acc = XT_SPLAT(0);
+        for (ptrdiff_t j = j0; j < end; j += XT_NLANES) {
             const ptrdiff_t k = end - j;
-            const int full = k >= NL;
-            VR p = full ? LD(x + j) : LDPART(x + j, k, (R)0.5);
-            VR y = full ? LD(t + j) : LDPART(t + j, k, 0);
-            VR wv = we ? (full ? LD(we + j) : LDPART(we + j, k, 0)) : SPLAT((R)w);
-            VR pc = SEL(p < eps, SPLAT(eps), p);
-            pc = SEL(pc > one_m, SPLAT(one_m), pc);
-            VR l1 = SEL(y == 0, SPLAT(0), y * VLOG(pc));
-            VR l0 = SEL(y == 1, SPLAT(0), (1 - y) * VLOG1P(-pc));
-            VR wl = -(wv * (l1 + l0));
-            if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
+            const int full = k >= XT_NLANES;
+            XT_VREAL p = full ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, (XT_REAL)0.5);
+            XT_VREAL y = full ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0);
+            XT_VREAL wv =
+                we ? (full ? XT_LOAD(we + j) : XT_LOAD_PART(we + j, k, 0)) : XT_SPLAT((XT_REAL)w);
+            XT_VREAL pc = XT_SELECT(p < eps, XT_SPLAT(eps), p);
+            pc = XT_SELECT(pc > one_m, XT_SPLAT(one_m), pc);
+            XT_VREAL l1 = XT_SELECT(y == 0, XT_SPLAT(0), y * XT_VLOG(pc));
+            XT_VREAL l0 = XT_SELECT(y == 1, XT_SPLAT(0), (1 - y) * XT_VLOG1P(-pc));
+            XT_VREAL wl = -(wv * (l1 + l0));
+            if (!full) wl = XT_SELECT(FN(lane_lt)(k), wl, XT_SPLAT(0));
             acc += wl;
             if (lo) {
                 if (full)
-                    ST(lo + j, wl);
+                    XT_STORE(lo + j, wl);
                 else
-                    STPART(lo + j, wl, k);
+                    XT_STORE_PART(lo + j, wl, k);
             }
             if (g || h) {
-                VI inside = (p > eps) & (p < one_m);
-                VR ga = wv * gsc;
-                VR q = 1 - pc;
+                XT_VINT inside = (p > eps) & (p < one_m);
+                XT_VREAL ga = wv * gsc;
+                XT_VREAL q = 1 - pc;
                 if (g) {
-                    VR gv = SEL(inside, ga * ((1 - y) / q - y / pc), SPLAT(0));
+                    XT_VREAL gv = XT_SELECT(inside, ga * ((1 - y) / q - y / pc), XT_SPLAT(0));
                     if (full)
-                        ST(g + j, gv);
+                        XT_STORE(g + j, gv);
                     else
-                        STPART(g + j, gv, k);
+                        XT_STORE_PART(g + j, gv, k);
                 }
                 if (h) {
-                    VR hv = SEL(inside, ga * (y / (pc * pc) + (1 - y) / (q * q)), SPLAT(0));
+                    XT_VREAL hv =
+                        XT_SELECT(inside, ga * (y / (pc * pc) + (1 - y) / (q * q)), XT_SPLAT(0));
                     if (full)
-                        ST(h + j, hv);
+                        XT_STORE(h + j, hv);
                     else
-                        STPART(h + j, hv, k);
+                        XT_STORE_PART(h + j, hv, k);
                 }
             }
         }
@@ -63,19 +66,20 @@ static double FN(binary_ce_span)(const xentc_args *a, const R *x, const R *t, pt
 static double FN(binary_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     if (a->flat) {
-        const R *we = (const R *)a->elem_weight;
-        return FN(binary_ce_span)(
-            a, (const R *)a->x + r0, (const R *)a->t + r0, r1 - r0, we ? we + r0 : NULL, 1.0,
-            a->loss_out ? (R *)a->loss_out + r0 : NULL, a->grad_out ? (R *)a->grad_out + r0 : NULL,
-            a->hess_out ? (R *)a->hess_out + r0 : NULL);
+        const XT_REAL *we = (const XT_REAL *)a->elem_weight;
+        return FN(binary_ce_span)(a, (const XT_REAL *)a->x + r0, (const XT_REAL *)a->t + r0,
+                                  r1 - r0, we ? we + r0 : NULL, 1.0,
+                                  a->loss_out ? (XT_REAL *)a->loss_out + r0 : NULL,
+                                  a->grad_out ? (XT_REAL *)a->grad_out + r0 : NULL,
+                                  a->hess_out ? (XT_REAL *)a->hess_out + r0 : NULL);
     }
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
-        total += FN(binary_ce_span)(a, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt,
-                                    n, NULL, FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
-                                    FN(row_ptr)(a->grad_out, a->ldg, i),
-                                    FN(row_ptr)(a->hess_out, a->ldh, i));
+        total += FN(binary_ce_span)(
+            a, (const XT_REAL *)a->x + i * a->ldx, (const XT_REAL *)a->t + i * a->ldt, n, NULL,
+            FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
+            FN(row_ptr)(a->grad_out, a->ldg, i), FN(row_ptr)(a->hess_out, a->ldh, i));
     return total;
 }
 
@@ -84,13 +88,14 @@ static double FN(binary_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
  * derivatives w.r.t. p include the normalisation:
  *   g_k = -t_k [k unclipped] / p_k + T_u / S,  h_k = t_k [..] / p_k^2 - T_u / S^2,
  * T_u = sum of targets at unclipped entries. */
-static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t label, const R *t,
-                                     const int64_t *idx, const R *val, ptrdiff_t nnz)
+static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t label,
+                                     const XT_REAL *t, const int64_t *idx, const XT_REAL *val,
+                                     ptrdiff_t nnz)
 {
     const ptrdiff_t n = a->n_cols;
-    const R *p = (const R *)a->x + i * a->ldx;
-    R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
-    R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+    const XT_REAL *p = (const XT_REAL *)a->x + i * a->ldx;
+    XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+    XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
     const double eps = a->eps;
     const double w = FN(row_weight)(a, i);
     const double ga = w * a->grad_scale;
@@ -116,8 +121,8 @@ static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t l
         const double norm_g = a->renormalize ? T_u / S : 0.0;
         const double norm_h = a->renormalize ? T_u / (S * S) : 0.0;
         for (ptrdiff_t j = 0; j < n; j++) {
-            if (g) g[j] = (R)(ga * norm_g);
-            if (h) h[j] = (R)(-ga * norm_h);
+            if (g) g[j] = (XT_REAL)(ga * norm_g);
+            if (h) h[j] = (XT_REAL)(-ga * norm_h);
         }
         for (ptrdiff_t k = 0; k < count; k++) {
             ptrdiff_t j = label >= 0 ? (ptrdiff_t)label : (t ? k : (ptrdiff_t)idx[k]);
@@ -125,11 +130,11 @@ static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t l
             double q = (double)p[j] / S;
             if (tj == 0.0 || !(q > eps && q < 1.0 - eps)) continue;
             double pj = (double)p[j];
-            if (g) g[j] = (R)(ga * (norm_g - tj / pj));
-            if (h) h[j] = (R)(ga * (tj / (pj * pj) - norm_h));
+            if (g) g[j] = (XT_REAL)(ga * (norm_g - tj / pj));
+            if (h) h[j] = (XT_REAL)(ga * (tj / (pj * pj) - norm_h));
         }
     }
-    if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+    if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
     return w * loss;
 }
 
@@ -140,7 +145,7 @@ static double FN(sparse_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdi
         if (a->labels[i] < 0) {
             FN(zero_row)(FN(row_ptr)(a->grad_out, a->ldg, i), a->n_cols);
             FN(zero_row)(FN(row_ptr)(a->hess_out, a->ldh, i), a->n_cols);
-            if (a->loss_out) ((R *)a->loss_out)[i] = 0;
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = 0;
             continue;
         }
         total += FN(categorical_ce_row)(a, i, a->labels[i], NULL, NULL, NULL, 0);
@@ -152,7 +157,8 @@ static double FN(dense_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdif
 {
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
-        total += FN(categorical_ce_row)(a, i, -1, (const R *)a->t + i * a->ldt, NULL, NULL, 0);
+        total +=
+            FN(categorical_ce_row)(a, i, -1, (const XT_REAL *)a->t + i * a->ldt, NULL, NULL, 0);
     return total;
 }
 
@@ -161,8 +167,8 @@ static double FN(csr_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         const int64_t b = a->indptr[i], e = a->indptr[i + 1];
-        total += FN(categorical_ce_row)(a, i, -1, NULL, a->indices + b, (const R *)a->values + b,
-                                        e - b);
+        total += FN(categorical_ce_row)(a, i, -1, NULL, a->indices + b,
+                                        (const XT_REAL *)a->values + b, e - b);
     }
     return total;
 }

@@ -17,16 +17,16 @@ static inline double FN(sparse_row_loss)(const FN(stats_t) *st, double xy, doubl
  * part in the vector pass, then the label entry without cancellation
  * (Design A). */
 static void FN(sparse_row_grad)(ptrdiff_t n, const FN(stats_t) *st, int64_t y, double xy,
-                                double eps, double ga, R *g, R *h)
+                                double eps, double ga, XT_REAL *g, XT_REAL *h)
 {
-    const R gaR = (R)ga;
-    FN(softmax_grad_finish)(n, st, gaR, gaR * (R)(eps / (double)n), 0, NULL, NULL, NULL, 0, NULL,
-                            gaR, g, h);
+    const XT_REAL gaR = (XT_REAL)ga;
+    FN(softmax_grad_finish)(n, st, gaR, gaR * (XT_REAL)(eps / (double)n), 0, NULL, NULL, NULL, 0,
+                            NULL, gaR, g, h);
     const int y_at_max = xy == (double)st->m;
     const double p_y = y_at_max ? st->inv_s : exp(xy - (double)st->m) * st->inv_s;
     const double q_y = y_at_max ? st->s_m1 * st->inv_s : 1.0 - p_y;
-    if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
-    if (h) h[y] = (R)(ga * p_y * q_y);
+    if (g) g[y] = (XT_REAL)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
+    if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
 }
 
 static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
@@ -41,14 +41,14 @@ static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t
     const double eps = a->smoothing;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
-        const R *x = (const R *)a->x + i * a->ldx;
-        R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
-        R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+        const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
+        XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+        XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
         const int64_t y = a->labels[i];
         if (y < 0) { /* ignored row: no loss, no gradient */
             FN(zero_row)(g, n);
             FN(zero_row)(h, n);
-            if (a->loss_out) ((R *)a->loss_out)[i] = 0;
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = 0;
             continue;
         }
         const double w = FN(row_weight)(a, i);
@@ -62,30 +62,30 @@ static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t
         } else {
             double gap = 0.0, wsum;
             if (eps > 0) FN(weighted_gap)(x, NULL, NULL, n, st.m, 0, 1, &gap, &wsum);
-            R *e = g ? g : h;
-            const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+            XT_REAL *e = g ? g : h;
+            const XT_REAL *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
             st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0, pf)
                        : FN(sum_exp_below)(x, n, st.m, &st.k, pf);
             FN(finish_stats)(&st);
             loss = FN(sparse_row_loss)(&st, xy, eps, gap, n);
             if (e) FN(sparse_row_grad)(n, &st, y, xy, eps, ga, g, h);
         }
-        if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+        if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
         total += w * loss;
     }
     return total;
 }
 
 /* dense soft targets and CSR soft targets share this row body */
-static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R *t,
-                                      const int64_t *idx, const R *val, ptrdiff_t nnz)
+static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const XT_REAL *t,
+                                      const int64_t *idx, const XT_REAL *val, ptrdiff_t nnz)
 {
     const ptrdiff_t n = a->n_cols;
     const double eps = a->smoothing;
-    const R *x = (const R *)a->x + i * a->ldx;
-    const R *c = (const R *)a->col_weight;
-    R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
-    R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+    const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
+    const XT_REAL *c = (const XT_REAL *)a->col_weight;
+    XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+    XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
     const double w = FN(row_weight)(a, i);
     const double ga = w * a->grad_scale;
     FN(stats_t) st;
@@ -96,7 +96,8 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R 
     } else {
         double gap = 0.0; /* the target terms first: g may alias x */
         if (t) {
-            FN(weighted_gap)(x, t, c, n, st.m, (R)(1.0 - eps), (R)(eps / (double)n), &gap, &S);
+            FN(weighted_gap)(x, t, c, n, st.m, (XT_REAL)(1.0 - eps), (XT_REAL)(eps / (double)n),
+                             &gap, &S);
         } else {
             for (ptrdiff_t k = 0; k < nnz; k++) {
                 const double cw = c ? (double)c[idx[k]] : 1.0;
@@ -108,35 +109,36 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R 
             S *= (1.0 - eps);
             if (eps > 0) {
                 double ugap, usum;
-                FN(weighted_gap)(x, NULL, c, n, st.m, 0, (R)(eps / (double)n), &ugap, &usum);
+                FN(weighted_gap)(x, NULL, c, n, st.m, 0, (XT_REAL)(eps / (double)n), &ugap, &usum);
                 gap += ugap;
                 S += usum;
             }
         }
-        R *e = g ? g : h;
-        const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+        XT_REAL *e = g ? g : h;
+        const XT_REAL *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
         st.s_o = e ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e, 0, pf)
                    : FN(sum_exp_below)(x, n, st.m, &st.k, pf);
         FN(finish_stats)(&st);
         loss = gap + S * st.log_s;
         if (e) {
-            const R gaR = (R)ga;
-            const R gs = gaR * (R)S, gu = gaR * (R)(eps / (double)n), gt = gaR * (R)(1.0 - eps);
+            const XT_REAL gaR = (XT_REAL)ga;
+            const XT_REAL gs = gaR * (XT_REAL)S, gu = gaR * (XT_REAL)(eps / (double)n),
+                          gt = gaR * (XT_REAL)(1.0 - eps);
             FN(softmax_grad_finish)(n, &st, gs, gu, gt, t, idx, val, t ? 0 : nnz, c, gs, g, h);
         }
     }
-    if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+    if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
     return w * loss;
 }
 
 /* Dense soft targets on short rows: the targets are transposed like the
- * logits (Design E) and every step works on NL rows. */
+ * logits (Design E) and every step works on XT_NLANES rows. */
 static double FN(dense_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     if (a->n_cols < SMALL_C) return FN(dense_softmax_small)(a, r0, r1);
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
-        total += FN(soft_softmax_ce_row)(a, i, (const R *)a->t + i * a->ldt, NULL, NULL, 0);
+        total += FN(soft_softmax_ce_row)(a, i, (const XT_REAL *)a->t + i * a->ldt, NULL, NULL, 0);
     return total;
 }
 
@@ -145,8 +147,8 @@ static double FN(csr_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         const int64_t b = a->indptr[i], e = a->indptr[i + 1];
-        total +=
-            FN(soft_softmax_ce_row)(a, i, NULL, a->indices + b, (const R *)a->values + b, e - b);
+        total += FN(soft_softmax_ce_row)(a, i, NULL, a->indices + b,
+                                         (const XT_REAL *)a->values + b, e - b);
     }
     return total;
 }
