@@ -281,11 +281,11 @@ static inline double FN(limit_lse)(const FN(limits_t) *L)
 }
 
 /* One row of any softmax CE in the limits path. Target weights are
- * tw_j = c_j * ((1-eps) * t_j + eps/C) where t_j comes from a label, a dense
+ * tw_j = c_j * ((1-smoothing) * t_j + smoothing/C) where t_j comes from a label, a dense
  * row or a sorted CSR row. Terms with tw_j == 0 are dropped (0 * inf = 0). */
 static double FN(softmax_ce_limits)(const XT_REAL *x, ptrdiff_t n, int64_t label, const XT_REAL *t,
                                     const int64_t *idx, const XT_REAL *val, ptrdiff_t nnz,
-                                    const XT_REAL *c, double eps, double ga, XT_REAL *g,
+                                    const XT_REAL *c, double smoothing, double ga, XT_REAL *g,
                                     XT_REAL *h)
 {
     FN(limits_t) L;
@@ -301,7 +301,7 @@ static double FN(softmax_ce_limits)(const XT_REAL *x, ptrdiff_t n, int64_t label
             tj = (j == label);
         else if (k < nnz && idx[k] == j)
             tj = val[k++];
-        double tw = (c ? (double)c[j] : 1.0) * ((1.0 - eps) * tj + eps / (double)n);
+        double tw = (c ? (double)c[j] : 1.0) * ((1.0 - smoothing) * tj + smoothing / (double)n);
         S += tw;
         if (tw != 0.0 || L.nan || L.undefined) loss -= tw * FN(limit_lp)(&L, x[j]);
     }
@@ -315,7 +315,8 @@ static double FN(softmax_ce_limits)(const XT_REAL *x, ptrdiff_t n, int64_t label
                 tj = (j == label);
             else if (k < nnz && idx[k] == j)
                 tj = val[k++];
-            double tw = (c ? (double)c[j] : 1.0) * ((1.0 - eps) * tj + eps / (double)n);
+            double tw =
+                (c ? (double)c[j] : 1.0) * ((1.0 - smoothing) * tj + smoothing / (double)n);
             double p = exp(FN(limit_lp)(&L, x[j]));
             if (g) g[j] = (XT_REAL)(ga * (S * p - tw));
             if (h) h[j] = (XT_REAL)(ga * S * p * (1.0 - p));

@@ -1,4 +1,4 @@
-/* focal_body.h -- focal losses (Lin et al. 2017) on logits: loss, gradient and
+/* body_focal.h -- focal losses (Lin et al. 2017) on logits: loss, gradient and
  * diagonal Hessian w.r.t. the logits from one fused pass per span / row.
  *
  * Included at the end of kernels_body.h, so it is compiled for every ISA and
@@ -44,7 +44,7 @@
  *    relative precision of confident rows.
  * D. 1 - p is formed only where p <= 1/2 (no cancellation). At the max,
  *    q_m = (s-1)/s and log q_m = log(s-1) - log(s) from the row stats of
- *    kernels_body.h Design A, where s - 1 = (k-1) + s_o is exact: a row with
+ *    body_common.h Design A, where s - 1 = (k-1) + s_o is exact: a row with
  *    x_y - x_j = 30 keeps q ~ e^-30 to the last bit, where 1 - p would
  *    return 0 (float32) or 3 digits (float64). (1-p)^gamma = exp(gamma log q).
  * E. Softmax with integer labels and no smoothing (the common case) has one
@@ -55,10 +55,10 @@
  *    two vector passes: sums (loss, U, V), then g and h, each recomputing
  *    exp / log1p / power rather than storing them (g may alias x).
  *    Integer labels on rows shorter than SMALL_C run columnar (XT_NLANES rows per
- *    vector op, kernels_body.h Design E), the labelled entry gathered per
+ *    vector op, body_common.h Design E), the labelled entry gathered per
  *    lane when there is no smoothing.
  * F. Rows whose max is not finite take a scalar float64 path with the
- *    limits of kernels_body.h Design D (NaN row -> NaN loss, gradient and
+ *    limits of body_common.h Design D (NaN row -> NaN loss, gradient and
  *    Hessian; +inf logits share probability 1/k).
  */
 
@@ -117,14 +117,14 @@ static inline double FN(focal_hsum)(XT_VREAL v)
 
 XENTC_INLINE XT_VREAL FN(focal_sigmoid_step)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *pw,
                                              XT_REAL pw_s, const XT_REAL *we, XT_REAL w,
-                                             XT_REAL keep, XT_REAL half_eps, XT_REAL gsc,
+                                             XT_REAL keep, XT_REAL half_smoothing, XT_REAL gsc,
                                              XT_REAL gamma, XT_REAL alpha, int use_alpha,
                                              XT_REAL *lo, XT_REAL *g, XT_REAL *h, ptrdiff_t j,
                                              ptrdiff_t k, int full)
 {
     XT_VREAL xv = full ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, 0);
     XT_VREAL yv = t ? (full ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0)) : XT_SPLAT(0);
-    yv = yv * keep + half_eps;
+    yv = yv * keep + half_smoothing;
     XT_VREAL pv = pw ? (full ? XT_LOAD(pw + j) : XT_LOAD_PART(pw + j, k, 1)) : XT_SPLAT(pw_s);
     XT_VREAL wv = we ? (full ? XT_LOAD(we + j) : XT_LOAD_PART(we + j, k, 0)) : XT_SPLAT(w);
     XT_VREAL e = XT_VEXP_NONPOS(-FN(vabs)(xv));
@@ -181,14 +181,15 @@ XENTC_INLINE XT_VREAL FN(focal_sigmoid_step)(const XT_REAL *x, const XT_REAL *t,
     return wl;
 }
 
-/* A contiguous span, as sigmoid_span in kernels_body.h. */
+/* A contiguous span, as sigmoid_span in body_sigmoid_ce.h. */
 static double FN(focal_sigmoid_span)(const xentc_focal_args *fa, const XT_REAL *x,
                                      const XT_REAL *t, ptrdiff_t n, const XT_REAL *pw,
                                      XT_REAL pw_s, const XT_REAL *we, double w, XT_REAL *lo,
                                      XT_REAL *g, XT_REAL *h)
 {
     const xentc_args *a = &fa->base;
-    const XT_REAL keep = (XT_REAL)(1.0 - a->smoothing), half_eps = (XT_REAL)(a->smoothing / 2);
+    const XT_REAL keep = (XT_REAL)(1.0 - a->smoothing),
+                  half_smoothing = (XT_REAL)(a->smoothing / 2);
     const XT_REAL gsc = (XT_REAL)a->grad_scale, wR = (XT_REAL)w, gamma = (XT_REAL)fa->gamma,
                   alpha = (XT_REAL)fa->alpha;
     const int ua = fa->use_alpha;
@@ -198,10 +199,10 @@ static double FN(focal_sigmoid_span)(const xentc_focal_args *fa, const XT_REAL *
         XT_VREAL acc = XT_SPLAT(0);
         ptrdiff_t j = j0;
         for (; j + XT_NLANES <= end; j += XT_NLANES)
-            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma,
+            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_smoothing, gsc, gamma,
                                           alpha, ua, lo, g, h, j, XT_NLANES, 1);
         if (j < end)
-            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma,
+            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_smoothing, gsc, gamma,
                                           alpha, ua, lo, g, h, j, end - j, 0);
         total += FN(hsum)(acc);
         j0 = end;
@@ -339,7 +340,8 @@ static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const XT_REAL
                                        const XT_REAL *val, ptrdiff_t nnz, const XT_REAL *c,
                                        double ga, XT_REAL *g, XT_REAL *h)
 {
-    const double eps = fa->base.smoothing, keep = 1.0 - eps, unif = eps / (double)n;
+    const double smoothing = fa->base.smoothing, keep = 1.0 - smoothing,
+                 unif = smoothing / (double)n;
     FN(limits_t) Lm;
     FN(limits)(x, n, &Lm);
     if (Lm.nan || Lm.undefined) {
@@ -387,7 +389,7 @@ static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const XT_REAL
     return loss;
 }
 
-/* One softmax focal row; target weights a_j = c_j ((1-eps) t_j + eps/C) with
+/* One softmax focal row; target weights a_j = c_j ((1-smoothing) t_j + smoothing/C) with
  * t_j from `label` (>= 0), a dense row t or CSR (idx, val, nnz). Returns
  * w_i * loss_i and writes the weighted per-row loss / g / h as asked. */
 static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int64_t label,
@@ -396,8 +398,8 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
 {
     const xentc_args *a = &fa->base;
     const ptrdiff_t n = a->n_cols;
-    const double eps = a->smoothing, gamma = fa->gamma;
-    const XT_REAL keepR = (XT_REAL)(1.0 - eps), unifR = (XT_REAL)(eps / (double)n),
+    const double smoothing = a->smoothing, gamma = fa->gamma;
+    const XT_REAL keepR = (XT_REAL)(1.0 - smoothing), unifR = (XT_REAL)(smoothing / (double)n),
                   gammaR = (XT_REAL)gamma;
     const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
     XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
@@ -411,7 +413,7 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
         if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
         return w * loss;
     }
-    const int thin = label >= 0 && eps == 0; /* Design E */
+    const int thin = label >= 0 && smoothing == 0; /* Design E */
     /* thin rows keep exp(x_j - m) in g (or h) for the gradient pass, as the
      * plain kernel does; x[label] is read first (g may alias x) */
     const double d_y = thin ? (double)x[label] - (double)st.m : 0.0;
@@ -540,10 +542,10 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
 }
 
 /* Integer labels on short rows (C < SMALL_C): columnar like
- * sparse_softmax_small in kernels_body.h (Design E there), every vector op on
+ * sparse_softmax_small in body_short_rows.h (Design E there), every vector op on
  * XT_NLANES rows, with the same formulas as focal_softmax_row; rows whose max is not
  * finite go to focal_softmax_row (limits). Entry j of the XT_NLANES rows from r of
- * block B, with a_j = (1-eps) [j == y] + eps/C (0 for ignored rows), or from
+ * block B, with a_j = (1-smoothing) [j == y] + smoothing/C (0 for ignored rows), or from
  * dense targets tt (transposed) and class weights c: */
 XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, XT_VREAL mm,
                                 XT_VREAL log_s, XT_VREAL inv_s, XT_VREAL q_m, XT_VREAL lq_m,
@@ -556,7 +558,7 @@ XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, X
     *at = d == 0;
     *p = XT_LOAD(B->e + j * BR + r) * inv_s;
     *q = XT_SELECT(*at, q_m, 1 - *p);
-    if (tt) { /* dense targets, transposed like x: a_j = c_j ((1-eps) t_j + eps/C) */
+    if (tt) { /* dense targets, transposed like x: a_j = c_j ((1-smoothing) t_j + smoothing/C) */
         *aj = (c ? c[j] : (XT_REAL)1) * (keep * XT_LOAD(tt + j * BR + r) + unif);
     } else {
         *aj = XT_SELECT(yv == (XT_LANE_INT)j, XT_SPLAT(keep + unif), XT_SPLAT(unif));

@@ -1,4 +1,4 @@
-/* grouped_body.h -- grouped softmax cross-entropy: several categorical
+/* body_grouped.h -- grouped softmax cross-entropy: several categorical
  * targets per row, each a softmax over its own group of columns.
  *
  * Included by kernels_body.h, so it is compiled for each dtype and ISA with
@@ -29,7 +29,7 @@
  *    runs rows of 16-63 at ~4x the cost per logit: 12 vs 3 ns/logit at
  *    C = 20 against C = 15, float32, AVX-512) and a prefetching gather.
  * D. Focal loss (gamma > 0), per entry
- *        FL = -sum_j t_j (1 - p_j)^gamma log p_j,  t = (1-eps) onehot + eps/C
+ *        FL = -sum_j t_j (1 - p_j)^gamma log p_j,  t = (1-smoothing) onehot + smoothing/C
  *    (Keras's categorical_focal_crossentropy with smoothed targets), in
  *    float64 scalar code. q = 1 - p is formed as -expm1(log p), and log p of
  *    the max entry is -log1p(s - 1) with s - 1 exact (Design A there), so a
@@ -87,7 +87,7 @@ static inline double FN(grouped_focal_v)(double lp, double gamma)
 
 /* One focal entry: logits x[0..n) of the group, label y >= 0. Returns the
  * unweighted loss; g, h (may be NULL; g may alias x) get ga * derivatives. */
-static double FN(grouped_focal_entry)(const XT_REAL *x, ptrdiff_t n, int64_t y, double eps,
+static double FN(grouped_focal_entry)(const XT_REAL *x, ptrdiff_t n, int64_t y, double smoothing,
                                       double gamma, double ga, XT_REAL *g, XT_REAL *h)
 {
     FN(grouped_focal_stats_t) S = { 0 };
@@ -118,11 +118,12 @@ static double FN(grouped_focal_entry)(const XT_REAL *x, ptrdiff_t n, int64_t y, 
         for (ptrdiff_t j = 0; j < n; j++)
             if (x[j] < m) s_o += exp((double)x[j] - m);
         S.m = m;
-        S.log_s = log1p(((double)k - 1.0) + s_o); /* exact s - 1 (kernels_body.h A) */
+        S.log_s = log1p(((double)k - 1.0) + s_o); /* exact s - 1 (body_common.h A) */
     }
-    const double unif = eps / (double)n, keep = 1.0 - eps;
+    const double unif = smoothing / (double)n, keep = 1.0 - smoothing;
     /* entries with a nonzero target: all of them with smoothing, else y */
-    const ptrdiff_t j0 = eps > 0 ? 0 : (ptrdiff_t)y, j1 = eps > 0 ? n : (ptrdiff_t)y + 1;
+    const ptrdiff_t j0 = smoothing > 0 ? 0 : (ptrdiff_t)y,
+                    j1 = smoothing > 0 ? n : (ptrdiff_t)y + 1;
     double loss = 0.0, U = 0.0, U_ex = 0.0, V = 0.0, V_ex = 0.0;
     for (ptrdiff_t j = j0; j < j1; j++) {
         const double t = (j == y ? keep : 0.0) + unif;
@@ -195,7 +196,7 @@ typedef struct {
     XT_REAL m[BR], log_s[BR], inv_s[BR], q_max[BR];
 } FN(gcols_t);
 
-/* kernels_body.h's cols_load for up to GCOLS_MAX columns. The gather
+/* body_short_rows.h's cols_load for up to GCOLS_MAX columns. The gather
  * prefetches PF rows ahead: the first group of a row block is the first to
  * touch its cache lines, and these scalar loads then wait on memory (40% of
  * the kernel's time at groups [12, 7, 5] without it). */
@@ -234,13 +235,13 @@ static void FN(gcols_load)(const XT_REAL *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff
     }
 }
 
-/* sparse_softmax_small (kernels_body.h) for groups of up to GCOLS_MAX-1
+/* sparse_softmax_small (body_short_rows.h) for groups of up to GCOLS_MAX-1
  * classes, with the prefetching gather above. */
 static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
     const XT_REAL *x = (const XT_REAL *)a->x;
-    const double eps = a->smoothing;
+    const double smoothing = a->smoothing;
     const int want_grad = a->grad_out || a->hess_out;
     double total = 0.0;
     FN(gcols_t) B;
@@ -255,16 +256,16 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
         for (ptrdiff_t i = 0; i < BR; i += XT_NLANES) {
             XT_VREAL m = XT_LOAD(B.m + i), ls = XT_LOAD(B.log_s + i);
             XT_VREAL l = (m - XT_LOAD(loss_v + i)) + ls;
-            if (eps > 0) {
+            if (smoothing > 0) {
                 XT_VREAL gap = XT_SPLAT(0);
                 for (ptrdiff_t j = 0; j < n; j++) gap += m - XT_LOAD(B.t + j * BR + i);
-                l = (XT_REAL)(1.0 - eps) * l +
-                    (XT_REAL)eps * (gap * (XT_REAL)(1.0 / (double)n) + ls);
+                l = (XT_REAL)(1.0 - smoothing) * l +
+                    (XT_REAL)smoothing * (gap * (XT_REAL)(1.0 / (double)n) + ls);
             }
             XT_STORE(loss_v + i, l);
         }
         if (want_grad) {
-            const XT_REAL unif = (XT_REAL)(eps / (double)n);
+            const XT_REAL unif = (XT_REAL)(smoothing / (double)n);
             for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
                 XT_VREAL ga = XT_SPLAT((XT_REAL)a->grad_scale);
                 if (a->row_weight)
@@ -296,7 +297,7 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
                 loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
-                                             eps, ga, g, h);
+                                             smoothing, ga, g, h);
             } else if (want_grad) {
                 /* the block's derivatives were formed XT_NLANES rows per vector op
                  * above (transposed); here they are stored, then the label
@@ -308,7 +309,7 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
                 const XT_REAL e_y = B.e[y * BR + i], q_max = B.q_max[i];
                 const double p_y = (double)e_y * (double)B.inv_s[i];
                 const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
-                if (g) g[y] = (XT_REAL)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
+                if (g) g[y] = (XT_REAL)(ga * (smoothing * (1.0 - 1.0 / (double)n) - q_y));
                 if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
             }
             if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);

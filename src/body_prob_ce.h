@@ -3,14 +3,14 @@
 
 /* ---- probability inputs ------------------------------------------------ */
 
-/* Binary CE on probabilities over a span: p clipped to [eps, 1-eps];
+/* Binary CE on probabilities over a span: p clipped to [clip_eps, 1-clip_eps];
  * 0*log(0) terms are 0 (xlogy). Derivatives are those of the clipped loss
  * (zero where the clip is active). */
 static double FN(binary_ce_span)(const xentc_args *a, const XT_REAL *x, const XT_REAL *t,
                                  ptrdiff_t n, const XT_REAL *we, double w, XT_REAL *lo, XT_REAL *g,
                                  XT_REAL *h)
 {
-    const XT_REAL eps = (XT_REAL)a->eps, one_m = 1 - (XT_REAL)a->eps;
+    const XT_REAL clip_eps = (XT_REAL)a->clip_eps, one_m = 1 - (XT_REAL)a->clip_eps;
     const XT_REAL gsc = (XT_REAL)a->grad_scale;
     double total = 0.0;
     for (ptrdiff_t j0 = 0; j0 < n;) {
@@ -23,7 +23,7 @@ static double FN(binary_ce_span)(const xentc_args *a, const XT_REAL *x, const XT
             XT_VREAL y = full ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0);
             XT_VREAL wv =
                 we ? (full ? XT_LOAD(we + j) : XT_LOAD_PART(we + j, k, 0)) : XT_SPLAT((XT_REAL)w);
-            XT_VREAL pc = XT_SELECT(p < eps, XT_SPLAT(eps), p);
+            XT_VREAL pc = XT_SELECT(p < clip_eps, XT_SPLAT(clip_eps), p);
             pc = XT_SELECT(pc > one_m, XT_SPLAT(one_m), pc);
             XT_VREAL l1 = XT_SELECT(y == 0, XT_SPLAT(0), y * XT_VLOG(pc));
             XT_VREAL l0 = XT_SELECT(y == 1, XT_SPLAT(0), (1 - y) * XT_VLOG1P(-pc));
@@ -37,7 +37,7 @@ static double FN(binary_ce_span)(const xentc_args *a, const XT_REAL *x, const XT
                     XT_STORE_PART(lo + j, wl, k);
             }
             if (g || h) {
-                XT_VINT inside = (p > eps) & (p < one_m);
+                XT_VINT inside = (p > clip_eps) & (p < one_m);
                 XT_VREAL ga = wv * gsc;
                 XT_VREAL q = 1 - pc;
                 if (g) {
@@ -96,7 +96,7 @@ static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t l
     const XT_REAL *p = (const XT_REAL *)a->x + i * a->ldx;
     XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
     XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
-    const double eps = a->eps;
+    const double clip_eps = a->clip_eps;
     const double w = FN(row_weight)(a, i);
     const double ga = w * a->grad_scale;
     double S = 1.0;
@@ -112,10 +112,10 @@ static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t l
         double tj = label >= 0 ? 1.0 : (t ? (double)t[j] : (double)val[k]);
         if (tj == 0.0) continue;
         double q = (double)p[j] / S;
-        double qc = q < eps ? eps : (q > 1.0 - eps ? 1.0 - eps : q);
+        double qc = q < clip_eps ? clip_eps : (q > 1.0 - clip_eps ? 1.0 - clip_eps : q);
         if (q != q) qc = q;
         loss -= tj * log(qc);
-        if (q > eps && q < 1.0 - eps) T_u += tj;
+        if (q > clip_eps && q < 1.0 - clip_eps) T_u += tj;
     }
     if (g || h) {
         const double norm_g = a->renormalize ? T_u / S : 0.0;
@@ -128,7 +128,7 @@ static double FN(categorical_ce_row)(const xentc_args *a, ptrdiff_t i, int64_t l
             ptrdiff_t j = label >= 0 ? (ptrdiff_t)label : (t ? k : (ptrdiff_t)idx[k]);
             double tj = label >= 0 ? 1.0 : (t ? (double)t[j] : (double)val[k]);
             double q = (double)p[j] / S;
-            if (tj == 0.0 || !(q > eps && q < 1.0 - eps)) continue;
+            if (tj == 0.0 || !(q > clip_eps && q < 1.0 - clip_eps)) continue;
             double pj = (double)p[j];
             if (g) g[j] = (XT_REAL)(ga * (norm_g - tj / pj));
             if (h) h[j] = (XT_REAL)(ga * (tj / (pj * pj) - norm_h));

@@ -1,4 +1,4 @@
-/* rowstats_body.h -- per-row statistics for scoring, from one read of the row.
+/* body_rowstats.h -- per-row statistics for scoring, from one read of the row.
  *
  * Included at the end of kernels_body.h, so once per dtype and ISA, with the
  * same macros (XT_REAL, XT_VREAL, XT_NLANES, ...) and helpers (row stats, columnar blocks,
@@ -16,7 +16,7 @@
  *    The score at the argmax (`top`, NaN for a row holding NaN) lets a
  *    caller check a whole array for NaN from n values instead of n*C.
  * B. The loss comes from the same operations in the same order as
- *    sparse_softmax_ce (max, then the Design A/C sums of kernels_body.h; the
+ *    sparse_softmax_ce (max, then the Design A/C sums of body_common.h; the
  *    columnar block for C < SMALL_C; the pair formula for contiguous C = 2
  *    rows, in the same row blocks when the driver cuts rows as the loss
  *    driver does), so it is bit-identical to
@@ -28,7 +28,7 @@
  *    the top k iff rank < k. One comparison per element.
  * D. Squared error sum_j (p_j - [j = y])^2 = sum_{j != y} e_j^2 / s^2
  *    + (1 - p_y)^2, e_j = exp(x_j - m). The max entries' e_j = 1 are counted
- *    exactly (as s = k + s_o, Design A of kernels_body.h), and 1 - p_y is
+ *    exactly (as s = k + s_o, Design A of body_common.h), and 1 - p_y is
  *    (s - 1)/s when y is at the max, so a confident right prediction keeps
  *    its small error instead of cancelling sum p^2 - 2 p_y + 1.
  * E. Rows holding NaN or a non-finite max take the scalar limits path:
@@ -262,7 +262,7 @@ static void FN(rs_row)(const xentc_rowstats_args *a, ptrdiff_t i, int need_exp)
     }
 }
 
-/* ---- rows shorter than SMALL_C: columnar blocks (Design E of kernels_body.h) */
+/* ---- rows shorter than SMALL_C: columnar blocks (Design E of body_common.h) */
 
 static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r1, int need_exp)
 {

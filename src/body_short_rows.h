@@ -79,7 +79,7 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
 {
     const ptrdiff_t n = a->n_cols;
     const XT_REAL *x = (const XT_REAL *)a->x;
-    const double eps = a->smoothing;
+    const double smoothing = a->smoothing;
     const int want_grad = a->grad_out || a->hess_out;
     double total = 0.0;
     FN(cols_t) B;
@@ -94,11 +94,11 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
         for (ptrdiff_t i = 0; i < BR; i += XT_NLANES) {
             XT_VREAL m = XT_LOAD(B.m + i), ls = XT_LOAD(B.log_s + i);
             XT_VREAL l = (m - XT_LOAD(loss_v + i)) + ls;
-            if (eps > 0) {
+            if (smoothing > 0) {
                 XT_VREAL gap = XT_SPLAT(0);
                 for (ptrdiff_t j = 0; j < n; j++) gap += m - XT_LOAD(B.t + j * BR + i);
-                l = (XT_REAL)(1.0 - eps) * l +
-                    (XT_REAL)eps * (gap * (XT_REAL)(1.0 / (double)n) + ls);
+                l = (XT_REAL)(1.0 - smoothing) * l +
+                    (XT_REAL)smoothing * (gap * (XT_REAL)(1.0 / (double)n) + ls);
             }
             XT_STORE(loss_v + i, l);
         }
@@ -117,10 +117,10 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
                 loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
-                                             eps, ga, g, h);
+                                             smoothing, ga, g, h);
             } else if (want_grad) {
                 const XT_REAL gaR = (XT_REAL)ga, inv_s = B.inv_s[i],
-                              gu = gaR * (XT_REAL)(eps / (double)n);
+                              gu = gaR * (XT_REAL)(smoothing / (double)n);
                 const XT_REAL q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
                 /* separate loops: g comes out bit-identical with or without h */
                 if (g)
@@ -136,7 +136,7 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
                 const XT_REAL e_y = B.e[y * BR + i];
                 const double p_y = (double)e_y * (double)inv_s;
                 const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
-                if (g) g[y] = (XT_REAL)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
+                if (g) g[y] = (XT_REAL)(ga * (smoothing * (1.0 - 1.0 / (double)n) - q_y));
                 if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
             }
             if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
@@ -151,7 +151,7 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
 static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const XT_REAL *x = (const XT_REAL *)a->x;
-    const XT_REAL eps = (XT_REAL)a->smoothing, half_eps = (XT_REAL)(a->smoothing / 2);
+    const XT_REAL smoothing = (XT_REAL)a->smoothing, half_smoothing = (XT_REAL)(a->smoothing / 2);
     XT_REAL *g_out = (XT_REAL *)a->grad_out, *h_out = (XT_REAL *)a->hess_out;
     double total = 0.0;
     XT_VACC acc = { 0 };
@@ -167,7 +167,7 @@ static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdif
         XT_VREAL gap = m - XT_SELECT(is_b, vb, va); /* m - x_y */
         XT_VREAL loss = gap + ls;
         if (a->smoothing > 0)
-            loss = (1 - eps) * loss + eps * (FN(vabs)(va - vb) * (XT_REAL)0.5 + ls);
+            loss = (1 - smoothing) * loss + smoothing * (FN(vabs)(va - vb) * (XT_REAL)0.5 + ls);
         if (XT_ANY((y < 0) | (loss - loss != 0))) { /* ignored rows, inf, NaN */
             total += FN(sparse_softmax_small)(a, i, i + XT_NLANES);
             continue;
@@ -182,8 +182,8 @@ static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdif
                      q_a = XT_SELECT(a_max, e * inv_s, inv_s);
             XT_VREAL ga = w * (XT_REAL)a->grad_scale;
             if (g_out) {
-                XT_VREAL g_a = ga * XT_SELECT(is_b, p_a - half_eps, half_eps - q_a);
-                XT_VREAL g_b = ga * XT_SELECT(is_b, half_eps - p_a, q_a - half_eps);
+                XT_VREAL g_a = ga * XT_SELECT(is_b, p_a - half_smoothing, half_smoothing - q_a);
+                XT_VREAL g_b = ga * XT_SELECT(is_b, half_smoothing - p_a, q_a - half_smoothing);
                 FN(store_pairs)(g_out, i, g_a, g_b);
             }
             if (h_out) {
@@ -200,8 +200,8 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
 {
     const ptrdiff_t n = a->n_cols;
     const XT_REAL *x = (const XT_REAL *)a->x, *c = (const XT_REAL *)a->col_weight;
-    const double eps = a->smoothing;
-    const XT_REAL keep = (XT_REAL)(1.0 - eps), unif = (XT_REAL)(eps / (double)n);
+    const double smoothing = a->smoothing;
+    const XT_REAL keep = (XT_REAL)(1.0 - smoothing), unif = (XT_REAL)(smoothing / (double)n);
     const int want_grad = a->grad_out || a->hess_out;
     double total = 0.0;
     FN(cols_t) B;
@@ -255,7 +255,7 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
             if (!isfinite(B.m[i])) {
                 loss = FN(softmax_ce_limits)(x + row * a->ldx, n, -1,
                                              (const XT_REAL *)a->t + row * a->ldt, NULL, NULL, 0,
-                                             c, eps, w * a->grad_scale, g, h);
+                                             c, smoothing, w * a->grad_scale, g, h);
             } else {
                 if (g)
                     for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];

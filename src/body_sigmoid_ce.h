@@ -7,12 +7,12 @@
  * (k >= XT_NLANES) is a constant at each call site so both loops are branch-free. */
 XENTC_INLINE XT_VREAL FN(sigmoid_step)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *pw,
                                        XT_REAL pw_s, const XT_REAL *we, XT_REAL w, XT_REAL keep,
-                                       XT_REAL half_eps, XT_REAL gsc, XT_REAL *lo, XT_REAL *g,
-                                       XT_REAL *h, ptrdiff_t j, ptrdiff_t k, int full)
+                                       XT_REAL half_smoothing, XT_REAL gsc, XT_REAL *lo,
+                                       XT_REAL *g, XT_REAL *h, ptrdiff_t j, ptrdiff_t k, int full)
 {
     XT_VREAL xv = full ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, 0);
     XT_VREAL yv = t ? (full ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0)) : XT_SPLAT(0);
-    yv = yv * keep + half_eps;
+    yv = yv * keep + half_smoothing;
     XT_VREAL pv = pw ? (full ? XT_LOAD(pw + j) : XT_LOAD_PART(pw + j, k, 1)) : XT_SPLAT(pw_s);
     XT_VREAL wv = we ? (full ? XT_LOAD(we + j) : XT_LOAD_PART(we + j, k, 0)) : XT_SPLAT(w);
     XT_VREAL e = XT_VEXP_NONPOS(-FN(vabs)(xv)); /* exp(-|x|) < FLT_MIN is 0: a loss term < 1e-38 */
@@ -58,7 +58,8 @@ XENTC_INLINE double FN(sigmoid_span_impl)(const xentc_args *a, const XT_REAL *x,
                                           const XT_REAL *we, double w, XT_REAL *lo, XT_REAL *g,
                                           XT_REAL *h)
 {
-    const XT_REAL keep = (XT_REAL)(1.0 - a->smoothing), half_eps = (XT_REAL)(a->smoothing / 2);
+    const XT_REAL keep = (XT_REAL)(1.0 - a->smoothing),
+                  half_smoothing = (XT_REAL)(a->smoothing / 2);
     const XT_REAL gsc = (XT_REAL)a->grad_scale, wR = (XT_REAL)w;
     double total = 0.0;
     for (ptrdiff_t j0 = 0; j0 < n;) {
@@ -66,10 +67,10 @@ XENTC_INLINE double FN(sigmoid_span_impl)(const xentc_args *a, const XT_REAL *x,
         XT_VREAL acc = XT_SPLAT(0);
         ptrdiff_t j = j0;
         for (; j + XT_NLANES <= end; j += XT_NLANES)
-            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j,
+            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_smoothing, gsc, lo, g, h, j,
                                     XT_NLANES, 1);
         if (j < end)
-            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j,
+            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_smoothing, gsc, lo, g, h, j,
                                     end - j, 0);
         total += FN(hsum)(acc);
         j0 = end;

@@ -50,7 +50,7 @@ cdef extern from "xentc_kernels.h" nogil:
         double pos_weight
         double col_weight_sum
         double smoothing
-        double eps
+        double clip_eps
         int renormalize
         int flat
         double grad_scale
@@ -592,7 +592,7 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.pos_weight = pos_weight
     a.col_weight_sum = col_weight_sum
     a.smoothing = smoothing
-    a.eps = eps
+    a.clip_eps = eps
     a.renormalize = renormalize
     a.flat = flat
     a.grad_scale = grad_scale
@@ -605,7 +605,7 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
 
 
 # ---------------------------------------------------------------------------
-# focal losses (src/focal_body.h, driven from xentc/_focal.py): the kernels
+# focal losses (src/body_focal.h, driven from xentc/_focal.py): the kernels
 # take the plain xentc_args followed by gamma / alpha, and run through the
 # same block loop (_run_loss) as every other loss.
 
@@ -779,7 +779,7 @@ def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
 
 
 # ---------------------------------------------------------------------------
-# Per-row scoring statistics (src/rowstats_body.h). Every output is written
+# Per-row scoring statistics (src/body_rowstats.h). Every output is written
 # per row, so any block schedule gives the same bits; rows are cut as the
 # loss driver cuts them (_block_rows), which keeps the two-class loss
 # bit-identical to sparse_softmax_ce's.

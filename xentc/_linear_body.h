@@ -9,7 +9,7 @@
  *    super-block x tile of logits into a per-thread buffer (512 KiB for
  *    float32, L2-resident); the buffer is folded at once into per-row
  *    statistics and then reused.
- * B. Per-row statistics are the ones the logits kernels use (kernels_body.h,
+ * B. Per-row statistics are the ones the logits kernels use (src/body_common.h,
  *    Design A): max m, count k of entries equal to m, s_o = sum of
  *    exp(x - m) over the entries below m. Tiles are merged online (a new max
  *    rescales the old sum), in float64, and the loss is formed as
@@ -30,7 +30,7 @@
  *    super-block over all groups.
  * D. The gradient recomputes each tile's logits (one extra GEMM) instead of
  *    storing them: p = exp(x - m) / s from the forward statistics, G = a_i *
- *    (p - (1 - eps) onehot - eps / V), then d_weight[tile] += G^T H and
+ *    (p - (1 - smoothing) onehot - smoothing / V), then d_weight[tile] += G^T H and
  *    d_hidden += G W[tile] (through a per-thread partial, see C).
  * E. exp runs through the dispatched SIMD kernel (`xentc_active()->exp`);
  *    the other per-tile loops are `omp simd` loops, and this whole body is
@@ -39,7 +39,7 @@
  *    fold is vectorised for the CPU and honours XENTC_SIMD (the baseline
  *    build's 4-lane loops cost ~9% of a d=256 forward, measured with perf).
  *    Within a tile row, sums run in R lanes (at most vt terms) and are
- *    folded into float64 per tile (as kernels_body.h, Design C).
+ *    folded into float64 per tile (as src/body_common.h, Design C).
  * F. Non-finite logits (NaN/inf inputs, or overflow) mark their row "bad":
  *    its loss, log-probabilities and gradient row come out NaN.
  */
@@ -152,7 +152,7 @@ static XL_TARGET void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr
         for (ptrdiff_t j = 0; j < vc; j++) row[j] -= m;
     }
     a->exp_fn(x, x, 0, nr * vc);
-    const double eps = a->smoothing, inv_v = 1.0 / (double)a->v;
+    const double smoothing = a->smoothing, inv_v = 1.0 / (double)a->v;
     for (ptrdiff_t i = 0; i < nr; i++) {
         R *row = x + i * vc;
         const double ai = a->row_a[r0 + i];
@@ -160,11 +160,11 @@ static XL_TARGET void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr
             memset(row, 0, vc * sizeof(R));
             continue;
         }
-        const R ca = (R)(ai * a->rows[r0 + i].inv_s), cb = (R)(ai * eps * inv_v);
+        const R ca = (R)(ai * a->rows[r0 + i].inv_s), cb = (R)(ai * smoothing * inv_v);
 #pragma omp simd
         for (ptrdiff_t j = 0; j < vc; j++) row[j] = row[j] * ca - cb;
         int64_t y = a->labels[r0 + i] - c0;
-        if (y >= 0 && y < vc) row[y] -= (R)(ai * (1.0 - eps));
+        if (y >= 0 && y < vc) row[y] -= (R)(ai * (1.0 - smoothing));
     }
     if (a->db) {
         double *db = a->db + c0;

@@ -131,7 +131,7 @@ static inline void xl_group_tiles(const xl_args *a, ptrdiff_t g, ptrdiff_t *t0, 
 }
 
 /* Row r from its group statistics, merged in group order (Design C), then
- * loss = (1-eps)(m - x_y) + eps (m - mean x) + log1p((k-1) + s) (Design B). */
+ * loss = (1-smoothing)(m - x_y) + smoothing (m - mean x) + log1p((k-1) + s) (Design B). */
 static void xl_finish_row(const xl_args *a, ptrdiff_t r)
 {
     xl_stats q;
@@ -142,14 +142,15 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
     if (q.bad || !(q.k > 0.0)) {
         o->m = o->lse = o->inv_s = o->loss = NAN;
     } else {
-        const double eps = a->smoothing, log_s = log1p((q.k - 1.0) + q.s);
+        const double smoothing = a->smoothing, log_s = log1p((q.k - 1.0) + q.s);
         o->m = q.m;
         o->lse = q.m + log_s;
         o->inv_s = 1.0 / (q.k + q.s);
-        if (eps == 0.0)
+        if (smoothing == 0.0)
             o->loss = (q.m - q.xy) + log_s;
         else
-            o->loss = (1.0 - eps) * (q.m - q.xy) + eps * (q.m - q.sumx / (double)a->v) + log_s;
+            o->loss = (1.0 - smoothing) * (q.m - q.xy) +
+                      smoothing * (q.m - q.sumx / (double)a->v) + log_s;
     }
     if (a->labels && a->labels[r] < 0) o->loss = 0.0;
 }
