@@ -1,6 +1,6 @@
-/* _linear_kernels.h -- the fused linear + cross-entropy driver: row
+/* linear_kernels.h -- the fused linear + cross-entropy driver: row
  * statistics and how they combine, the fixed reduction tree, and one tile
- * body per dtype (_linear_body.h, which holds the Design notes). Called from
+ * body per dtype (linear_body.h, which holds the Design notes). Called from
  * _linear.pyx with validated, kernel-form arrays. */
 #ifndef XENTC_LINEAR_KERNELS_H
 #define XENTC_LINEAR_KERNELS_H
@@ -155,20 +155,16 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
     if (a->labels && a->labels[r] < 0) o->loss = 0.0;
 }
 
-/* one body per dtype and ISA (Design E of _linear_body.h); the ISA is the
+/* one body per dtype and ISA (Design E of linear_body.h); the ISA is the
  * one _kernels has active, so it is one this CPU runs */
 #define XL_TARGET
 #define ISA baseline
-#define R float
-#define SFX f32
-#include "_linear_body.h"
-#undef R
-#undef SFX
-#define R double
-#define SFX f64
-#include "_linear_body.h"
-#undef R
-#undef SFX
+#include "dtype_f32.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
+#include "dtype_f64.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
 #undef ISA
 #undef XL_TARGET
 
@@ -176,31 +172,23 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
 #define XL_HAVE_X86_TARGETS 1
 #define XL_TARGET __attribute__((target("avx2,fma")))
 #define ISA avx2
-#define R float
-#define SFX f32
-#include "_linear_body.h"
-#undef R
-#undef SFX
-#define R double
-#define SFX f64
-#include "_linear_body.h"
-#undef R
-#undef SFX
+#include "dtype_f32.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
+#include "dtype_f64.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
 #undef ISA
 #undef XL_TARGET
 
 #define XL_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
 #define ISA avx512
-#define R float
-#define SFX f32
-#include "_linear_body.h"
-#undef R
-#undef SFX
-#define R double
-#define SFX f64
-#include "_linear_body.h"
-#undef R
-#undef SFX
+#include "dtype_f32.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
+#include "dtype_f64.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
 #undef ISA
 #undef XL_TARGET
 #endif
