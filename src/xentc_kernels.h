@@ -38,7 +38,6 @@ typedef struct {
     const void *elem_weight;  /* per element (flat element-wise kernels), or NULL = 1 */
     const void *col_weight;   /* class_weight (softmax) / pos_weight (sigmoid), or NULL */
     double pos_weight;        /* scalar pos_weight when col_weight is NULL (sigmoid) */
-    double col_weight_sum;    /* sum of class_weight over classes (C if NULL) */
     double smoothing;         /* label smoothing in [0, 1] */
     double clip_eps;          /* probabilities clipped to [clip_eps, 1 - clip_eps] */
     int renormalize;          /* probability rows divided by their sum first */

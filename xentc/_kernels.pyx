@@ -48,7 +48,6 @@ cdef extern from "xentc_kernels.h" nogil:
         const void *elem_weight
         const void *col_weight
         double pos_weight
-        double col_weight_sum
         double smoothing
         double clip_eps
         int renormalize
@@ -535,7 +534,7 @@ def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
 
 def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=None,
          values=None, row_weight=None, elem_weight=None, col_weight=None,
-         double pos_weight=1.0, double col_weight_sum=0.0, double smoothing=0.0,
+         double pos_weight=1.0, double smoothing=0.0,
          double eps=0.0, bint renormalize=False, bint flat=False, double grad_scale=1.0,
          loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
     """Runs loss kernel `kind`; returns sum_i w_i * loss_i as a Python float.
@@ -590,7 +589,6 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.elem_weight = _ptr(elem_weight)
     a.col_weight = _ptr(col_weight)
     a.pos_weight = pos_weight
-    a.col_weight_sum = col_weight_sum
     a.smoothing = smoothing
     a.clip_eps = eps
     a.renormalize = renormalize
