@@ -379,6 +379,16 @@ static inline void FN(zero_row)(XT_REAL *p, ptrdiff_t n)
     if (p) memset(p, 0, (size_t)n * sizeof(XT_REAL));
 }
 
+/* The label entry y of a labelled softmax row's gradient / Hessian, in
+ * float64 from p_y and q_y = 1 - p_y formed without cancellation (Design A);
+ * the uniform smoothing part of the other entries is already in g. */
+static inline void FN(label_entry)(XT_REAL *g, XT_REAL *h, int64_t y, double ga, double smoothing,
+                                   ptrdiff_t n, double p_y, double q_y)
+{
+    if (g) g[y] = (XT_REAL)(ga * (smoothing * (1.0 - 1.0 / (double)n) - q_y));
+    if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
+}
+
 static inline double FN(row_weight)(const xentc_args *a, ptrdiff_t i)
 { return a->row_weight ? a->row_weight[i] : 1.0; }
 

@@ -249,21 +249,7 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(gcols_load)(x, a->ldx, n, i0, rows, &B, want_grad);
-        for (ptrdiff_t i = 0; i < BR; i++) {
-            const int64_t y = i < rows ? a->labels[i0 + i] : -1;
-            loss_v[i] = y >= 0 ? B.t[y * BR + i] : B.m[i];
-        }
-        for (ptrdiff_t i = 0; i < BR; i += XT_NLANES) {
-            XT_VREAL m = XT_LOAD(B.m + i), ls = XT_LOAD(B.log_s + i);
-            XT_VREAL l = (m - XT_LOAD(loss_v + i)) + ls;
-            if (smoothing > 0) {
-                XT_VREAL gap = XT_SPLAT(0);
-                for (ptrdiff_t j = 0; j < n; j++) gap += m - XT_LOAD(B.t + j * BR + i);
-                l = (XT_REAL)(1.0 - smoothing) * l +
-                    (XT_REAL)smoothing * (gap * (XT_REAL)(1.0 / (double)n) + ls);
-            }
-            XT_STORE(loss_v + i, l);
-        }
+        FN(cols_label_loss)(B.t, B.m, B.log_s, n, rows, a->labels + i0, smoothing, loss_v);
         if (want_grad) {
             const XT_REAL unif = (XT_REAL)(smoothing / (double)n);
             for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
@@ -306,11 +292,8 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
                     for (ptrdiff_t j = 0; j < n; j++) g[j] = B.gg[j * BR + i];
                 if (h)
                     for (ptrdiff_t j = 0; j < n; j++) h[j] = B.hh[j * BR + i];
-                const XT_REAL e_y = B.e[y * BR + i], q_max = B.q_max[i];
-                const double p_y = (double)e_y * (double)B.inv_s[i];
-                const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
-                if (g) g[y] = (XT_REAL)(ga * (smoothing * (1.0 - 1.0 / (double)n) - q_y));
-                if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
+                FN(cols_label_entry)(g, h, y, ga, smoothing, n, B.e[y * BR + i], B.inv_s[i],
+                                     B.q_max[i]);
             }
             if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
             total += w * loss;

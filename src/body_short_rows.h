@@ -75,6 +75,41 @@ static inline XT_VREAL FN(pair_e)(XT_VREAL a, XT_VREAL b)
 static inline ptrdiff_t FN(pair_rows)(ptrdiff_t n, ptrdiff_t ldx, ptrdiff_t r0, ptrdiff_t r1)
 { return (n == 2 && ldx == 2) ? ((r1 - r0) / XT_NLANES) * XT_NLANES : 0; }
 
+/* The loss of each labelled row of a columnar block (transposed logits t,
+ * maxima m, log_s), XT_NLANES rows at a time; rows past `rows` and ignored
+ * rows get a value the caller discards. Shared with grouped_cols_ce. */
+static void FN(cols_label_loss)(const XT_REAL *t, const XT_REAL *m_row, const XT_REAL *log_s,
+                                ptrdiff_t n, ptrdiff_t rows, const int64_t *labels,
+                                double smoothing, XT_REAL *loss_v)
+{
+    /* the labelled logit of each row, then the loss of XT_NLANES rows at a time */
+    for (ptrdiff_t i = 0; i < BR; i++) {
+        const int64_t y = i < rows ? labels[i] : -1;
+        loss_v[i] = y >= 0 ? t[y * BR + i] : m_row[i];
+    }
+    for (ptrdiff_t i = 0; i < BR; i += XT_NLANES) {
+        XT_VREAL m = XT_LOAD(m_row + i), ls = XT_LOAD(log_s + i);
+        XT_VREAL l = (m - XT_LOAD(loss_v + i)) + ls;
+        if (smoothing > 0) {
+            XT_VREAL gap = XT_SPLAT(0);
+            for (ptrdiff_t j = 0; j < n; j++) gap += m - XT_LOAD(t + j * BR + i);
+            l = (XT_REAL)(1.0 - smoothing) * l +
+                (XT_REAL)smoothing * (gap * (XT_REAL)(1.0 / (double)n) + ls);
+        }
+        XT_STORE(loss_v + i, l);
+    }
+}
+
+/* label_entry from a columnar block's stored exp e_y = exp(x_y - m) */
+static inline void FN(cols_label_entry)(XT_REAL *g, XT_REAL *h, int64_t y, double ga,
+                                        double smoothing, ptrdiff_t n, XT_REAL e_y, XT_REAL inv_s,
+                                        XT_REAL q_max)
+{
+    const double p_y = (double)e_y * (double)inv_s;
+    const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
+    FN(label_entry)(g, h, y, ga, smoothing, n, p_y, q_y);
+}
+
 static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
@@ -86,22 +121,7 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
     XT_REAL loss_v[BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         FN(cols_load)(x, a->ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, want_grad, 0);
-        /* the labelled logit of each row, then the loss of XT_NLANES rows at a time */
-        for (ptrdiff_t i = 0; i < BR; i++) {
-            const int64_t y = i < B.rows ? a->labels[i0 + i] : -1;
-            loss_v[i] = y >= 0 ? B.t[y * BR + i] : B.m[i];
-        }
-        for (ptrdiff_t i = 0; i < BR; i += XT_NLANES) {
-            XT_VREAL m = XT_LOAD(B.m + i), ls = XT_LOAD(B.log_s + i);
-            XT_VREAL l = (m - XT_LOAD(loss_v + i)) + ls;
-            if (smoothing > 0) {
-                XT_VREAL gap = XT_SPLAT(0);
-                for (ptrdiff_t j = 0; j < n; j++) gap += m - XT_LOAD(B.t + j * BR + i);
-                l = (XT_REAL)(1.0 - smoothing) * l +
-                    (XT_REAL)smoothing * (gap * (XT_REAL)(1.0 / (double)n) + ls);
-            }
-            XT_STORE(loss_v + i, l);
-        }
+        FN(cols_label_loss)(B.t, B.m, B.log_s, n, B.rows, a->labels + i0, smoothing, loss_v);
         for (ptrdiff_t i = 0; i < B.rows; i++) {
             const ptrdiff_t row = i0 + i;
             XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, row);
@@ -122,7 +142,10 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
                 const XT_REAL gaR = (XT_REAL)ga, inv_s = B.inv_s[i],
                               gu = gaR * (XT_REAL)(smoothing / (double)n);
                 const XT_REAL q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
-                /* separate loops: g comes out bit-identical with or without h */
+                /* Not sparse_row_grad: these stats are XT_REAL (cols_load) where
+                 * sparse_row_grad forms h at the max and p_y in float64 from
+                 * float64 stats, so float32 results would move by an ulp.
+                 * Separate loops: g comes out bit-identical with or without h. */
                 if (g)
                     for (ptrdiff_t j = 0; j < n; j++) {
                         const XT_REAL e = B.e[j * BR + i];
@@ -133,11 +156,7 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
                         const XT_REAL p = B.e[j * BR + i] * inv_s;
                         h[j] = B.e[j * BR + i] == 1 ? h_max : gaR * p * (1 - p);
                     }
-                const XT_REAL e_y = B.e[y * BR + i];
-                const double p_y = (double)e_y * (double)inv_s;
-                const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
-                if (g) g[y] = (XT_REAL)(ga * (smoothing * (1.0 - 1.0 / (double)n) - q_y));
-                if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
+                FN(cols_label_entry)(g, h, y, ga, smoothing, n, B.e[y * BR + i], inv_s, q_max);
             }
             if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
             total += w * loss;

@@ -25,8 +25,7 @@ static void FN(sparse_row_grad)(ptrdiff_t n, const FN(stats_t) *st, int64_t y, d
     const int y_at_max = xy == (double)st->m;
     const double p_y = y_at_max ? st->inv_s : exp(xy - (double)st->m) * st->inv_s;
     const double q_y = y_at_max ? st->s_m1 * st->inv_s : 1.0 - p_y;
-    if (g) g[y] = (XT_REAL)(ga * (smoothing * (1.0 - 1.0 / (double)n) - q_y));
-    if (h) h[y] = (XT_REAL)(ga * p_y * q_y);
+    FN(label_entry)(g, h, y, ga, smoothing, n, p_y, q_y);
 }
 
 static double FN(sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
