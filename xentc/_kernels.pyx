@@ -556,8 +556,10 @@ def log1p_elements(cnp.ndarray x, cnp.ndarray out, int n_threads):
 # `flat` (element-wise kernels): x is 1-D, one long row split by elements,
 # weights per element in elem_weight.
 
-cdef inline void _set_common(xentc_args *a, cnp.ndarray x, bint flat, double grad_scale,
-                             object loss_out, object grad_out, object hess_out):
+cdef inline void _set_common(xentc_args *a, cnp.ndarray x, bint flat, object row_weight,
+                             double grad_scale, object loss_out, object grad_out,
+                             object hess_out):
+    a.row_weight = <const double *>_ptr(row_weight)
     if flat:
         a.n_rows = 1
         a.n_cols = x.shape[0]
@@ -573,6 +575,11 @@ cdef inline void _set_common(xentc_args *a, cnp.ndarray x, bint flat, double gra
     a.ldg = _ld(grad_out)
     a.hess_out = _ptr(hess_out)
     a.ldh = _ld(hess_out)
+
+
+cdef inline void _set_dense(xentc_args *a, cnp.ndarray t):
+    a.t = cnp.PyArray_DATA(t)
+    a.ldt = _ld(t)
 
 
 cdef inline void _set_csr(xentc_args *a, cnp.ndarray indptr, cnp.ndarray indices,
@@ -596,9 +603,8 @@ def softmax_ce_sparse(cnp.ndarray x, cnp.ndarray labels, *, row_weight=None,
     """Softmax CE of logits x against int64 labels (-1 = ignored)."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     a.labels = <const int64_t *>cnp.PyArray_DATA(labels)
-    a.row_weight = <const double *>_ptr(row_weight)
     a.smoothing = smoothing
     return _drive_loss(xentc_table().sparse_softmax_ce[_dt(x)], &a, x, n_threads)
 
@@ -610,10 +616,8 @@ def softmax_ce_dense(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, col_weigh
     dtype); col_weight: class weights of x's dtype or None."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
-    a.t = cnp.PyArray_DATA(t)
-    a.ldt = _ld(t)
-    a.row_weight = <const double *>_ptr(row_weight)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
     a.col_weight = _ptr(col_weight)
     a.smoothing = smoothing
     return _drive_loss(xentc_table().dense_softmax_ce[_dt(x)], &a, x, n_threads)
@@ -626,9 +630,8 @@ def softmax_ce_csr(cnp.ndarray x, cnp.ndarray indptr, cnp.ndarray indices, cnp.n
     """Softmax CE of logits x against canonical CSR soft targets."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     _set_csr(&a, indptr, indices, values)
-    a.row_weight = <const double *>_ptr(row_weight)
     a.col_weight = _ptr(col_weight)
     a.smoothing = smoothing
     return _drive_loss(xentc_table().csr_softmax_ce[_dt(x)], &a, x, n_threads)
@@ -642,10 +645,8 @@ def sigmoid_ce(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, elem_weight=Non
     (col_weight, x's dtype) or scalar."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, flat, grad_scale, loss_out, grad_out, hess_out)
-    a.t = cnp.PyArray_DATA(t)
-    a.ldt = _ld(t)
-    a.row_weight = <const double *>_ptr(row_weight)
+    _set_common(&a, x, flat, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
     a.elem_weight = _ptr(elem_weight)
     a.col_weight = _ptr(col_weight)
     a.pos_weight = pos_weight
@@ -660,9 +661,8 @@ def sigmoid_ce_csr(cnp.ndarray x, cnp.ndarray indptr, cnp.ndarray indices, cnp.n
     """Sigmoid CE of logits x (2-D) against canonical CSR multi-label targets."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     _set_csr(&a, indptr, indices, values)
-    a.row_weight = <const double *>_ptr(row_weight)
     a.col_weight = _ptr(col_weight)
     a.pos_weight = pos_weight
     a.smoothing = smoothing
@@ -676,10 +676,8 @@ def binary_ce(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, elem_weight=None
     against dense targets t."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, flat, grad_scale, loss_out, grad_out, hess_out)
-    a.t = cnp.PyArray_DATA(t)
-    a.ldt = _ld(t)
-    a.row_weight = <const double *>_ptr(row_weight)
+    _set_common(&a, x, flat, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
     a.elem_weight = _ptr(elem_weight)
     a.eps = clip_eps
     return _drive_loss(xentc_table().binary_ce[_dt(x)], &a, x, n_threads)
@@ -692,9 +690,8 @@ def categorical_ce_sparse(cnp.ndarray x, cnp.ndarray labels, *, row_weight=None,
     first when renormalize) against int64 labels."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     a.labels = <const int64_t *>cnp.PyArray_DATA(labels)
-    a.row_weight = <const double *>_ptr(row_weight)
     a.eps = clip_eps
     a.renormalize = renormalize
     return _drive_loss(xentc_table().sparse_categorical_ce[_dt(x)], &a, x, n_threads)
@@ -706,10 +703,8 @@ def categorical_ce_dense(cnp.ndarray x, cnp.ndarray t, *, row_weight=None,
     """Categorical CE of probabilities x against dense targets t."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
-    a.t = cnp.PyArray_DATA(t)
-    a.ldt = _ld(t)
-    a.row_weight = <const double *>_ptr(row_weight)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
     a.eps = clip_eps
     a.renormalize = renormalize
     return _drive_loss(xentc_table().dense_categorical_ce[_dt(x)], &a, x, n_threads)
@@ -722,9 +717,8 @@ def categorical_ce_csr(cnp.ndarray x, cnp.ndarray indptr, cnp.ndarray indices,
     """Categorical CE of probabilities x against canonical CSR targets."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
-    _set_common(&a, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     _set_csr(&a, indptr, indices, values)
-    a.row_weight = <const double *>_ptr(row_weight)
     a.eps = clip_eps
     a.renormalize = renormalize
     return _drive_loss(xentc_table().csr_categorical_ce[_dt(x)], &a, x, n_threads)
@@ -770,9 +764,8 @@ def focal_softmax_ce_sparse(cnp.ndarray x, double gamma, double alpha, bint use_
     cdef xentc_focal_args f
     memset(&f, 0, sizeof(f))
     _set_focal(&f, gamma, alpha, use_alpha)
-    _set_common(&f.base, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     f.base.labels = <const int64_t *>cnp.PyArray_DATA(labels)
-    f.base.row_weight = <const double *>_ptr(row_weight)
     f.base.smoothing = smoothing
     return _drive_loss(_focal_kernels().focal_sparse_softmax_ce[_dt(x)], &f.base, x, n_threads)
 
@@ -785,10 +778,8 @@ def focal_softmax_ce_dense(cnp.ndarray x, double gamma, double alpha, bint use_a
     cdef xentc_focal_args f
     memset(&f, 0, sizeof(f))
     _set_focal(&f, gamma, alpha, use_alpha)
-    _set_common(&f.base, x, False, grad_scale, loss_out, grad_out, hess_out)
-    f.base.t = cnp.PyArray_DATA(t)
-    f.base.ldt = _ld(t)
-    f.base.row_weight = <const double *>_ptr(row_weight)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&f.base, t)
     f.base.col_weight = _ptr(col_weight)
     f.base.smoothing = smoothing
     return _drive_loss(_focal_kernels().focal_dense_softmax_ce[_dt(x)], &f.base, x, n_threads)
@@ -803,9 +794,8 @@ def focal_softmax_ce_csr(cnp.ndarray x, double gamma, double alpha, bint use_alp
     cdef xentc_focal_args f
     memset(&f, 0, sizeof(f))
     _set_focal(&f, gamma, alpha, use_alpha)
-    _set_common(&f.base, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     _set_csr(&f.base, indptr, indices, values)
-    f.base.row_weight = <const double *>_ptr(row_weight)
     f.base.col_weight = _ptr(col_weight)
     f.base.smoothing = smoothing
     return _drive_loss(_focal_kernels().focal_csr_softmax_ce[_dt(x)], &f.base, x, n_threads)
@@ -820,10 +810,8 @@ def focal_sigmoid_ce(cnp.ndarray x, double gamma, double alpha, bint use_alpha, 
     cdef xentc_focal_args f
     memset(&f, 0, sizeof(f))
     _set_focal(&f, gamma, alpha, use_alpha)
-    _set_common(&f.base, x, flat, grad_scale, loss_out, grad_out, hess_out)
-    f.base.t = cnp.PyArray_DATA(t)
-    f.base.ldt = _ld(t)
-    f.base.row_weight = <const double *>_ptr(row_weight)
+    _set_common(&f.base, x, flat, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&f.base, t)
     f.base.elem_weight = _ptr(elem_weight)
     f.base.col_weight = _ptr(col_weight)
     f.base.pos_weight = pos_weight
@@ -840,9 +828,8 @@ def focal_sigmoid_ce_csr(cnp.ndarray x, double gamma, double alpha, bint use_alp
     cdef xentc_focal_args f
     memset(&f, 0, sizeof(f))
     _set_focal(&f, gamma, alpha, use_alpha)
-    _set_common(&f.base, x, False, grad_scale, loss_out, grad_out, hess_out)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     _set_csr(&f.base, indptr, indices, values)
-    f.base.row_weight = <const double *>_ptr(row_weight)
     f.base.col_weight = _ptr(col_weight)
     f.base.pos_weight = pos_weight
     f.base.smoothing = smoothing
