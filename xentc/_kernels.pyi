@@ -40,28 +40,67 @@ def grouped_labels(
     src: _Index, sizes: _Index, ignore_index: int | None
 ) -> tuple[_Index, int, int]: ...
 
-# kernels: each loss entry returns sum_i w_i * loss_i as a Python float and
-# fills the given per-row / gradient / Hessian outputs
+# one entry per kernel: the row and element-wise entries fill and return
+# `out`; each loss entry returns sum_i w_i * loss_i as a Python float and
+# fills the given per-row loss / gradient / Hessian outputs
 def sparse_softmax_sum(x: _Arr, labels: _Index, n_threads: int) -> float: ...
-def rows(op: str, x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
-def elementwise(op: str, x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
-def loss(
-    kind: str,
+def logsumexp_rows(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def softmax_rows(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def log_softmax_rows(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def sigmoid_elements(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def log_sigmoid_elements(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def exp_elements(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def log_elements(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def log1p_elements(x: _Arr, out: _Arr, n_threads: int) -> _Arr: ...
+def softmax_ce_sparse(
     x: _Arr,
+    labels: _Index,
     *,
-    labels: _Index | None = None,
-    t: _Arr | None = None,
-    indptr: _Index | None = None,
-    indices: _Index | None = None,
-    values: _Arr | None = None,
+    row_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def softmax_ce_dense(
+    x: _Arr,
+    t: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def softmax_ce_csr(
+    x: _Arr,
+    indptr: _Index,
+    indices: _Index,
+    values: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def sigmoid_ce(
+    x: _Arr,
+    t: _Arr,
+    *,
     row_weight: _Arr | None = None,
     elem_weight: _Arr | None = None,
     col_weight: _Arr | None = None,
     pos_weight: float = 1.0,
-    col_weight_sum: float = 0.0,
     smoothing: float = 0.0,
-    eps: float = 0.0,
-    renormalize: bool = False,
     flat: bool = False,
     grad_scale: float = 1.0,
     loss_out: _Arr | None = None,
@@ -69,24 +108,158 @@ def loss(
     hess_out: _Arr | None = None,
     n_threads: int = 1,
 ) -> float: ...
-def focal_loss(
-    kind: str,
+def sigmoid_ce_csr(
+    x: _Arr,
+    indptr: _Index,
+    indices: _Index,
+    values: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    pos_weight: float = 1.0,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def binary_ce(
+    x: _Arr,
+    t: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    elem_weight: _Arr | None = None,
+    clip_eps: float = 0.0,
+    flat: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def categorical_ce_sparse(
+    x: _Arr,
+    labels: _Index,
+    *,
+    row_weight: _Arr | None = None,
+    clip_eps: float = 0.0,
+    renormalize: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def categorical_ce_dense(
+    x: _Arr,
+    t: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    clip_eps: float = 0.0,
+    renormalize: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def categorical_ce_csr(
+    x: _Arr,
+    indptr: _Index,
+    indices: _Index,
+    values: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    clip_eps: float = 0.0,
+    renormalize: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def focal_softmax_ce_sparse(
     x: _Arr,
     gamma: float,
     alpha: float,
     use_alpha: bool,
+    labels: _Index,
     *,
-    labels: _Index | None = None,
-    t: _Arr | None = None,
-    indptr: _Index | None = None,
-    indices: _Index | None = None,
-    values: _Arr | None = None,
+    row_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def focal_softmax_ce_dense(
+    x: _Arr,
+    gamma: float,
+    alpha: float,
+    use_alpha: bool,
+    t: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def focal_softmax_ce_csr(
+    x: _Arr,
+    gamma: float,
+    alpha: float,
+    use_alpha: bool,
+    indptr: _Index,
+    indices: _Index,
+    values: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    smoothing: float = 0.0,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def focal_sigmoid_ce(
+    x: _Arr,
+    gamma: float,
+    alpha: float,
+    use_alpha: bool,
+    t: _Arr,
+    *,
     row_weight: _Arr | None = None,
     elem_weight: _Arr | None = None,
     col_weight: _Arr | None = None,
     pos_weight: float = 1.0,
     smoothing: float = 0.0,
     flat: bool = False,
+    grad_scale: float = 1.0,
+    loss_out: _Arr | None = None,
+    grad_out: _Arr | None = None,
+    hess_out: _Arr | None = None,
+    n_threads: int = 1,
+) -> float: ...
+def focal_sigmoid_ce_csr(
+    x: _Arr,
+    gamma: float,
+    alpha: float,
+    use_alpha: bool,
+    indptr: _Index,
+    indices: _Index,
+    values: _Arr,
+    *,
+    row_weight: _Arr | None = None,
+    col_weight: _Arr | None = None,
+    pos_weight: float = 1.0,
+    smoothing: float = 0.0,
     grad_scale: float = 1.0,
     loss_out: _Arr | None = None,
     grad_out: _Arr | None = None,
