@@ -9,4 +9,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "mypy: $(python -m mypy --version)"
 python -m mypy
-python -m mypy.stubtest xentc --allowlist tools/stubtest_allowlist.txt
+python -m mypy.stubtest xentc --mypy-config-file pyproject.toml \
+    --allowlist tools/stubtest_allowlist.txt
