@@ -101,8 +101,8 @@ def core() -> None:
         hidden, weight, tokens
     )
     _float(total)
-    assert d_bias is None
     assert d_hidden.shape == hidden.shape
+    assert d_bias.shape == (weight.shape[0],)  # also without a bias
     _array(assert_type(d_weight, FloatArray))
     _array(xentc.linear_log_prob(hidden, weight, tokens, lengths=[16, 16]))
     top, log_p = xentc.linear_top_k(hidden, weight, 3)

@@ -109,8 +109,8 @@ class LinearCrossEntropy(_LossBase):
         bias: npt.ArrayLike | None = None,
         sample_weight: npt.ArrayLike | None = None,
     ) -> float | _FloatArray: ...
-    # (loss, d_hidden, d_weight, d_bias), d_bias None without a bias, in
-    # place of the base class's (loss, gradient)
+    # (loss, d_hidden, d_weight, d_bias) in place of the base class's
+    # (loss, gradient); d_bias also without a bias (the gradient at bias = 0)
     def loss_gradient(  # type: ignore[override]
         self,
         hidden: npt.ArrayLike,
@@ -120,5 +120,5 @@ class LinearCrossEntropy(_LossBase):
         sample_weight: npt.ArrayLike | None = None,
         *,
         out: tuple[_FloatArray | None, _FloatArray | None, _FloatArray | None] | None = None,
-    ) -> tuple[float | _FloatArray, _FloatArray, _FloatArray, _FloatArray | None]: ...
+    ) -> tuple[float | _FloatArray, _FloatArray, _FloatArray, _FloatArray]: ...
     def gradient_hessian(self, *args: Any, **kwargs: Any) -> NoReturn: ...
