@@ -3,6 +3,10 @@ the public call gives bit for bit what the full validation path gives; every
 input outside them (layouts, byte order, masked arrays, options, sizes, bad
 values) takes the checked path, with its results and its error messages."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from conftest import DTYPES
@@ -402,3 +406,32 @@ def test_simd_targets_agree_through_fast_paths():
             got = L.sparse_softmax_cross_entropy(x, y)
             same(got, L._sparse_softmax(x, y, None, None, None, 0.0, "mean", None)[0])
             same(S.softmax(x), S._softmax_like("softmax", x, -1, None, None))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_small_calls_open_no_openmp_region():
+    # libgomp starts its worker threads at the first parallel region and keeps
+    # them: a process that made only single-request calls has none
+    code = """
+import os, numpy as np, xentc
+from xentc import losses as L, metrics as M
+before = len(os.listdir("/proc/self/task"))
+x = np.ones((1, 10), np.float32); y = np.array([3]); t = np.zeros((1, 10), np.float32)
+for nt in (None, 4):
+    xentc.softmax(x, n_threads=nt); xentc.logsumexp(x, n_threads=nt)
+    xentc.sigmoid(x, n_threads=nt); L.sparse_softmax_cross_entropy(x, y, n_threads=nt)
+    L.sigmoid_cross_entropy(x, t, pos_weight=np.ones(10, np.float32), n_threads=nt)
+M.log_loss(np.arange(10), np.ones((10, 10), np.float32), from_logits=True)
+mid = len(os.listdir("/proc/self/task"))
+xentc.sigmoid(np.ones(1 << 20, np.float32), n_threads=2)
+print(before, mid, len(os.listdir("/proc/self/task")))
+"""
+    env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    res = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True
+    )
+    before, mid, after = map(int, res.stdout.split())
+    assert mid == before, res.stdout
+    if _kernels.openmp_linked() and len(os.sched_getaffinity(0)) > 1:
+        assert after > before, res.stdout  # the probe itself can see a region open
