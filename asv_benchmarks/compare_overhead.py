@@ -54,8 +54,8 @@ def measure(fns, rounds, number):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dtype", default="float32")
-    ap.add_argument("--rounds", type=int, default=30)
-    ap.add_argument("--number", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=100)
+    ap.add_argument("--number", type=int, default=50)
     ap.add_argument("--write", action="store_true", help="write results_overhead.md")
     args = ap.parse_args(argv)
     common.limit_cpus(1)

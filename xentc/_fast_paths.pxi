@@ -26,6 +26,9 @@ from libc.float cimport FLT_EPSILON, DBL_EPSILON
 cdef enum:
     _FAST_MEAN = 0
     _FAST_SUM = 1
+    # the primitives keep the GIL below this many elements (releasing it costs
+    # about as much as the kernel); the losses release it in _run_loss
+    _FAST_NOGIL_MIN = 4096
 
 
 cdef inline bint _fast_float(object obj):
@@ -205,7 +208,14 @@ def fast_elementwise(str op, object x, object n_threads):
     else:
         return None
     cdef cnp.ndarray out = cnp.PyArray_EMPTY(a.ndim, a.shape, a.descr.type_num, 0)
-    fn(cnp.PyArray_DATA(a), cnp.PyArray_DATA(out), 0, a.size)
+    cdef const void *xp = cnp.PyArray_DATA(a)
+    cdef void *op_ = cnp.PyArray_DATA(out)
+    cdef Py_ssize_t n = a.size
+    if n < _FAST_NOGIL_MIN:
+        fn(xp, op_, 0, n)
+    else:
+        with nogil:
+            fn(xp, op_, 0, n)
     return out
 
 
@@ -224,6 +234,7 @@ def fast_rows(str op, object x, object axis, bint keepdims, object n_threads):
     cdef Py_ssize_t n_rows = a.size // n_cols
     cdef cnp.npy_intp dims[2]
     cdef int nd
+    cdef Py_ssize_t ldo
     cdef xentc_rows_fn fn
     cdef cnp.ndarray out
     if op == "logsumexp":
@@ -235,16 +246,23 @@ def fast_rows(str op, object x, object axis, bint keepdims, object n_threads):
             dims[nd] = 1
             nd += 1
         out = cnp.PyArray_EMPTY(nd, dims, a.descr.type_num, 0)
-        fn(cnp.PyArray_DATA(a), n_cols, n_cols, 0, n_rows, cnp.PyArray_DATA(out), n_rows)
-        return out
-    if op == "softmax":
-        fn = k.softmax[d]
-    elif op == "log_softmax":
-        fn = k.log_softmax[d]
+        ldo = n_rows
     else:
-        return None
-    out = cnp.PyArray_EMPTY(a.ndim, a.shape, a.descr.type_num, 0)
-    fn(cnp.PyArray_DATA(a), n_cols, n_cols, 0, n_rows, cnp.PyArray_DATA(out), n_cols)
+        if op == "softmax":
+            fn = k.softmax[d]
+        elif op == "log_softmax":
+            fn = k.log_softmax[d]
+        else:
+            return None
+        out = cnp.PyArray_EMPTY(a.ndim, a.shape, a.descr.type_num, 0)
+        ldo = n_cols
+    cdef const void *xp = cnp.PyArray_DATA(a)
+    cdef void *op_ = cnp.PyArray_DATA(out)
+    if a.size < _FAST_NOGIL_MIN:
+        fn(xp, n_cols, n_cols, 0, n_rows, op_, ldo)
+    else:
+        with nogil:
+            fn(xp, n_cols, n_cols, 0, n_rows, op_, ldo)
     return out
 
 
