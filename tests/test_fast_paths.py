@@ -67,7 +67,7 @@ def test_primitives_identical(dtype, shape):
         x.flat[0] = RNG.choice([np.inf, -np.inf, np.nan, x.flat[0]])
         for op in ("softmax", "log_softmax"):
             assert _kernels.fast_rows(op, x, -1, False, None) is not None
-            same(getattr(S, op)(x), S._softmax_like(op, x, -1, None, None))
+            same(getattr(S, op)(x), S._map_rows(op, x, -1, None, None))
             same(
                 getattr(S, op)(x, axis=x.ndim - 1, n_threads=2),
                 getattr(S, op)(x.copy(order="F"), axis=-1),
@@ -405,7 +405,7 @@ def test_simd_targets_agree_through_fast_paths():
         with xentc.simd_target(target):
             got = L.sparse_softmax_cross_entropy(x, y)
             same(got, L._sparse_softmax(x, y, None, None, None, 0.0, "mean", None)[0])
-            same(S.softmax(x), S._softmax_like("softmax", x, -1, None, None))
+            same(S.softmax(x), S._map_rows("softmax", x, -1, None, None))
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
