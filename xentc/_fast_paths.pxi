@@ -330,8 +330,7 @@ def fast_softmax_ce(object x, object targets, object reduction, object n_threads
     cdef xentc_loss_fn fn
     if gamma == 0.0:
         fn = xentc_table().dense_softmax_ce[d]
-        f.base.col_weight_sum = <double>a.shape[1]
-    else:  # focal_loss takes no col_weight_sum
+    else:
         fn = (<const _focal_table *>xentc_table()).focal_dense_softmax_ce[d]
         f.gamma = gamma
     cdef double total = _run_loss(fn, &f.base, n, _block_rows(a.shape[1]), a.size, 1)
@@ -451,7 +450,7 @@ def fast_binary_ce(object probs, object targets, object eps, object reduction,
     _fast_args(&arg, a, True)
     arg.t = cnp.PyArray_DATA(t)
     arg.ldt = a.size
-    arg.eps = e
+    arg.clip_eps = e
     cdef double denom = <double>a.shape[0] * (a.shape[1] if a.ndim == 2 else 1)
     arg.grad_scale = _fast_scale(red, denom)
     cdef double total = _run_loss(xentc_table().binary_ce[_dt(a)], &arg, a.size,
@@ -495,7 +494,7 @@ def fast_categorical_ce(object probs, object targets, object eps, object reducti
         arg.t = cnp.PyArray_DATA(t)
         arg.ldt = _ld(t)
         fn = xentc_table().dense_categorical_ce[d]
-    arg.eps = e
+    arg.clip_eps = e
     arg.grad_scale = _fast_scale(red, <double>n)
     cdef double total
     try:

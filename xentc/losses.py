@@ -173,7 +173,6 @@ def _run_kernel(kernel, x, focal=None, **kw):
     if focal is None:
         return _kernels.loss(kernel, x, **kw)
     kw.pop("eps", None)
-    kw.pop("col_weight_sum", None)
     return _kernels.focal_loss(kernel, x, *focal, **kw)
 
 
@@ -416,7 +415,7 @@ def _compute_softmax_soft(
 ):
     """Unchecked. kind 'dense': targets (N, C) of x's dtype in kernel layout;
     'csr': (indptr, indices, data) private canonical arrays (V.csr_arrays)."""
-    n, c = x.shape
+    n = x.shape[0]
     if reduction == "mean":
         w = V.scaled_for_mean(w)
     weight_sum = float(w.sum()) if w is not None else float(n)
@@ -434,7 +433,6 @@ def _compute_softmax_soft(
         row_weight=w,
         col_weight=cw,
         smoothing=eps,
-        col_weight_sum=float(cw.sum()) if cw is not None else float(c),
         grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
         n_threads=n_threads,
     )
