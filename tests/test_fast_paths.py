@@ -66,8 +66,10 @@ def test_primitives_identical(dtype, shape):
         x = logits(shape, dtype)
         x.flat[0] = RNG.choice([np.inf, -np.inf, np.nan, x.flat[0]])
         for op in ("softmax", "log_softmax"):
-            assert _kernels.fast_rows(op, x, -1, False, None) is not None
-            same(getattr(S, op)(x), S._map_rows(op, x, -1, None, None))
+            assert getattr(_kernels, "fast_" + op)(x, -1, None) is not None
+            same(
+                getattr(S, op)(x), S._map_rows(getattr(_kernels, op + "_rows"), x, -1, None, None)
+            )
             same(
                 getattr(S, op)(x, axis=x.ndim - 1, n_threads=2),
                 getattr(S, op)(x.copy(order="F"), axis=-1),
@@ -77,8 +79,11 @@ def test_primitives_identical(dtype, shape):
             want = S.logsumexp(x, keepdims=keepdims, out=np.empty_like(got))
             same(got, want)
         for op in ("sigmoid", "log_sigmoid"):
-            assert _kernels.fast_elementwise(op, x, None) is not None
-            same(getattr(S, op)(x), S._elementwise(op, x, None, None))
+            assert getattr(_kernels, "fast_" + op)(x, None) is not None
+            same(
+                getattr(S, op)(x),
+                S._elementwise(getattr(_kernels, op + "_elements"), x, None, None),
+            )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -196,8 +201,8 @@ def test_outside_inputs_are_declined_and_checked():
     t = binary((3, 10), np.float32)
     y = np.array([1, 2, 3])
     for name, v in outside_arrays(x):
-        assert _kernels.fast_rows("softmax", v, -1, False, None) is None, name
-        assert _kernels.fast_elementwise("sigmoid", v, None) is None, name
+        assert _kernels.fast_softmax(v, -1, None) is None, name
+        assert _kernels.fast_sigmoid(v, None) is None, name
         assert _kernels.fast_sparse_softmax_ce(v, y, "mean", None) is None, name
         assert _kernels.fast_sigmoid_ce(v, t, None, "mean", None) is None, name
         assert _kernels.fast_sigmoid_ce(x, v, None, "mean", None) is None, name
@@ -215,23 +220,20 @@ def test_outside_inputs_are_declined_and_checked():
     same(L.sparse_softmax_cross_entropy(sw, y.astype(">i8")), L.sparse_softmax_cross_entropy(x, y))
     # F-ordered 2-D input: declined, same values
     xf = np.asfortranarray(x)
-    assert _kernels.fast_rows("log_softmax", xf, -1, False, None) is None
+    assert _kernels.fast_log_softmax(xf, -1, None) is None
     same(S.log_softmax(xf), S.log_softmax(x))
     same(
         L.softmax_cross_entropy(xf, soft(x.shape, np.float32) * 0 + 0.1),
         L.softmax_cross_entropy(x, np.full(x.shape, 0.1, np.float32)),
     )
     # 0-d, empty, >= the parallel threshold, other axes, out=: declined
-    assert (
-        _kernels.fast_elementwise("sigmoid", np.float32(1.0) * np.ones((), np.float32), None)
-        is None
-    )
-    assert _kernels.fast_rows("softmax", np.ones((0, 3), np.float32), -1, False, None) is None
+    assert _kernels.fast_sigmoid(np.float32(1.0) * np.ones((), np.float32), None) is None
+    assert _kernels.fast_softmax(np.ones((0, 3), np.float32), -1, None) is None
     big = logits((65536,), np.float32)
-    assert _kernels.fast_elementwise("sigmoid", big, None) is None
-    same(S.sigmoid(big), S._elementwise("sigmoid", big, None, None))
-    assert _kernels.fast_rows("softmax", x, 0, False, None) is None
-    assert _kernels.fast_rows("softmax", x, np.int64(-1), False, None) is None
+    assert _kernels.fast_sigmoid(big, None) is None
+    same(S.sigmoid(big), S._elementwise(_kernels.sigmoid_elements, big, None, None))
+    assert _kernels.fast_softmax(x, 0, None) is None
+    assert _kernels.fast_softmax(x, np.int64(-1), None) is None
     assert _kernels.fast_sparse_softmax_ce(x, y, "none", None) is None
     assert _kernels.fast_sigmoid_ce(x, t, np.float32(2.0), "mean", None) is None
     assert _kernels.fast_sparse_softmax_ce(x, y.astype(np.float64), "mean", None) is None
@@ -405,7 +407,7 @@ def test_simd_targets_agree_through_fast_paths():
         with xentc.simd_target(target):
             got = L.sparse_softmax_cross_entropy(x, y)
             same(got, L._sparse_softmax(x, y, None, None, None, 0.0, "mean", None)[0])
-            same(S.softmax(x), S._map_rows("softmax", x, -1, None, None))
+            same(S.softmax(x), S._map_rows(_kernels.softmax_rows, x, -1, None, None))
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")

@@ -143,7 +143,8 @@ cdef int64_t *_fast_labels(object obj, Py_ssize_t n, int64_t bound, uint8_t *see
 
 
 cdef inline void _fast_args(xentc_args *a, cnp.ndarray x, bint flat) noexcept:
-    """What `loss` / `focal_loss` set for x with every option at its default."""
+    """What the loss entries (_set_common) set for x with every option at its
+    default; each fast path then sets its targets, weights and grad_scale."""
     memset(a, 0, sizeof(xentc_args))
     if flat:
         a.n_rows = 1
@@ -155,7 +156,6 @@ cdef inline void _fast_args(xentc_args *a, cnp.ndarray x, bint flat) noexcept:
         a.n_cols = x.shape[1]
         a.ldx = _ld(x)
     a.x = cnp.PyArray_DATA(x)
-    a.pos_weight = 1.0
     a.grad_scale = 1.0
 
 
@@ -190,7 +190,15 @@ cdef inline bint _fast_gamma(object gamma, object alpha, double *g, double *al, 
     return True
 
 
-def fast_elementwise(str op, object x, object n_threads):
+cdef enum:  # which kernel-table slot a primitive fast path runs
+    _FAST_SIGMOID
+    _FAST_LOG_SIGMOID
+    _FAST_LOGSUMEXP
+    _FAST_SOFTMAX
+    _FAST_LOG_SOFTMAX
+
+
+cdef object _fast_elementwise(int op, object x, object n_threads):
     """sigmoid / log_sigmoid of a fast array with at least one dimension, as
     a fresh array of its shape; None to decline (special._elementwise)."""
     if not _fast_float(x) or not _fast_n_threads(n_threads):
@@ -200,13 +208,7 @@ def fast_elementwise(str op, object x, object n_threads):
         return None
     cdef int d = _dt(a)
     cdef const xentc_kernel_table *k = xentc_table()
-    cdef xentc_elem_fn fn
-    if op == "sigmoid":
-        fn = k.sigmoid[d]
-    elif op == "log_sigmoid":
-        fn = k.log_sigmoid[d]
-    else:
-        return None
+    cdef xentc_elem_fn fn = k.sigmoid[d] if op == _FAST_SIGMOID else k.log_sigmoid[d]
     cdef cnp.ndarray out = cnp.PyArray_EMPTY(a.ndim, a.shape, a.descr.type_num, 0)
     cdef const void *xp = cnp.PyArray_DATA(a)
     cdef void *op_ = cnp.PyArray_DATA(out)
@@ -219,7 +221,7 @@ def fast_elementwise(str op, object x, object n_threads):
     return out
 
 
-def fast_rows(str op, object x, object axis, bint keepdims, object n_threads):
+cdef object _fast_rows(int op, object x, object axis, bint keepdims, object n_threads):
     """logsumexp / softmax / log_softmax along the last axis of a fast 1-D or
     2-D array (special.py's results: logsumexp of a 1-D array is a 0-d
     array); None to decline."""
@@ -237,7 +239,7 @@ def fast_rows(str op, object x, object axis, bint keepdims, object n_threads):
     cdef Py_ssize_t ldo
     cdef xentc_rows_fn fn
     cdef cnp.ndarray out
-    if op == "logsumexp":
+    if op == _FAST_LOGSUMEXP:
         fn = k.logsumexp[d]
         # the reduced shape: (N,) / (N, 1) for 2-D, () / (1,) for 1-D
         nd = a.ndim - 1
@@ -248,12 +250,7 @@ def fast_rows(str op, object x, object axis, bint keepdims, object n_threads):
         out = cnp.PyArray_EMPTY(nd, dims, a.descr.type_num, 0)
         ldo = n_rows
     else:
-        if op == "softmax":
-            fn = k.softmax[d]
-        elif op == "log_softmax":
-            fn = k.log_softmax[d]
-        else:
-            return None
+        fn = k.softmax[d] if op == _FAST_SOFTMAX else k.log_softmax[d]
         out = cnp.PyArray_EMPTY(a.ndim, a.shape, a.descr.type_num, 0)
         ldo = n_cols
     cdef const void *xp = cnp.PyArray_DATA(a)
@@ -264,6 +261,26 @@ def fast_rows(str op, object x, object axis, bint keepdims, object n_threads):
         with nogil:
             fn(xp, n_cols, n_cols, 0, n_rows, op_, ldo)
     return out
+
+
+def fast_sigmoid(object x, object n_threads):
+    return _fast_elementwise(_FAST_SIGMOID, x, n_threads)
+
+
+def fast_log_sigmoid(object x, object n_threads):
+    return _fast_elementwise(_FAST_LOG_SIGMOID, x, n_threads)
+
+
+def fast_logsumexp(object x, object axis, bint keepdims, object n_threads):
+    return _fast_rows(_FAST_LOGSUMEXP, x, axis, keepdims, n_threads)
+
+
+def fast_softmax(object x, object axis, object n_threads):
+    return _fast_rows(_FAST_SOFTMAX, x, axis, False, n_threads)
+
+
+def fast_log_softmax(object x, object axis, object n_threads):
+    return _fast_rows(_FAST_LOG_SOFTMAX, x, axis, False, n_threads)
 
 
 def fast_sparse_softmax_ce(object x, object labels, object reduction, object n_threads,

@@ -75,14 +75,14 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     +inf.
     """
     if out is None and (keepdims is False or keepdims is True):  # per-call fast path
-        res = _kernels.fast_rows("logsumexp", x, axis, keepdims, n_threads)
+        res = _kernels.fast_logsumexp(x, axis, keepdims, n_threads)
         if res is not None:
             return res
     n_threads = V.resolve_n_threads(n_threads)
     rows, (shape, ax) = _checked_rows(x, axis)
     res = np.empty(rows.shape[0], dtype=rows.dtype)
     if rows.shape[0]:
-        _kernels.rows("logsumexp", rows, res, n_threads)
+        _kernels.logsumexp_rows(rows, res, n_threads)
     if ax is None:
         red_shape = (1,) * len(shape) if keepdims else ()
     else:
@@ -108,11 +108,11 @@ def _map_rows(op, x, axis, out, n_threads):
         target = out.reshape(rows.shape)
         if not np.may_share_memory(target, rows) or V.same_view(target, rows):
             if rows.size:
-                _kernels.rows(op, rows, target, n_threads)
+                op(rows, target, n_threads)
             return out
     res = np.empty(rows.shape, dtype=rows.dtype)
     if rows.size:
-        _kernels.rows(op, rows, res, n_threads)
+        op(rows, res, n_threads)
     if ax is None:
         res = res.reshape(shape)
     else:
@@ -125,19 +125,19 @@ def softmax(x, axis=-1, *, out=None, n_threads=None):
     """exp(x - logsumexp(x)) along `axis`; the argmax entry is computed as
     1/(1 + sum of the others) so it keeps full precision near 1."""
     if out is None:  # per-call fast path; None: declined, take the checked path
-        res = _kernels.fast_rows("softmax", x, axis, False, n_threads)
+        res = _kernels.fast_softmax(x, axis, n_threads)
         if res is not None:
             return res
-    return _map_rows("softmax", x, axis, out, n_threads)
+    return _map_rows(_kernels.softmax_rows, x, axis, out, n_threads)
 
 
 def log_softmax(x, axis=-1, *, out=None, n_threads=None):
     """x - logsumexp(x) along `axis`, without forming log(softmax)."""
     if out is None:  # per-call fast path; None: declined, take the checked path
-        res = _kernels.fast_rows("log_softmax", x, axis, False, n_threads)
+        res = _kernels.fast_log_softmax(x, axis, n_threads)
         if res is not None:
             return res
-    return _map_rows("log_softmax", x, axis, out, n_threads)
+    return _map_rows(_kernels.log_softmax_rows, x, axis, out, n_threads)
 
 
 def _elementwise(op, x, out, n_threads):
@@ -154,7 +154,7 @@ def _elementwise(op, x, out, n_threads):
     else:
         target = np.empty(arr.shape, dtype=arr.dtype)
     if arr.size:
-        _kernels.elementwise(op, arr.reshape(-1), target.reshape(-1), n_threads)
+        op(arr.reshape(-1), target.reshape(-1), n_threads)
     if target is out:
         return out
     return _deliver(target if arr.ndim else target[()], out)
@@ -164,17 +164,17 @@ def sigmoid(x, *, out=None, n_threads=None):
     """1 / (1 + exp(-x)), evaluated as exp(-|x|)/(1 + exp(-|x|)) for x < 0 so
     tiny probabilities keep their relative precision (== scipy.special.expit)."""
     if out is None:  # per-call fast path; None: declined, take the checked path
-        res = _kernels.fast_elementwise("sigmoid", x, n_threads)
+        res = _kernels.fast_sigmoid(x, n_threads)
         if res is not None:
             return res
-    return _elementwise("sigmoid", x, out, n_threads)
+    return _elementwise(_kernels.sigmoid_elements, x, out, n_threads)
 
 
 def log_sigmoid(x, *, out=None, n_threads=None):
     """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))
     (== scipy.special.log_expit)."""
     if out is None:  # per-call fast path; None: declined, take the checked path
-        res = _kernels.fast_elementwise("log_sigmoid", x, n_threads)
+        res = _kernels.fast_log_sigmoid(x, n_threads)
         if res is not None:
             return res
-    return _elementwise("log_sigmoid", x, out, n_threads)
+    return _elementwise(_kernels.log_sigmoid_elements, x, out, n_threads)
