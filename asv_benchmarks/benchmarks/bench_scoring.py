@@ -36,7 +36,7 @@ except ImportError:  # run as a script
 from xentc.scoring import StreamingScores
 
 CHUNK = 65536
-_ROWS = {"fast": 1_000_000, "regular": 10_000_000, "large": 40_000_000}
+_ROWS = {"quick": 1_000_000, "history": 1_000_000, "fast": 1_000_000, "regular": 10_000_000, "large": 40_000_000}
 SHAPES = [(_ROWS[profile_name()], 10)]
 IMPLS = ["stream-all", "stream-ll+acc", "oneshot-ll+acc", "sklearn"]
 
