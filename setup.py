@@ -24,6 +24,7 @@ Environment: XENTC_DISABLE_SIMD=avx512,avx2 skips targets at build time.
 pip hides this log unless run with -v; what matters reaches the user at
 import (the OpenMP warning) and through `xentc.show_config()`.
 """
+
 import os
 import shutil
 import subprocess
@@ -41,27 +42,45 @@ SUPPORTED = "GCC >= 9 or Clang >= 14 on Linux or macOS"
 
 # name -> (compile flags, vector bytes, CPU feature test for the probe)
 SIMD_TARGETS = {
-    "avx2": (["-mavx2", "-mfma"], 32,
-             '__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")'),
-    "avx512": (["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw"], 64,
-               '__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")'
-               ' && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")'),
+    "avx2": (
+        ["-mavx2", "-mfma"],
+        32,
+        '__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")',
+    ),
+    "avx512": (
+        ["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw"],
+        64,
+        '__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")'
+        ' && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")',
+    ),
 }
 BASE_FLAGS = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-std=gnu11"]
 
 # The extensions. Each gets the include dirs, OpenMP flags and target
 # macros; those with link_kernels=True also get the per-ISA kernel objects.
-HEADERS = sorted(os.path.join("src", f) for f in
-                 os.listdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
-                 if f.endswith(".h"))
+HEADERS = sorted(
+    os.path.join("src", f)
+    for f in os.listdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
+    if f.endswith(".h")
+)
 EXTENSIONS = [
-    (Extension("xentc._kernels", sources=["xentc/_kernels.pyx", "src/dispatch.c"],
-               depends=HEADERS), True),
+    (
+        Extension(
+            "xentc._kernels", sources=["xentc/_kernels.pyx", "src/dispatch.c"], depends=HEADERS
+        ),
+        True,
+    ),
     # fused linear + cross-entropy: BLAS via scipy.linalg.cython_blas, exp via its own
     # copy of the dispatcher (see xentc/_linear.pyx), hence the kernel objects too
-    (Extension("xentc._linear", sources=["xentc/_linear.pyx", "src/dispatch.c"],
-               include_dirs=["xentc"],
-               depends=HEADERS + ["xentc/_linear_kernels.h", "xentc/_linear_body.h"]), True),
+    (
+        Extension(
+            "xentc._linear",
+            sources=["xentc/_linear.pyx", "src/dispatch.c"],
+            include_dirs=["xentc"],
+            depends=HEADERS + ["xentc/_linear_kernels.h", "xentc/_linear_body.h"],
+        ),
+        True,
+    ),
 ]
 
 COMPILER_PROBE = r"""
@@ -122,15 +141,19 @@ def homebrew_libomp_prefixes():
     brew = shutil.which("brew")
     if brew:
         try:
-            out = subprocess.run([brew, "--prefix", "libomp"], capture_output=True,
-                                 text=True, timeout=60)
+            out = subprocess.run(
+                [brew, "--prefix", "libomp"], capture_output=True, text=True, timeout=60
+            )
             if out.returncode == 0 and out.stdout.strip():
                 found.append(out.stdout.strip())
         except (OSError, subprocess.SubprocessError):
             pass
     found += ["/opt/homebrew/opt/libomp", "/usr/local/opt/libomp"]
-    return [p for i, p in enumerate(found)
-            if p not in found[:i] and os.path.exists(os.path.join(p, "include", "omp.h"))]
+    return [
+        p
+        for i, p in enumerate(found)
+        if p not in found[:i] and os.path.exists(os.path.join(p, "include", "omp.h"))
+    ]
 
 
 def openmp_candidates():
@@ -138,9 +161,13 @@ def openmp_candidates():
     cands = [("-fopenmp", ["-fopenmp"], ["-fopenmp"])]
     if sys.platform == "darwin":
         for p in homebrew_libomp_prefixes():
-            cands.append((f"-Xpreprocessor -fopenmp, libomp from {p}",
-                          ["-Xpreprocessor", "-fopenmp", f"-I{p}/include"],
-                          [f"-L{p}/lib", "-lomp", f"-Wl,-rpath,{p}/lib"]))
+            cands.append(
+                (
+                    f"-Xpreprocessor -fopenmp, libomp from {p}",
+                    ["-Xpreprocessor", "-fopenmp", f"-I{p}/include"],
+                    [f"-L{p}/lib", "-lomp", f"-Wl,-rpath,{p}/lib"],
+                )
+            )
     return cands
 
 
@@ -162,8 +189,9 @@ class BuildExt(build_ext):
             try:
                 objs = self.compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
                 exe = os.path.join(tmp, "probe")
-                self.compiler.link_executable(objs, exe, extra_postargs=cflags if ldflags is None
-                                              else ldflags)
+                self.compiler.link_executable(
+                    objs, exe, extra_postargs=cflags if ldflags is None else ldflags
+                )
             except Exception:
                 return False, False, ""
             if not run:
@@ -186,19 +214,24 @@ class BuildExt(build_ext):
         if self.compiler.compiler_type != "unix":
             raise PlatformError(
                 f"xentc cannot be built with the {self.compiler.compiler_type!r} compiler "
-                f"(Windows compilers such as MSVC are not supported yet); build it with {SUPPORTED}.")
+                f"(Windows compilers such as MSVC are not supported yet); build it with {SUPPORTED}."
+            )
         version = self._compiler_version()
         log(f"compiler: {version}")
         if not self._try(COMPILER_PROBE, [])[0]:
-            loud(f"this compiler ({version}) is older than supported ({SUPPORTED}); "
-                 "the build may fail or be slow.")
+            loud(
+                f"this compiler ({version}) is older than supported ({SUPPORTED}); "
+                "the build may fail or be slow."
+            )
         return version
 
     def _openmp(self):
         """Returns (compile flags, link flags, note for show_config)."""
         if os.environ.get("XENTC_DISABLE_OPENMP") == "1":
-            loud("OpenMP: disabled by XENTC_DISABLE_OPENMP=1; xentc runs SERIALLY "
-                 "(n_threads is ignored)")
+            loud(
+                "OpenMP: disabled by XENTC_DISABLE_OPENMP=1; xentc runs SERIALLY "
+                "(n_threads is ignored)"
+            )
             return [], [], "no: disabled by XENTC_DISABLE_OPENMP=1"
         log("checking whether the C compiler supports OpenMP...")
         for desc, cflags, ldflags in openmp_candidates():
@@ -206,10 +239,15 @@ class BuildExt(build_ext):
             if compiled and ran:
                 log(f"OpenMP: yes ({desc}), probe ran with {out} threads")
                 return cflags, ldflags, f"yes: {desc}"
-        hint = ("on macOS: `brew install libomp` and rebuild" if sys.platform == "darwin"
-                else "install gcc, or clang with libomp (Debian: libomp-dev), and rebuild")
-        msg = (f"the compiler could not build and run an OpenMP program; xentc runs "
-               f"SERIALLY (n_threads is ignored). For parallel kernels {hint}.")
+        hint = (
+            "on macOS: `brew install libomp` and rebuild"
+            if sys.platform == "darwin"
+            else "install gcc, or clang with libomp (Debian: libomp-dev), and rebuild"
+        )
+        msg = (
+            f"the compiler could not build and run an OpenMP program; xentc runs "
+            f"SERIALLY (n_threads is ignored). For parallel kernels {hint}."
+        )
         if os.environ.get("XENTC_REQUIRE_OPENMP") == "1":
             raise CompileError("OpenMP is required (XENTC_REQUIRE_OPENMP=1) but " + msg)
         loud("OpenMP: NO. " + msg)
@@ -217,8 +255,10 @@ class BuildExt(build_ext):
 
     def _simd_targets(self):
         if not self._try(X86_64_PROBE, [])[0]:
-            log("SIMD: not an x86-64 target; building the baseline only "
-                "(NEON on aarch64, via the generic vector code)")
+            log(
+                "SIMD: not an x86-64 target; building the baseline only "
+                "(NEON on aarch64, via the generic vector code)"
+            )
             return []
         disabled = set(filter(None, os.environ.get("XENTC_DISABLE_SIMD", "").split(",")))
         targets = []
@@ -231,8 +271,11 @@ class BuildExt(build_ext):
             if not compiled:
                 log(f"SIMD {name}: compiler does not support {' '.join(flags)}; skipped")
                 continue
-            state = "runs on this CPU" if (ran and out != "unsupported") else \
-                "compiles (this CPU cannot run it; dispatch will skip it here)"
+            state = (
+                "runs on this CPU"
+                if (ran and out != "unsupported")
+                else "compiles (this CPU cannot run it; dispatch will skip it here)"
+            )
             log(f"SIMD {name}: yes ({' '.join(flags)}), {state}")
             targets.append((name, flags + [f"-DXENTC_VBYTES={vbytes}"]))
         return targets
@@ -251,7 +294,10 @@ class BuildExt(build_ext):
             fh.write(f"#define XENTC_BUILD_OPENMP_NOTE {c_string(omp_note)}\n")
 
         # emu512: the 16-lane layout on the baseline ISA, for testing (see its source)
-        kernel_targets = [("baseline", []), ("emu512", ["-DXENTC_VBYTES=64", "-Wno-psabi"])] + targets
+        kernel_targets = [
+            ("baseline", []),
+            ("emu512", ["-DXENTC_VBYTES=64", "-Wno-psabi"]),
+        ] + targets
 
         def compile_target(target):
             name, flags = target
@@ -264,8 +310,11 @@ class BuildExt(build_ext):
             )
 
         # one compiler process per CPU: each target is a large -O3 unit
-        cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                else os.cpu_count() or 1)
+        cpus = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
         with ThreadPoolExecutor(max_workers=cpus) as pool:
             objects = [obj for objs in pool.map(compile_target, kernel_targets) for obj in objs]
         log("kernel targets built: " + ", ".join(n for n, _ in kernel_targets))
@@ -285,7 +334,8 @@ class BuildExt(build_ext):
 
 if __name__ == "__main__":  # pip / build run this file as __main__; tests import it
     setup(
-        ext_modules=cythonize([ext for ext, _ in EXTENSIONS],
-                              compiler_directives={"language_level": "3"}),
+        ext_modules=cythonize(
+            [ext for ext, _ in EXTENSIONS], compiler_directives={"language_level": "3"}
+        ),
         cmdclass={"build_ext": BuildExt},
     )

@@ -39,10 +39,10 @@ Method:
   xentc.dask uses (split_every 32; and 8), by a single flat merge, and by
   dask.bag's reduction.
 """
+
 import argparse
 import os
 import pickle
-import platform
 import statistics
 import sys
 import time
@@ -51,16 +51,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import dask  # noqa: E402
-import dask.array as da  # noqa: E402
-import dask.bag as db  # noqa: E402
-import distributed  # noqa: E402
+import dask
+import dask.array as da
+import dask.bag as db
+import distributed
 
-import xentc  # noqa: E402
-from asv_benchmarks.benchmarks.common import cpu_model  # noqa: E402
-import xentc.dask as xd  # noqa: E402
-from xentc.scoring import StreamingScores  # noqa: E402
-
+import xentc
+import xentc.dask as xd
+from asv_benchmarks.benchmarks.common import cpu_model
+from xentc.scoring import StreamingScores
 
 
 def median_time(fn, repeat):
@@ -81,8 +80,7 @@ def _block_labels(b, c, block_info=None):
 
 
 def data(n, c, block_rows, client):
-    x = da.random.default_rng(0).standard_normal((n, c), chunks=(block_rows, c),
-                                                 dtype=np.float32)
+    x = da.random.default_rng(0).standard_normal((n, c), chunks=(block_rows, c), dtype=np.float32)
     y = x.map_blocks(_block_labels, c, drop_axis=1, dtype=np.int64)
     x, y = client.persist([x, y])
     distributed.wait([x, y])
@@ -92,13 +90,25 @@ def data(n, c, block_rows, client):
 def _sk_block(x, y, c):
     from scipy.special import softmax
     from sklearn.metrics import log_loss
+
     return np.array([log_loss(y, softmax(x, axis=1), labels=np.arange(c), normalize=False)])
 
 
 def sklearn_log_loss(y, x):
     c = x.shape[1]
-    sums = da.blockwise(_sk_block, "i", x, "ij", y, "i", c, None, concatenate=True,
-                        adjust_chunks={"i": 1}, dtype=np.float64)
+    sums = da.blockwise(
+        _sk_block,
+        "i",
+        x,
+        "ij",
+        y,
+        "i",
+        c,
+        None,
+        concatenate=True,
+        adjust_chunks={"i": 1},
+        dtype=np.float64,
+    )
     return float(sums.sum().compute()) / x.shape[0]
 
 
@@ -128,7 +138,7 @@ def interleaved(client, cases, repeat, rounds=None):
     values = {}
     names = list(cases)
     for r in range(repeat):
-        for name in names[r % len(names):] + names[:r % len(names)]:  # rotate the order
+        for name in names[r % len(names) :] + names[: r % len(names)]:  # rotate the order
             fn = cases[name]
             if rounds and r >= rounds.get(name, repeat):
                 continue
@@ -138,8 +148,10 @@ def interleaved(client, cases, repeat, rounds=None):
             wall = time.perf_counter() - t0
             c1, w1 = cpu_seconds(client)
             runs[name].append((wall, c1 - c0, w1 - w0))
-    return {name: tuple(statistics.median(col) for col in zip(*r)) + (values[name],)
-            for name, r in runs.items()}
+    return {
+        name: tuple(statistics.median(col) for col in zip(*r)) + (values[name],)
+        for name, r in runs.items()
+    }
 
 
 def run_headline(args, out):
@@ -148,30 +160,43 @@ def run_headline(args, out):
         with cluster(workers) as lc, distributed.Client(lc) as client:
             x, y = data(args.n, args.c, args.block_rows, client)
             for fn in CASES.values():  # warm: imports and first calls on the workers
-                fn(y[:args.block_rows], x[:args.block_rows])
-            got = interleaved(client, {name: (lambda fn=fn, y=y, x=x: fn(y, x))
-                                       for name, fn in CASES.items()},
-                              args.repeat, rounds={"sklearn": max(1, args.repeat - 1)})
+                fn(y[: args.block_rows], x[: args.block_rows])
+            got = interleaved(
+                client,
+                {name: (lambda fn=fn, y=y, x=x: fn(y, x)) for name, fn in CASES.items()},
+                args.repeat,
+                rounds={"sklearn": max(1, args.repeat - 1)},
+            )
             for name, (wall, ccpu, wcpu, value) in got.items():
                 rows.setdefault(name, {})[workers] = (wall, ccpu, wcpu, value)
-                print(f"  {workers} worker(s) {name:15s} wall {wall:8.3f} s  client+scheduler "
-                      f"CPU {ccpu:6.3f} s  workers CPU {wcpu:7.3f} s  log_loss={value:.10f}",
-                      flush=True)
+                print(
+                    f"  {workers} worker(s) {name:15s} wall {wall:8.3f} s  client+scheduler "
+                    f"CPU {ccpu:6.3f} s  workers CPU {wcpu:7.3f} s  log_loss={value:.10f}",
+                    flush=True,
+                )
     n_tasks = -(-args.n // args.block_rows)
-    out.append(f"\n## {args.n:.0e} x {args.c} float32 logits, {n_tasks} blocks of "
-               f"{args.block_rows} rows\n")
-    out.append("Wall seconds, and CPU seconds spent by the client + scheduler process and by "
-               "all workers together (CPU time is what the graph costs whatever else runs on "
-               "the machine).\n")
-    out.append("| graph | wall 1 w | wall 2 w | wall 1 -> 2 | CPU sched 1 w | CPU workers 1 w | "
-               "CPU sched 2 w | CPU workers 2 w | sklearn / this, wall 1 w | "
-               "sklearn / this, worker CPU | log_loss |")
+    out.append(
+        f"\n## {args.n:.0e} x {args.c} float32 logits, {n_tasks} blocks of "
+        f"{args.block_rows} rows\n"
+    )
+    out.append(
+        "Wall seconds, and CPU seconds spent by the client + scheduler process and by "
+        "all workers together (CPU time is what the graph costs whatever else runs on "
+        "the machine).\n"
+    )
+    out.append(
+        "| graph | wall 1 w | wall 2 w | wall 1 -> 2 | CPU sched 1 w | CPU workers 1 w | "
+        "CPU sched 2 w | CPU workers 2 w | sklearn / this, wall 1 w | "
+        "sklearn / this, worker CPU | log_loss |"
+    )
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     sk = rows["sklearn"]
     for name, r in rows.items():
-        out.append(f"| {name} | {r[1][0]:.2f} | {r[2][0]:.2f} | {r[1][0] / r[2][0]:.2f}x | "
-                   f"{r[1][1]:.2f} | {r[1][2]:.2f} | {r[2][1]:.2f} | {r[2][2]:.2f} | "
-                   f"{sk[1][0] / r[1][0]:.1f} | {sk[1][2] / r[1][2]:.1f} | {r[2][3]:.10f} |")
+        out.append(
+            f"| {name} | {r[1][0]:.2f} | {r[2][0]:.2f} | {r[1][0] / r[2][0]:.2f}x | "
+            f"{r[1][1]:.2f} | {r[1][2]:.2f} | {r[2][1]:.2f} | {r[2][2]:.2f} | "
+            f"{sk[1][0] / r[1][0]:.1f} | {sk[1][2] / r[1][2]:.1f} | {r[2][3]:.10f} |"
+        )
     return rows
 
 
@@ -192,28 +217,38 @@ def kernel_time(n_rows, c, repeat, metrics=("log_loss",)):
 def run_overhead(args, out):
     n = args.overhead_n
     sizes = [r for r in (2_000, 20_000, 200_000) if r <= n]
-    out.append(f"\n## Per-task cost: xentc.dask.log_loss on {n:.0e} x {args.c} float32, "
-               "2 workers, against block size\n")
-    out.append("CPU per task of the client + scheduler and of the workers, next to the "
-               "kernel's own time per block (StreamingScores.update, fastest of 5 in this "
-               "process): what the workers spend beyond the kernel is Dask's per-task cost "
-               "(task and data messages, (de)serialisation, the partial state).\n")
-    out.append("| block rows | tasks | wall (s) | kernel per block (ms) | "
-               "sched CPU per task (ms) | worker CPU per task (ms) |")
+    out.append(
+        f"\n## Per-task cost: xentc.dask.log_loss on {n:.0e} x {args.c} float32, "
+        "2 workers, against block size\n"
+    )
+    out.append(
+        "CPU per task of the client + scheduler and of the workers, next to the "
+        "kernel's own time per block (StreamingScores.update, fastest of 5 in this "
+        "process): what the workers spend beyond the kernel is Dask's per-task cost "
+        "(task and data messages, (de)serialisation, the partial state).\n"
+    )
+    out.append(
+        "| block rows | tasks | wall (s) | kernel per block (ms) | "
+        "sched CPU per task (ms) | worker CPU per task (ms) |"
+    )
     out.append("|---:|---:|---:|---:|---:|---:|")
     with cluster(2) as lc, distributed.Client(lc) as client:
         for rows in sizes:
             x, y = data(n, args.c, rows, client)
             tasks = x.numblocks[0]
             xd.log_loss(y, x)
-            got = interleaved(client, {"score": lambda y=y, x=x: xd.log_loss(y, x)},
-                              args.repeat)
+            got = interleaved(client, {"score": lambda y=y, x=x: xd.log_loss(y, x)}, args.repeat)
             wall, ccpu, wcpu, _ = got["score"]
             kern = kernel_time(rows, args.c, 5)[0]
-            out.append(f"| {rows} | {tasks} | {wall:.3f} | {kern * 1e3:.2f} | "
-                       f"{ccpu / tasks * 1e3:.2f} | {wcpu / tasks * 1e3:.2f} |")
-            print(f"  per-task rows={rows}: wall {wall:.3f} sched CPU {ccpu:.3f} worker CPU "
-                  f"{wcpu:.3f} kernel/block {kern * 1e3:.2f} ms", flush=True)
+            out.append(
+                f"| {rows} | {tasks} | {wall:.3f} | {kern * 1e3:.2f} | "
+                f"{ccpu / tasks * 1e3:.2f} | {wcpu / tasks * 1e3:.2f} |"
+            )
+            print(
+                f"  per-task rows={rows}: wall {wall:.3f} sched CPU {ccpu:.3f} worker CPU "
+                f"{wcpu:.3f} kernel/block {kern * 1e3:.2f} ms",
+                flush=True,
+            )
             client.cancel([x, y])
 
 
@@ -226,15 +261,17 @@ def run_breakdown(args, out):
     blob = pickle.dumps(d)
     t_pickle, _ = median_time(lambda: pickle.loads(pickle.dumps(d)), 20)
     t_merge, _ = median_time(
-        lambda: StreamingScores.from_dict(d).merge(StreamingScores.from_dict(d)), 20)
+        lambda: StreamingScores.from_dict(d).merge(StreamingScores.from_dict(d)), 20
+    )
     out.append(f"\n## Where the time of one {rows}-row block goes (this process, 1 thread)\n")
     out.append("| step | time (ms) |")
     out.append("|---|---:|")
     out.append(f"| kernel: StreamingScores.update, every metric | {full * 1e3:.2f} |")
     out.append(f"| kernel: StreamingScores.update, log_loss only | {ll * 1e3:.2f} |")
     out.append(f"| state: to_dict | {t_dict * 1e3:.3f} |")
-    out.append(f"| state: pickle round trip ({len(blob)} bytes, every metric) | "
-               f"{t_pickle * 1e3:.3f} |")
+    out.append(
+        f"| state: pickle round trip ({len(blob)} bytes, every metric) | {t_pickle * 1e3:.3f} |"
+    )
     out.append(f"| state: from_dict x2 + merge | {t_merge * 1e3:.3f} |")
 
 
@@ -244,8 +281,10 @@ def _bag_merge(states):
 
 def run_reduction(args, out):
     n, rows = args.reduction_n, args.reduction_rows
-    out.append(f"\n## Reduction of {n // rows} partition states ({n} x {args.c}, "
-               f"{rows} rows each), 2 workers\n")
+    out.append(
+        f"\n## Reduction of {n // rows} partition states ({n} x {args.c}, "
+        f"{rows} rows each), 2 workers\n"
+    )
     out.append("| reduction | tasks | wall (s) | client + scheduler CPU (s) | workers CPU (s) |")
     out.append("|---|---:|---:|---:|---:|")
     opts = {"task": "multiclass", "metrics": ["log_loss", "accuracy", "per_class"]}
@@ -263,19 +302,26 @@ def run_reduction(args, out):
             b = db.from_delayed(parts()).reduction(_bag_merge, _bag_merge, split_every=8)
             return b, len(dict(b.__dask_graph__()))
 
-        variants = {"delayed tree, split_every=8": lambda: tree(8),
-                    "delayed tree, split_every=32 (xentc.dask)": lambda: tree(32),
-                    "flat: one merge of all states": lambda: tree(n // rows + 1),
-                    "dask.bag reduction, split_every=8": bag}
+        variants = {
+            "delayed tree, split_every=8": lambda: tree(8),
+            "delayed tree, split_every=32 (xentc.dask)": lambda: tree(32),
+            "flat: one merge of all states": lambda: tree(n // rows + 1),
+            "dask.bag reduction, split_every=8": bag,
+        }
         tasks = {name: build()[1] for name, build in variants.items()}
         dask.compute(variants["flat: one merge of all states"]()[0])
-        got = interleaved(client, {name: (lambda b=build: dask.compute(b()[0])[0])
-                                   for name, build in variants.items()}, args.repeat)
+        got = interleaved(
+            client,
+            {name: (lambda b=build: dask.compute(b()[0])[0]) for name, build in variants.items()},
+            args.repeat,
+        )
         for name, (wall, ccpu, wcpu, value) in got.items():
             ll = StreamingScores.from_dict(value).result()["log_loss"]
             out.append(f"| {name} | {tasks[name]} | {wall:.3f} | {ccpu:.3f} | {wcpu:.3f} |")
-            print(f"  reduction {name}: {wall:.3f} s ({tasks[name]} tasks, log_loss {ll:.12f})",
-                  flush=True)
+            print(
+                f"  reduction {name}: {wall:.3f} s ({tasks[name]} tasks, log_loss {ll:.12f})",
+                flush=True,
+            )
 
 
 def main(argv=None):
@@ -294,13 +340,16 @@ def main(argv=None):
     if args.quick:
         args.n, args.block_rows, args.repeat = 1_000_000, 100_000, 2
         args.overhead_n, args.reduction_n = 200_000, 200_000
-    out = ["# xentc.dask: scoring on a local distributed cluster", "",
-           f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs visible; "
-           f"dask {dask.__version__}, distributed {distributed.__version__}, "
-           f"xentc {xentc.__version__} ({xentc.get_config()['simd_active']}); "
-           f"median of {args.repeat} interleaved runs; "
-           f"threads_per_worker=1, so every kernel call runs on 1 thread.",
-           f"Command: python3 asv_benchmarks/compare_dask.py {' '.join(argv or sys.argv[1:])}"]
+    out = [
+        "# xentc.dask: scoring on a local distributed cluster",
+        "",
+        f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs visible; "
+        f"dask {dask.__version__}, distributed {distributed.__version__}, "
+        f"xentc {xentc.__version__} ({xentc.get_config()['simd_active']}); "
+        f"median of {args.repeat} interleaved runs; "
+        f"threads_per_worker=1, so every kernel call runs on 1 thread.",
+        f"Command: python3 asv_benchmarks/compare_dask.py {' '.join(argv or sys.argv[1:])}",
+    ]
     out.append(f"Load average (1 min) before: {os.getloadavg()[0]:.1f}")
     only = set(args.only.split(","))
     if "headline" in only:

@@ -12,9 +12,9 @@ called in rounds, each round in alternating order, one call (or a batch
 averaged, for calls under 2 ms) per implementation per round; the median
 per implementation is reported. The calls are benchmarks/bench_focal.py's.
 """
+
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -27,7 +27,6 @@ from benchmarks import bench_focal, common
 SIGMOID_SHAPES = [(1_000_000,), (200_000, 10), (20_000, 1_000)]
 SOFTMAX_SHAPES = [(200_000, 10), (20_000, 1_000)]
 OPS = ["sigmoid_focal", "sigmoid_focal_grad", "softmax_focal", "softmax_focal_grad"]
-
 
 
 def batch_size(fn):
@@ -69,16 +68,19 @@ def main(argv=None):
             samples = {impl: [] for impl in fns}
             order = list(fns)
             for r in range(args.repeats):
-                for impl in (order if r % 2 == 0 else order[::-1]):
+                for impl in order if r % 2 == 0 else order[::-1]:
                     samples[impl].append(timed(fns[impl], ks[impl]))
             med = {impl: statistics.median(s) for impl, s in samples.items()}
             rows.append((op, shape, med))
-            ratio = " ".join(f"{impl}={med[impl] / med['xentc']:.1f}x" for impl in med
-                             if impl != "xentc")
+            ratio = " ".join(
+                f"{impl}={med[impl] / med['xentc']:.1f}x" for impl in med if impl != "xentc"
+            )
             print(f"# {op} {shape}: xentc {med['xentc'] * 1e3:.2f} ms; {ratio}", file=sys.stderr)
-    print(f"CPU: {common.cpu_model()}; {args.dtype}; {args.threads} thread(s); median of "
-          f"{args.repeats} interleaved rounds; xentc SIMD target "
-          f"{_target()}\n")
+    print(
+        f"CPU: {common.cpu_model()}; {args.dtype}; {args.threads} thread(s); median of "
+        f"{args.repeats} interleaved rounds; xentc SIMD target "
+        f"{_target()}\n"
+    )
     print("| operation | shape | xentc ms | torch ms | jax ms | torch / xentc | jax / xentc |")
     print("|---|---|---|---|---|---|---|")
     for op, shape, med in rows:
@@ -86,12 +88,15 @@ def main(argv=None):
         x = med["xentc"]
         fmt = lambda v: "n/a" if v is None else f"{v * 1e3:.2f}"
         rat = lambda v, x=x: "n/a" if v is None else f"{v / x:.1f}x"
-        print(f"| {op} | {'x'.join(map(str, shape))} | {med['xentc'] * 1e3:.2f} | {fmt(t)} | "
-              f"{fmt(j)} | {rat(t)} | {rat(j)} |")
+        print(
+            f"| {op} | {'x'.join(map(str, shape))} | {med['xentc'] * 1e3:.2f} | {fmt(t)} | "
+            f"{fmt(j)} | {rat(t)} | {rat(j)} |"
+        )
 
 
 def _target():
     from xentc import _kernels
+
     return _kernels.active_target()
 
 

@@ -30,6 +30,7 @@ Method:
   ("cores") so that this can be checked. NumPy, SciPy and log_loss are
   single-threaded: measured at 1 thread and reused for 2 (marked "1t").
 """
+
 import argparse
 import datetime
 import json
@@ -44,22 +45,32 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from benchmarks import common, peers  # noqa: E402
+from benchmarks import common, peers
 
 # ---------------------------------------------------------------------------
 # what to run
 
-SOFTMAX_SHAPES = [(1_000_000, 2), (200_000, 10), (20_000, 1_000), (2_000, 32_000),
-                  (256, 128_000)]
+SOFTMAX_SHAPES = [(1_000_000, 2), (200_000, 10), (20_000, 1_000), (2_000, 32_000), (256, 128_000)]
 SIGMOID_SHAPES = [(1_000_000,), (200_000, 10), (20_000, 1_000)]
 OVERHEAD_SHAPES = [(1, 10), (64, 1_000)]
 QUICK_DIVISOR = 10  # --quick: 10x fewer rows
 
-ORDER = ["sparse_ce", "soft_ce", "logsumexp", "log_softmax", "softmax", "sparse_ce_grad",
-         "sigmoid_ce", "sigmoid_ce_pw", "sigmoid_ce_grad", "sigmoid_ce_pw_grad", "sigmoid",
-         "overhead_sparse_ce"]
-EXTRA_OPS = {"sigmoid"}              # no issue-3 target: only on request (--ops)
-SLOW_PEERS = {"sklearn.log_loss"}   # ~50 ns/logit: never the fastest, costs minutes
+ORDER = [
+    "sparse_ce",
+    "soft_ce",
+    "logsumexp",
+    "log_softmax",
+    "softmax",
+    "sparse_ce_grad",
+    "sigmoid_ce",
+    "sigmoid_ce_pw",
+    "sigmoid_ce_grad",
+    "sigmoid_ce_pw_grad",
+    "sigmoid",
+    "overhead_sparse_ce",
+]
+EXTRA_OPS = {"sigmoid"}  # no issue-3 target: only on request (--ops)
+SLOW_PEERS = {"sklearn.log_loss"}  # ~50 ns/logit: never the fastest, costs minutes
 
 FWD_OPS = {"sparse_ce", "soft_ce", "logsumexp", "log_softmax", "softmax"}
 GRAD_OPS = {"sparse_ce_grad"}
@@ -92,9 +103,9 @@ def n_classes(shape):
 class Timing:
     def __init__(self, case):
         self.case = case
-        self.samples = []     # seconds per call
-        self.cpu = []         # cpu seconds per call
-        self.number = 1       # calls per sample
+        self.samples = []  # seconds per call
+        self.cpu = []  # cpu seconds per call
+        self.number = 1  # calls per sample
 
     def sample(self):
         c = self.case
@@ -163,8 +174,9 @@ class QuietWaiter:
             self.total += window
 
 
-def time_cases(cases, budget, min_rep, max_rep, slow_s, slow_rep, batch_s=0.002,
-               block_warm_s=0.05):
+def time_cases(
+    cases, budget, min_rep, max_rep, slow_s, slow_rep, batch_s=0.002, block_warm_s=0.05
+):
     """Time prepared cases; returns ({impl: Timing}, background cores).
 
     Each implementation is timed in two blocks of consecutive samples (pass
@@ -183,8 +195,10 @@ def time_cases(cases, budget, min_rep, max_rep, slow_s, slow_rep, batch_s=0.002,
             t.number = max(1, int(batch_s / max(est, 1e-7)))
         per_round += est * t.number
     reps = int(min(max_rep, max(min_rep, budget / max(per_round, 1e-9))))
-    n_samples = {impl: (min(reps, slow_rep) if getattr(t.case, "est_s", 0.0) >= slow_s
-                        else reps) for impl, t in timings.items()}
+    n_samples = {
+        impl: (min(reps, slow_rep) if getattr(t.case, "est_s", 0.0) >= slow_s else reps)
+        for impl, t in timings.items()
+    }
     with BackgroundLoad() as load:
         for second in (False, True):
             order = list(timings)[::-1] if second else list(timings)
@@ -224,8 +238,12 @@ def targets_for(row, one_thread_ns):
         out.append((">=4x torch", row["x_faster_torch"] >= 4.0))
     if op == "sparse_ce" and dtype == "float32" and c >= 1000 and thr == 1:
         out.append(("<=1.0 ns/logit", row["ns_per_logit"] <= 1.0))
-    if (thr == 2 and one_thread_ns is not None and n_logits(shape) >= 1_000_000
-            and op != "overhead_sparse_ce"):
+    if (
+        thr == 2
+        and one_thread_ns is not None
+        and n_logits(shape) >= 1_000_000
+        and op != "overhead_sparse_ce"
+    ):
         scale = one_thread_ns / row["ns_per_logit"]
         row["scaling_2t"] = scale
         out.append((f"2t>=1.8x 1t ({scale:.3f}x)", scale >= 1.8))
@@ -242,10 +260,19 @@ def targets_for(row, one_thread_ns):
 
 
 def versions():
-    out = {"python": platform.python_version(), "numpy": np.__version__,
-           "xentc": common.xentc.__version__}
-    for name, mod in (("scipy", "scipy"), ("scikit-learn", "sklearn"), ("torch", "torch"),
-                      ("jax", "jax"), ("jaxlib", "jaxlib"), ("optax", "optax")):
+    out = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "xentc": common.xentc.__version__,
+    }
+    for name, mod in (
+        ("scipy", "scipy"),
+        ("scikit-learn", "sklearn"),
+        ("torch", "torch"),
+        ("jax", "jax"),
+        ("jaxlib", "jaxlib"),
+        ("optax", "optax"),
+    ):
         try:
             out[name] = __import__(mod).__version__
         except Exception:
@@ -253,17 +280,25 @@ def versions():
     return out
 
 
-
 def xentc_source():
     """Commit of the xentc checkout measured (+ whether src/ or xentc/ differ
     from it), when it is a git checkout."""
     import subprocess
+
     root = os.path.dirname(os.path.dirname(os.path.abspath(common.xentc.__file__)))
     try:
-        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "src", "xentc"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--", "src", "xentc"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{head}{' + uncommitted changes in src/ or xentc/' if dirty else ''}" if head else None
@@ -289,8 +324,8 @@ def run(args):
     for (_, shape), shape_ops in plan.items():
         for dtype in dtypes:
             for op in shape_ops:
-                single = {}   # single-threaded impl -> its 1-thread measurement
-                warmed = {}   # impl -> its case at the first thread count
+                single = {}  # single-threaded impl -> its 1-thread measurement
+                warmed = {}  # impl -> its case at the first thread count
                 for thr in threads:
                     cases = {}
                     for impl in peers.impl_names(op):
@@ -298,12 +333,14 @@ def run(args):
                             continue
                         if thr > 1 and impl in peers.SINGLE_THREADED:
                             if impl in single:
-                                measurements.append(dict(single[impl], threads=thr,
-                                                         reused_1t=True))
+                                measurements.append(
+                                    dict(single[impl], threads=thr, reused_1t=True)
+                                )
                             continue
                         try:
-                            cases[impl] = peers.get_case(op, impl, dtype, shape, thr,
-                                                         warm_like=warmed.get(impl))
+                            cases[impl] = peers.get_case(
+                                op, impl, dtype, shape, thr, warm_like=warmed.get(impl)
+                            )
                             warmed.setdefault(impl, cases[impl])
                         except NotImplementedError as exc:
                             log(f"  skip {impl}: {exc}")
@@ -315,9 +352,14 @@ def run(args):
                         wait_quiet()
                         common.limit_cpus(thr)
                         try:
-                            res = time_cases(cases, args.budget, args.min_repeats,
-                                             args.max_repeats, args.slow_call,
-                                             args.slow_repeats)
+                            res = time_cases(
+                                cases,
+                                args.budget,
+                                args.min_repeats,
+                                args.max_repeats,
+                                args.slow_call,
+                                args.slow_repeats,
+                            )
                         finally:
                             common.unlimit_cpus()
                         if best_try is None or res[1] < best_try[1]:
@@ -325,29 +367,45 @@ def run(args):
                         if res[1] <= args.noise:
                             break
                         retry = attempt < args.retries and not wait_quiet.exhausted()
-                        log(f"  background load {res[1]:.2f} cores: "
-                            + ("retrying" if retry else "keeping quietest"))
+                        log(
+                            f"  background load {res[1]:.2f} cores: "
+                            + ("retrying" if retry else "keeping quietest")
+                        )
                         if not retry:
                             break
                     timings, bg = best_try
                     for impl, t in timings.items():
                         med = t.median()
-                        m = dict(op=op, shape=list(shape), dtype=dtype, threads=thr,
-                                 impl=impl, seconds=med, samples=len(t.samples),
-                                 calls_per_sample=t.number,
-                                 ns_per_logit=med / n_logits(shape) * 1e9,
-                                 us_per_call=med * 1e6, min_seconds=float(min(t.samples)),
-                                 cores=t.cores(), background_cores=bg, reused_1t=False)
+                        m = dict(
+                            op=op,
+                            shape=list(shape),
+                            dtype=dtype,
+                            threads=thr,
+                            impl=impl,
+                            seconds=med,
+                            samples=len(t.samples),
+                            calls_per_sample=t.number,
+                            ns_per_logit=med / n_logits(shape) * 1e9,
+                            us_per_call=med * 1e6,
+                            min_seconds=float(min(t.samples)),
+                            cores=t.cores(),
+                            background_cores=bg,
+                            reused_1t=False,
+                        )
                         measurements.append(m)
                         if thr == 1 and impl in peers.SINGLE_THREADED:
                             single[impl] = m
                     best = min(timings.items(), key=lambda kv: kv[1].median())
                     ours = timings.get("xentc")
-                    log(f"[{time.perf_counter() - t_start:6.0f}s] {op:19s} "
+                    log(
+                        f"[{time.perf_counter() - t_start:6.0f}s] {op:19s} "
                         f"{'x'.join(map(str, shape)):>12s} {dtype} {thr}t: "
-                        + "  ".join(f"{k}={v.median() / n_logits(shape) * 1e9:.3g}"
-                                    for k, v in timings.items())
-                        + (f"  (fastest {best[0]})" if ours else ""))
+                        + "  ".join(
+                            f"{k}={v.median() / n_logits(shape) * 1e9:.3g}"
+                            for k, v in timings.items()
+                        )
+                        + (f"  (fastest {best[0]})" if ours else "")
+                    )
                 peers.clear_cases()
         common.drop_inputs()
     log(f"waited {wait_quiet.total:.0f} s in all for quiet moments")
@@ -358,8 +416,11 @@ def build_rows(measurements):
     by_key = {}
     for m in measurements:
         by_key.setdefault((m["op"], tuple(m["shape"]), m["dtype"], m["threads"]), []).append(m)
-    ours_1t = {(m["op"], tuple(m["shape"]), m["dtype"], m["impl"]): m["ns_per_logit"]
-               for m in measurements if m["threads"] == 1 and peers.is_ours(m["impl"])}
+    ours_1t = {
+        (m["op"], tuple(m["shape"]), m["dtype"], m["impl"]): m["ns_per_logit"]
+        for m in measurements
+        if m["threads"] == 1 and peers.is_ours(m["impl"])
+    }
     rows = []
     for (op, shape, dtype, thr), ms in by_key.items():
         peer_ms = [m for m in ms if not peers.is_ours(m["impl"])]
@@ -369,22 +430,38 @@ def build_rows(measurements):
         for m in ms:
             if not peers.is_ours(m["impl"]):
                 continue
-            row = dict(op=op, shape=list(shape), dtype=dtype, threads=thr, impl=m["impl"],
-                       ns_per_logit=m["ns_per_logit"], us_per_call=m["us_per_call"],
-                       fastest_peer=fastest["impl"] if fastest else None,
-                       fastest_peer_ns=fastest["ns_per_logit"] if fastest else None,
-                       x_faster=(fastest["seconds"] / m["seconds"]) if fastest else None,
-                       torch_impl=torch_best["impl"] if torch_best else None,
-                       torch_ns=torch_best["ns_per_logit"] if torch_best else None,
-                       x_faster_torch=(torch_best["seconds"] / m["seconds"])
-                       if torch_best else None,
-                       scaling_2t=None, background_cores=m.get("background_cores"))
-            row["targets"] = [dict(target=name, met=bool(ok)) for name, ok in
-                              targets_for(row, ours_1t.get((op, shape, dtype, m["impl"])))]
+            row = dict(
+                op=op,
+                shape=list(shape),
+                dtype=dtype,
+                threads=thr,
+                impl=m["impl"],
+                ns_per_logit=m["ns_per_logit"],
+                us_per_call=m["us_per_call"],
+                fastest_peer=fastest["impl"] if fastest else None,
+                fastest_peer_ns=fastest["ns_per_logit"] if fastest else None,
+                x_faster=(fastest["seconds"] / m["seconds"]) if fastest else None,
+                torch_impl=torch_best["impl"] if torch_best else None,
+                torch_ns=torch_best["ns_per_logit"] if torch_best else None,
+                x_faster_torch=(torch_best["seconds"] / m["seconds"]) if torch_best else None,
+                scaling_2t=None,
+                background_cores=m.get("background_cores"),
+            )
+            row["targets"] = [
+                dict(target=name, met=bool(ok))
+                for name, ok in targets_for(row, ours_1t.get((op, shape, dtype, m["impl"])))
+            ]
             rows.append(row)
     order = {op: i for i, op in enumerate(ORDER)}
-    rows.sort(key=lambda r: (order.get(r["op"], 99), r["impl"], r["dtype"],
-                             n_classes(r["shape"]), r["threads"]))
+    rows.sort(
+        key=lambda r: (
+            order.get(r["op"], 99),
+            r["impl"],
+            r["dtype"],
+            n_classes(r["shape"]),
+            r["threads"],
+        )
+    )
     return rows
 
 
@@ -404,16 +481,22 @@ def fmt_shape(s):
 
 def markdown(meta, rows, measurements):
     lines = [f"# xentc vs peers ({'quick' if meta['quick'] else 'full'} run)", ""]
-    lines += [f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['platform']}",
-              f"- date: {meta['date']}; wall time of the run: {meta['wall_s']:.0f} s; "
-              f"load average before / after: {meta['loadavg_start']} / {meta['loadavg_end']}",
-              "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v),
-              f"- xentc build measured: {meta.get('xentc_source') or 'unknown'}; "
-              f"SIMD target {meta['xentc_simd']}", ""]
-    lines += ["ns/logit = median wall time of one call / (N*C) (for sigmoid: / number of "
-              "elements); \"x faster\" = peer time / xentc time (>1: xentc is faster). "
-              "Fastest peer = the fastest of NumPy, SciPy, scikit-learn, PyTorch "
-              "(autograd or closed form) and JAX at that thread count.", ""]
+    lines += [
+        f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['platform']}",
+        f"- date: {meta['date']}; wall time of the run: {meta['wall_s']:.0f} s; "
+        f"load average before / after: {meta['loadavg_start']} / {meta['loadavg_end']}",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v),
+        f"- xentc build measured: {meta.get('xentc_source') or 'unknown'}; "
+        f"SIMD target {meta['xentc_simd']}",
+        "",
+    ]
+    lines += [
+        "ns/logit = median wall time of one call / (N*C) (for sigmoid: / number of "
+        'elements); "x faster" = peer time / xentc time (>1: xentc is faster). '
+        "Fastest peer = the fastest of NumPy, SciPy, scikit-learn, PyTorch "
+        "(autograd or closed form) and JAX at that thread count.",
+        "",
+    ]
     lines += ["Method notes:", ""] + [f"- {n}" for n in meta["notes"]] + [""]
 
     results = [(r, t) for r in rows for t in r["targets"]]
@@ -430,11 +513,15 @@ def markdown(meta, rows, measurements):
     missed = [(r, t) for r, t in results if not t["met"]]
     if missed:
         lines += ["Missed:", ""]
-        lines += ["| operation | impl | shape | dtype | threads | xentc ns/logit | target |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| operation | impl | shape | dtype | threads | xentc ns/logit | target |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for r, t in missed:
-            lines.append(f"| {r['op']} | {r['impl']} | {fmt_shape(r['shape'])} | {r['dtype']} "
-                         f"| {r['threads']} | {fmt_ns(r['ns_per_logit'])} | {t['target']} |")
+            lines.append(
+                f"| {r['op']} | {r['impl']} | {fmt_shape(r['shape'])} | {r['dtype']} "
+                f"| {r['threads']} | {fmt_ns(r['ns_per_logit'])} | {t['target']} |"
+            )
         lines.append("")
 
     lines += ["## xentc vs the fastest peer", ""]
@@ -443,36 +530,56 @@ def markdown(meta, rows, measurements):
         if r["op"] != current:
             current = r["op"]
             unit = "us/call" if current == "overhead_sparse_ce" else "ns/logit"
-            lines += ["", f"### {current}: {peers.OPS[current].title}", "",
-                      f"| impl | shape | dtype | threads | xentc {unit} | fastest peer | "
-                      f"peer {unit} | x faster | torch x faster | bg | targets |",
-                      "|---|---|---|---|---|---|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"### {current}: {peers.OPS[current].title}",
+                "",
+                f"| impl | shape | dtype | threads | xentc {unit} | fastest peer | "
+                f"peer {unit} | x faster | torch x faster | bg | targets |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
+            ]
         ov = r["op"] == "overhead_sparse_ce"
         ours = r["us_per_call"] if ov else r["ns_per_logit"]
         peer = None
         if r["fastest_peer_ns"] is not None:
-            peer = r["fastest_peer_ns"] * n_logits(r["shape"]) / 1e3 if ov else r["fastest_peer_ns"]
-        tg = "; ".join(f"{t['target']}: **{'met' if t['met'] else 'MISSED'}**"
-                       for t in r["targets"]) or "-"
+            peer = (
+                r["fastest_peer_ns"] * n_logits(r["shape"]) / 1e3 if ov else r["fastest_peer_ns"]
+            )
+        tg = (
+            "; ".join(
+                f"{t['target']}: **{'met' if t['met'] else 'MISSED'}**" for t in r["targets"]
+            )
+            or "-"
+        )
         xf = f"{r['x_faster']:.2f}" if r["x_faster"] is not None else "-"
         xt = f"{r['x_faster_torch']:.2f}" if r["x_faster_torch"] is not None else "-"
         bg = r.get("background_cores")
         bg = "-" if bg is None else (f"**{bg:.1f}**" if bg > meta["noise"] else f"{bg:.1f}")
-        lines.append(f"| {r['impl']} | {fmt_shape(r['shape'])} | {r['dtype']} | {r['threads']} "
-                     f"| {fmt_ns(ours)} | {r['fastest_peer'] or '-'} | {fmt_ns(peer)} | {xf} "
-                     f"| {xt} | {bg} | {tg} |")
+        lines.append(
+            f"| {r['impl']} | {fmt_shape(r['shape'])} | {r['dtype']} | {r['threads']} "
+            f"| {fmt_ns(ours)} | {r['fastest_peer'] or '-'} | {fmt_ns(peer)} | {xf} "
+            f"| {xt} | {bg} | {tg} |"
+        )
 
-    lines += ["", "## Every implementation (ns/logit; 1t = single-threaded, 1-thread "
-              "time reused; cores = measured cpu/wall)", ""]
+    lines += [
+        "",
+        "## Every implementation (ns/logit; 1t = single-threaded, 1-thread "
+        "time reused; cores = measured cpu/wall)",
+        "",
+    ]
     by_op = {}
     for m in measurements:
         by_op.setdefault(m["op"], []).append(m)
     for op in [o for o in ORDER if o in by_op]:
         ms = by_op[op]
         impls = list(dict.fromkeys(m["impl"] for m in ms))
-        lines += ["", f"### {op}", "",
-                  "| shape | dtype | threads | bg | " + " | ".join(impls) + " |",
-                  "|---|---|---|---|" + "---|" * len(impls)]
+        lines += [
+            "",
+            f"### {op}",
+            "",
+            "| shape | dtype | threads | bg | " + " | ".join(impls) + " |",
+            "|---|---|---|---|" + "---|" * len(impls),
+        ]
         cells, bgs = {}, {}
         for m in ms:
             key = (tuple(m["shape"]), m["dtype"], m["threads"])
@@ -488,57 +595,106 @@ def markdown(meta, rows, measurements):
             shape, dtype, thr = key
             bg = bgs.get(key)
             bg = "-" if bg is None else (f"**{bg:.1f}**" if bg > meta["noise"] else f"{bg:.1f}")
-            lines.append(f"| {fmt_shape(shape)} | {dtype} | {thr} | {bg} | "
-                         + " | ".join(row.get(i, "n/a") for i in impls) + " |")
+            lines.append(
+                f"| {fmt_shape(shape)} | {dtype} | {thr} | {bg} | "
+                + " | ".join(row.get(i, "n/a") for i in impls)
+                + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def print_table(rows):
-    hdr = (f"{'operation':19s} {'impl':18s} {'shape':>16s} {'dtype':7s} {'thr':>3s} "
-           f"{'xentc':>8s} {'fastest peer':>18s} {'peer':>8s} {'x faster':>8s}  targets")
+    hdr = (
+        f"{'operation':19s} {'impl':18s} {'shape':>16s} {'dtype':7s} {'thr':>3s} "
+        f"{'xentc':>8s} {'fastest peer':>18s} {'peer':>8s} {'x faster':>8s}  targets"
+    )
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         tg = ", ".join(f"{t['target']}:{'met' if t['met'] else 'MISSED'}" for t in r["targets"])
         xf = f"{r['x_faster']:.2f}" if r["x_faster"] is not None else "-"
-        print(f"{r['op']:19s} {r['impl']:18s} {fmt_shape(r['shape']):>16s} {r['dtype']:7s} "
-              f"{r['threads']:>3d} {fmt_ns(r['ns_per_logit']):>8s} {r['fastest_peer'] or '-':>18s} "
-              f"{fmt_ns(r['fastest_peer_ns']):>8s} {xf:>8s}  {tg}")
+        print(
+            f"{r['op']:19s} {r['impl']:18s} {fmt_shape(r['shape']):>16s} {r['dtype']:7s} "
+            f"{r['threads']:>3d} {fmt_ns(r['ns_per_logit']):>8s} {r['fastest_peer'] or '-':>18s} "
+            f"{fmt_ns(r['fastest_peer_ns']):>8s} {xf:>8s}  {tg}"
+        )
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true",
-                   help=f"{QUICK_DIVISOR}x fewer rows per shape and 3 samples (~1 min)")
-    p.add_argument("--ops", default=",".join(o for o in ORDER if o not in EXTRA_OPS),
-                   help="comma-separated subset of: " + ", ".join(ORDER)
-                        + f" (default: all but {', '.join(sorted(EXTRA_OPS))})")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_DIVISOR}x fewer rows per shape and 3 samples (~1 min)",
+    )
+    p.add_argument(
+        "--ops",
+        default=",".join(o for o in ORDER if o not in EXTRA_OPS),
+        help="comma-separated subset of: "
+        + ", ".join(ORDER)
+        + f" (default: all but {', '.join(sorted(EXTRA_OPS))})",
+    )
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (1,2)")
     p.add_argument("--dtypes", default="float32,float64")
-    p.add_argument("--budget", type=float, default=None,
-                   help="seconds of timing per (op, shape, dtype, threads) (default 0.5; "
-                        "quick 0.3); at least --min-repeats samples are taken anyway")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds of timing per (op, shape, dtype, threads) (default 0.5; "
+        "quick 0.3); at least --min-repeats samples are taken anyway",
+    )
     p.add_argument("--min-repeats", type=int, default=3)
     p.add_argument("--max-repeats", type=int, default=25)
-    p.add_argument("--slow-call", type=float, default=0.25,
-                   help="seconds from which a call counts as slow (default 0.25)")
-    p.add_argument("--slow-repeats", type=int, default=2,
-                   help="samples of a slow call (default 2; the warm-up call comes first)")
-    p.add_argument("--noise", type=float, default=0.3,
-                   help="background load (cores used by other processes) above which a "
-                        "block is re-measured (default 0.3)")
-    p.add_argument("--retries", type=int, default=1,
-                   help="re-measurements of a noisy block, while the waiting cap lasts")
-    p.add_argument("--max-wait", type=float, default=5.0,
-                   help="seconds to wait for a quiet machine before a block (default 5)")
-    p.add_argument("--max-total-wait", type=float, default=90.0,
-                   help="cap on all such waiting in the run (default 90 s); once spent, "
-                        "noisy blocks are kept as they are (see the bg column)")
-    p.add_argument("--slow-peers", action="store_true",
-                   help="also time sklearn.metrics.log_loss(softmax(x)) (~50 ns/logit)")
-    p.add_argument("--from-json", metavar="PATH",
-                   help="re-render the tables of a saved --out-json run (no timing)")
+    p.add_argument(
+        "--slow-call",
+        type=float,
+        default=0.25,
+        help="seconds from which a call counts as slow (default 0.25)",
+    )
+    p.add_argument(
+        "--slow-repeats",
+        type=int,
+        default=2,
+        help="samples of a slow call (default 2; the warm-up call comes first)",
+    )
+    p.add_argument(
+        "--noise",
+        type=float,
+        default=0.3,
+        help="background load (cores used by other processes) above which a "
+        "block is re-measured (default 0.3)",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=1,
+        help="re-measurements of a noisy block, while the waiting cap lasts",
+    )
+    p.add_argument(
+        "--max-wait",
+        type=float,
+        default=5.0,
+        help="seconds to wait for a quiet machine before a block (default 5)",
+    )
+    p.add_argument(
+        "--max-total-wait",
+        type=float,
+        default=90.0,
+        help="cap on all such waiting in the run (default 90 s); once spent, "
+        "noisy blocks are kept as they are (see the bg column)",
+    )
+    p.add_argument(
+        "--slow-peers",
+        action="store_true",
+        help="also time sklearn.metrics.log_loss(softmax(x)) (~50 ns/logit)",
+    )
+    p.add_argument(
+        "--from-json",
+        metavar="PATH",
+        help="re-render the tables of a saved --out-json run (no timing)",
+    )
     p.add_argument("--out-json")
     p.add_argument("--out-md")
     args = p.parse_args(argv)
@@ -589,7 +745,7 @@ NOTES = [
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.from_json:   # re-render the tables of a saved run, measuring nothing
+    if args.from_json:  # re-render the tables of a saved run, measuring nothing
         with open(args.from_json) as f:
             saved = json.load(f)
         meta, measurements = saved["meta"], saved["measurements"]
@@ -598,17 +754,29 @@ def main(argv=None):
         write_outputs(args, meta, rows, measurements)
         return
     import xentc
-    meta = dict(quick=args.quick, cpu=common.cpu_model(), cpus=len(common.ALL_CPUS),
-                platform=platform.platform(), date=datetime.datetime.now().isoformat(
-                    timespec="seconds"),
-                loadavg_start=", ".join(f"{v:.2f}" for v in os.getloadavg()),
-                versions=versions(), xentc_source=xentc_source(),
-                xentc_simd=xentc.get_simd_target(),
-                xentc_config=str(xentc.get_config()), threads=args.threads,
-                dtypes=args.dtypes, ops=args.ops, budget_s=args.budget, noise=args.noise,
-                notes=NOTES)
-    log(f"xentc {xentc.__version__} ({meta['xentc_simd']}); {meta['cpus']} CPUs; "
-        f"ops={','.join(args.ops)}; threads={args.threads}; dtypes={args.dtypes}")
+
+    meta = dict(
+        quick=args.quick,
+        cpu=common.cpu_model(),
+        cpus=len(common.ALL_CPUS),
+        platform=platform.platform(),
+        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        loadavg_start=", ".join(f"{v:.2f}" for v in os.getloadavg()),
+        versions=versions(),
+        xentc_source=xentc_source(),
+        xentc_simd=xentc.get_simd_target(),
+        xentc_config=str(xentc.get_config()),
+        threads=args.threads,
+        dtypes=args.dtypes,
+        ops=args.ops,
+        budget_s=args.budget,
+        noise=args.noise,
+        notes=NOTES,
+    )
+    log(
+        f"xentc {xentc.__version__} ({meta['xentc_simd']}); {meta['cpus']} CPUs; "
+        f"ops={','.join(args.ops)}; threads={args.threads}; dtypes={args.dtypes}"
+    )
     measurements, wall, waited = run(args)
     meta["wall_s"] = wall
     meta["waited_for_quiet_s"] = waited

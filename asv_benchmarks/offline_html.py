@@ -11,6 +11,7 @@ only orders bars side by side, so those tags get an empty file.
 
     python asv_benchmarks/offline_html.py [asv_benchmarks/html] [--js-dir DIR]
 """
+
 import argparse
 import pathlib
 import re
@@ -30,8 +31,10 @@ LOCAL = {
     "bootstrap.min.js": "bootstrap/js/bootstrap.min.js",
     "bootstrap.min.css": "bootstrap/css/bootstrap.min.css",
 }
-TAG = re.compile(r'(src|href)="https://[^"]*/([^/"]+)"(?:\s+integrity="[^"]*")?'
-                 r'(?:\s+crossorigin="[^"]*")?(?:\s+referrerpolicy="[^"]*")?')
+TAG = re.compile(
+    r'(src|href)="https://[^"]*/([^/"]+)"(?:\s+integrity="[^"]*")?'
+    r'(?:\s+crossorigin="[^"]*")?(?:\s+referrerpolicy="[^"]*")?'
+)
 
 
 def main(argv=None):

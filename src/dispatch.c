@@ -59,7 +59,8 @@ int xentc_select(const char *name)
     return 0;
 }
 
-const xentc_kernel_table *xentc_active(void) { return active; }
+const xentc_kernel_table *xentc_active(void)
+{ return active; }
 
 const char *xentc_compiled_targets(void)
 {

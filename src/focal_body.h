@@ -70,7 +70,7 @@ typedef struct {
 } xentc_focal_terms;
 
 static inline xentc_focal_terms xentc_focal_terms_d(double p, double q, double l, double lq,
-                                                     double gamma)
+                                                    double gamma)
 {
     xentc_focal_terms r;
     /* lq = -inf (q = 0) is clamped so that gamma = 0 gives q^0 = 1; NaN kept */
@@ -87,10 +87,9 @@ typedef struct {
     double U, U_o, V_o, Fm, inv_qm; /* Fm = a_m G_m: V = V_o + Fm / q_m */
 } xentc_focal_row;
 
-static inline double xentc_focal_g(double a, xentc_focal_terms T, double p, const xentc_focal_row *S)
-{
-    return a * T.fp - p * S->U;
-}
+static inline double xentc_focal_g(double a, xentc_focal_terms T, double p,
+                                   const xentc_focal_row *S)
+{ return a * T.fp - p * S->U; }
 
 static inline double xentc_focal_h(double a, xentc_focal_terms T, double p, double q,
                                    const xentc_focal_row *S)
@@ -100,7 +99,8 @@ static inline double xentc_focal_h(double a, xentc_focal_terms T, double p, doub
 }
 #endif /* XENTC_FOCAL_COMMON */
 
-static inline VR FN(focal_clamp)(VR v) { return XCAT2(vclamp_lo, SFX)(v, (R)-1e30); }
+static inline VR FN(focal_clamp)(VR v)
+{ return XCAT2(vclamp_lo, SFX)(v, (R)-1e30); }
 
 /* float64 sum of the lanes as a tree (depth log2 NL, not a chain of NL
  * dependent adds: short rows pay it four times per row) */
@@ -117,8 +117,8 @@ static inline double FN(focal_hsum)(VR v)
 
 XENTC_INLINE VR FN(focal_sigmoid_step)(const R *x, const R *t, const R *pw, R pw_s, const R *we,
                                        R w, R keep, R half_eps, R gsc, R gamma, R alpha,
-                                       int use_alpha, R *lo, R *g, R *h, ptrdiff_t j,
-                                       ptrdiff_t k, int full)
+                                       int use_alpha, R *lo, R *g, R *h, ptrdiff_t j, ptrdiff_t k,
+                                       int full)
 {
     VR xv = full ? LD(x + j) : LDPART(x + j, k, 0);
     VR yv = t ? (full ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
@@ -147,7 +147,12 @@ XENTC_INLINE VR FN(focal_sigmoid_step)(const R *x, const R *t, const R *pw, R pw
     if (use_alpha) aM = aM * (alpha * yv + (1 - alpha) * (1 - yv));
     VR wl = aM * ce;
     if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
-    if (lo) { if (full) ST(lo + j, wl); else STPART(lo + j, wl, k); }
+    if (lo) {
+        if (full)
+            ST(lo + j, wl);
+        else
+            STPART(lo + j, wl, k);
+    }
     if (g || h) {
         VR om2y = 1 - 2 * yv;
         VR D = gamma * om2y * rho;
@@ -155,13 +160,19 @@ XENTC_INLINE VR FN(focal_sigmoid_step)(const R *x, const R *t, const R *pw, R pw
         VR gaM = aM * gsc;
         if (g) {
             VR gv = gaM * (FN(clear)(D == 0, D * ce) + dce);
-            if (full) ST(g + j, gv); else STPART(g + j, gv, k);
+            if (full)
+                ST(g + j, gv);
+            else
+                STPART(g + j, gv, k);
         }
         if (h) {
             VR om2s = SEL(pos, qq - d, d - qq); /* 1 - 2s = sb - s */
             VR K = D * D + gamma * om2y * rho * (om2s - rho * om2y);
             VR hv = gaM * (FN(clear)(K == 0, K * ce) + 2 * D * dce + L * qq * d);
-            if (full) ST(h + j, hv); else STPART(h + j, hv, k);
+            if (full)
+                ST(h + j, hv);
+            else
+                STPART(h + j, hv, k);
         }
     }
     return wl;
@@ -182,11 +193,11 @@ static double FN(focal_sigmoid_span)(const xentc_focal_args *fa, const R *x, con
         VR acc = SPLAT(0);
         ptrdiff_t j = j0;
         for (; j + NL <= end; j += NL)
-            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma, alpha,
-                                          ua, lo, g, h, j, NL, 1);
+            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma,
+                                          alpha, ua, lo, g, h, j, NL, 1);
         if (j < end)
-            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma, alpha,
-                                          ua, lo, g, h, j, end - j, 0);
+            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma,
+                                          alpha, ua, lo, g, h, j, end - j, 0);
         total += FN(hsum)(acc);
         j0 = end;
     }
@@ -209,11 +220,10 @@ static double FN(focal_sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t 
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
-        total += FN(focal_sigmoid_span)(fa, (const R *)a->x + i * a->ldx,
-                                        (const R *)a->t + i * a->ldt, n, pw, pw_s, NULL,
-                                        FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
-                                        FN(row_ptr)(a->grad_out, a->ldg, i),
-                                        FN(row_ptr)(a->hess_out, a->ldh, i));
+        total += FN(focal_sigmoid_span)(
+            fa, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt, n, pw, pw_s, NULL,
+            FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
+            FN(row_ptr)(a->grad_out, a->ldg, i), FN(row_ptr)(a->hess_out, a->ldh, i));
     return total;
 }
 
@@ -257,9 +267,12 @@ static inline double FN(focal_tw1)(ptrdiff_t j, int64_t label, const R *t, const
                                    double keep, double unif)
 {
     double tj = 0.0;
-    if (t) tj = t[j];
-    else if (label >= 0) tj = (j == label);
-    else if (*kk < nnz && idx[*kk] == j) tj = val[(*kk)++];
+    if (t)
+        tj = t[j];
+    else if (label >= 0)
+        tj = (j == label);
+    else if (*kk < nnz && idx[*kk] == j)
+        tj = val[(*kk)++];
     return (c ? (double)c[j] : 1.0) * (keep * tj + unif);
 }
 
@@ -307,15 +320,12 @@ static inline void FN(focal_terms_lq)(VR p, VR q, VR l, VR lq, R gamma, VR *phi,
 
 static inline void FN(focal_terms)(VR p, VR q, VR l, VI at_max, const FN(focal_rowc_t) *rc,
                                    R gamma, VR *phi, VR *fp, VR *G)
-{
-    FN(focal_terms_lq)(p, q, l, SEL(at_max, SPLAT(rc->lq_m), VLOG1P(-p)), gamma, phi, fp, G);
-}
+{ FN(focal_terms_lq)(p, q, l, SEL(at_max, SPLAT(rc->lq_m), VLOG1P(-p)), gamma, phi, fp, G); }
 
 /* Rows whose max is not finite (Design F): scalar float64. */
 static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const R *x, ptrdiff_t n,
-                                       int64_t label, const R *t, const int64_t *idx,
-                                       const R *val, ptrdiff_t nnz, const R *c, double ga,
-                                       R *g, R *h)
+                                       int64_t label, const R *t, const int64_t *idx, const R *val,
+                                       ptrdiff_t nnz, const R *c, double ga, R *g, R *h)
 {
     const double eps = fa->base.smoothing, keep = 1.0 - eps, unif = eps / (double)n;
     FN(limits_t) Lm;
@@ -344,8 +354,8 @@ static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const R *x, p
     if (A_m != 0) loss += A_m * T_m.phi;
     if (g || h) {
         const int special = k_inf == 1.0 && A_m != 0;
-        const xentc_focal_row S = {U_o + A_m * T_m.fp, U_o, 0.0, A_m * T_m.G,
-                                   q_m > 0 ? 1.0 / q_m : 0.0};
+        const xentc_focal_row S = { U_o + A_m * T_m.fp, U_o, 0.0, A_m * T_m.G,
+                                    q_m > 0 ? 1.0 / q_m : 0.0 };
         kk = 0;
         for (ptrdiff_t j = 0; j < n; j++) {
             const double aj = FN(focal_tw1)(j, label, t, idx, val, nnz, &kk, c, keep, unif);
@@ -402,8 +412,9 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
     /* the max entry's terms; a thin row whose label is elsewhere needs none */
     const double lq_m = (!thin || y_at_max) ? log(st.s_m1) - st.log_s : 0.0;
     const xentc_focal_terms T_m = (!thin || y_at_max)
-        ? xentc_focal_terms_d(p_m, q_m, -st.log_s, lq_m, gamma) : (xentc_focal_terms){0, 0, 0};
-    const FN(focal_rowc_t) rc = {st.m, (R)st.log_s, (R)st.inv_s, (R)q_m, (R)lq_m};
+                                      ? xentc_focal_terms_d(p_m, q_m, -st.log_s, lq_m, gamma)
+                                      : (xentc_focal_terms){ 0, 0, 0 };
+    const FN(focal_rowc_t) rc = { st.m, (R)st.log_s, (R)st.inv_s, (R)q_m, (R)lq_m };
     double A_m, L_o, U_o, V_o;
     /* thin rows: the labelled entry's own terms (float64) */
     double p_y = 0, q_y = 1;
@@ -453,15 +464,15 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
     }
     loss = L_o + (A_m != 0 ? A_m * T_m.phi : 0.0);
     if (g || h) {
-        const xentc_focal_row S = {U_o + A_m * T_m.fp, U_o, V_o, A_m * T_m.G,
-                                   q_m > 0 ? 1.0 / q_m : 0.0};
+        const xentc_focal_row S = { U_o + A_m * T_m.fp, U_o, V_o, A_m * T_m.G,
+                                    q_m > 0 ? 1.0 / q_m : 0.0 };
         const int special = st.k == 1.0 && A_m != 0;
         const R U = (R)S.U, Vo = (R)S.V_o, Fm = (R)S.Fm, iq = (R)S.inv_qm, gaR = (R)ga;
         ptrdiff_t jm = -1, kk = 0;
         for (ptrdiff_t j = 0; j < n; j += NL) {
             const ptrdiff_t k = FN(min_p)(NL, n - j);
             VR q, l = SPLAT(0), p;
-            VI at = {0};
+            VI at = { 0 };
             if (e_buf) {
                 const VR ev = k == NL ? LD(e_buf + j) : LDPART(e_buf + j, k, 0);
                 p = ev * rc.inv_s;
@@ -483,8 +494,18 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
                     if (at[ll]) jm = j + ll;
             gv = gaR * gv;
             hv = gaR * hv;
-            if (g) { if (k == NL) ST(g + j, gv); else STPART(g + j, gv, k); }
-            if (h) { if (k == NL) ST(h + j, hv); else STPART(h + j, hv, k); }
+            if (g) {
+                if (k == NL)
+                    ST(g + j, gv);
+                else
+                    STPART(g + j, gv, k);
+            }
+            if (h) {
+                if (k == NL)
+                    ST(h + j, hv);
+                else
+                    STPART(h + j, hv, k);
+            }
         }
         if (thin && !(special && y_at_max)) { /* the labelled entry, generic form */
             const double pp = y_at_max ? p_m : p_y, qq = y_at_max ? q_m : q_y;
@@ -508,9 +529,9 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
  * block B, with a_j = (1-eps) [j == y] + eps/C (0 for ignored rows), or from
  * dense targets tt (transposed) and class weights c: */
 XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, VR mm, VR log_s,
-                                VR inv_s, VR q_m, VR lq_m, VI yv, const R *tt, const R *c,
-                                R keep, R unif, R gamma, VR *p, VR *q, VR *aj, VI *at, VR *phi,
-                                VR *fp, VR *G)
+                                VR inv_s, VR q_m, VR lq_m, VI yv, const R *tt, const R *c, R keep,
+                                R unif, R gamma, VR *p, VR *q, VR *aj, VI *at, VR *phi, VR *fp,
+                                VR *G)
 {
     VR d = LD(B->t + j * BR + r) - mm;
     *at = d == 0;
@@ -535,7 +556,7 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
     const R gamma = (R)fa->gamma;
     const int want_grad = a->grad_out || a->hess_out;
     const int thin = !dense && a->smoothing == 0; /* one non-zero a_j per row (Design E) */
-    const VI ones = (VI){0} == (VI){0};
+    const VI ones = (VI){ 0 } == (VI){ 0 };
     double total = 0.0;
     FN(cols_t) B;
     R gg[SMALL_C * BR], hh[SMALL_C * BR], tt[SMALL_C * BR], loss_v[BR];
@@ -544,7 +565,8 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(cols_load)(x, a->ldx, n, i0, rows, &B, 1, 0);
-        for (ptrdiff_t r = 0; r < BR; r++) lab[r] = dense ? 0 : (r < rows ? (IT)a->labels[i0 + r] : -1);
+        for (ptrdiff_t r = 0; r < BR; r++)
+            lab[r] = dense ? 0 : (r < rows ? (IT)a->labels[i0 + r] : -1);
         if (dense)
             for (ptrdiff_t j = 0; j < n; j++)
                 for (ptrdiff_t r = 0; r < BR; r++)
@@ -556,7 +578,7 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
             const VR q_m = LD(B.q_max + r), lq_m = VLOG(q_m);
             const VR mm = SEL(m - m == 0, m, SPLAT(0)); /* as cols_load */
             VR phi_m, fp_m, G_m, Lo = SPLAT(0), Uo = SPLAT(0), Vo = SPLAT(0), Am = SPLAT(0);
-            VI kc = {0};
+            VI kc = { 0 };
             FN(focal_terms_lq)(inv_s, q_m, -log_s, lq_m, gamma, &phi_m, &fp_m, &G_m);
             /* thin: the labelled entry of each lane gathered, its terms once */
             VR p_y = SPLAT(0), q_y = SPLAT(1), fp_y = SPLAT(0), Gq_y = SPLAT(0);
@@ -584,8 +606,8 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
             for (ptrdiff_t j = 0; j < n && !thin; j++) {
                 VR p, q, aj, phi, fp, G;
                 VI at;
-                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif, gamma,
-                              &p, &q, &aj, &at, &phi, &fp, &G);
+                FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif,
+                              gamma, &p, &q, &aj, &at, &phi, &fp, &G);
                 VI skip = at | (aj == 0);
                 Lo += FN(clear)(skip, aj * phi);
                 Uo += FN(clear)(skip, aj * fp);
@@ -616,8 +638,8 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
                     hv = FN(clear)(~is_y, Gq_y * (1 - 2 * p));
                 } else {
                     VR aj, phi, fp, G;
-                    FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif, gamma,
-                                  &p, &q, &aj, &at, &phi, &fp, &G);
+                    FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif,
+                                  gamma, &p, &q, &aj, &at, &phi, &fp, &G);
                     gv = aj * fp - p * U;
                     hv = FN(clear)(aj == 0, aj * (G / q) * (1 - 2 * p));
                 }
@@ -639,13 +661,15 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
             if (!isfinite(B.m[i])) { /* x of this row is still intact */
                 total += dense ? FN(focal_softmax_row)(fa, row, -1, (const R *)a->t + row * a->ldt,
                                                        NULL, NULL, 0, c)
-                               : FN(focal_softmax_row)(fa, row, a->labels[row], NULL, NULL,
-                                                       NULL, 0, NULL);
+                               : FN(focal_softmax_row)(fa, row, a->labels[row], NULL, NULL, NULL,
+                                                       0, NULL);
                 continue;
             }
             const double w = FN(row_weight)(a, row), loss = loss_v[i];
-            if (g) for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
-            if (h) for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
+            if (g)
+                for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
+            if (h)
+                for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
             if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
             total += w * loss;
         }

@@ -47,8 +47,8 @@
 
 /* log-probabilities of one focal entry (Design D) */
 typedef struct {
-    double log_s, m;   /* finite max: log p_j = (x_j - m) - log_s */
-    double log_k;      /* +inf max: log p_j = -log k on the k infinite entries */
+    double log_s, m; /* finite max: log p_j = (x_j - m) - log_s */
+    double log_k;    /* +inf max: log p_j = -log k on the k infinite entries */
     int inf;
 } FN(grouped_focal_stats_t);
 
@@ -59,14 +59,14 @@ static inline double FN(grouped_focal_lp)(const FN(grouped_focal_stats_t) *S, R 
 }
 
 /* per-unit-target pieces at log-probability lp: u, v*q^2, and p, q */
-static inline void FN(grouped_focal_terms)(double lp, double gamma, double *p, double *q, double *F,
-                                   double *u, double *vq2)
+static inline void FN(grouped_focal_terms)(double lp, double gamma, double *p, double *q,
+                                           double *F, double *u, double *vq2)
 {
     *p = exp(lp);
     *q = -expm1(lp);
     *F = pow(*q, gamma);
-    const double r = *q == 0 ? -1.0 : lp / *q;   /* log(p)/(1-p) -> -1 as p -> 1 */
-    const double pr = *p == 0 ? 0.0 : *p * r;     /* -> 0 as p -> 0 */
+    const double r = *q == 0 ? -1.0 : lp / *q; /* log(p)/(1-p) -> -1 as p -> 1 */
+    const double pr = *p == 0 ? 0.0 : *p * r;  /* -> 0 as p -> 0 */
     const double plp = *p == 0 ? 0.0 : *p * lp;
     *u = *F * (1.0 - gamma * pr);
     /* v = gamma q^(gamma-1) B; v q^2 = gamma F q B */
@@ -88,15 +88,19 @@ static inline double FN(grouped_focal_v)(double lp, double gamma)
 /* One focal entry: logits x[0..n) of the group, label y >= 0. Returns the
  * unweighted loss; g, h (may be NULL; g may alias x) get ga * derivatives. */
 static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, double gamma,
-                              double ga, R *g, R *h)
+                                      double ga, R *g, R *h)
 {
-    FN(grouped_focal_stats_t) S = {0};
+    FN(grouped_focal_stats_t) S = { 0 };
     double m = -INFINITY;
     int nan = 0;
     ptrdiff_t jmax = -1, k = 0;
     for (ptrdiff_t j = 0; j < n; j++) {
-        if (x[j] != x[j]) nan = 1;
-        else if (x[j] > m) { m = x[j]; jmax = j; }
+        if (x[j] != x[j])
+            nan = 1;
+        else if (x[j] > m) {
+            m = x[j];
+            jmax = j;
+        }
     }
     if (nan || m == -INFINITY) { /* NaN, or no softmax at all: NaN entry */
         for (ptrdiff_t j = 0; j < n; j++) {
@@ -138,13 +142,15 @@ static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double
     if (g || h) {
         for (ptrdiff_t j = 0; j < n; j++) {
             const double t = (j == y ? keep : 0.0) + unif;
-            const double lp = FN(grouped_focal_lp)(&S, x[j]); /* x[j] read before g[j] is written */
+            const double lp =
+                FN(grouped_focal_lp)(&S, x[j]); /* x[j] read before g[j] is written */
             double p, q, F, u, vq2;
             FN(grouped_focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
             const double U_k = j == jmax ? U_ex : U - t * u;
             if (g) g[j] = (R)(ga * (p * U_k - q * t * u));
             if (h) {
-                const double V_k = j == jmax ? V_ex : V - (t != 0.0 ? t * FN(grouped_focal_v)(lp, gamma) : 0.0);
+                const double V_k =
+                    j == jmax ? V_ex : V - (t != 0.0 ? t * FN(grouped_focal_v)(lp, gamma) : 0.0);
                 const double pvk = p == 0 ? 0.0 : p * p * V_k;
                 h[j] = (R)(ga * (p * q * U - t * vq2 - pvk));
             }
@@ -154,7 +160,8 @@ static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double
 }
 
 /* Focal loss over rows [r0, r1) of one group (a: the group's sub-problem). */
-static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0, ptrdiff_t r1)
+static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff_t r0,
+                                      ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
@@ -169,8 +176,8 @@ static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff
             continue;
         }
         const double w = FN(row_weight)(a, i);
-        const double loss = FN(grouped_focal_entry)((const R *)a->x + i * a->ldx, n, y, a->smoothing,
-                                            gamma, w * a->grad_scale, g, h);
+        const double loss = FN(grouped_focal_entry)((const R *)a->x + i * a->ldx, n, y,
+                                                    a->smoothing, gamma, w * a->grad_scale, g, h);
         if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
         total += w * loss;
     }
@@ -182,8 +189,8 @@ static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff
 #define GCOLS_MAX ((ptrdiff_t)64)
 
 typedef struct {
-    R t[GCOLS_MAX * BR];  /* t[j*BR + r] = x[r][j] */
-    R e[GCOLS_MAX * BR];  /* exp(x - m), same layout */
+    R t[GCOLS_MAX * BR];                      /* t[j*BR + r] = x[r][j] */
+    R e[GCOLS_MAX * BR];                      /* exp(x - m), same layout */
     R gg[GCOLS_MAX * BR], hh[GCOLS_MAX * BR]; /* gradient, Hessian, same layout */
     R m[BR], log_s[BR], inv_s[BR], q_max[BR];
 } FN(gcols_t);
@@ -210,7 +217,7 @@ static void FN(gcols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
         ST(B->m + r, m);
         VR mm = SEL(m - m == 0, m, SPLAT(0)); /* inf/NaN max: limits path later */
         VR so = SPLAT(0);
-        VI kc = {0};
+        VI kc = { 0 };
         for (ptrdiff_t j = 0; j < n; j++) {
             VR d = LD(B->t + j * BR + r) - mm;
             VR ex = VEXPN(d);
@@ -286,14 +293,16 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL, eps,
-                                             ga, g, h);
+                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
+                                             eps, ga, g, h);
             } else if (want_grad) {
                 /* the block's derivatives were formed NL rows per vector op
                  * above (transposed); here they are stored, then the label
                  * entry is redone in float64 without cancellation */
-                if (g) for (ptrdiff_t j = 0; j < n; j++) g[j] = B.gg[j * BR + i];
-                if (h) for (ptrdiff_t j = 0; j < n; j++) h[j] = B.hh[j * BR + i];
+                if (g)
+                    for (ptrdiff_t j = 0; j < n; j++) g[j] = B.gg[j * BR + i];
+                if (h)
+                    for (ptrdiff_t j = 0; j < n; j++) h[j] = B.hh[j * BR + i];
                 const R e_y = B.e[y * BR + i], q_max = B.q_max[i];
                 const double p_y = (double)e_y * (double)B.inv_s[i];
                 const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;

@@ -59,14 +59,18 @@ static inline R FN(hmax)(VR v)
 }
 
 /* lane-wise max that never picks a NaN from v */
-static inline VR FN(vmax)(VR acc, VR v) { return SEL(v > acc, v, acc); }
+static inline VR FN(vmax)(VR acc, VR v)
+{ return SEL(v > acc, v, acc); }
 
-static inline VR FN(vabs)(VR v) { return SEL(v < 0, -v, v); }
+static inline VR FN(vabs)(VR v)
+{ return SEL(v < 0, -v, v); }
 
 /* v with the lanes of mask m cleared */
-static inline VR FN(clear)(VI m, VR v) { return (VR)(~m & (VI)v); }
+static inline VR FN(clear)(VI m, VR v)
+{ return (VR)(~m & (VI)v); }
 
-static inline ptrdiff_t FN(min_p)(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
+static inline ptrdiff_t FN(min_p)(ptrdiff_t a, ptrdiff_t b)
+{ return a < b ? a : b; }
 
 /* mask of the lanes l < k */
 static inline VI FN(lane_lt)(ptrdiff_t k)
@@ -100,11 +104,11 @@ static R FN(row_max)(const R *x, ptrdiff_t n)
  * stored softmax outputs) over the faster one (sums, gradients). pf, if not
  * NULL, is the next row: it is prefetched while this compute-bound pass
  * runs, so that the next memory-bound max pass finds it in cache. */
-XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double *k_out,
-                                            R *e_out, int full, const R *pf)
+XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out,
+                                           int full, const R *pf)
 {
     const VR vm = SPLAT(m);
-    VI kc = {0};
+    VI kc = { 0 };
     double total = 0.0;
     ptrdiff_t j = 0;
 #define XENTC_EXP(d) (full ? VEXP(d) : VEXPN(d))
@@ -116,7 +120,10 @@ XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double 
             VR d0 = LD(x + j) - vm, d1 = LD(x + j + NL) - vm;
             VR x0 = XENTC_EXP(d0), x1 = XENTC_EXP(d1);
             VI e0 = d0 == 0, e1 = d1 == 0;
-            if (e_out) { ST(e_out + j, x0); ST(e_out + j + NL, x1); }
+            if (e_out) {
+                ST(e_out + j, x0);
+                ST(e_out + j + NL, x1);
+            }
             a0 += FN(clear)(e0, x0);
             a1 += FN(clear)(e1, x1);
             kc -= e0 + e1;
@@ -139,7 +146,7 @@ XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double 
             skip = ~FN(lane_lt)(n - j);
             ex = XENTC_EXP(d);
             if (e_out) STPART(e_out + j, ex, n - j);
-        } else {               /* Design F: re-read the last full vector */
+        } else { /* Design F: re-read the last full vector */
             d = LD(x + n - NL) - vm;
             skip = FN(lane_lt)(NL - (n - j));
             ex = XENTC_EXP(d);
@@ -156,9 +163,7 @@ XENTC_INLINE double FN(sum_exp_below_impl)(const R *x, ptrdiff_t n, R m, double 
 }
 
 static double FN(sum_exp_below)(const R *x, ptrdiff_t n, R m, double *k_out, const R *pf)
-{
-    return FN(sum_exp_below_impl)(x, n, m, k_out, NULL, 0, pf);
-}
+{ return FN(sum_exp_below_impl)(x, n, m, k_out, NULL, 0, pf); }
 
 static double FN(sum_exp_below_store)(const R *x, ptrdiff_t n, R m, double *k_out, R *e_out,
                                       int full, const R *pf)
@@ -168,12 +173,12 @@ static double FN(sum_exp_below_store)(const R *x, ptrdiff_t n, R m, double *k_ou
 }
 
 typedef struct {
-    R m;            /* row max (NaN ignored) */
-    double k;       /* entries equal to the max */
-    double s_o;     /* sum of exp(x_j - m) over the entries below the max */
-    double s_m1;    /* s - 1, s = k + s_o = sum_j exp(x_j - m) */
-    double log_s;   /* log(s) = logsumexp(x) - m */
-    double inv_s;   /* 1 / s */
+    R m;          /* row max (NaN ignored) */
+    double k;     /* entries equal to the max */
+    double s_o;   /* sum of exp(x_j - m) over the entries below the max */
+    double s_m1;  /* s - 1, s = k + s_o = sum_j exp(x_j - m) */
+    double log_s; /* log(s) = logsumexp(x) - m */
+    double inv_s; /* 1 / s */
 } FN(stats_t);
 
 static inline void FN(finish_stats)(FN(stats_t) *st)
@@ -198,8 +203,8 @@ static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int ful
 
 /* sum_j w_j * (m - x_j) and sum_j w_j with w_j = c_j * (a*t_j + b);
  * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing. */
-static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R m,
-                             R a, R b, double *gap_out, double *wsum_out)
+static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R m, R a, R b,
+                             double *gap_out, double *wsum_out)
 {
     const VR vm = SPLAT(m);
     double gap = 0.0, wsum = 0.0;
@@ -226,9 +231,9 @@ static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R 
 /* ---- the limits path (Design D) ---------------------------------------- */
 
 typedef struct {
-    int nan;        /* row holds NaN */
-    int undefined;  /* every element is -inf (or the row is empty): no softmax */
-    int inf;        /* max is +inf: the k infinite entries share probability 1/k */
+    int nan;       /* row holds NaN */
+    int undefined; /* every element is -inf (or the row is empty): no softmax */
+    int inf;       /* max is +inf: the k infinite entries share probability 1/k */
     double m, log_s, log_k;
 } FN(limits_t);
 
@@ -238,8 +243,10 @@ static void FN(limits)(const R *x, ptrdiff_t n, FN(limits_t) *L)
     ptrdiff_t k = 0;
     L->nan = 0;
     for (ptrdiff_t j = 0; j < n; j++) {
-        if (x[j] != x[j]) L->nan = 1;
-        else if (x[j] > m) m = x[j];
+        if (x[j] != x[j])
+            L->nan = 1;
+        else if (x[j] > m)
+            m = x[j];
     }
     for (ptrdiff_t j = 0; j < n; j++) k += (x[j] == m);
     L->m = m;
@@ -273,8 +280,8 @@ static inline double FN(limit_lse)(const FN(limits_t) *L)
  * tw_j = c_j * ((1-eps) * t_j + eps/C) where t_j comes from a label, a dense
  * row or a sorted CSR row. Terms with tw_j == 0 are dropped (0 * inf = 0). */
 static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, const R *t,
-                                    const int64_t *idx, const R *val, ptrdiff_t nnz,
-                                    const R *c, double eps, double ga, R *g, R *h)
+                                    const int64_t *idx, const R *val, ptrdiff_t nnz, const R *c,
+                                    double eps, double ga, R *g, R *h)
 {
     FN(limits_t) L;
     FN(limits)(x, n, &L);
@@ -283,9 +290,12 @@ static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, cons
     /* first pass: loss and S (needs x intact: g may alias x) */
     for (ptrdiff_t j = 0; j < n; j++) {
         double tj = 0.0;
-        if (t) tj = t[j];
-        else if (label >= 0) tj = (j == label);
-        else if (k < nnz && idx[k] == j) tj = val[k++];
+        if (t)
+            tj = t[j];
+        else if (label >= 0)
+            tj = (j == label);
+        else if (k < nnz && idx[k] == j)
+            tj = val[k++];
         double tw = (c ? (double)c[j] : 1.0) * ((1.0 - eps) * tj + eps / (double)n);
         S += tw;
         if (tw != 0.0 || L.nan || L.undefined) loss -= tw * FN(limit_lp)(&L, x[j]);
@@ -294,9 +304,12 @@ static double FN(softmax_ce_limits)(const R *x, ptrdiff_t n, int64_t label, cons
         k = 0;
         for (ptrdiff_t j = 0; j < n; j++) {
             double tj = 0.0;
-            if (t) tj = t[j];
-            else if (label >= 0) tj = (j == label);
-            else if (k < nnz && idx[k] == j) tj = val[k++];
+            if (t)
+                tj = t[j];
+            else if (label >= 0)
+                tj = (j == label);
+            else if (k < nnz && idx[k] == j)
+                tj = val[k++];
             double tw = (c ? (double)c[j] : 1.0) * ((1.0 - eps) * tj + eps / (double)n);
             double p = exp(FN(limit_lp)(&L, x[j]));
             if (g) g[j] = (R)(ga * (S * p - tw));
@@ -329,7 +342,10 @@ static void FN(softmax_grad_finish)(ptrdiff_t n, const FN(stats_t) *st, R gs, R 
         VR p = ev * inv_s;
         if (h) {
             VR hv = SEL(at_max, SPLAT(h_max), hs * p * (1 - p));
-            if (k >= NL) ST(h + j, hv); else STPART(h + j, hv, k);
+            if (k >= NL)
+                ST(h + j, hv);
+            else
+                STPART(h + j, hv, k);
         }
         if (g) {
             VR tv = t ? (k >= NL ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
@@ -341,7 +357,10 @@ static void FN(softmax_grad_finish)(ptrdiff_t n, const FN(stats_t) *st, R gs, R 
                 const R tw_l = (c ? c[idx[kk]] : (R)1) * (gu + gt * val[kk]);
                 gv[l] = ev[l] == 1 ? (gs - tw_l) - gs * q_max : gs * p[l] - tw_l;
             }
-            if (k >= NL) ST(g + j, gv); else STPART(g + j, gv, k);
+            if (k >= NL)
+                ST(g + j, gv);
+            else
+                STPART(g + j, gv, k);
         }
     }
 }
@@ -361,11 +380,11 @@ static inline void FN(zero_row)(R *p, ptrdiff_t n)
 typedef struct {
     ptrdiff_t rows;
     R t[SMALL_C * BR];
-    R e[SMALL_C * BR];   /* exp(x - m) when asked for, same layout */
-    R m[BR];             /* row max */
-    R log_s[BR];         /* logsumexp - m */
-    R inv_s[BR];         /* 1 / s */
-    R q_max[BR];         /* (s - 1) / s = 1 - p at the max, without cancellation */
+    R e[SMALL_C * BR]; /* exp(x - m) when asked for, same layout */
+    R m[BR];           /* row max */
+    R log_s[BR];       /* logsumexp - m */
+    R inv_s[BR];       /* 1 / s */
+    R q_max[BR];       /* (s - 1) / s = 1 - p at the max, without cancellation */
 } FN(cols_t);
 
 static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, ptrdiff_t rows,
@@ -382,7 +401,7 @@ static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, 
         ST(B->m + r, m);
         VR mm = SEL(m - m == 0, m, SPLAT(0)); /* rows with inf/NaN max: limits path later */
         VR so = SPLAT(0);
-        VI kc = {0};
+        VI kc = { 0 };
         for (ptrdiff_t j = 0; j < n; j++) {
             VR d = LD(B->t + j * BR + r) - mm;
             VR ex = full ? VEXP(d) : VEXPN(d);
@@ -404,9 +423,7 @@ static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, 
 
 /* Rows (a, b) of a C-contiguous (n, 2) matrix, NL rows from row i. */
 static inline void FN(load_pairs)(const R *x, ptrdiff_t i, VR *a, VR *b)
-{
-    DEINTERLEAVE(LD(x + 2 * i), LD(x + 2 * i + NL), a, b);
-}
+{ DEINTERLEAVE(LD(x + 2 * i), LD(x + 2 * i + NL), a, b); }
 
 static inline void FN(store_pairs)(R *o, ptrdiff_t i, VR a, VR b)
 {
@@ -418,13 +435,12 @@ static inline void FN(store_pairs)(R *o, ptrdiff_t i, VR a, VR b)
 
 /* For two classes the softmax sum is s = 1 + e, e = exp(-|a - b|), for ties
  * too (then e = 1 and k = 2): one exp and one log1p per row. */
-static inline VR FN(pair_e)(VR a, VR b) { return VEXPN(-FN(vabs)(a - b)); }
+static inline VR FN(pair_e)(VR a, VR b)
+{ return VEXPN(-FN(vabs)(a - b)); }
 
 /* How many leading rows of [r0, r1) the pair kernels take: whole vectors. */
 static inline ptrdiff_t FN(pair_rows)(ptrdiff_t n, ptrdiff_t ldx, ptrdiff_t r0, ptrdiff_t r1)
-{
-    return (n == 2 && ldx == 2) ? ((r1 - r0) / NL) * NL : 0;
-}
+{ return (n == 2 && ldx == 2) ? ((r1 - r0) / NL) * NL : 0; }
 
 /* ---- primitives -------------------------------------------------------- */
 
@@ -469,7 +485,8 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
         const R *xr = x + i * ldx;
         FN(stats_t) st;
         double lse = FN(stats)(xr, n, &st, NULL, 0, i + 1 < r1 ? xr + ldx : NULL)
-                         ? (double)st.m + st.log_s : NAN;
+                         ? (double)st.m + st.log_s
+                         : NAN;
         if (!isfinite(lse)) {
             FN(limits_t) L;
             FN(limits)(xr, n, &L);
@@ -487,7 +504,10 @@ static void FN(log_softmax_row_out)(const R *x, ptrdiff_t n, const FN(stats_t) *
     for (ptrdiff_t j = 0; j < n; j += NL) {
         const ptrdiff_t k = n - j;
         VR v = ((k >= NL ? LD(x + j) : LDPART(x + j, k, 0)) - vm) - ls;
-        if (k >= NL) ST(o + j, v); else STPART(o + j, v, k);
+        if (k >= NL)
+            ST(o + j, v);
+        else
+            STPART(o + j, v, k);
     }
 }
 
@@ -496,7 +516,10 @@ static void FN(scale_row)(R *o, ptrdiff_t n, R f)
 {
     for (ptrdiff_t j = 0; j < n; j += NL) {
         const ptrdiff_t k = n - j;
-        if (k >= NL) ST(o + j, LD(o + j) * f); else STPART(o + j, LDPART(o + j, k, 0) * f, k);
+        if (k >= NL)
+            ST(o + j, LD(o + j) * f);
+        else
+            STPART(o + j, LDPART(o + j, k, 0) * f, k);
     }
 }
 
@@ -547,30 +570,29 @@ static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, pt
     }
 }
 
-static void FN(softmax_rows)(const void *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
-                             ptrdiff_t r1, void *out, ptrdiff_t ldo)
-{
-    FN(softmax_like_rows)(x, ldx, n, r0, r1, out, ldo, 0);
-}
+static void FN(softmax_rows)(const void *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, ptrdiff_t r1,
+                             void *out, ptrdiff_t ldo)
+{ FN(softmax_like_rows)(x, ldx, n, r0, r1, out, ldo, 0); }
 
 static void FN(log_softmax_rows)(const void *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                                  ptrdiff_t r1, void *out, ptrdiff_t ldo)
-{
-    FN(softmax_like_rows)(x, ldx, n, r0, r1, out, ldo, 1);
-}
+{ FN(softmax_like_rows)(x, ldx, n, r0, r1, out, ldo, 1); }
 
 /* Element-wise map over [i0, i1); EXPR is a VR expression of `v`. */
-#define XENTC_ELEMWISE(NAME, EXPR)                                                  \
-    static void FN(NAME)(const void *xv, void *ov, ptrdiff_t i0, ptrdiff_t i1)      \
-    {                                                                                \
-        const R *x = (const R *)xv;                                                  \
-        R *o = (R *)ov;                                                              \
-        for (ptrdiff_t j = i0; j < i1; j += NL) {                                    \
-            const ptrdiff_t k = i1 - j;                                              \
-            VR v = k >= NL ? LD(x + j) : LDPART(x + j, k, 0);                        \
-            VR r = EXPR;                                                             \
-            if (k >= NL) ST(o + j, r); else STPART(o + j, r, k);                     \
-        }                                                                            \
+#define XENTC_ELEMWISE(NAME, EXPR)                                             \
+    static void FN(NAME)(const void *xv, void *ov, ptrdiff_t i0, ptrdiff_t i1) \
+    {                                                                          \
+        const R *x = (const R *)xv;                                            \
+        R *o = (R *)ov;                                                        \
+        for (ptrdiff_t j = i0; j < i1; j += NL) {                              \
+            const ptrdiff_t k = i1 - j;                                        \
+            VR v = k >= NL ? LD(x + j) : LDPART(x + j, k, 0);                  \
+            VR r = EXPR;                                                       \
+            if (k >= NL)                                                       \
+                ST(o + j, r);                                                  \
+            else                                                               \
+                STPART(o + j, r, k);                                           \
+        }                                                                      \
     }
 
 static inline VR FN(vsigmoid)(VR v)
@@ -596,14 +618,10 @@ XENTC_ELEMWISE(log1p_elem, VLOG1P(v))
 /* ---- softmax cross-entropy --------------------------------------------- */
 
 static inline double FN(row_weight)(const xentc_args *a, ptrdiff_t i)
-{
-    return a->row_weight ? a->row_weight[i] : 1.0;
-}
+{ return a->row_weight ? a->row_weight[i] : 1.0; }
 
 static inline R *FN(row_ptr)(void *base, ptrdiff_t ld, ptrdiff_t i)
-{
-    return base ? (R *)base + i * ld : NULL;
-}
+{ return base ? (R *)base + i * ld : NULL; }
 
 /* Loss of a labelled row from its stats; NaN if the stats are unusable. */
 static inline double FN(sparse_row_loss)(const FN(stats_t) *st, double xy, double eps, double gap,
@@ -670,8 +688,8 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL, eps,
-                                             ga, g, h);
+                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
+                                             eps, ga, g, h);
             } else if (want_grad) {
                 const R gaR = (R)ga, inv_s = B.inv_s[i], gu = gaR * (R)(eps / (double)n);
                 const R q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
@@ -707,7 +725,7 @@ static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdif
     const R eps = (R)a->smoothing, half_eps = (R)(a->smoothing / 2);
     R *g_out = (R *)a->grad_out, *h_out = (R *)a->hess_out;
     double total = 0.0;
-    VACC acc = {0};
+    VACC acc = { 0 };
     for (ptrdiff_t i = r0; i < r1; i += NL) {
         const VI y = LDLAB(a->labels + i);
         const VI is_b = y == 1;
@@ -717,10 +735,10 @@ static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdif
         VR e = FN(pair_e)(va, vb);
         VR m = FN(vmax)(va, vb);
         VR ls = VLOG1P_UNIT(e);
-        VR gap = m - SEL(is_b, vb, va);            /* m - x_y */
+        VR gap = m - SEL(is_b, vb, va); /* m - x_y */
         VR loss = gap + ls;
         if (a->smoothing > 0) loss = (1 - eps) * loss + eps * (FN(vabs)(va - vb) * (R)0.5 + ls);
-        if (ANY((y < 0) | (loss - loss != 0))) {  /* ignored rows, inf, NaN */
+        if (ANY((y < 0) | (loss - loss != 0))) { /* ignored rows, inf, NaN */
             total += FN(sparse_softmax_small)(a, i, i + NL);
             continue;
         }
@@ -729,7 +747,7 @@ static double FN(sparse_softmax_pairs)(const xentc_args *a, ptrdiff_t r0, ptrdif
         if (a->loss_out) ST((R *)a->loss_out + i, wl);
         if (g_out || h_out) {
             VR inv_s = 1 / (1 + e);
-            VI a_max = va >= vb;                    /* ties: either is the max */
+            VI a_max = va >= vb; /* ties: either is the max */
             VR p_a = SEL(a_max, inv_s, e * inv_s), q_a = SEL(a_max, e * inv_s, inv_s);
             VR ga = w * (R)a->grad_scale;
             if (g_out) {
@@ -863,7 +881,8 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(cols_load)(x, a->ldx, n, i0, rows, &B, want_grad, 0);
         for (ptrdiff_t r = 0; r < rows; r++)
-            for (ptrdiff_t j = 0; j < n; j++) tt[j * BR + r] = ((const R *)a->t)[(i0 + r) * a->ldt + j];
+            for (ptrdiff_t j = 0; j < n; j++)
+                tt[j * BR + r] = ((const R *)a->t)[(i0 + r) * a->ldt + j];
         for (ptrdiff_t j = 0; j < n; j++)
             for (ptrdiff_t r = rows; r < BR; r++) tt[j * BR + r] = 0;
         for (ptrdiff_t r = 0; r < BR; r += NL) {
@@ -886,7 +905,8 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
                 const VR gs = ga * LD(S_v + r), inv_s = LD(B.inv_s + r), q_max = LD(B.q_max + r);
                 for (ptrdiff_t j = 0; j < n; j++) {
                     const VR e = LD(B.e + j * BR + r), p = e * inv_s;
-                    const VR tw = (c ? c[j] : (R)1) * (ga * unif + ga * keep * LD(tt + j * BR + r));
+                    const VR tw =
+                        (c ? c[j] : (R)1) * (ga * unif + ga * keep * LD(tt + j * BR + r));
                     const VI at_max = e == 1;
                     ST(hh + j * BR + r, SEL(at_max, gs * inv_s * q_max, gs * p * (1 - p)));
                     ST(gg + j * BR + r, SEL(at_max, (gs - tw) - gs * q_max, gs * p - tw));
@@ -900,11 +920,14 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
             const double w = FN(row_weight)(a, row);
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, -1, (const R *)a->t + row * a->ldt,
-                                             NULL, NULL, 0, c, eps, w * a->grad_scale, g, h);
+                loss =
+                    FN(softmax_ce_limits)(x + row * a->ldx, n, -1, (const R *)a->t + row * a->ldt,
+                                          NULL, NULL, 0, c, eps, w * a->grad_scale, g, h);
             } else {
-                if (g) for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
-                if (h) for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
+                if (g)
+                    for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
+                if (h)
+                    for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
             }
             if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
             total += w * loss;
@@ -927,7 +950,8 @@ static double FN(csr_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         const int64_t b = a->indptr[i], e = a->indptr[i + 1];
-        total += FN(soft_softmax_ce_row)(a, i, NULL, a->indices + b, (const R *)a->values + b, e - b);
+        total +=
+            FN(soft_softmax_ce_row)(a, i, NULL, a->indices + b, (const R *)a->values + b, e - b);
     }
     return total;
 }
@@ -952,18 +976,29 @@ XENTC_INLINE VR FN(sigmoid_step)(const R *x, const R *t, const R *pw, R pw_s, co
     VR lin = FN(clear)(coef == 0, coef * xv); /* 0 * inf = 0 at the limits */
     VR wl = wv * (L * VLOG1P_UNIT(e) + lin);
     if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
-    if (lo) { if (full) ST(lo + j, wl); else STPART(lo + j, wl, k); }
+    if (lo) {
+        if (full)
+            ST(lo + j, wl);
+        else
+            STPART(lo + j, wl, k);
+    }
     if (g || h) {
         VR d = 1 / (1 + e);
         VR q = e * d;
         VR ga = wv * gsc;
         if (g) {
             VR gv = ga * SEL(pos, (1 - yv) - L * q, L * q - pv * yv);
-            if (full) ST(g + j, gv); else STPART(g + j, gv, k);
+            if (full)
+                ST(g + j, gv);
+            else
+                STPART(g + j, gv, k);
         }
         if (h) {
             VR hv = ga * L * q * d;
-            if (full) ST(h + j, hv); else STPART(h + j, hv, k);
+            if (full)
+                ST(h + j, hv);
+            else
+                STPART(h + j, hv, k);
         }
     }
     return wl;
@@ -973,8 +1008,8 @@ XENTC_INLINE VR FN(sigmoid_step)(const R *x, const R *t, const R *pw, R pw_s, co
  * pos_weight or NULL (then pw_s). Weights: we (per element) or w (scalar).
  * Returns the sum of weighted losses. */
 XENTC_INLINE double FN(sigmoid_span_impl)(const xentc_args *a, const R *x, const R *t, ptrdiff_t n,
-                                          const R *pw, R pw_s, const R *we, double w,
-                                          R *lo, R *g, R *h)
+                                          const R *pw, R pw_s, const R *we, double w, R *lo, R *g,
+                                          R *h)
 {
     const R keep = (R)(1.0 - a->smoothing), half_eps = (R)(a->smoothing / 2);
     const R gsc = (R)a->grad_scale, wR = (R)w;
@@ -984,9 +1019,11 @@ XENTC_INLINE double FN(sigmoid_span_impl)(const xentc_args *a, const R *x, const
         VR acc = SPLAT(0);
         ptrdiff_t j = j0;
         for (; j + NL <= end; j += NL)
-            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j, NL, 1);
+            acc +=
+                FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j, NL, 1);
         if (j < end)
-            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j, end - j, 0);
+            acc += FN(sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, lo, g, h, j,
+                                    end - j, 0);
         total += FN(hsum)(acc);
         j0 = end;
     }
@@ -997,8 +1034,7 @@ XENTC_INLINE double FN(sigmoid_span_impl)(const xentc_args *a, const R *x, const
  * NULL pointers known at compile time: otherwise the compiler keeps a test
  * per pointer in the loop and spills registers. */
 static double FN(sigmoid_span)(const xentc_args *a, const R *x, const R *t, ptrdiff_t n,
-                               const R *pw, R pw_s, const R *we, double w,
-                               R *lo, R *g, R *h)
+                               const R *pw, R pw_s, const R *we, double w, R *lo, R *g, R *h)
 {
     if (t && !pw && !we && !lo && !h) {
         if (!g) return FN(sigmoid_span_impl)(a, x, t, n, NULL, pw_s, NULL, w, NULL, NULL, NULL);
@@ -1032,8 +1068,8 @@ static double FN(sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
         for (ptrdiff_t k = 0; k < G * n; k++) tile[k] = pw[k % n];
         for (ptrdiff_t i = r0; i < r1; i += G) {
             const ptrdiff_t rows = FN(min_p)(G, r1 - i);
-            total += FN(sigmoid_span)(a, (const R *)a->x + i * n, (const R *)a->t + i * n, rows * n,
-                                      tile, pw_s, NULL, 1.0,
+            total += FN(sigmoid_span)(a, (const R *)a->x + i * n, (const R *)a->t + i * n,
+                                      rows * n, tile, pw_s, NULL, 1.0,
                                       a->loss_out ? (R *)a->loss_out + i * n : NULL,
                                       a->grad_out ? (R *)a->grad_out + i * n : NULL,
                                       a->hess_out ? (R *)a->hess_out + i * n : NULL);
@@ -1041,11 +1077,10 @@ static double FN(sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
         return total;
     }
     for (ptrdiff_t i = r0; i < r1; i++) {
-        total += FN(sigmoid_span)(a, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt, n,
-                                  pw, pw_s, NULL, FN(row_weight)(a, i),
-                                  FN(row_ptr)(a->loss_out, n, i),
-                                  FN(row_ptr)(a->grad_out, a->ldg, i),
-                                  FN(row_ptr)(a->hess_out, a->ldh, i));
+        total += FN(sigmoid_span)(
+            a, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt, n, pw, pw_s, NULL,
+            FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
+            FN(row_ptr)(a->grad_out, a->ldg, i), FN(row_ptr)(a->hess_out, a->ldh, i));
     }
     return total;
 }
@@ -1111,18 +1146,29 @@ static double FN(binary_ce_span)(const xentc_args *a, const R *x, const R *t, pt
             VR wl = -(wv * (l1 + l0));
             if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
             acc += wl;
-            if (lo) { if (full) ST(lo + j, wl); else STPART(lo + j, wl, k); }
+            if (lo) {
+                if (full)
+                    ST(lo + j, wl);
+                else
+                    STPART(lo + j, wl, k);
+            }
             if (g || h) {
                 VI inside = (p > eps) & (p < one_m);
                 VR ga = wv * gsc;
                 VR q = 1 - pc;
                 if (g) {
                     VR gv = SEL(inside, ga * ((1 - y) / q - y / pc), SPLAT(0));
-                    if (full) ST(g + j, gv); else STPART(g + j, gv, k);
+                    if (full)
+                        ST(g + j, gv);
+                    else
+                        STPART(g + j, gv, k);
                 }
                 if (h) {
                     VR hv = SEL(inside, ga * (y / (pc * pc) + (1 - y) / (q * q)), SPLAT(0));
-                    if (full) ST(h + j, hv); else STPART(h + j, hv, k);
+                    if (full)
+                        ST(h + j, hv);
+                    else
+                        STPART(h + j, hv, k);
                 }
             }
         }
@@ -1136,17 +1182,16 @@ static double FN(binary_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     if (a->flat) {
         const R *we = (const R *)a->elem_weight;
-        return FN(binary_ce_span)(a, (const R *)a->x + r0, (const R *)a->t + r0, r1 - r0,
-                                  we ? we + r0 : NULL, 1.0,
-                                  a->loss_out ? (R *)a->loss_out + r0 : NULL,
-                                  a->grad_out ? (R *)a->grad_out + r0 : NULL,
-                                  a->hess_out ? (R *)a->hess_out + r0 : NULL);
+        return FN(binary_ce_span)(
+            a, (const R *)a->x + r0, (const R *)a->t + r0, r1 - r0, we ? we + r0 : NULL, 1.0,
+            a->loss_out ? (R *)a->loss_out + r0 : NULL, a->grad_out ? (R *)a->grad_out + r0 : NULL,
+            a->hess_out ? (R *)a->hess_out + r0 : NULL);
     }
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
-        total += FN(binary_ce_span)(a, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt, n,
-                                    NULL, FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
+        total += FN(binary_ce_span)(a, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt,
+                                    n, NULL, FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
                                     FN(row_ptr)(a->grad_out, a->ldg, i),
                                     FN(row_ptr)(a->hess_out, a->ldh, i));
     return total;
@@ -1234,7 +1279,8 @@ static double FN(csr_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         const int64_t b = a->indptr[i], e = a->indptr[i + 1];
-        total += FN(categorical_ce_row)(a, i, -1, NULL, a->indices + b, (const R *)a->values + b, e - b);
+        total += FN(categorical_ce_row)(a, i, -1, NULL, a->indices + b, (const R *)a->values + b,
+                                        e - b);
     }
     return total;
 }
@@ -1243,5 +1289,5 @@ static double FN(csr_categorical_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_
 
 #undef XENTC_ELEMWISE
 
-#include "focal_body.h" /* focal losses: the same kernels per ISA and dtype */
+#include "focal_body.h"    /* focal losses: the same kernels per ISA and dtype */
 #include "rowstats_body.h" /* per-row statistics for scoring */

@@ -94,7 +94,7 @@
 #define CHUNK ((ptrdiff_t)4096)
 #include "kernels_body.h"
 
-#define BOTH(name) {XCAT3(name, f32, XENTC_TARGET), XCAT3(name, f64, XENTC_TARGET)}
+#define BOTH(name) { XCAT3(name, f32, XENTC_TARGET), XCAT3(name, f64, XENTC_TARGET) }
 
 const xentc_kernel_table XCAT2(xentc_table, XENTC_TARGET) = {
     .name = XENTC_TARGET_NAME,

@@ -50,7 +50,7 @@ static R FN(rs_row_max)(const R *x, ptrdiff_t n, int *nan_out)
         return FN(hmax)(v);
     }
     VR m0 = SPLAT(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
-    VI bad = {0};
+    VI bad = { 0 };
     ptrdiff_t j = 0;
     for (; j + 4 * NL <= n; j += 4 * NL) {
         VR v0 = LD(x + j), v1 = LD(x + j + NL), v2 = LD(x + j + 2 * NL), v3 = LD(x + j + 3 * NL);
@@ -94,7 +94,7 @@ static ptrdiff_t FN(rs_first_eq)(const R *x, ptrdiff_t n, R m)
 static int64_t FN(rs_rank)(const R *x, ptrdiff_t n, int64_t y)
 {
     const VR vy = SPLAT(x[y]);
-    VI iota, cnt = {0};
+    VI iota, cnt = { 0 };
     for (ptrdiff_t l = 0; l < NL; l++) iota[l] = (IT)l;
     ptrdiff_t j = 0;
     for (; j + NL <= n; j += NL) {
@@ -114,11 +114,11 @@ static int64_t FN(rs_rank)(const R *x, ptrdiff_t n, int64_t y)
 
 /* sum_exp_below (same operations, same order: the same s_o bit for bit)
  * that also sums the squares of the exps below the max into *q_out. */
-static double FN(rs_sum_exp_sq_below)(const R *x, ptrdiff_t n, R m, double *k_out,
-                                      double *q_out, const R *pf)
+static double FN(rs_sum_exp_sq_below)(const R *x, ptrdiff_t n, R m, double *k_out, double *q_out,
+                                      const R *pf)
 {
     const VR vm = SPLAT(m);
-    VI kc = {0};
+    VI kc = { 0 };
     double total = 0.0, qtotal = 0.0;
     ptrdiff_t j = 0;
     while (j + NL <= n) {
@@ -198,8 +198,8 @@ static void FN(rs_row_limits)(const xentc_rowstats_args *a, const R *x, ptrdiff_
     }
     if (a->rank_out) a->rank_out[i] = FN(rs_rank_scalar)(x, n, y);
     if (a->loss_out)
-        ((R *)a->loss_out)[i] = (R)FN(softmax_ce_limits)(x, n, y, NULL, NULL, NULL, 0, NULL, 0.0,
-                                                         0.0, NULL, NULL);
+        ((R *)a->loss_out)[i] =
+            (R)FN(softmax_ce_limits)(x, n, y, NULL, NULL, NULL, 0, NULL, 0.0, 0.0, NULL, NULL);
     if (!a->p_top_out && !a->sq_out) return;
     double top = NAN, sq = NAN;
     if (!L.nan && !L.undefined) {
@@ -293,13 +293,13 @@ static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r
         }
         for (ptrdiff_t r = 0; r < BR; r += NL) {
             const VR m = LD(B.m + r), vy = LD(xy_v + r);
-            VI yi, nan = {0}, am = {0}, cnt = {0};
+            VI yi, nan = { 0 }, am = { 0 }, cnt = { 0 };
             memcpy(&yi, y_v + r, sizeof yi);
             for (ptrdiff_t j = n - 1; j >= 0; j--) { /* descending: the first max wins */
                 const VR v = LD(B.t + j * BR + r);
                 const VI eq = v == m;
                 nan |= v != v;
-                am = (eq & ((VI){0} + (IT)j)) | (~eq & am);
+                am = (eq & ((VI){ 0 } + (IT)j)) | (~eq & am);
             }
             if (a->rank_out)
                 for (ptrdiff_t j = 0; j < n; j++) { /* Design C */
@@ -376,7 +376,8 @@ static void FN(rs_prob_row)(const xentc_rowstats_args *a, ptrdiff_t i)
     }
     if (a->argmax_out) a->argmax_out[i] = am;
     if (a->top_out) ((R *)a->top_out)[i] = x[am];
-    if (a->rank_out) a->rank_out[i] = n >= SMALL_C ? FN(rs_rank)(x, n, y) : FN(rs_rank_scalar)(x, n, y);
+    if (a->rank_out)
+        a->rank_out[i] = n >= SMALL_C ? FN(rs_rank)(x, n, y) : FN(rs_rank_scalar)(x, n, y);
     if (a->p_top_out) ((R *)a->p_top_out)[i] = x[am];
     if (a->sq_out) a->sq_out[i] = sq;
 }

@@ -54,11 +54,19 @@ typedef uint64_t vu64 __attribute__((vector_size(XENTC_VBYTES)));
 #define NL64 ((ptrdiff_t)(XENTC_VBYTES / 8))
 
 /* ---- float32 lane helpers -------------------------------------------- */
-XENTC_INLINE vf32 ld_f32(const float *p) { vf32 v; memcpy(&v, p, sizeof v); return v; }
-XENTC_INLINE void st_f32(float *p, vf32 v) { memcpy(p, &v, sizeof v); }
-XENTC_INLINE vf32 splat_f32(float a) { return (vf32){0} + a; }
+XENTC_INLINE vf32 ld_f32(const float *p)
+{
+    vf32 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+XENTC_INLINE void st_f32(float *p, vf32 v)
+{ memcpy(p, &v, sizeof v); }
+XENTC_INLINE vf32 splat_f32(float a)
+{ return (vf32){ 0 } + a; }
 /* (m ? a : b) lane-wise; m is an all-ones / all-zeros comparison mask */
-XENTC_INLINE vf32 sel_f32(vi32 m, vf32 a, vf32 b) { return (vf32)((m & (vi32)a) | (~m & (vi32)b)); }
+XENTC_INLINE vf32 sel_f32(vi32 m, vf32 a, vf32 b)
+{ return (vf32)((m & (vi32)a) | (~m & (vi32)b)); }
 /* Loads n < NL32 elements, the remaining lanes set to `fill`. */
 XENTC_INLINE vf32 ldpart_f32(const float *p, ptrdiff_t n, float fill)
 {
@@ -74,10 +82,18 @@ XENTC_INLINE void stpart_f32(float *p, vf32 v, ptrdiff_t n)
 }
 
 /* ---- float64 lane helpers -------------------------------------------- */
-XENTC_INLINE vf64 ld_f64(const double *p) { vf64 v; memcpy(&v, p, sizeof v); return v; }
-XENTC_INLINE void st_f64(double *p, vf64 v) { memcpy(p, &v, sizeof v); }
-XENTC_INLINE vf64 splat_f64(double a) { return (vf64){0} + a; }
-XENTC_INLINE vf64 sel_f64(vi64 m, vf64 a, vf64 b) { return (vf64)((m & (vi64)a) | (~m & (vi64)b)); }
+XENTC_INLINE vf64 ld_f64(const double *p)
+{
+    vf64 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+XENTC_INLINE void st_f64(double *p, vf64 v)
+{ memcpy(p, &v, sizeof v); }
+XENTC_INLINE vf64 splat_f64(double a)
+{ return (vf64){ 0 } + a; }
+XENTC_INLINE vf64 sel_f64(vi64 m, vf64 a, vf64 b)
+{ return (vf64)((m & (vi64)a) | (~m & (vi64)b)); }
 XENTC_INLINE vf64 ldpart_f64(const double *p, ptrdiff_t n, double fill)
 {
     double buf[XENTC_VBYTES / 8];
@@ -96,19 +112,27 @@ XENTC_INLINE void stpart_f64(double *p, vf64 v, ptrdiff_t n)
  * compare and select. */
 #if defined(__AVX512F__) && XENTC_VBYTES == 64
 #include <immintrin.h>
-XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return (vf32)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d); }
-XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return (vf64)_mm512_max_pd(_mm512_set1_pd(lo), (__m512d)d); }
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo)
+{ return (vf32)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo)
+{ return (vf64)_mm512_max_pd(_mm512_set1_pd(lo), (__m512d)d); }
 #elif defined(__AVX__) && XENTC_VBYTES == 32
 #include <immintrin.h>
-XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return (vf32)_mm256_max_ps(_mm256_set1_ps(lo), (__m256)d); }
-XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return (vf64)_mm256_max_pd(_mm256_set1_pd(lo), (__m256d)d); }
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo)
+{ return (vf32)_mm256_max_ps(_mm256_set1_ps(lo), (__m256)d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo)
+{ return (vf64)_mm256_max_pd(_mm256_set1_pd(lo), (__m256d)d); }
 #elif defined(__SSE2__) && XENTC_VBYTES == 16
 #include <emmintrin.h>
-XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return (vf32)_mm_max_ps(_mm_set1_ps(lo), (__m128)d); }
-XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return (vf64)_mm_max_pd(_mm_set1_pd(lo), (__m128d)d); }
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo)
+{ return (vf32)_mm_max_ps(_mm_set1_ps(lo), (__m128)d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo)
+{ return (vf64)_mm_max_pd(_mm_set1_pd(lo), (__m128d)d); }
 #else
-XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo) { return sel_f32(d < lo, splat_f32(lo), d); }
-XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo) { return sel_f64(d < lo, splat_f64(lo), d); }
+XENTC_INLINE vf32 vclamp_lo_f32(vf32 d, float lo)
+{ return sel_f32(d < lo, splat_f32(lo), d); }
+XENTC_INLINE vf64 vclamp_lo_f64(vf64 d, double lo)
+{ return sel_f64(d < lo, splat_f64(lo), d); }
 #endif
 
 /* int64 lanes -> double, exact for |k| < 2^51. AVX2 has no int64 -> double
@@ -119,7 +143,8 @@ XENTC_INLINE vf64 i2f_f64(vi64 k)
     const double magic = 6755399441055744.0;
     return (vf64)(k + (vi64)splat_f64(magic)) - magic;
 }
-XENTC_INLINE vf32 i2f_f32(vi32 k) { return __builtin_convertvector(k, vf32); }
+XENTC_INLINE vf32 i2f_f32(vi32 k)
+{ return __builtin_convertvector(k, vf32); }
 
 /* ---- two-vector shuffles ------------------------------------------------
  * XT_SHUFFLE(VI, a, b, i0, i1, ...): lanes of the concatenation (a, b) picked
@@ -131,7 +156,7 @@ XENTC_INLINE vf32 i2f_f32(vi32 k) { return __builtin_convertvector(k, vf32); }
 #if defined(__clang__)
 #define XT_SHUFFLE(VI, a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
-#define XT_SHUFFLE(VI, a, b, ...) __builtin_shuffle(a, b, (VI){__VA_ARGS__})
+#define XT_SHUFFLE(VI, a, b, ...) __builtin_shuffle(a, b, (VI){ __VA_ARGS__ })
 #endif
 #define XT_PAIRS_EVEN2 0, 2
 #define XT_PAIRS_ODD2 1, 3
@@ -200,30 +225,52 @@ XENTC_INLINE vi32 ldlab_f32(const int64_t *p)
     memcpy(&v, p, sizeof v);
     return __builtin_convertvector(v, vi32);
 }
-XENTC_INLINE vi64 ldlab_f64(const int64_t *p) { vlab64 v; memcpy(&v, p, sizeof v); return v; }
+XENTC_INLINE vi64 ldlab_f64(const int64_t *p)
+{
+    vlab64 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
 XENTC_INLINE vf32 ldw_f32(const double *p)
 {
     vdbl32 v;
     memcpy(&v, p, sizeof v);
     return __builtin_convertvector(v, vf32);
 }
-XENTC_INLINE vf64 ldw_f64(const double *p) { return ld_f64(p); }
+XENTC_INLINE vf64 ldw_f64(const double *p)
+{ return ld_f64(p); }
 
 /* float64 sum of the lanes, added to a float64 vector accumulator (no
  * sequential lane-by-lane chain) */
-XENTC_INLINE void acc_f32(vdbl32 *acc, vf32 v) { *acc += __builtin_convertvector(v, vdbl32); }
-XENTC_INLINE void acc_f64(vf64 *acc, vf64 v) { *acc += v; }
+XENTC_INLINE void acc_f32(vdbl32 *acc, vf32 v)
+{ *acc += __builtin_convertvector(v, vdbl32); }
+XENTC_INLINE void acc_f64(vf64 *acc, vf64 v)
+{ *acc += v; }
 
 /* any lane of a comparison mask set */
 #if defined(__AVX__) && XENTC_VBYTES == 32
-XENTC_INLINE int any_f32(vi32 m) { return _mm256_movemask_ps((__m256)m) != 0; }
-XENTC_INLINE int any_f64(vi64 m) { return _mm256_movemask_pd((__m256d)m) != 0; }
+XENTC_INLINE int any_f32(vi32 m)
+{ return _mm256_movemask_ps((__m256)m) != 0; }
+XENTC_INLINE int any_f64(vi64 m)
+{ return _mm256_movemask_pd((__m256d)m) != 0; }
 #elif defined(__SSE2__) && XENTC_VBYTES == 16
-XENTC_INLINE int any_f32(vi32 m) { return _mm_movemask_ps((__m128)m) != 0; }
-XENTC_INLINE int any_f64(vi64 m) { return _mm_movemask_pd((__m128d)m) != 0; }
+XENTC_INLINE int any_f32(vi32 m)
+{ return _mm_movemask_ps((__m128)m) != 0; }
+XENTC_INLINE int any_f64(vi64 m)
+{ return _mm_movemask_pd((__m128d)m) != 0; }
 #else
-XENTC_INLINE int any_f32(vi32 m) { int r = 0; for (ptrdiff_t l = 0; l < NL32; l++) r |= m[l] != 0; return r; }
-XENTC_INLINE int any_f64(vi64 m) { int r = 0; for (ptrdiff_t l = 0; l < NL64; l++) r |= m[l] != 0; return r; }
+XENTC_INLINE int any_f32(vi32 m)
+{
+    int r = 0;
+    for (ptrdiff_t l = 0; l < NL32; l++) r |= m[l] != 0;
+    return r;
+}
+XENTC_INLINE int any_f64(vi64 m)
+{
+    int r = 0;
+    for (ptrdiff_t l = 0; l < NL64; l++) r |= m[l] != 0;
+    return r;
+}
 #endif
 
 /* ---- exp ------------------------------------------------------------- */
@@ -264,7 +311,7 @@ XENTC_INLINE vf32 vexp_f32(vf32 x)
     vf32 t = xc * 1.44269502f + magic;
     vf32 n = t - magic;
     vi32 ni = (vi32)t - (vi32)splat_f32(magic);
-    vf32 r = xc - n * 0.693145752f;        /* ln2 = hi + lo; n*hi is exact for |n| < 2^9 */
+    vf32 r = xc - n * 0.693145752f; /* ln2 = hi + lo; n*hi is exact for |n| < 2^9 */
     r = r - n * 1.42860677e-06f;
     vf32 p = exp_poly_f32(r);
     vi32 n1 = ni >> 1, n2 = ni - n1;
@@ -277,15 +324,15 @@ XENTC_INLINE vf32 vexp_f32(vf32 x)
 
 XENTC_INLINE vf64 vexp_f64(vf64 x)
 {
-    const double hi = 709.782712893384;    /* ln DBL_MAX */
-    const double lo = -745.1332191019412;  /* half the smallest subnormal */
+    const double hi = 709.782712893384;      /* ln DBL_MAX */
+    const double lo = -745.1332191019412;    /* half the smallest subnormal */
     const double magic = 6755399441055744.0; /* 1.5*2^52 */
     vf64 xc = sel_f64(x > hi, splat_f64(hi), x);
     xc = sel_f64(xc < lo, splat_f64(lo), xc);
     vf64 t = xc * 1.4426950408889634 + magic;
     vf64 n = t - magic;
     vi64 ni = (vi64)t - (vi64)splat_f64(magic);
-    vf64 r = xc - n * 0.6931471803691238;  /* ln2 = hi + lo; n*hi is exact for |n| < 2^21 */
+    vf64 r = xc - n * 0.6931471803691238; /* ln2 = hi + lo; n*hi is exact for |n| < 2^21 */
     r = r - n * 1.9082149292705877e-10;
     vf64 p = exp_poly_f64(r);
     vi64 n1 = ni >> 1, n2 = ni - n1;
@@ -295,7 +342,6 @@ XENTC_INLINE vf64 vexp_f64(vf64 x)
     res = sel_f64(x < lo, splat_f64(0.0), res);
     return res;
 }
-
 
 /* exp(d) for d <= 0 or NaN (d = x - max in softmax sums and gradients): no
  * overflow side, and results below the smallest normal are flushed to 0,
@@ -372,7 +418,7 @@ XENTC_INLINE vf64 vlog_f64(vf64 x)
     vi64 sub = (x < 2.2250738585072014e-308) & (x > 0.0);
     vf64 xs = sel_f64(sub, x * 18014398509481984.0 /* 2^54 */, x);
     vi64 bits = (vi64)xs;
-    vi64 off = (vi64)((vu64)bits - 0x3fe6a09e667f3bcdULL);   /* wrapping, as above */
+    vi64 off = (vi64)((vu64)bits - 0x3fe6a09e667f3bcdULL); /* wrapping, as above */
     vi64 k = off >> 52;
     vi64 mbits = (off & 0x000fffffffffffffLL) + 0x3fe6a09e667f3bcdLL;
     vf64 m = (vf64)mbits;
@@ -393,7 +439,8 @@ XENTC_INLINE vf64 vlog_f64(vf64 x)
     q = q * z + 2.0 / 3;
     vf64 rz = z * q;
     vf64 hfsq = 0.5 * f * f;
-    vf64 res = kf * 0.6931471803691238 - ((hfsq - (s * (hfsq + rz) + kf * 1.9082149292705877e-10)) - f);
+    vf64 res =
+        kf * 0.6931471803691238 - ((hfsq - (s * (hfsq + rz) + kf * 1.9082149292705877e-10)) - f);
     res = sel_f64(x == 0.0, splat_f64(-INFINITY), res);
     res = sel_f64(x < 0.0, splat_f64(NAN), res);
     res = sel_f64(x == INFINITY, splat_f64(INFINITY), res);

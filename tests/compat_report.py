@@ -3,6 +3,7 @@
 XENTC_COMPAT_REPORT=<file>: each parity check appends its largest difference
 as a JSON line; docs/compat.md's table is the maximum over a full run.
 """
+
 import json
 import os
 
@@ -21,9 +22,19 @@ def record(shim, what, dtype, ours, ref):
     err = np.abs(o[both] - r[both]) / np.maximum(np.abs(r[both]), 1.0)
     oracle = "framework-f32-internals" if "(vs Keras" in what else "oracle"
     with open(REPORT, "a") as fh:
-        fh.write(json.dumps({"shim": shim, "op": what.split()[0].split("-")[0], "oracle": oracle,
-                             "dtype": np.dtype(dtype).name,
-                             "err": float(err.max(initial=0.0)), "case": what}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "shim": shim,
+                    "op": what.split()[0].split("-")[0],
+                    "oracle": oracle,
+                    "dtype": np.dtype(dtype).name,
+                    "err": float(err.max(initial=0.0)),
+                    "case": what,
+                }
+            )
+            + "\n"
+        )
 
 
 def readonly(a):

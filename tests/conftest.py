@@ -1,4 +1,5 @@
 """Shared fixtures: SIMD targets, dtypes, thread counts, array layouts."""
+
 import numpy as np
 import pytest
 
@@ -34,14 +35,19 @@ def layouts(a):
     out.append(("readonly", ro))
     if a.ndim == 2 and a.shape[0] > 1:
         pad = np.zeros((a.shape[0], a.shape[1] + 3), dtype=a.dtype)
-        pad[:, :a.shape[1]] = a
-        out.append(("row-padded", pad[:, :a.shape[1]]))
+        pad[:, : a.shape[1]] = a
+        out.append(("row-padded", pad[:, : a.shape[1]]))
     return out
 
 
 def assert_close(actual, desired, dtype, rtol=None, atol=None, err_msg=""):
     rtol = RTOL[dtype] if rtol is None else rtol
     atol = ATOL[dtype] if atol is None else atol
-    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64),
-                               np.asarray(desired, dtype=np.float64),
-                               rtol=rtol, atol=atol, equal_nan=True, err_msg=err_msg)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=np.float64),
+        np.asarray(desired, dtype=np.float64),
+        rtol=rtol,
+        atol=atol,
+        equal_nan=True,
+        err_msg=err_msg,
+    )

@@ -2,6 +2,7 @@
 machine with its CPU named, at least 20 commits, every commit timed on the
 `history` grid of asv_benchmarks/benchmarks/common.py, and the selection of
 asv_benchmarks/history.sh matching the recorded benchmarks."""
+
 import ast
 import json
 import pathlib
@@ -42,8 +43,12 @@ def test_at_least_20_commits_on_the_history_grid():
     results = _results()
     assert len({r["commit_hash"] for r in results}) >= 20
     prof = _history_profile()
-    want = [[repr(i) for i in prof["impls"]], [repr(d) for d in prof["dtypes"]],
-            [repr(s) for s in prof["softmax_shapes"]], [repr(t) for t in prof["n_threads"]]]
+    want = [
+        [repr(i) for i in prof["impls"]],
+        [repr(d) for d in prof["dtypes"]],
+        [repr(s) for s in prof["softmax_shapes"]],
+        [repr(t) for t in prof["n_threads"]],
+    ]
     for r in results:
         row = r["results"]["bench_softmax_ce.SparseSoftmaxCE.time_call"]
         params = row[r["result_columns"].index("params")]
@@ -61,8 +66,10 @@ def test_history_selection_matches_the_recorded_benchmarks():
         assert any(f".{cls}.time_call" in name for name in recorded), cls
 
 
-@pytest.mark.parametrize("line", [ln for ln in HISTORY_SH.splitlines()
-                                  if ln.startswith("#   asv_benchmarks/history.sh")])
+@pytest.mark.parametrize(
+    "line",
+    [ln for ln in HISTORY_SH.splitlines() if ln.startswith("#   asv_benchmarks/history.sh")],
+)
 def test_docs_show_the_script_usage(line):
     command = line[1:].split("#")[0].strip()
     assert command in (ROOT / "docs" / "benchmarks.md").read_text()

@@ -1,5 +1,6 @@
 """The built extension: OpenMP really linked, SIMD dispatch and its override,
 show_config(), and what an unbuilt source tree says."""
+
 import importlib.util
 import os
 import pathlib
@@ -19,7 +20,8 @@ from xentc import _kernels
 # OpenMP tests; a build that lost OpenMP any other way fails them.
 SERIAL_ON_PURPOSE = _kernels.build_openmp_note().startswith("no: disabled")
 needs_openmp = pytest.mark.skipif(
-    SERIAL_ON_PURPOSE, reason="serial build on purpose (built with XENTC_DISABLE_OPENMP=1)")
+    SERIAL_ON_PURPOSE, reason="serial build on purpose (built with XENTC_DISABLE_OPENMP=1)"
+)
 
 
 @needs_openmp
@@ -30,8 +32,9 @@ def test_openmp_is_linked():
     if sys.platform.startswith("linux"):
         with open("/proc/self/maps") as fh:
             maps = fh.read()
-        assert any(lib in maps for lib in ("libgomp", "libomp", "libiomp")), \
+        assert any(lib in maps for lib in ("libgomp", "libomp", "libiomp")), (
             "no OpenMP runtime is mapped into the process"
+        )
 
 
 @needs_openmp
@@ -53,11 +56,18 @@ def test_simd_targets_and_baseline_always_present():
 def test_simd_env_override_in_fresh_process():
     code = "import xentc; print(xentc.get_simd_target())"
     env = dict(os.environ, XENTC_SIMD="baseline")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "baseline"
     env["XENTC_SIMD"] = "nonsense"
-    out = subprocess.run([sys.executable, "-W", "always", "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-W", "always", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "XENTC_SIMD='nonsense' is not available" in out.stderr
     assert out.stdout.strip() == xentc._config._best_target()
 
@@ -101,12 +111,16 @@ def test_serial_by_accident_warns_at_import(monkeypatch):
     """pip hides the build log: a build that lost OpenMP warns at import, one
     that was asked to be serial does not."""
     monkeypatch.setattr(_kernels, "openmp_linked", lambda: False)
-    monkeypatch.setattr(_kernels, "build_openmp_note",
-                        lambda: "no: the compiler could not build and run an OpenMP program")
+    monkeypatch.setattr(
+        _kernels,
+        "build_openmp_note",
+        lambda: "no: the compiler could not build and run an OpenMP program",
+    )
     with pytest.warns(RuntimeWarning, match="built without OpenMP: the compiler could not"):
         xentc._config._warn_if_serial_by_accident()
-    monkeypatch.setattr(_kernels, "build_openmp_note",
-                        lambda: "no: disabled by XENTC_DISABLE_OPENMP=1")
+    monkeypatch.setattr(
+        _kernels, "build_openmp_note", lambda: "no: disabled by XENTC_DISABLE_OPENMP=1"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         xentc._config._warn_if_serial_by_accident()
@@ -117,12 +131,14 @@ def test_unbuilt_source_tree_says_so(tmp_path):
     clone root after a non-editable install) names the problem and the fix,
     not a circular import."""
     src = os.path.dirname(xentc.__file__)
-    shutil.copytree(src, tmp_path / "xentc",
-                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    shutil.copytree(
+        src, tmp_path / "xentc", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__")
+    )
     # -S: no site-packages, so no editable-install finder can supply the
     # extension from the real tree; the check runs before numpy is imported
-    out = subprocess.run([sys.executable, "-S", "-c", "import xentc"], cwd=tmp_path,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", "import xentc"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("ImportError: xentc's compiled extension xentc._kernels is not built")
@@ -168,11 +184,13 @@ def test_homebrew_libomp_is_found(tmp_path, monkeypatch):
     (prefix / "include").mkdir(parents=True)
     (prefix / "include" / "omp.h").write_text("")
     brew = tmp_path / "brew"
-    brew.write_text(f"#!/bin/sh\n[ \"$1 $2\" = \"--prefix libomp\" ] && echo {prefix}\n")
+    brew.write_text(f'#!/bin/sh\n[ "$1 $2" = "--prefix libomp" ] && echo {prefix}\n')
     brew.chmod(0o755)
-    monkeypatch.setattr(setup_py.shutil, "which", lambda name: str(brew) if name == "brew" else None)
+    monkeypatch.setattr(
+        setup_py.shutil, "which", lambda name: str(brew) if name == "brew" else None
+    )
     assert setup_py.homebrew_libomp_prefixes()[0] == str(prefix)
     monkeypatch.setattr(setup_py.sys, "platform", "darwin")
-    desc, cflags, ldflags = setup_py.openmp_candidates()[1]
+    _desc, cflags, ldflags = setup_py.openmp_candidates()[1]
     assert cflags == ["-Xpreprocessor", "-fopenmp", f"-I{prefix}/include"]
     assert "-lomp" in ldflags and f"-L{prefix}/lib" in ldflags

@@ -1,6 +1,7 @@
 """xentc.metrics.brier_score / expected_calibration_error / reliability_curve
 against scikit-learn's brier_score_loss and calibration_curve, and against
 StreamingScores on the same data."""
+
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
@@ -55,23 +56,33 @@ def test_brier_score_equals_sklearn(case):
 
 
 def test_brier_score_from_logits():
-    np.testing.assert_allclose(xm.brier_score(Y2, Z1, from_logits=True),
-                               skm.brier_score_loss(Y2, expit(Z1)), rtol=1e-12)
-    np.testing.assert_allclose(xm.brier_score(Y4, Z4, from_logits=True, sample_weight=W),
-                               skm.brier_score_loss(Y4, softmax(Z4, axis=1), sample_weight=W),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        xm.brier_score(Y2, Z1, from_logits=True), skm.brier_score_loss(Y2, expit(Z1)), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        xm.brier_score(Y4, Z4, from_logits=True, sample_weight=W),
+        skm.brier_score_loss(Y4, softmax(Z4, axis=1), sample_weight=W),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one")
 def test_brier_score_errors_match_sklearn():
-    for args, kwargs in [((S2, P1), {}), ((Y4, P1), {}), ((Y2, P1 + 1), {}),
-                         ((Y2, P1 - 1), {}), ((Y4[:-1], P4[:-1, :3]), {})]:
+    for args, kwargs in [
+        ((S2, P1), {}),
+        ((Y4, P1), {}),
+        ((Y2, P1 + 1), {}),
+        ((Y2, P1 - 1), {}),
+        ((Y4[:-1], P4[:-1, :3]), {}),
+    ]:
         with pytest.raises(ValueError) as ours:
             xm.brier_score(*args, **kwargs)
         with pytest.raises(ValueError) as theirs:
             skm.brier_score_loss(*args, **kwargs)
-        assert str(ours.value).split(":")[0].split("{")[0] == \
-            str(theirs.value).split(":")[0].split("{")[0]
+        assert (
+            str(ours.value).split(":")[0].split("{")[0]
+            == str(theirs.value).split(":")[0].split("{")[0]
+        )
     with pytest.warns(UserWarning, match="do not sum to one"):
         xm.brier_score(Y4, P4 * 0.9)
 
@@ -79,8 +90,7 @@ def test_brier_score_errors_match_sklearn():
 @pytest.mark.parametrize("strategy", ["uniform", "quantile"])
 @pytest.mark.parametrize("n_bins", [1, 5, 10])
 def test_reliability_curve_equals_calibration_curve(strategy, n_bins):
-    prob_true, prob_pred, counts = xm.reliability_curve(Y2, P1, n_bins=n_bins,
-                                                        strategy=strategy)
+    prob_true, prob_pred, counts = xm.reliability_curve(Y2, P1, n_bins=n_bins, strategy=strategy)
     ref_true, ref_pred = calibration_curve(Y2, P1, n_bins=n_bins, strategy=strategy)
     np.testing.assert_allclose(prob_true, ref_true, rtol=1e-12)
     np.testing.assert_allclose(prob_pred, ref_pred, rtol=1e-12)
@@ -102,10 +112,8 @@ def test_reliability_curve_multiclass_weights_and_logits():
     ids_w = np.bincount(ids, W, 8)
     ids_w[~keep] = 1.0
     np.testing.assert_array_equal(c, np.bincount(ids, minlength=8)[keep])
-    np.testing.assert_allclose(t, (np.bincount(ids, W * hit, 8) / ids_w)[keep],
-                               rtol=1e-12)
-    np.testing.assert_allclose(p, (np.bincount(ids, W * conf, 8) / ids_w)[keep],
-                               rtol=1e-12)
+    np.testing.assert_allclose(t, (np.bincount(ids, W * hit, 8) / ids_w)[keep], rtol=1e-12)
+    np.testing.assert_allclose(p, (np.bincount(ids, W * conf, 8) / ids_w)[keep], rtol=1e-12)
 
 
 @pytest.mark.parametrize("from_logits", [False, True])
@@ -113,16 +121,18 @@ def test_expected_calibration_error_equals_streaming(from_logits):
     pred4, pred1 = (Z4, Z1) if from_logits else (P4, P1)
     inputs = "logits" if from_logits else "probabilities"
     for y, pred in ((Y4, pred4), (Y2, pred1)):
-        one_shot = xm.expected_calibration_error(y, pred, sample_weight=W, n_bins=10,
-                                                 from_logits=from_logits)
+        one_shot = xm.expected_calibration_error(
+            y, pred, sample_weight=W, n_bins=10, from_logits=from_logits
+        )
         s = StreamingScores(inputs=inputs, n_bins=10)
         for a in range(0, N, 77):
-            s.update(y[a:a + 77], pred[a:a + 77], W[a:a + 77])
+            s.update(y[a : a + 77], pred[a : a + 77], W[a : a + 77])
         np.testing.assert_allclose(one_shot, s.result()["ece"], rtol=1e-12)
     # the bin table gives the ECE by its definition
     t, p, c = xm.reliability_curve(Y2, P1, n_bins=15)
-    np.testing.assert_allclose(xm.expected_calibration_error(Y2, P1),
-                               np.sum(c * np.abs(t - p)) / N, rtol=1e-12)
+    np.testing.assert_allclose(
+        xm.expected_calibration_error(Y2, P1), np.sum(c * np.abs(t - p)) / N, rtol=1e-12
+    )
 
 
 def test_perfectly_calibrated_and_confident_extremes():

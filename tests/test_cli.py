@@ -3,6 +3,7 @@ numbers of StreamingScores on the same arrays, bad input exits 2 with one
 line naming file, column and row, the report is strict JSON of a fixed
 schema, the plot is a PNG, and memory stays bounded for a file bigger than
 the address-space headroom the process is given."""
+
 import json
 import os
 import subprocess
@@ -16,17 +17,33 @@ import xentc
 from xentc.scoring import StreamingScores
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(xentc.__file__)))
-REPORT_KEYS = {"task", "inputs", "n_samples", "weight_sum", "log_loss", "accuracy",
-               "top_k_accuracy", "k", "brier", "ece", "reliability", "per_class", "files",
-               "elapsed_s", "rows_per_s", "xentc_version"}
+REPORT_KEYS = {
+    "task",
+    "inputs",
+    "n_samples",
+    "weight_sum",
+    "log_loss",
+    "accuracy",
+    "top_k_accuracy",
+    "k",
+    "brier",
+    "ece",
+    "reliability",
+    "per_class",
+    "files",
+    "elapsed_s",
+    "rows_per_s",
+    "xentc_version",
+}
 
 
 def run(args, cwd, env_extra=None, module=True):
     """`python -m xentc ARGS` (module=False: `python ARGS`) in cwd."""
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", **(env_extra or {}))
     cmd = [sys.executable, "-m", "xentc"] if module else [sys.executable]
-    return subprocess.run([*cmd, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [*cmd, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def run_here(args, cwd, capsys, monkeypatch):
@@ -35,6 +52,7 @@ def run_here(args, cwd, capsys, monkeypatch):
     from types import SimpleNamespace
 
     from xentc.cli import main
+
     monkeypatch.chdir(cwd)
     capsys.readouterr()
     code = main(args)
@@ -52,6 +70,7 @@ def data(tmp_path_factory):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
+
     d = tmp_path_factory.mktemp("cli")
     rng = np.random.default_rng(3)
     n, c = 3000, 4
@@ -67,8 +86,10 @@ def data(tmp_path_factory):
     pq.write_table(table, d / "all.parquet", row_group_size=700)
     pcsv.write_csv(table, d / "all.csv")
     names = np.array(["cat", "dog", "emu", "fox"])
-    pcsv.write_csv(pa.table({**{names[j]: z[:, j].astype(np.float64) for j in range(c)},
-                             "animal": names[y]}), d / "names.csv")
+    pcsv.write_csv(
+        pa.table({**{names[j]: z[:, j].astype(np.float64) for j in range(c)}, "animal": names[y]}),
+        d / "names.csv",
+    )
     lists = pa.FixedSizeListArray.from_arrays(pa.array(z.ravel()), c)
     pq.write_table(pa.table({"logits": lists, "label": y}), d / "lists.parquet")
     pq.write_table(pa.table({"label": y}), d / "labels.parquet")
@@ -91,8 +112,18 @@ FORMATS = {
     "npy-fortran-weights": (["zf.npy", "--labels", "y.npy", "--weights", "w.npy"], True),
     "npz": (["all.npz"], True),
     "parquet": (["all.parquet"], True),
-    "parquet-columns": (["all.parquet", "--columns", "p0,p1,p2,p3", "--weight-column",
-                         "sample_weight", "--chunk-rows", "999"], True),
+    "parquet-columns": (
+        [
+            "all.parquet",
+            "--columns",
+            "p0,p1,p2,p3",
+            "--weight-column",
+            "sample_weight",
+            "--chunk-rows",
+            "999",
+        ],
+        True,
+    ),
     "parquet-list-column": (["lists.parquet", "--label-column", "label"], False),
     "npy+parquet-labels": (["z.npy", "--labels", "labels.parquet", "--chunk-rows", "512"], False),
     "csv": (["all.csv", "--chunk-rows", "1000"], True),
@@ -121,11 +152,18 @@ def test_every_format_scores_the_same_numbers(data, name, capsys, monkeypatch):
 
 def test_string_labels_name_the_columns(data, capsys, monkeypatch):
     d, z, y, _ = data
-    report = scored(run_here(["score", "names.csv", "--label-column", "animal",
-                              "--no-progress"], d, capsys, monkeypatch))
+    report = scored(
+        run_here(
+            ["score", "names.csv", "--label-column", "animal", "--no-progress"],
+            d,
+            capsys,
+            monkeypatch,
+        )
+    )
     assert report["per_class"]["labels"] == ["cat", "dog", "emu", "fox"]
-    np.testing.assert_allclose(report["log_loss"], expected(z.astype(np.float64), y)["log_loss"],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        report["log_loss"], expected(z.astype(np.float64), y)["log_loss"], rtol=1e-6
+    )
 
 
 def test_probabilities_are_detected_and_output_and_plot_written(data, tmp_path):
@@ -134,8 +172,21 @@ def test_probabilities_are_detected_and_output_and_plot_written(data, tmp_path):
     p /= p.sum(1, keepdims=True)
     np.save(tmp_path / "p.npy", p)
     out, png = tmp_path / "report.json", tmp_path / "rel.png"
-    proc = run(["score", str(tmp_path / "p.npy"), "--labels", str(d / "y.npy"), "--output",
-                str(out), "--plot", str(png), "--n-bins", "10"], tmp_path)
+    proc = run(
+        [
+            "score",
+            str(tmp_path / "p.npy"),
+            "--labels",
+            str(d / "y.npy"),
+            "--output",
+            str(out),
+            "--plot",
+            str(png),
+            "--n-bins",
+            "10",
+        ],
+        tmp_path,
+    )
     report = scored(proc)
     assert report["inputs"] == "probabilities"
     same_numbers(report, expected(p, y, inputs="probabilities", n_bins=10))
@@ -162,8 +213,10 @@ def bad_inputs(d, z, y):
 
 ERRORS = [
     (["missing.npy", "--labels", "y.npy"], ["missing.npy", "no such file"]),
-    (["z.npy", "--labels", "yshort.npy"], ["length mismatch", "z.npy", "3000", "yshort.npy",
-                                           "2997"]),
+    (
+        ["z.npy", "--labels", "yshort.npy"],
+        ["length mismatch", "z.npy", "3000", "yshort.npy", "2997"],
+    ),
     (["all.parquet", "--label-column", "nope"], ["all.parquet", "no column 'nope'"]),
     (["all.csv", "--columns", "p0,zz"], ["all.csv", "no column 'zz'"]),
     (["text.npy", "--labels", "y.npy"], ["text.npy", "y_pred", "dtype"]),
@@ -190,6 +243,7 @@ def test_bad_input_exits_2_with_one_line(data, args, words, capsys, monkeypatch)
         except SystemExit as exc:  # argparse's usage errors exit from inside
             out, err = capsys.readouterr()
             from types import SimpleNamespace
+
             proc = SimpleNamespace(returncode=exc.code, stdout=out, stderr=err)
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
@@ -216,12 +270,27 @@ def test_demo_version_config_and_help(tmp_path):
 
 def test_help_lists_every_option(capsys):
     from xentc.cli import main
+
     with pytest.raises(SystemExit):
         main(["score", "--help"])
     helptext = capsys.readouterr().out
-    for option in ("--labels", "--label-column", "--columns", "--inputs", "--task", "--k",
-                   "--n-bins", "--weights", "--weight-column", "--chunk-rows", "--n-threads",
-                   "--output", "--plot", "--no-progress", "--demo"):
+    for option in (
+        "--labels",
+        "--label-column",
+        "--columns",
+        "--inputs",
+        "--task",
+        "--k",
+        "--n-bins",
+        "--weights",
+        "--weight-column",
+        "--chunk-rows",
+        "--n-threads",
+        "--output",
+        "--plot",
+        "--no-progress",
+        "--demo",
+    ):
         assert option in helptext
 
 
@@ -247,8 +316,9 @@ def test_file_bigger_than_the_memory_headroom(tmp_path):
     rng = np.random.default_rng(0)
     n, c = 250_000, 100
     with open(tmp_path / "big.npy", "wb") as f:
-        np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False,
-                                                 "shape": (n, c)})
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (n, c)}
+        )
         for _ in range(n // 25_000):
             rng.standard_normal((25_000, c)).tofile(f)
     np.save(tmp_path / "y.npy", rng.integers(0, c, n))
@@ -256,14 +326,20 @@ def test_file_bigger_than_the_memory_headroom(tmp_path):
     np.save(tmp_path / "ys.npy", rng.integers(0, c, 100))
     (tmp_path / "runner.py").write_text(RLIMIT_RUNNER)
     common = ["--no-progress", "--n-threads", "1", "--chunk-rows", "8192"]
-    base = run(["runner.py", "0", "score", "small.npy", "--labels", "ys.npy", *common],
-               tmp_path, module=False)
+    base = run(
+        ["runner.py", "0", "score", "small.npy", "--labels", "ys.npy", *common],
+        tmp_path,
+        module=False,
+    )
     assert base.returncode == 0, base.stderr
     peak = int(base.stderr.split("VMPEAK")[1].split()[0])
     limit = peak + 120 * 2**20
     assert os.path.getsize(tmp_path / "big.npy") > 120 * 2**20
-    proc = run(["runner.py", str(limit), "score", "big.npy", "--labels", "y.npy", *common],
-               tmp_path, module=False)
+    proc = run(
+        ["runner.py", str(limit), "score", "big.npy", "--labels", "y.npy", *common],
+        tmp_path,
+        module=False,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["n_samples"] == n
@@ -282,19 +358,32 @@ def test_binary_and_multilabel_files(tmp_path, capsys, monkeypatch):
     np.savez(tmp_path / "ml.npz", y_pred=zm, y_true=ym)
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
-    pq.write_table(pa.table({"scores": pa.FixedSizeListArray.from_arrays(pa.array(zm.ravel()), 3),
-                             "tags": pa.FixedSizeListArray.from_arrays(pa.array(ym.ravel()), 3)}),
-                   tmp_path / "ml.parquet", row_group_size=500)
-    report = scored(run_here(["score", "zb.npy", "--labels", "yb.npy", "--no-progress",
-                              "--chunk-rows", "333"], tmp_path, capsys, monkeypatch))
+
+    pq.write_table(
+        pa.table(
+            {
+                "scores": pa.FixedSizeListArray.from_arrays(pa.array(zm.ravel()), 3),
+                "tags": pa.FixedSizeListArray.from_arrays(pa.array(ym.ravel()), 3),
+            }
+        ),
+        tmp_path / "ml.parquet",
+        row_group_size=500,
+    )
+    report = scored(
+        run_here(
+            ["score", "zb.npy", "--labels", "yb.npy", "--no-progress", "--chunk-rows", "333"],
+            tmp_path,
+            capsys,
+            monkeypatch,
+        )
+    )
     ref = expected(zb, yb)
     assert report["task"] == "binary" and "top_k_accuracy" not in report
     for key in ("log_loss", "accuracy", "brier", "ece"):
         np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
     ref = expected(zm, ym)
     for args in (["ml.npz"], ["ml.parquet", "--label-column", "tags"]):
-        report = scored(run_here(["score", *args, "--no-progress"], tmp_path, capsys,
-                                 monkeypatch))
+        report = scored(run_here(["score", *args, "--no-progress"], tmp_path, capsys, monkeypatch))
         assert report["task"] == "multilabel"
         for key in ("log_loss", "accuracy", "brier", "ece"):
             np.testing.assert_allclose(report[key], ref[key], rtol=1e-12)
@@ -302,7 +391,13 @@ def test_binary_and_multilabel_files(tmp_path, capsys, monkeypatch):
     p = 1 / (1 + np.exp(-zb))
     np.save(tmp_path / "pb.npy", p)
     np.save(tmp_path / "sb.npy", np.array(["no", "yes"])[yb])
-    report = scored(run_here(["score", "pb.npy", "--labels", "sb.npy", "--classes", "no,yes",
-                              "--no-progress"], tmp_path, capsys, monkeypatch))
+    report = scored(
+        run_here(
+            ["score", "pb.npy", "--labels", "sb.npy", "--classes", "no,yes", "--no-progress"],
+            tmp_path,
+            capsys,
+            monkeypatch,
+        )
+    )
     assert report["inputs"] == "probabilities"
     np.testing.assert_allclose(report["log_loss"], expected(zb, yb)["log_loss"], rtol=1e-9)

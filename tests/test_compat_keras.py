@@ -7,6 +7,7 @@ to 32 bits), so there the oracle is Keras's float64 element-wise op
 1e-12, and Keras's own function is checked to its float32 precision (1e-6).
 The loss classes compute in float32 unless given dtype=, like Keras.
 """
+
 import os
 import warnings
 
@@ -16,16 +17,18 @@ import pytest
 os.environ["KERAS_BACKEND"] = "torch"  # must be set before keras is imported
 keras = pytest.importorskip("keras")
 if keras.backend.backend() != "torch":
-    pytest.skip(f"keras was imported with the {keras.backend.backend()} backend",
-                allow_module_level=True)
+    pytest.skip(
+        f"keras was imported with the {keras.backend.backend()} backend", allow_module_level=True
+    )
 
-from xentc.compat import keras as xk  # noqa: E402
 import compat_report
 from compat_report import readonly
 
+from xentc.compat import keras as xk
+
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
-KERAS_F32 = 1e-6    # Keras's float32 internal averaging, for float64 inputs
+KERAS_F32 = 1e-6  # Keras's float32 internal averaging, for float64 inputs
 EPS = 1e-7
 
 
@@ -44,9 +47,8 @@ def K(value):
     return np.asarray(keras.ops.convert_to_numpy(value))
 
 
-
 def record(what, dtype, ours, ref):
-    compat_report.record('keras', what, dtype, ours, ref)
+    compat_report.record("keras", what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what, rtol=None, atol=0.0, check_dtype=True):
@@ -55,9 +57,14 @@ def assert_parity(ours, ref, dtype, what, rtol=None, atol=0.0, check_dtype=True)
     assert ours_arr.shape == ref.shape, f"{what}: shape {ours_arr.shape} != keras {ref.shape}"
     if check_dtype:
         assert ours_arr.dtype == ref.dtype, f"{what}: dtype {ours_arr.dtype} != keras {ref.dtype}"
-    np.testing.assert_allclose(ours_arr.astype(np.float64), ref.astype(np.float64),
-                               rtol=RTOL[dtype] if rtol is None else rtol, atol=atol,
-                               equal_nan=True, err_msg=what)
+    np.testing.assert_allclose(
+        ours_arr.astype(np.float64),
+        ref.astype(np.float64),
+        rtol=RTOL[dtype] if rtol is None else rtol,
+        atol=atol,
+        equal_nan=True,
+        err_msg=what,
+    )
     record(what, dtype, ours_arr, ref)
 
 
@@ -98,7 +105,7 @@ def _categorical_data(shape, axis, dtype, from_logits, seed=1):
     else:
         p = np.moveaxis(rng.dirichlet(np.ones(c), size=other), -1, axis).astype(dtype)
         flat = np.moveaxis(p, axis, -1).reshape(-1, c)
-        if flat.shape[0] >= 2:   # a zero probability and a one-hot row (clipped)
+        if flat.shape[0] >= 2:  # a zero probability and a one-hot row (clipped)
             p = np.moveaxis(p, axis, -1).copy()
             p.reshape(-1, c)[0, 0] = 0.0
             p.reshape(-1, c)[1] = np.eye(c)[c - 1]
@@ -106,8 +113,12 @@ def _categorical_data(shape, axis, dtype, from_logits, seed=1):
     return readonly(y), readonly(p)
 
 
-CAT_SHAPES = {"N,C": ((10, 6), -1), "C": ((5,), -1), "N,C,d axis=1": ((3, 4, 5), 1),
-              "N,d,C": ((3, 2, 4), -1)}
+CAT_SHAPES = {
+    "N,C": ((10, 6), -1),
+    "C": ((5,), -1),
+    "N,C,d axis=1": ((3, 4, 5), 1),
+    "N,d,C": ((3, 2, 4), -1),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -127,8 +138,9 @@ def keras_bce_float64(y, p, from_logits, ls, axis):
 @pytest.mark.parametrize("dtype", DTYPES, ids=dname)
 def test_binary_crossentropy(dtype, shape_key, from_logits, ls, axis):
     y, p = _binary_data(BIN_SHAPES[shape_key], dtype, from_logits)
-    what = (f"binary_crossentropy {dname(dtype)} {shape_key} logits={from_logits} ls={ls} "
-            f"axis={axis}")
+    what = (
+        f"binary_crossentropy {dname(dtype)} {shape_key} logits={from_logits} ls={ls} axis={axis}"
+    )
     ours = xk.binary_crossentropy(y, p, from_logits, ls, axis)
     ref = keras.losses.binary_crossentropy(y, p, from_logits, ls, axis)
     if dtype == np.float32:
@@ -151,8 +163,9 @@ def keras_binary_focal_float64(y, p, balance, alpha, gamma, from_logits, ls, axi
     return np.mean(focal, axis=axis)
 
 
-@pytest.mark.parametrize("alpha,gamma", [(0.25, 2.0), (0.6, 0.0), (0.4, 3.5)],
-                         ids=lambda v: f"{v}")
+@pytest.mark.parametrize(
+    "alpha,gamma", [(0.25, 2.0), (0.6, 0.0), (0.4, 3.5)], ids=lambda v: f"{v}"
+)
 @pytest.mark.parametrize("balance", [False, True], ids=["", "class-balancing"])
 @pytest.mark.parametrize("ls", [0.0, 0.1], ids=lambda v: f"label_smoothing={v}")
 @pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
@@ -160,8 +173,10 @@ def keras_binary_focal_float64(y, p, balance, alpha, gamma, from_logits, ls, axi
 @pytest.mark.parametrize("dtype", DTYPES, ids=dname)
 def test_binary_focal_crossentropy(dtype, shape_key, from_logits, ls, balance, alpha, gamma):
     y, p = _binary_data(BIN_SHAPES[shape_key], dtype, from_logits, seed=2)
-    what = (f"binary_focal_crossentropy {dname(dtype)} {shape_key} logits={from_logits} ls={ls} "
-            f"balance={balance} alpha={alpha} gamma={gamma}")
+    what = (
+        f"binary_focal_crossentropy {dname(dtype)} {shape_key} logits={from_logits} ls={ls} "
+        f"balance={balance} alpha={alpha} gamma={gamma}"
+    )
     args = (balance, alpha, gamma, from_logits, ls, -1)
     ours = xk.binary_focal_crossentropy(y, p, *args)
     ref = keras.losses.binary_focal_crossentropy(y, p, *args)
@@ -175,16 +190,21 @@ def test_binary_focal_crossentropy(dtype, shape_key, from_logits, ls, balance, a
 def test_binary_probabilities_outside_unit_interval_are_clipped_like_keras():
     y = np.array([[1.0, 0.0, 1.0, 0.0]], dtype=np.float32)
     p = np.array([[1.5, -0.2, -3.0, 2.0]], dtype=np.float32)
-    assert_parity(xk.binary_crossentropy(y, p), keras.losses.binary_crossentropy(y, p),
-                  np.float32, "binary_crossentropy p outside [0, 1]")
+    assert_parity(
+        xk.binary_crossentropy(y, p),
+        keras.losses.binary_crossentropy(y, p),
+        np.float32,
+        "binary_crossentropy p outside [0, 1]",
+    )
 
 
 def test_binary_infinite_logits_take_the_limit():
     y = np.array([1.0, 0.0, 0.0, 1.0])
     x = np.array([np.inf, -np.inf, np.inf, -np.inf])
     np.testing.assert_array_equal(
-        [xk.binary_crossentropy(y[i:i + 1], x[i:i + 1], from_logits=True) for i in range(4)],
-        [0.0, 0.0, np.inf, np.inf])
+        [xk.binary_crossentropy(y[i : i + 1], x[i : i + 1], from_logits=True) for i in range(4)],
+        [0.0, 0.0, np.inf, np.inf],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -200,27 +220,42 @@ def test_categorical_crossentropy(dtype, case, from_logits, ls):
     y, p = _categorical_data(shape, axis, dtype, from_logits)
     ours = xk.categorical_crossentropy(y, p, from_logits, ls, axis)
     ref = keras.losses.categorical_crossentropy(y, p, from_logits, ls, axis)
-    assert_parity(ours, ref, dtype,
-                  f"categorical_crossentropy {dname(dtype)} {case} logits={from_logits} ls={ls}",
-                  atol=clip_atol(dtype, from_logits))
+    assert_parity(
+        ours,
+        ref,
+        dtype,
+        f"categorical_crossentropy {dname(dtype)} {case} logits={from_logits} ls={ls}",
+        atol=clip_atol(dtype, from_logits),
+    )
 
 
 def test_categorical_smoothing_uses_the_last_axis_like_keras():
     """With axis=1 of a (N, C, d) array Keras smooths with C = shape[-1]."""
     y, p = _categorical_data((3, 4, 5), 1, np.float64, True)
     ours = xk.categorical_crossentropy(y, p, True, 0.3, axis=1)
-    assert_parity(ours, keras.losses.categorical_crossentropy(y, p, True, 0.3, axis=1),
-                  np.float64, "categorical_crossentropy smoothing with axis=1")
+    assert_parity(
+        ours,
+        keras.losses.categorical_crossentropy(y, p, True, 0.3, axis=1),
+        np.float64,
+        "categorical_crossentropy smoothing with axis=1",
+    )
 
 
-@pytest.mark.parametrize("p", [[[2.0, 3.0, 5.0]], [[-2.0, 3.0, 5.0]], [[0.0, 0.0, 0.0]]],
-                         ids=["unnormalised", "negative", "all-zero"])
+@pytest.mark.parametrize(
+    "p",
+    [[[2.0, 3.0, 5.0]], [[-2.0, 3.0, 5.0]], [[0.0, 0.0, 0.0]]],
+    ids=["unnormalised", "negative", "all-zero"],
+)
 def test_categorical_probabilities_the_core_refuses(p):
     """Keras renormalises and clips anything; the shim follows it."""
     y = np.array([[1.0, 0.0, 0.0]])
     p = np.array(p)
-    assert_parity(xk.categorical_crossentropy(y, p), keras.losses.categorical_crossentropy(y, p),
-                  np.float64, f"categorical_crossentropy p={p.tolist()}")
+    assert_parity(
+        xk.categorical_crossentropy(y, p),
+        keras.losses.categorical_crossentropy(y, p),
+        np.float64,
+        f"categorical_crossentropy p={p.tolist()}",
+    )
 
 
 def keras_categorical_focal_float64(y, p, alpha, gamma, from_logits, ls, axis):
@@ -232,16 +267,19 @@ def keras_categorical_focal_float64(y, p, alpha, gamma, from_logits, ls, axis):
     return np.sum(np.asarray(alpha) * (1 - q) ** gamma * (-y * np.log(q)), axis=axis)
 
 
-@pytest.mark.parametrize("alpha,gamma", [(0.25, 2.0), ([0.1, 0.2, 0.3, 0.4], 1.5), (1.0, 0.0)],
-                         ids=lambda v: f"{v}")
+@pytest.mark.parametrize(
+    "alpha,gamma", [(0.25, 2.0), ([0.1, 0.2, 0.3, 0.4], 1.5), (1.0, 0.0)], ids=lambda v: f"{v}"
+)
 @pytest.mark.parametrize("ls", [0.0, 0.1], ids=lambda v: f"label_smoothing={v}")
 @pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=dname)
 def test_categorical_focal_crossentropy(dtype, from_logits, ls, alpha, gamma):
     y, p = _categorical_data((9, 4), -1, dtype, from_logits, seed=3)
     args = (alpha, gamma, from_logits, ls, -1)
-    what = (f"categorical_focal_crossentropy {dname(dtype)} logits={from_logits} ls={ls} "
-            f"alpha={alpha} gamma={gamma}")
+    what = (
+        f"categorical_focal_crossentropy {dname(dtype)} logits={from_logits} ls={ls} "
+        f"alpha={alpha} gamma={gamma}"
+    )
     ours = xk.categorical_focal_crossentropy(y, p, *args)
     ref = keras.losses.categorical_focal_crossentropy(y, p, *args)
     if dtype == np.float32:
@@ -249,21 +287,33 @@ def test_categorical_focal_crossentropy(dtype, from_logits, ls, alpha, gamma):
     else:
         assert_parity(ours, keras_categorical_focal_float64(y, p, *args), dtype, what)
         # Keras's power/multiply run in float32: good to ~1e-7 of the row's scale
-        assert_parity(ours, ref, dtype, what + " (vs Keras's float32)", rtol=KERAS_F32,
-                      atol=KERAS_F32 * float(np.max(np.abs(K(ref)))))
+        assert_parity(
+            ours,
+            ref,
+            dtype,
+            what + " (vs Keras's float32)",
+            rtol=KERAS_F32,
+            atol=KERAS_F32 * float(np.max(np.abs(K(ref)))),
+        )
 
 
 # ---------------------------------------------------------------------------
 # sparse categorical
 
-SPARSE_SHAPES = {"N,C": ((11, 6), -1), "C": ((5,), -1), "N,d,C": ((3, 4, 5), -1),
-                 "N,C,d axis=1": ((3, 4, 5), 1)}
+SPARSE_SHAPES = {
+    "N,C": ((11, 6), -1),
+    "C": ((5,), -1),
+    "N,d,C": ((3, 4, 5), -1),
+    "N,C,d axis=1": ((3, 4, 5), 1),
+}
 
 
 # Keras squeezes a trailing size-1 label axis only when it is the class axis
-SPARSE_CASES = [(case, labels) for case, (shape, axis) in SPARSE_SHAPES.items()
-                for labels in (["flat", "trailing-1"] if axis == -1 and len(shape) > 1
-                               else ["flat"])]
+SPARSE_CASES = [
+    (case, labels)
+    for case, (shape, axis) in SPARSE_SHAPES.items()
+    for labels in (["flat", "trailing-1"] if axis == -1 and len(shape) > 1 else ["flat"])
+]
 
 
 @pytest.mark.parametrize("ignore_class", [None, 1, -1], ids=lambda v: f"ignore_class={v}")
@@ -283,19 +333,25 @@ def test_sparse_categorical_crossentropy(dtype, case, label_shape, from_logits, 
     y = readonly(y)
     ours = xk.sparse_categorical_crossentropy(y, p, from_logits, ignore_class, axis)
     ref = keras.losses.sparse_categorical_crossentropy(y, p, from_logits, ignore_class, axis)
-    assert_parity(ours, ref, dtype, f"sparse_categorical_crossentropy {dname(dtype)} {case} "
-                                    f"logits={from_logits} ignore_class={ignore_class} "
-                                    f"labels={label_shape}",
-                  atol=clip_atol(dtype, from_logits))
+    assert_parity(
+        ours,
+        ref,
+        dtype,
+        f"sparse_categorical_crossentropy {dname(dtype)} {case} "
+        f"logits={from_logits} ignore_class={ignore_class} "
+        f"labels={label_shape}",
+        atol=clip_atol(dtype, from_logits),
+    )
 
 
 def test_sparse_out_of_range_labels_raise_naming_y_true():
-    with pytest.raises(IndexError):     # Keras on torch: the torch error
+    with pytest.raises(IndexError):  # Keras on torch: the torch error
         keras.losses.sparse_categorical_crossentropy(np.array([0, 5]), np.full((2, 3), 1 / 3))
     for from_logits in (False, True):
         with pytest.raises(ValueError, match=r"y_true holds 5 at position \(1,\).*\[0, 3\)"):
-            xk.sparse_categorical_crossentropy(np.array([0, 5]), np.full((2, 3), 1 / 3),
-                                               from_logits)
+            xk.sparse_categorical_crossentropy(
+                np.array([0, 5]), np.full((2, 3), 1 / 3), from_logits
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -327,26 +383,43 @@ def _class_case(name, seed=6):
         "BinaryCrossentropy": ({"label_smoothing": 0.1}, yb, pb),
         "BinaryCrossentropy-logits": ({"from_logits": True}, yb, logits),
         "CategoricalCrossentropy": ({}, yc, pc),
-        "CategoricalCrossentropy-logits": ({"from_logits": True, "label_smoothing": 0.2},
-                                           yc, logits),
+        "CategoricalCrossentropy-logits": (
+            {"from_logits": True, "label_smoothing": 0.2},
+            yc,
+            logits,
+        ),
         "SparseCategoricalCrossentropy": ({}, lab, pc),
         "SparseCategoricalCrossentropy-logits": ({"from_logits": True}, lab, logits),
-        "SparseCategoricalCrossentropy-ignore": ({"from_logits": True, "ignore_class": 2},
-                                                 lab, logits),
+        "SparseCategoricalCrossentropy-ignore": (
+            {"from_logits": True, "ignore_class": 2},
+            lab,
+            logits,
+        ),
         "BinaryFocalCrossentropy": ({"apply_class_balancing": True, "gamma": 3.0}, yb, pb),
         "CategoricalFocalCrossentropy": ({"alpha": 0.4}, yc, pc),
     }[name]
 
 
-CLASS_CASES = ["BinaryCrossentropy", "BinaryCrossentropy-logits", "CategoricalCrossentropy",
-               "CategoricalCrossentropy-logits", "SparseCategoricalCrossentropy",
-               "SparseCategoricalCrossentropy-logits", "SparseCategoricalCrossentropy-ignore",
-               "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy"]
+CLASS_CASES = [
+    "BinaryCrossentropy",
+    "BinaryCrossentropy-logits",
+    "CategoricalCrossentropy",
+    "CategoricalCrossentropy-logits",
+    "SparseCategoricalCrossentropy",
+    "SparseCategoricalCrossentropy-logits",
+    "SparseCategoricalCrossentropy-ignore",
+    "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy",
+]
 
 
 # Keras 3.15 cannot broadcast a scalar sample_weight against an ignore_class mask
-CLASS_WEIGHT_CASES = [(case, sw) for case in CLASS_CASES for sw in SAMPLE_WEIGHTS
-                      if not (sw == "scalar" and "ignore" in case)]
+CLASS_WEIGHT_CASES = [
+    (case, sw)
+    for case in CLASS_CASES
+    for sw in SAMPLE_WEIGHTS
+    if not (sw == "scalar" and "ignore" in case)
+]
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS, ids=lambda r: f"reduction={r}")
@@ -357,12 +430,15 @@ def test_loss_classes(case, sw_kind, reduction):
     sw = _sample_weight(sw_kind, len(y), np.random.default_rng(7))
     ours = getattr(xk, cls)(reduction=reduction, **kwargs)(y, p, sample_weight=sw)
     ref = getattr(keras.losses, cls)(reduction=reduction, **kwargs)(y, p, sample_weight=sw)
-    assert_parity(ours, ref, np.float32, f"{case} {kwargs} reduction={reduction} "
-                                         f"sample_weight={sw_kind}")
+    assert_parity(
+        ours, ref, np.float32, f"{case} {kwargs} reduction={reduction} sample_weight={sw_kind}"
+    )
 
 
-@pytest.mark.parametrize("case", ["BinaryCrossentropy", "SparseCategoricalCrossentropy-logits",
-                                  "CategoricalFocalCrossentropy"])
+@pytest.mark.parametrize(
+    "case",
+    ["BinaryCrossentropy", "SparseCategoricalCrossentropy-logits", "CategoricalFocalCrossentropy"],
+)
 def test_loss_classes_with_float64_dtype(case):
     """dtype='float64' computes in float64 here; Keras 3 still reduces in float32."""
     kwargs, y, p = _class_case(case)
@@ -370,9 +446,14 @@ def test_loss_classes_with_float64_dtype(case):
     ours = getattr(xk, cls)(dtype="float64", **kwargs)(y, p)
     ref = getattr(keras.losses, cls)(dtype="float64", **kwargs)(y, p)
     assert np.asarray(ours).dtype == np.float64
-    assert_parity(ours, ref, np.float64, f"{case} dtype=float64 (vs Keras's float32 "
-                  "reductions)", rtol=KERAS_F32,
-                  check_dtype=False)
+    assert_parity(
+        ours,
+        ref,
+        np.float64,
+        f"{case} dtype=float64 (vs Keras's float32 reductions)",
+        rtol=KERAS_F32,
+        check_dtype=False,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS, ids=lambda r: f"reduction={r}")
@@ -381,8 +462,9 @@ def test_all_ignored_divides_no_nan(reduction):
     y = np.full(5, 2)
     ours = xk.SparseCategoricalCrossentropy(True, 2, reduction=reduction)(y, logits)
     ref = keras.losses.SparseCategoricalCrossentropy(True, 2, reduction=reduction)(y, logits)
-    assert_parity(ours, ref, np.float32,
-                  f"SparseCategoricalCrossentropy all ignored reduction={reduction}")
+    assert_parity(
+        ours, ref, np.float32, f"SparseCategoricalCrossentropy all ignored reduction={reduction}"
+    )
     assert np.all(np.asarray(ours) == 0)
 
 
@@ -399,9 +481,12 @@ def test_class_squeezes_y_true_to_y_pred():
     """BinaryCrossentropy(y_true (N,), y_pred (N, 1)): Keras expands y_true."""
     y = np.array([1.0, 0.0, 1.0])
     p = np.array([[0.8], [0.3], [0.4]])
-    assert_parity(xk.BinaryCrossentropy(reduction=None)(y, p),
-                  keras.losses.BinaryCrossentropy(reduction=None)(y, p), np.float32,
-                  "BinaryCrossentropy ranks")
+    assert_parity(
+        xk.BinaryCrossentropy(reduction=None)(y, p),
+        keras.losses.BinaryCrossentropy(reduction=None)(y, p),
+        np.float32,
+        "BinaryCrossentropy ranks",
+    )
 
 
 def test_get_config_round_trip():
@@ -411,14 +496,20 @@ def test_get_config_round_trip():
     assert "ignore_class=3" in repr(loss)
 
 
-@pytest.mark.parametrize("call,error", [
-    (lambda m: m.binary_crossentropy(np.zeros((2, 3)), np.zeros((2, 4))), ValueError),
-    (lambda m: m.categorical_crossentropy(np.zeros((2, 3)), np.zeros((2, 4))), ValueError),
-    (lambda m: m.categorical_crossentropy(np.zeros((2, 3)), np.zeros((2, 3)), axis=True),
-     ValueError),
-    (lambda m: m.sparse_categorical_crossentropy(np.zeros(3), np.zeros((2, 4))), ValueError),
-    (lambda m: m.BinaryCrossentropy(reduction="avg"), ValueError),
-], ids=["binary-shape", "categorical-shape", "axis-bool", "sparse-shape", "bad-reduction"])
+@pytest.mark.parametrize(
+    "call,error",
+    [
+        (lambda m: m.binary_crossentropy(np.zeros((2, 3)), np.zeros((2, 4))), ValueError),
+        (lambda m: m.categorical_crossentropy(np.zeros((2, 3)), np.zeros((2, 4))), ValueError),
+        (
+            lambda m: m.categorical_crossentropy(np.zeros((2, 3)), np.zeros((2, 3)), axis=True),
+            ValueError,
+        ),
+        (lambda m: m.sparse_categorical_crossentropy(np.zeros(3), np.zeros((2, 4))), ValueError),
+        (lambda m: m.BinaryCrossentropy(reduction="avg"), ValueError),
+    ],
+    ids=["binary-shape", "categorical-shape", "axis-bool", "sparse-shape", "bad-reduction"],
+)
 def test_errors_match_keras(call, error):
     with pytest.raises(error):
         call(keras.losses)
@@ -443,14 +534,17 @@ def test_binary_accuracy(y_kind, threshold):
     rng = np.random.default_rng(9)
     y = rng.integers(0, 2, size=(20, 3))
     p = rng.uniform(size=(20, 3)).astype(np.float32)
-    p[0, 0] = threshold   # exactly at the threshold counts as 0 (strict >)
+    p[0, 0] = threshold  # exactly at the threshold counts as 0 (strict >)
     if y_kind == "float":
         y = y.astype(np.float32)
     if y_kind == "vector-vs-column":
         y, p = y[:, 0].astype(np.float32), p[:, :1]
-    assert_parity(xk.binary_accuracy(y, p, threshold),
-                  keras.metrics.binary_accuracy(y, p, threshold), np.float32,
-                  f"binary_accuracy {y_kind} threshold={threshold}")
+    assert_parity(
+        xk.binary_accuracy(y, p, threshold),
+        keras.metrics.binary_accuracy(y, p, threshold),
+        np.float32,
+        f"binary_accuracy {y_kind} threshold={threshold}",
+    )
 
 
 @pytest.mark.parametrize("shape", [(15, 4), (3, 5, 6)], ids=lambda s: f"shape={s}")
@@ -460,14 +554,24 @@ def test_categorical_accuracies(shape):
     p = rng.normal(size=shape).astype(np.float32)
     labels = rng.integers(0, c, size=shape[:-1])
     onehot = np.eye(c, dtype=np.float32)[labels]
-    assert_parity(xk.categorical_accuracy(onehot, p), keras.metrics.categorical_accuracy(onehot, p),
-                  np.float32, f"categorical_accuracy {shape}")
-    assert_parity(xk.sparse_categorical_accuracy(labels, p),
-                  keras.metrics.sparse_categorical_accuracy(labels, p), np.float32,
-                  f"sparse_categorical_accuracy {shape}")
-    assert_parity(xk.sparse_categorical_accuracy(labels[..., None], p),
-                  keras.metrics.sparse_categorical_accuracy(labels[..., None], p), np.float32,
-                  f"sparse_categorical_accuracy {shape} labels with trailing 1")
+    assert_parity(
+        xk.categorical_accuracy(onehot, p),
+        keras.metrics.categorical_accuracy(onehot, p),
+        np.float32,
+        f"categorical_accuracy {shape}",
+    )
+    assert_parity(
+        xk.sparse_categorical_accuracy(labels, p),
+        keras.metrics.sparse_categorical_accuracy(labels, p),
+        np.float32,
+        f"sparse_categorical_accuracy {shape}",
+    )
+    assert_parity(
+        xk.sparse_categorical_accuracy(labels[..., None], p),
+        keras.metrics.sparse_categorical_accuracy(labels[..., None], p),
+        np.float32,
+        f"sparse_categorical_accuracy {shape} labels with trailing 1",
+    )
 
 
 @pytest.mark.parametrize("k", [1, 2, 5], ids=lambda k: f"k={k}")
@@ -479,32 +583,47 @@ def test_top_k_accuracies(shape, k):
     p = np.round(rng.normal(size=shape), 1).astype(np.float32)
     labels = rng.integers(0, c, size=shape[:-1])
     onehot = np.eye(c, dtype=np.float32)[labels]
-    assert_parity(xk.top_k_categorical_accuracy(onehot, p, k),
-                  keras.metrics.top_k_categorical_accuracy(onehot, p, k), np.float32,
-                  f"top_k_categorical_accuracy {shape} k={k}")
-    assert_parity(xk.sparse_top_k_categorical_accuracy(labels, p, k),
-                  keras.metrics.sparse_top_k_categorical_accuracy(labels, p, k), np.float32,
-                  f"sparse_top_k_categorical_accuracy {shape} k={k}")
+    assert_parity(
+        xk.top_k_categorical_accuracy(onehot, p, k),
+        keras.metrics.top_k_categorical_accuracy(onehot, p, k),
+        np.float32,
+        f"top_k_categorical_accuracy {shape} k={k}",
+    )
+    assert_parity(
+        xk.sparse_top_k_categorical_accuracy(labels, p, k),
+        keras.metrics.sparse_top_k_categorical_accuracy(labels, p, k),
+        np.float32,
+        f"sparse_top_k_categorical_accuracy {shape} k={k}",
+    )
     ids = np.argsort(-p.reshape(-1, c), axis=1, kind="stable").astype(np.float32)
     flat = labels.reshape(-1)
-    assert_parity(xk.sparse_top_k_categorical_accuracy(flat, ids, k, from_sorted_ids=True),
-                  keras.metrics.sparse_top_k_categorical_accuracy(flat, ids, k, True), np.float32,
-                  f"sparse_top_k_categorical_accuracy from_sorted_ids k={k}")
+    assert_parity(
+        xk.sparse_top_k_categorical_accuracy(flat, ids, k, from_sorted_ids=True),
+        keras.metrics.sparse_top_k_categorical_accuracy(flat, ids, k, True),
+        np.float32,
+        f"sparse_top_k_categorical_accuracy from_sorted_ids k={k}",
+    )
 
 
-@pytest.mark.parametrize("x,num_classes", [([1, 2, 0, 2], None), ([[1], [0], [3]], None),
-                                           ([[0, 1], [1, 1]], 4), (np.array([2, 0]), 3)],
-                         ids=["vector", "column", "matrix", "given-num_classes"])
+@pytest.mark.parametrize(
+    "x,num_classes",
+    [([1, 2, 0, 2], None), ([[1], [0], [3]], None), ([[0, 1], [1, 1]], 4), (np.array([2, 0]), 3)],
+    ids=["vector", "column", "matrix", "given-num_classes"],
+)
 def test_to_categorical(x, num_classes):
-    assert_parity(xk.to_categorical(x, num_classes), keras.utils.to_categorical(x, num_classes),
-                  np.float64, f"to_categorical {x}")
+    assert_parity(
+        xk.to_categorical(x, num_classes),
+        keras.utils.to_categorical(x, num_classes),
+        np.float64,
+        f"to_categorical {x}",
+    )
 
 
 def test_inputs_are_never_modified():
     rng = np.random.default_rng(12)
     y, p = _categorical_data((6, 4), -1, np.float64, False)
     y, p = np.array(y), np.array(p)
-    p[0, 0] = 1.5   # out of range: takes the clipping path
+    p[0, 0] = 1.5  # out of range: takes the clipping path
     logits = rng.normal(size=(6, 4))
     lab = rng.integers(0, 4, 6)
     before = [a.copy() for a in (y, p, logits, lab)]

@@ -16,9 +16,10 @@ import pytest
 
 ss = pytest.importorskip("scipy.special")
 
-from xentc.compat import scipy as xs  # noqa: E402
 import compat_report
 from compat_report import readonly
+
+from xentc.compat import scipy as xs
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -28,23 +29,25 @@ def dname(dtype):
     return np.dtype(dtype).name
 
 
-
 def record(what, dtype, ours, ref):
-    compat_report.record('scipy', what, dtype, ours, ref)
+    compat_report.record("scipy", what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what, atol=0.0):
     assert type(ours) is type(ref), f"{what}: type {type(ours)} != scipy {type(ref)}"
     assert np.shape(ours) == np.shape(ref), f"{what}: shape {np.shape(ours)} != {np.shape(ref)}"
-    assert np.asarray(ours).dtype == np.asarray(ref).dtype, \
+    assert np.asarray(ours).dtype == np.asarray(ref).dtype, (
         f"{what}: dtype {np.asarray(ours).dtype} != scipy {np.asarray(ref).dtype}"
+    )
     o, r = np.asarray(ours, dtype=np.float64), np.asarray(ref, dtype=np.float64)
     same = (o == r) | (np.isnan(o) & np.isnan(r))
     with np.errstate(invalid="ignore"):
         close = np.abs(o - r) <= RTOL[dtype] * np.abs(r) + atol
     bad = ~(same | close)
-    assert not bad.any(), (f"{what}: {np.count_nonzero(bad)} of {bad.size} differ; "
-                           f"first: ours {o[bad][0]!r} scipy {r[bad][0]!r}")
+    assert not bad.any(), (
+        f"{what}: {np.count_nonzero(bad)} of {bad.size} differ; "
+        f"first: ours {o[bad][0]!r} scipy {r[bad][0]!r}"
+    )
     record(what, dtype, o, r)
 
 
@@ -78,10 +81,15 @@ def _lse_atol(a, dtype):
 def test_logsumexp(dtype, shape_key, axis, keepdims):
     a = _data(SHAPES[shape_key], dtype, 0)
     what = f"logsumexp {dname(dtype)} {shape_key} axis={axis} keepdims={keepdims}"
-    assert_parity(xs.logsumexp(a, axis, keepdims=keepdims),
-                  ss.logsumexp(a, axis, keepdims=keepdims), dtype, what, _lse_atol(a, dtype))
-    ours, sign = xs.logsumexp(a, axis, keepdims=keepdims, return_sign=True)
-    ref, ref_sign = ss.logsumexp(a, axis, keepdims=keepdims, return_sign=True)
+    assert_parity(
+        xs.logsumexp(a, axis, keepdims=keepdims),
+        ss.logsumexp(a, axis, keepdims=keepdims),
+        dtype,
+        what,
+        _lse_atol(a, dtype),
+    )
+    _ours, sign = xs.logsumexp(a, axis, keepdims=keepdims, return_sign=True)
+    _ref, ref_sign = ss.logsumexp(a, axis, keepdims=keepdims, return_sign=True)
     assert_parity(sign, ref_sign, dtype, what + " sign")
 
 
@@ -92,18 +100,27 @@ def test_logsumexp_positive_weights(dtype, shape_key, axis, b_kind):
     shape = SHAPES[shape_key]
     a = _data(shape, dtype, 1)
     rng = np.random.default_rng(2)
-    b = {"positive": lambda: rng.uniform(0.1, 3, shape),
-         "with-zeros": lambda: rng.uniform(0.1, 3, shape) * (rng.uniform(size=shape) > 0.3),
-         "broadcast-row": lambda: rng.uniform(0.1, 3, shape[-1:]),
-         "scalar": lambda: 2.5}[b_kind]()
+    b = {
+        "positive": lambda: rng.uniform(0.1, 3, shape),
+        "with-zeros": lambda: rng.uniform(0.1, 3, shape) * (rng.uniform(size=shape) > 0.3),
+        "broadcast-row": lambda: rng.uniform(0.1, 3, shape[-1:]),
+        "scalar": lambda: 2.5,
+    }[b_kind]()
     b = np.asarray(b, dtype=dtype)
     what = f"logsumexp b={b_kind} {dname(dtype)} {shape_key} axis={axis}"
     atol = _lse_atol(a, dtype) + 4 * np.finfo(dtype).eps * np.log(3)
     for sign in (False, True):
-        assert_parity(xs.logsumexp(a, axis, b=b, return_sign=sign)[0] if sign else
-                      xs.logsumexp(a, axis, b=b),
-                      ss.logsumexp(a, axis, b=b, return_sign=sign)[0] if sign else
-                      ss.logsumexp(a, axis, b=b), dtype, what, atol)
+        assert_parity(
+            xs.logsumexp(a, axis, b=b, return_sign=sign)[0]
+            if sign
+            else xs.logsumexp(a, axis, b=b),
+            ss.logsumexp(a, axis, b=b, return_sign=sign)[0]
+            if sign
+            else ss.logsumexp(a, axis, b=b),
+            dtype,
+            what,
+            atol,
+        )
 
 
 @pytest.mark.parametrize("shape_key,axis", cases(), ids=lambda v: f"{v}")
@@ -123,8 +140,7 @@ def test_logsumexp_mixed_sign_weights(dtype, shape_key, axis):
     assert_parity(ours, ref, dtype, what, atol)
     assert_parity(sign, ref_sign, dtype, what + " sign")
     no_sign = xs.logsumexp(a, axis, b=b)
-    assert_parity(no_sign, ss.logsumexp(a, axis, b=b), dtype, what + " (NaN where negative)",
-                  atol)
+    assert_parity(no_sign, ss.logsumexp(a, axis, b=b), dtype, what + " (NaN where negative)", atol)
 
 
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
@@ -133,8 +149,13 @@ def test_logsumexp_mixed_sign_weights(dtype, shape_key, axis):
 def test_softmax_family(dtype, shape_key, axis, op):
     x = _data(SHAPES[shape_key], dtype, 5)
     atol = 4 * np.finfo(dtype).eps if op == "log_softmax" else 0.0
-    assert_parity(getattr(xs, op)(x, axis), getattr(ss, op)(x, axis), dtype,
-                  f"{op} {dname(dtype)} {shape_key} axis={axis}", atol)
+    assert_parity(
+        getattr(xs, op)(x, axis),
+        getattr(ss, op)(x, axis),
+        dtype,
+        f"{op} {dname(dtype)} {shape_key} axis={axis}",
+        atol,
+    )
 
 
 @pytest.mark.parametrize("op", ["expit", "log_expit"])
@@ -155,34 +176,70 @@ def test_expit_out_argument(op):
     assert_parity(out, getattr(ss, op)(x), np.float64, f"{op} out=")
 
 
-@pytest.mark.parametrize("x", [
-    [np.inf, 1.0], [-np.inf, -np.inf], [np.nan, 1.0], [np.inf, -np.inf], [-np.inf, 2.0],
-    [1000.0, 999.0], [-1000.0, -1001.0]],
-    ids=["+inf", "all-inf", "nan", "+inf,-inf", "-inf,finite", "large", "very-negative"])
+@pytest.mark.parametrize(
+    "x",
+    [
+        [np.inf, 1.0],
+        [-np.inf, -np.inf],
+        [np.nan, 1.0],
+        [np.inf, -np.inf],
+        [-np.inf, 2.0],
+        [1000.0, 999.0],
+        [-1000.0, -1001.0],
+    ],
+    ids=["+inf", "all-inf", "nan", "+inf,-inf", "-inf,finite", "large", "very-negative"],
+)
 def test_logsumexp_special_values(x):
     for sign in (False, True):
-        assert_parity(xs.logsumexp(x, return_sign=sign), ss.logsumexp(x, return_sign=sign),
-                      np.float64, f"logsumexp of {x} return_sign={sign}")
+        assert_parity(
+            xs.logsumexp(x, return_sign=sign),
+            ss.logsumexp(x, return_sign=sign),
+            np.float64,
+            f"logsumexp of {x} return_sign={sign}",
+        )
 
 
-@pytest.mark.parametrize("a,b", [
-    ([1.0, 2.0], [1.0, -1.0]), ([np.inf, 1.0], [0.0, 1.0]), ([np.nan, 1.0], [0.0, 1.0]),
-    ([np.inf, np.inf], [1.0, -1.0]), ([1.0, 1.0], [1.0, -1.0]), ([0.0, 0.0], [0.0, 0.0]),
-    ([np.inf, 1.0], [-1.0, 1.0]), ([2.0, 1.0], [-1.0, 1.0])],
-    ids=["negative-sum", "inf-with-zero-weight", "nan-with-zero-weight", "inf-minus-inf",
-         "exact-cancellation", "all-zero-weights", "minus-inf-sum", "negative-finite"])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ([1.0, 2.0], [1.0, -1.0]),
+        ([np.inf, 1.0], [0.0, 1.0]),
+        ([np.nan, 1.0], [0.0, 1.0]),
+        ([np.inf, np.inf], [1.0, -1.0]),
+        ([1.0, 1.0], [1.0, -1.0]),
+        ([0.0, 0.0], [0.0, 0.0]),
+        ([np.inf, 1.0], [-1.0, 1.0]),
+        ([2.0, 1.0], [-1.0, 1.0]),
+    ],
+    ids=[
+        "negative-sum",
+        "inf-with-zero-weight",
+        "nan-with-zero-weight",
+        "inf-minus-inf",
+        "exact-cancellation",
+        "all-zero-weights",
+        "minus-inf-sum",
+        "negative-finite",
+    ],
+)
 def test_logsumexp_weights_special_values(a, b):
     for sign in (False, True):
-        assert_parity(xs.logsumexp(a, b=b, return_sign=sign),
-                      ss.logsumexp(a, b=b, return_sign=sign), np.float64,
-                      f"logsumexp of {a} b={b} return_sign={sign}")
+        assert_parity(
+            xs.logsumexp(a, b=b, return_sign=sign),
+            ss.logsumexp(a, b=b, return_sign=sign),
+            np.float64,
+            f"logsumexp of {a} b={b} return_sign={sign}",
+        )
 
 
-@pytest.mark.parametrize("x", [[-np.inf, 1.0], [-np.inf, -np.inf], [np.nan, 1.0], [1e308, 0.0]],
-                         ids=["-inf", "all-inf", "nan", "huge"])
+@pytest.mark.parametrize(
+    "x",
+    [[-np.inf, 1.0], [-np.inf, -np.inf], [np.nan, 1.0], [1e308, 0.0]],
+    ids=["-inf", "all-inf", "nan", "huge"],
+)
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
 def test_softmax_special_values_that_match(op, x):
-    with np.errstate(invalid="ignore"):     # SciPy's own inf - inf
+    with np.errstate(invalid="ignore"):  # SciPy's own inf - inf
         ref = getattr(ss, op)(x)
     assert_parity(getattr(xs, op)(x), ref, np.float64, f"{op} of {x}")
 
@@ -195,14 +252,20 @@ def test_softmax_plus_inf_takes_the_limit(op, expect):
     np.testing.assert_array_equal(getattr(xs, op)([np.inf, 1.0]), expect)
 
 
-@pytest.mark.parametrize("shape,axis", [((0, 3), 0), ((0, 3), 1), ((2, 0), 1), ((0,), None),
-                                        ((3, 0, 2), 1)], ids=lambda v: f"{v}")
+@pytest.mark.parametrize(
+    "shape,axis",
+    [((0, 3), 0), ((0, 3), 1), ((2, 0), 1), ((0,), None), ((3, 0, 2), 1)],
+    ids=lambda v: f"{v}",
+)
 def test_empty(shape, axis):
     a = np.zeros(shape)
     for sign in (False, True):
-        assert_parity(xs.logsumexp(a, axis, return_sign=sign),
-                      ss.logsumexp(a, axis, return_sign=sign), np.float64,
-                      f"logsumexp empty {shape} axis={axis} sign={sign}")
+        assert_parity(
+            xs.logsumexp(a, axis, return_sign=sign),
+            ss.logsumexp(a, axis, return_sign=sign),
+            np.float64,
+            f"logsumexp empty {shape} axis={axis} sign={sign}",
+        )
     for op in ("softmax", "log_softmax"):
         ours = getattr(xs, op)(a, axis)
         try:
@@ -223,26 +286,37 @@ def test_scalars_and_integers(value):
         dtype = np.float32 if isinstance(value, np.float32) else np.float64
         assert_parity(getattr(xs, op)(value), getattr(ss, op)(value), dtype, f"{op} of {value!r}")
     ints = np.arange(12).reshape(3, 4)
-    assert_parity(xs.logsumexp(ints, axis=1), ss.logsumexp(ints, axis=1), np.float64,
-                  "logsumexp int")
+    assert_parity(
+        xs.logsumexp(ints, axis=1), ss.logsumexp(ints, axis=1), np.float64, "logsumexp int"
+    )
     assert_parity(xs.softmax(ints, axis=0), ss.softmax(ints, axis=0), np.float64, "softmax int")
 
 
 def test_weight_dtype_promotion():
     a = np.float32([1.0, 2.0, 3.0])
     b = np.float64([1.0, 0.5, 2.0])
-    assert_parity(xs.logsumexp(a, b=b), ss.logsumexp(a, b=b), np.float64,
-                  "logsumexp float32 a, float64 b")
+    assert_parity(
+        xs.logsumexp(a, b=b), ss.logsumexp(a, b=b), np.float64, "logsumexp float32 a, float64 b"
+    )
 
 
-@pytest.mark.parametrize("call,error", [
-    (lambda m: m.logsumexp(np.zeros((2, 3)), axis=2), np.exceptions.AxisError),
-    (lambda m: m.logsumexp(np.zeros((2, 3)), axis=(0, 0)), ValueError),
-    (lambda m: m.logsumexp(np.zeros((2, 3)), b=np.ones(4)), ValueError),
-    (lambda m: m.softmax(np.zeros((2, 3)), axis=-3), np.exceptions.AxisError),
-    (lambda m: m.log_softmax(np.zeros((2, 3)), axis=(1, -1)), ValueError),
-], ids=["axis-out-of-range", "duplicate-axes", "b-not-broadcastable", "softmax-axis",
-        "log_softmax-duplicate-axes"])
+@pytest.mark.parametrize(
+    "call,error",
+    [
+        (lambda m: m.logsumexp(np.zeros((2, 3)), axis=2), np.exceptions.AxisError),
+        (lambda m: m.logsumexp(np.zeros((2, 3)), axis=(0, 0)), ValueError),
+        (lambda m: m.logsumexp(np.zeros((2, 3)), b=np.ones(4)), ValueError),
+        (lambda m: m.softmax(np.zeros((2, 3)), axis=-3), np.exceptions.AxisError),
+        (lambda m: m.log_softmax(np.zeros((2, 3)), axis=(1, -1)), ValueError),
+    ],
+    ids=[
+        "axis-out-of-range",
+        "duplicate-axes",
+        "b-not-broadcastable",
+        "softmax-axis",
+        "log_softmax-duplicate-axes",
+    ],
+)
 def test_errors_match_scipy(call, error):
     with pytest.raises(error):
         call(ss)

@@ -12,9 +12,10 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from xentc.compat import torch as xt  # noqa: E402
 import compat_report
 from compat_report import readonly
+
+from xentc.compat import torch as xt
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -41,7 +42,7 @@ def torch_ce(x, y, **kw):
 
 
 def record(what, dtype, ours, ref):
-    compat_report.record('torch', what, dtype, ours, ref)
+    compat_report.record("torch", what, dtype, ours, ref)
 
 
 def assert_parity(ours, ref, dtype, what, atol=0.0):
@@ -49,17 +50,22 @@ def assert_parity(ours, ref, dtype, what, atol=0.0):
     ours_arr = np.asarray(ours)
     assert ours_arr.shape == ref.shape, f"{what}: shape {ours_arr.shape} != torch {ref.shape}"
     assert ours_arr.dtype == ref.dtype, f"{what}: dtype {ours_arr.dtype} != torch {ref.dtype}"
-    np.testing.assert_allclose(ours_arr, ref, rtol=RTOL[dtype], atol=atol, equal_nan=True,
-                               err_msg=what)
+    np.testing.assert_allclose(
+        ours_arr, ref, rtol=RTOL[dtype], atol=atol, equal_nan=True, err_msg=what
+    )
     record(what, dtype, ours_arr, ref)
-
 
 
 # ---------------------------------------------------------------------------
 # cross_entropy
 
-CE_SHAPES = {"N,C": (13, 7), "C": (6,), "N,C,d": (4, 6, 3), "N,C,d,d": (3, 5, 2, 2),
-             "empty": (0, 4)}
+CE_SHAPES = {
+    "N,C": (13, 7),
+    "C": (6,),
+    "N,C,d": (4, 6, 3),
+    "N,C,d,d": (3, 5, 2, 2),
+    "empty": (0, 4),
+}
 
 
 def _ce_case(shape_key, dtype, seed=0):
@@ -102,8 +108,9 @@ def test_cross_entropy_probabilities(dtype, shape_key, reduction, weighted, smoo
     kw = dict(weight=w if weighted else None, reduction=reduction, label_smoothing=smoothing)
     ours = xt.cross_entropy(x, p, **kw)
     ref = torch_ce(x, p, **{**kw, "weight": T(kw["weight"])})
-    assert_parity(ours, ref, dtype,
-                  f"cross_entropy (probabilities) {dname(dtype)} {shape_key} {kw}")
+    assert_parity(
+        ours, ref, dtype, f"cross_entropy (probabilities) {dname(dtype)} {shape_key} {kw}"
+    )
 
 
 @pytest.mark.parametrize("target_kind", ["indices", "probabilities"])
@@ -147,10 +154,14 @@ def test_cross_entropy_negative_target_other_than_ignore_index_is_index_error():
         xt.cross_entropy(x, np.array([0, -1, 2]))
 
 
-@pytest.mark.parametrize("label,expect", [
-    (0, 0.0),   # target logit +inf, the others finite: the limit is 0 (PyTorch: NaN)
-    (1, np.inf),  # a finite target next to a +inf logit: probability 0, loss +inf
-], ids=["target=+inf", "other=+inf"])
+@pytest.mark.parametrize(
+    "label,expect",
+    [
+        (0, 0.0),  # target logit +inf, the others finite: the limit is 0 (PyTorch: NaN)
+        (1, np.inf),  # a finite target next to a +inf logit: probability 0, loss +inf
+    ],
+    ids=["target=+inf", "other=+inf"],
+)
 def test_cross_entropy_inf_logits_take_the_limit(label, expect):
     x = np.array([[np.inf, 0.0, -1.0]])
     ours = xt.cross_entropy(x, np.array([label]), reduction="none")
@@ -176,17 +187,29 @@ def test_cross_entropy_nan_row_gives_nan_for_that_row_only():
     assert np.isnan(ours[0]) and np.isfinite(ours[1])
 
 
-@pytest.mark.parametrize("call,torch_error,our_error", [
-    (lambda f, x: f(x, np.array([0, 1, 7])), IndexError, IndexError),
-    (lambda f, x: f(x, np.array([0, 1])), ValueError, ValueError),
-    (lambda f, x: f(x, np.array([0.0, 1.0, 1.0])), RuntimeError, TypeError),
-    (lambda f, x: f(x, np.full((3, 4), 0.25), ignore_index=1), RuntimeError, ValueError),
-    (lambda f, x: f(x, np.zeros((3, 4), dtype=np.int64)), RuntimeError, TypeError),
-    (lambda f, x: f(x, np.array([0, 1, 2]), np.ones(3)), RuntimeError, ValueError),
-    (lambda f, x: f(x, np.array([0, 1, 2]), label_smoothing=1.5), RuntimeError, ValueError),
-    (lambda f, x: f(x, np.array([0, 1, 2]), reduction="avg"), ValueError, ValueError),
-], ids=["target-out-of-range", "batch-mismatch", "float-index-target", "ignore_index-with-probs",
-        "int-prob-target", "weight-wrong-length", "smoothing>1", "bad-reduction"])
+@pytest.mark.parametrize(
+    "call,torch_error,our_error",
+    [
+        (lambda f, x: f(x, np.array([0, 1, 7])), IndexError, IndexError),
+        (lambda f, x: f(x, np.array([0, 1])), ValueError, ValueError),
+        (lambda f, x: f(x, np.array([0.0, 1.0, 1.0])), RuntimeError, TypeError),
+        (lambda f, x: f(x, np.full((3, 4), 0.25), ignore_index=1), RuntimeError, ValueError),
+        (lambda f, x: f(x, np.zeros((3, 4), dtype=np.int64)), RuntimeError, TypeError),
+        (lambda f, x: f(x, np.array([0, 1, 2]), np.ones(3)), RuntimeError, ValueError),
+        (lambda f, x: f(x, np.array([0, 1, 2]), label_smoothing=1.5), RuntimeError, ValueError),
+        (lambda f, x: f(x, np.array([0, 1, 2]), reduction="avg"), ValueError, ValueError),
+    ],
+    ids=[
+        "target-out-of-range",
+        "batch-mismatch",
+        "float-index-target",
+        "ignore_index-with-probs",
+        "int-prob-target",
+        "weight-wrong-length",
+        "smoothing>1",
+        "bad-reduction",
+    ],
+)
 def test_cross_entropy_errors(call, torch_error, our_error):
     x = np.zeros((3, 4))
 
@@ -213,8 +236,9 @@ def test_legacy_size_average_and_reduce():
             ours = xt.cross_entropy(x, y, w, size_average, reduce=reduce)
         with pytest.warns(UserWarning):
             ref = F.cross_entropy(T(x), T(y), T(w), size_average, reduce=reduce)
-        assert_parity(ours, ref, np.float64,
-                      f"cross_entropy size_average={size_average} reduce={reduce}")
+        assert_parity(
+            ours, ref, np.float64, f"cross_entropy size_average={size_average} reduce={reduce}"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -241,8 +265,12 @@ def test_nll_loss_negative_weights_and_errors():
     lp = np.log(np.full((4, 3), 1 / 3))
     y = np.array([0, 2, 1, 2])
     w = np.array([1.0, -0.5, 0.7])
-    assert_parity(xt.nll_loss(lp, y, w), F.nll_loss(T(lp), T(y), T(w)), np.float64,
-                  "nll_loss negative weight")
+    assert_parity(
+        xt.nll_loss(lp, y, w),
+        F.nll_loss(T(lp), T(y), T(w)),
+        np.float64,
+        "nll_loss negative weight",
+    )
     with pytest.raises(IndexError):
         F.nll_loss(T(lp), T(np.array([0, 1, 3, 0])))
     with pytest.raises(IndexError, match="Target 3 is out of bounds"):
@@ -252,8 +280,14 @@ def test_nll_loss_negative_weights_and_errors():
 # ---------------------------------------------------------------------------
 # binary_cross_entropy (probabilities)
 
-BIN_SHAPES = {"N": (50,), "N,K": (9, 4), "N,K,d": (3, 4, 5), "empty": (0,), "empty-rows": (0, 3),
-              "scalar": ()}
+BIN_SHAPES = {
+    "N": (50,),
+    "N,K": (9, 4),
+    "N,K,d": (3, 4, 5),
+    "empty": (0,),
+    "empty-rows": (0, 3),
+    "scalar": (),
+}
 WEIGHTS = {"none": None, "scalar": (), "per-column": (-1,), "per-row": ("N", 1), "full": "full"}
 
 
@@ -297,8 +331,12 @@ def test_binary_cross_entropy(dtype, shape_key, reduction, wkind):
     w = _weight(wkind, p.shape, dtype, rng)
     ours = xt.binary_cross_entropy(p, t, w, reduction=reduction)
     ref = F.binary_cross_entropy(T(p), T(t), T(w), reduction=reduction)
-    assert_parity(ours, ref, dtype, f"binary_cross_entropy {dname(dtype)} {shape_key} "
-                                    f"weight={wkind} {reduction}")
+    assert_parity(
+        ours,
+        ref,
+        dtype,
+        f"binary_cross_entropy {dname(dtype)} {shape_key} weight={wkind} {reduction}",
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dname)
@@ -308,17 +346,25 @@ def test_binary_cross_entropy_tiny_probabilities(dtype):
     p = np.array(tiny + [1.0 - np.finfo(dtype).epsneg, 0.5, 0.0], dtype=dtype)
     t = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 1.0], dtype=dtype)
     ours = xt.binary_cross_entropy(p, t, reduction="none")
-    assert_parity(ours, F.binary_cross_entropy(T(p), T(t), reduction="none"), dtype,
-                  "binary_cross_entropy tiny p")
+    assert_parity(
+        ours,
+        F.binary_cross_entropy(T(p), T(t), reduction="none"),
+        dtype,
+        "binary_cross_entropy tiny p",
+    )
     assert ours[-1] == 100.0
 
 
-@pytest.mark.parametrize("bad,name", [
-    ((np.array([0.5, 1.5]), np.array([0.0, 1.0])), "input"),
-    ((np.array([0.5, np.nan]), np.array([0.0, 1.0])), "input"),
-    ((np.array([-0.1, 0.5]), np.array([0.0, 1.0])), "input"),
-    ((np.array([0.5, 0.5]), np.array([0.0, 2.0])), "target"),
-], ids=["input>1", "input-nan", "input<0", "target>1"])
+@pytest.mark.parametrize(
+    "bad,name",
+    [
+        ((np.array([0.5, 1.5]), np.array([0.0, 1.0])), "input"),
+        ((np.array([0.5, np.nan]), np.array([0.0, 1.0])), "input"),
+        ((np.array([-0.1, 0.5]), np.array([0.0, 1.0])), "input"),
+        ((np.array([0.5, 0.5]), np.array([0.0, 2.0])), "target"),
+    ],
+    ids=["input>1", "input-nan", "input<0", "target>1"],
+)
 def test_binary_cross_entropy_domain_errors(bad, name):
     p, t = bad
     with pytest.raises(RuntimeError, match="between 0 and 1"):
@@ -354,8 +400,9 @@ def _pos_weight(kind, shape, dtype, rng):
     if kind == "per-row":
         if len(shape) < 2:
             return None
-        return readonly(rng.uniform(0.2, 3.0, size=(shape[0],) + (1,) * (len(shape) - 1))
-                        .astype(dtype))
+        return readonly(
+            rng.uniform(0.2, 3.0, size=(shape[0],) + (1,) * (len(shape) - 1)).astype(dtype)
+        )
     return readonly(-rng.uniform(0.2, 3.0, size=shape[-1]).astype(dtype))
 
 
@@ -372,10 +419,16 @@ def test_binary_cross_entropy_with_logits(dtype, shape_key, reduction, wkind, pk
     w = _weight(wkind, shape, dtype, rng)
     pw = _pos_weight(pkind, shape, dtype, rng)
     ours = xt.binary_cross_entropy_with_logits(x, t, w, reduction=reduction, pos_weight=pw)
-    ref = F.binary_cross_entropy_with_logits(T(x), T(t), T(w), reduction=reduction,
-                                             pos_weight=T(pw))
-    assert_parity(ours, ref, dtype, f"binary_cross_entropy_with_logits {dname(dtype)} {shape_key} "
-                                    f"weight={wkind} pos_weight={pkind} {reduction}")
+    ref = F.binary_cross_entropy_with_logits(
+        T(x), T(t), T(w), reduction=reduction, pos_weight=T(pw)
+    )
+    assert_parity(
+        ours,
+        ref,
+        dtype,
+        f"binary_cross_entropy_with_logits {dname(dtype)} {shape_key} "
+        f"weight={wkind} pos_weight={pkind} {reduction}",
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS, ids=lambda r: f"reduction={r}")
@@ -409,17 +462,28 @@ def test_binary_cross_entropy_with_logits_errors():
     with pytest.raises(ValueError, match="must be the same as input size"):
         xt.binary_cross_entropy_with_logits(np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match="pos_weight of shape"):
-        xt.binary_cross_entropy_with_logits(np.zeros((2, 3)), np.zeros((2, 3)),
-                                            pos_weight=np.ones(2))
+        xt.binary_cross_entropy_with_logits(
+            np.zeros((2, 3)), np.zeros((2, 3)), pos_weight=np.ones(2)
+        )
 
 
 # ---------------------------------------------------------------------------
 # softmax / log_softmax
 
-SM_SHAPES = {"C": (7,), "N,C": (5, 9), "N,C,d": (3, 4, 5), "scalar": (), "empty": (0, 3),
-             "empty-1d": (0,)}
-SM_CASES = [(key, dim) for key, shape in SM_SHAPES.items() for dim in (0, 1, -1)
-            if dim < max(len(shape), 1)]
+SM_SHAPES = {
+    "C": (7,),
+    "N,C": (5, 9),
+    "N,C,d": (3, 4, 5),
+    "scalar": (),
+    "empty": (0, 3),
+    "empty-1d": (0,),
+}
+SM_CASES = [
+    (key, dim)
+    for key, shape in SM_SHAPES.items()
+    for dim in (0, 1, -1)
+    if dim < max(len(shape), 1)
+]
 
 
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
@@ -490,4 +554,3 @@ def test_n_threads_does_not_change_the_result():
     one = xt.cross_entropy(x, y, label_smoothing=0.1, n_threads=1)
     many = xt.cross_entropy(x, y, label_smoothing=0.1, n_threads=4)
     assert one == many
-

@@ -4,6 +4,7 @@ Every result is compared with the eager (in-memory) xentc call on the same
 rows; chunkings are deliberately odd (empty blocks, a split class axis,
 blocks of one row).
 """
+
 import os
 import signal
 import subprocess
@@ -19,8 +20,8 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-import xentc  # noqa: E402
-import xentc.dask as xd  # noqa: E402
+import xentc
+import xentc.dask as xd
 
 ROWS = ((1, 40, 0, 77, 5), (3, 4))  # 123 rows; the class axis split in two
 
@@ -39,9 +40,11 @@ def _logits(dtype, n=123, c=7, seed=0):
 
 
 def test_import_xentc_does_not_import_dask():
-    code = ("import sys, xentc; bad = sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('dask', 'distributed', 'xentc.dask')); "
-            "assert not bad and 'xentc.dask' not in sys.modules, bad")
+    code = (
+        "import sys, xentc; bad = sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('dask', 'distributed', 'xentc.dask')); "
+        "assert not bad and 'xentc.dask' not in sys.modules, bad"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
@@ -59,8 +62,10 @@ def test_softmax_like_equals_eager(client, op, dtype):
     assert isinstance(lazy._meta, np.ndarray)
     np.testing.assert_array_equal(lazy.compute(), getattr(xentc, op)(x))
     # along axis 0: the row axis is the one rechunked
-    np.testing.assert_array_equal(getattr(xd, op)(da.from_array(x, chunks=ROWS), axis=0).compute(),
-                                  getattr(xentc, op)(x, axis=0))
+    np.testing.assert_array_equal(
+        getattr(xd, op)(da.from_array(x, chunks=ROWS), axis=0).compute(),
+        getattr(xentc, op)(x, axis=0),
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -133,9 +138,9 @@ def test_sparse_softmax_ce_equals_eager(client, opts, reduction, dtype):
         y = np.abs(y) % 7
     kw = {**opts, "sample_weight": w} if opts.get("sample_weight") else opts
     lazy_kw = {**kw, "sample_weight": da.from_array(w, chunks=50)} if "sample_weight" in kw else kw
-    lazy = xd.sparse_softmax_cross_entropy(da.from_array(x, chunks=ROWS),
-                                           da.from_array(y, chunks=31), reduction=reduction,
-                                           **lazy_kw)
+    lazy = xd.sparse_softmax_cross_entropy(
+        da.from_array(x, chunks=ROWS), da.from_array(y, chunks=31), reduction=reduction, **lazy_kw
+    )
     eager = xentc.sparse_softmax_cross_entropy(x, y, reduction=reduction, **kw)
     if reduction == "none":
         assert lazy.dtype == dtype and lazy.chunks == (ROWS[0],)
@@ -149,12 +154,14 @@ def test_sparse_mean_is_not_a_mean_of_block_means(client):
     x = _logits(np.float64)
     y, w = _labels()
     chunks = (10, 113)  # unequal weight per block: a mean of means would be wrong
-    lazy = xd.sparse_softmax_cross_entropy(da.from_array(x, chunks=(chunks, 7)), y,
-                                           sample_weight=w, ignore_index=-100).compute()
+    lazy = xd.sparse_softmax_cross_entropy(
+        da.from_array(x, chunks=(chunks, 7)), y, sample_weight=w, ignore_index=-100
+    ).compute()
     eager = xentc.sparse_softmax_cross_entropy(x, y, sample_weight=w, ignore_index=-100)
-    block_means = [xentc.sparse_softmax_cross_entropy(x[s], y[s], sample_weight=w[s],
-                                                      ignore_index=-100)
-                   for s in (slice(0, 10), slice(10, None))]
+    block_means = [
+        xentc.sparse_softmax_cross_entropy(x[s], y[s], sample_weight=w[s], ignore_index=-100)
+        for s in (slice(0, 10), slice(10, None))
+    ]
     assert abs(np.mean(block_means) - eager) > 1e-3
     assert lazy == pytest.approx(eager, rel=1e-12)
 
@@ -177,19 +184,27 @@ def test_sigmoid_ce_equals_eager(client, ndim, reduction, dtype):
     if ndim == 1:
         x, t = x[:, 0], t[:, 0]
     w = rng.random(x.shape[0])
-    X = da.from_array(x, chunks=ROWS[: ndim])
-    lazy = xd.sigmoid_cross_entropy(X, da.from_array(t, chunks=40), pos_weight=pos_weight,
-                                    sample_weight=w, label_smoothing=0.05, reduction=reduction)
-    eager = xentc.sigmoid_cross_entropy(x, t, pos_weight=pos_weight, sample_weight=w,
-                                        label_smoothing=0.05, reduction=reduction)
+    X = da.from_array(x, chunks=ROWS[:ndim])
+    lazy = xd.sigmoid_cross_entropy(
+        X,
+        da.from_array(t, chunks=40),
+        pos_weight=pos_weight,
+        sample_weight=w,
+        label_smoothing=0.05,
+        reduction=reduction,
+    )
+    eager = xentc.sigmoid_cross_entropy(
+        x, t, pos_weight=pos_weight, sample_weight=w, label_smoothing=0.05, reduction=reduction
+    )
     if reduction == "none":
         assert lazy.dtype == dtype and lazy.shape == x.shape
         np.testing.assert_array_equal(lazy.compute(), eager)
     else:
         # the eager float32 sum itself moves by ~1e-8 relative when its rows
         # are split in two (partial sums rounded in float32 lanes)
-        np.testing.assert_allclose(lazy.compute(), eager,
-                                   rtol=1e-12 if dtype == np.float64 else 1e-6)
+        np.testing.assert_allclose(
+            lazy.compute(), eager, rtol=1e-12 if dtype == np.float64 else 1e-6
+        )
 
 
 def test_bad_input_fails_when_the_graph_is_built():
@@ -233,9 +248,11 @@ def test_task_threads_rule(client):
     t.join()
     assert seen == [1]  # a thread of the local threaded scheduler
     # one thread per worker: OpenMP's default there, which the nanny sets to 1
-    got = client.gather(client.map(lambda i: (xd._task_threads(None),
-                                              xentc.get_config()["default_n_threads"]),
-                                   range(4)))
+    got = client.gather(
+        client.map(
+            lambda i: (xd._task_threads(None), xentc.get_config()["default_n_threads"]), range(4)
+        )
+    )
     assert got == [(None, 1)] * 4
 
 
@@ -244,7 +261,7 @@ def test_task_threads_rule(client):
 
 
 def _assert_same_report(got, want, rtol=1e-12, path="report"):
-    assert type(got) is type(want) or isinstance(got, float) and isinstance(want, float), path
+    assert type(got) is type(want) or (isinstance(got, float) and isinstance(want, float)), path
     if isinstance(want, dict):
         assert got.keys() == want.keys(), path
         for key in want:
@@ -254,14 +271,14 @@ def _assert_same_report(got, want, rtol=1e-12, path="report"):
         for i, (g, w) in enumerate(zip(got, want)):
             _assert_same_report(g, w, rtol, f"{path}[{i}]")
     elif isinstance(want, float):
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-15, equal_nan=True,
-                                   err_msg=path)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-15, equal_nan=True, err_msg=path)
     else:
         assert got == want, path
 
 
 def _in_memory(y_true, y_pred, w=None, **options):
     from xentc.scoring import StreamingScores
+
     return StreamingScores(**options).update(y_true, y_pred, sample_weight=w).result()
 
 
@@ -285,9 +302,14 @@ def test_score_arrays_equal_in_memory(client, task, rows, dtype):
     y, x = _task_data(task, dtype)
     w = np.random.default_rng(4).random(x.shape[0]) * 2
     chunks = (rows,) if x.ndim == 1 else (rows, (2, 4))  # class axis split too
-    got = xd.score(da.from_array(y, chunks=300), da.from_array(x, chunks=chunks),
-                   sample_weight=da.from_array(w, chunks=(1001,)), k=3, n_bins=7,
-                   split_every=3)
+    got = xd.score(
+        da.from_array(y, chunks=300),
+        da.from_array(x, chunks=chunks),
+        sample_weight=da.from_array(w, chunks=(1001,)),
+        k=3,
+        n_bins=7,
+        split_every=3,
+    )
     want = _in_memory(y, x, w, k=3, n_bins=7)
     assert got["task"] == task
     _assert_same_report(got, want)
@@ -298,8 +320,7 @@ def test_score_probabilities_labels_and_metrics(client):
     p = xentc.softmax(x)
     names = np.array(["a", "b", "c", "d", "e", "f"])
     opts = dict(inputs="probabilities", labels=names, metrics=["log_loss", "per_class", "ece"])
-    got = xd.score(da.from_array(names[y], chunks=100), da.from_array(p, chunks=(333, 6)),
-                   **opts)
+    got = xd.score(da.from_array(names[y], chunks=100), da.from_array(p, chunks=(333, 6)), **opts)
     _assert_same_report(got, _in_memory(names[y], p, **opts))
 
 
@@ -336,15 +357,20 @@ def test_metric_wrappers_equal_one_shot_metrics(client):
     y, x = _task_data("multiclass", np.float64)
     w = np.random.default_rng(6).random(x.shape[0])
     X, Y, W = da.from_array(x, chunks=(123, 6)), da.from_array(y, chunks=200), w
-    np.testing.assert_allclose(xd.log_loss(Y, X, sample_weight=W),
-                               xentc.log_loss(y, x, sample_weight=w, from_logits=True),
-                               rtol=1e-12)
-    np.testing.assert_allclose(xd.top_k_accuracy_score(Y, X, k=3, sample_weight=W),
-                               xentc.top_k_accuracy_score(y, x, k=3, sample_weight=w),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        xd.log_loss(Y, X, sample_weight=W),
+        xentc.log_loss(y, x, sample_weight=w, from_logits=True),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        xd.top_k_accuracy_score(Y, X, k=3, sample_weight=W),
+        xentc.top_k_accuracy_score(y, x, k=3, sample_weight=w),
+        rtol=1e-12,
+    )
     hits = (np.argmax(x, axis=1) == y).astype(float)
-    np.testing.assert_allclose(xd.accuracy(Y, X, sample_weight=W),
-                               np.average(hits, weights=w), rtol=1e-12)
+    np.testing.assert_allclose(
+        xd.accuracy(Y, X, sample_weight=W), np.average(hits, weights=w), rtol=1e-12
+    )
 
 
 def test_score_bad_input():
@@ -375,8 +401,9 @@ def test_score_survives_a_killed_worker(client):
     y, x = _task_data("multiclass", np.float64, n=4000)
     want = _in_memory(y, x)
     # 40 blocks of ~0.05 s each on 2 single-thread workers: ~1 s of work
-    X = da.from_array(x, chunks=(100, 6)).map_blocks(lambda b: (time.sleep(0.05), b)[1],
-                                                     dtype=x.dtype)
+    X = da.from_array(x, chunks=(100, 6)).map_blocks(
+        lambda b: (time.sleep(0.05), b)[1], dtype=x.dtype
+    )
     pids = client.run(os.getpid)
     victim = min(pids)
     killed = []
@@ -420,6 +447,7 @@ def parquet_dir(tmp_path_factory):
 
 def _cli(argv, capsys):
     from xentc.cli import main
+
     code = main(["score", *argv, "--no-progress"])
     out, err = capsys.readouterr()
     return code, out, err
@@ -432,14 +460,16 @@ def _numbers_only(report):
 @pytest.mark.parametrize("how", ["scheduler-dir", "scheduler-glob", "workers"])
 def test_cli_distributed_report_equals_single_file(client, parquet_dir, capsys, how):
     import json
+
     code, out, _ = _cli([str(parquet_dir / "all.parquet")], capsys)
     assert code == 0
     single = json.loads(out)
-    target = {"scheduler-dir": [str(parquet_dir / "parts")],
-              "scheduler-glob": [str(parquet_dir / "parts" / "part-*.parquet")],
-              "workers": [str(parquet_dir / "parts")]}[how]
-    where = ["--workers", "1"] if how == "workers" else ["--scheduler",
-                                                         client.scheduler.address]
+    target = {
+        "scheduler-dir": [str(parquet_dir / "parts")],
+        "scheduler-glob": [str(parquet_dir / "parts" / "part-*.parquet")],
+        "workers": [str(parquet_dir / "parts")],
+    }[how]
+    where = ["--workers", "1"] if how == "workers" else ["--scheduler", client.scheduler.address]
     code, out, err = _cli(target + where, capsys)
     assert code == 0, err
     report = json.loads(out)

@@ -3,6 +3,7 @@ plain losses; loss, gradient and Hessian against the NumPy twins, finite
 differences and mpmath (confident rows included); dtypes, layouts, SIMD
 targets, n_threads; weights, ignore_index, smoothing, reductions; limits;
 bad input; the torchvision shim against its formula in PyTorch ops."""
+
 import mpmath
 import numpy as np
 import pytest
@@ -22,8 +23,9 @@ dname = lambda d: np.dtype(d).name
 
 
 def close(actual, desired, dtype, what, scale=1.0):
-    assert_close(actual, desired, dtype, rtol=RTOL[dtype] * scale, atol=ATOL[dtype] * scale,
-                 err_msg=what)
+    assert_close(
+        actual, desired, dtype, rtol=RTOL[dtype] * scale, atol=ATOL[dtype] * scale, err_msg=what
+    )
 
 
 def _x(shape, dtype, seed=0, scale=3.0):
@@ -45,8 +47,14 @@ def _binary(shape, seed=3):
 def _sparse_case(n, c, dtype, seed=0, **kw):
     x = _x((n, c), dtype, seed)
     y = np.random.default_rng(seed + 1).integers(0, c, n)
-    return (xentc.sparse_softmax_cross_entropy, ref.sparse_softmax_focal_cross_entropy,
-            xentc.SparseSoftmaxCrossEntropy, x, y, kw)
+    return (
+        xentc.sparse_softmax_cross_entropy,
+        ref.sparse_softmax_focal_cross_entropy,
+        xentc.SparseSoftmaxCrossEntropy,
+        x,
+        y,
+        kw,
+    )
 
 
 def _dense_case(n, c, dtype, seed=0, sparse=False, **kw):
@@ -54,8 +62,14 @@ def _dense_case(n, c, dtype, seed=0, sparse=False, **kw):
     t = _soft(n, c, seed + 1)
     if sparse:
         t = ssp.csr_matrix(np.where(t > 0.2, t, 0.0))
-    return (xentc.softmax_cross_entropy, ref.softmax_focal_cross_entropy,
-            xentc.SoftmaxCrossEntropy, x, t, kw)
+    return (
+        xentc.softmax_cross_entropy,
+        ref.softmax_focal_cross_entropy,
+        xentc.SoftmaxCrossEntropy,
+        x,
+        t,
+        kw,
+    )
 
 
 def _sigmoid_case(shape, dtype, seed=0, sparse=False, soft=False, **kw):
@@ -63,24 +77,49 @@ def _sigmoid_case(shape, dtype, seed=0, sparse=False, soft=False, **kw):
     y = np.random.default_rng(seed + 1).random(shape) if soft else _binary(shape, seed + 1)
     if sparse:
         y = ssp.csr_matrix(y)
-    return (xentc.sigmoid_cross_entropy, ref.sigmoid_focal_cross_entropy,
-            xentc.SigmoidCrossEntropy, x, y, kw)
+    return (
+        xentc.sigmoid_cross_entropy,
+        ref.sigmoid_focal_cross_entropy,
+        xentc.SigmoidCrossEntropy,
+        x,
+        y,
+        kw,
+    )
 
 
 def make_case(name, dtype, gamma, **extra):
-    n_w = {"sparse": 37, "sparsew": 37, "dense": 37, "csr": 37, "sig1": 301, "sig2": 37, "sigcsr": 37,
-           "sigsoft": 37}[name]
-    opts = {
-        "sparse": {"class_weight": np.linspace(0.5, 2.0, 7), "ignore_index": 3,
-                       "label_smoothing": 0.1},
-        "sparsew": {"class_weight": np.linspace(0.5, 2.0, 40), "ignore_index": 3},
-        "dense": {"class_weight": np.linspace(0.5, 2.0, 7), "label_smoothing": 0.1},
-        "csr": {"class_weight": np.linspace(0.5, 2.0, 7)},
-        "sig1": {"pos_weight": 2.5, "focal_alpha": 0.25},
-        "sig2": {"pos_weight": np.linspace(0.5, 3, 7), "label_smoothing": 0.1, "focal_alpha": 0.7},
-        "sigcsr": {"pos_weight": 1.5, "focal_alpha": 0.25},
-        "sigsoft": {"focal_alpha": 0.4},
-    }[name] if extra.pop("options", True) else {}
+    n_w = {
+        "sparse": 37,
+        "sparsew": 37,
+        "dense": 37,
+        "csr": 37,
+        "sig1": 301,
+        "sig2": 37,
+        "sigcsr": 37,
+        "sigsoft": 37,
+    }[name]
+    opts = (
+        {
+            "sparse": {
+                "class_weight": np.linspace(0.5, 2.0, 7),
+                "ignore_index": 3,
+                "label_smoothing": 0.1,
+            },
+            "sparsew": {"class_weight": np.linspace(0.5, 2.0, 40), "ignore_index": 3},
+            "dense": {"class_weight": np.linspace(0.5, 2.0, 7), "label_smoothing": 0.1},
+            "csr": {"class_weight": np.linspace(0.5, 2.0, 7)},
+            "sig1": {"pos_weight": 2.5, "focal_alpha": 0.25},
+            "sig2": {
+                "pos_weight": np.linspace(0.5, 3, 7),
+                "label_smoothing": 0.1,
+                "focal_alpha": 0.7,
+            },
+            "sigcsr": {"pos_weight": 1.5, "focal_alpha": 0.25},
+            "sigsoft": {"focal_alpha": 0.4},
+        }[name]
+        if extra.pop("options", True)
+        else {}
+    )
     opts.update(extra)
     opts["focal_gamma"] = gamma
     if name == "sparse":
@@ -92,8 +131,9 @@ def make_case(name, dtype, gamma, **extra):
     elif name == "sig1":
         case = _sigmoid_case((301,), dtype, **opts)
     else:
-        case = _sigmoid_case((37, 7), dtype, sparse=name == "sigcsr", soft=name == "sigsoft",
-                             **opts)
+        case = _sigmoid_case(
+            (37, 7), dtype, sparse=name == "sigcsr", soft=name == "sigsoft", **opts
+        )
     sw = np.random.default_rng(9).random(n_w) * 2
     return case, sw
 
@@ -130,8 +170,9 @@ def test_gamma_zero_with_alpha_is_alpha_weighted_plain():
     y = _binary((50, 4))
     at = 0.25 * y + 0.75 * (1 - y)
     got = xentc.sigmoid_cross_entropy(x, y, focal_alpha=0.25, reduction="none")
-    np.testing.assert_allclose(got, at * xentc.sigmoid_cross_entropy(x, y, reduction="none"),
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        got, at * xentc.sigmoid_cross_entropy(x, y, reduction="none"), rtol=1e-15
+    )
 
 
 # ---- against the NumPy twins ----------------------------------------------------
@@ -168,14 +209,19 @@ def test_simd_targets_agree(simd, dtype, name):
         (_, twin, cls, x, y, kw), sw = make_case(name, dtype, 2.0)
         if shape_kw and name in ("sparse", "dense"):
             x = _x((3, 1500), dtype, 4)
-            y = (np.array([0, 1499, 700]) if name == "sparse" else _soft(3, 1500))
-            kw = {"focal_gamma": 2.0, "label_smoothing": 0.05} if name == "sparse" else \
-                {"focal_gamma": 2.0}
+            y = np.array([0, 1499, 700]) if name == "sparse" else _soft(3, 1500)
+            kw = (
+                {"focal_gamma": 2.0, "label_smoothing": 0.05}
+                if name == "sparse"
+                else {"focal_gamma": 2.0}
+            )
             sw = None
         elif shape_kw:
             continue
-        loss, g, h = (*_obj(cls, kw, "sum").loss_gradient(x, y, sw),
-                      _obj(cls, kw, "sum").gradient_hessian(x, y, sw)[1])
+        loss, g, h = (
+            *_obj(cls, kw, "sum").loss_gradient(x, y, sw),
+            _obj(cls, kw, "sum").gradient_hessian(x, y, sw)[1],
+        )
         want, g_ref, h_ref = twin(x, y, sample_weight=sw, reduction="sum", return_grad=True, **kw)
         what = f"{name} {dname(dtype)} simd={simd} {x.shape}"
         close(loss, want, dtype, what + " loss")
@@ -201,13 +247,17 @@ def test_derivatives_match_finite_differences(name, gamma):
         xm[i] -= step
         xp, xm = xp.reshape(x.shape), xm.reshape(x.shape)
         fd_g = (obj.loss(xp, y, sw) - obj.loss(xm, y, sw)) / (2 * step)
-        fd_h = (obj.loss_gradient(xp, y, sw)[1].reshape(-1)[i]
-                - obj.loss_gradient(xm, y, sw)[1].reshape(-1)[i]) / (2 * step)
+        fd_h = (
+            obj.loss_gradient(xp, y, sw)[1].reshape(-1)[i]
+            - obj.loss_gradient(xm, y, sw)[1].reshape(-1)[i]
+        ) / (2 * step)
         gi, hi = g.reshape(-1)[i], h.reshape(-1)[i]
-        assert abs(gi - fd_g) <= 1e-7 * max(1.0, abs(gi)) / x.size ** 0.5 + 1e-9, \
+        assert abs(gi - fd_g) <= 1e-7 * max(1.0, abs(gi)) / x.size**0.5 + 1e-9, (
             f"{name} gamma={gamma} element {i}: gradient {gi} vs finite difference {fd_g}"
-        assert abs(hi - fd_h) <= 1e-6 * max(abs(hi), 1e-3), \
+        )
+        assert abs(hi - fd_h) <= 1e-6 * max(abs(hi), 1e-3), (
             f"{name} gamma={gamma} element {i}: hessian {hi} vs finite difference {fd_h}"
+        )
 
 
 # ---- high precision (mpmath), confident rows ----------------------------------------
@@ -235,7 +285,8 @@ def _mp_row(xs, a, gamma):
     gamma = mpmath.mpf(gamma)
 
     def along(k):
-        return lambda t: _mp_softmax_focal(xs[:k] + [t] + xs[k + 1:], a, gamma)
+        return lambda t: _mp_softmax_focal(xs[:k] + [t] + xs[k + 1 :], a, gamma)
+
     loss = _mp_softmax_focal(xs, a, gamma)
     # derivatives as small as e^-spread next to an O(1) loss: enough digits
     spread = float(max(xs) - min(xs))
@@ -247,10 +298,21 @@ def _mp_row(xs, a, gamma):
 
 # rows (logits, label): confident (gap 30 / 12), wrong-confident, tie at the top, flat
 MP_ROWS = {
-    np.float64: [([30.0, 0.0, 0.0, 0.0], 0), ([30.0, 0.0, -5.0, 2.0], 0), ([0.0, 30.0, 1.0, 0.0], 0),
-                 ([4.0, 4.0, 1.0, -2.0], 0), ([0.3, -0.2, 0.1, 0.0], 2), ([200.0, 0.0, -1.0, 3.0], 0)],
-    np.float32: [([12.0, 0.0, 0.0, 0.0], 0), ([12.0, 0.0, -5.0, 2.0], 0), ([0.0, 12.0, 1.0, 0.0], 0),
-                 ([4.0, 4.0, 1.0, -2.0], 0), ([0.3, -0.2, 0.1, 0.0], 2)],
+    np.float64: [
+        ([30.0, 0.0, 0.0, 0.0], 0),
+        ([30.0, 0.0, -5.0, 2.0], 0),
+        ([0.0, 30.0, 1.0, 0.0], 0),
+        ([4.0, 4.0, 1.0, -2.0], 0),
+        ([0.3, -0.2, 0.1, 0.0], 2),
+        ([200.0, 0.0, -1.0, 3.0], 0),
+    ],
+    np.float32: [
+        ([12.0, 0.0, 0.0, 0.0], 0),
+        ([12.0, 0.0, -5.0, 2.0], 0),
+        ([0.0, 12.0, 1.0, 0.0], 0),
+        ([4.0, 4.0, 1.0, -2.0], 0),
+        ([0.3, -0.2, 0.1, 0.0], 2),
+    ],
 }
 MP_RTOL = {np.float64: 1e-12, np.float32: 2e-5}
 
@@ -264,13 +326,14 @@ def test_softmax_against_mpmath(simd, dtype, gamma, width):
     the columnar kernel, rows of 20 the row kernel"""
     if width == 20 and simd not in ("baseline", "avx512"):
         pytest.skip("row kernel: two targets suffice (mpmath is slow)")
-    for row, label in MP_ROWS[dtype][:6 if width == 4 else 3]:
+    for row, label in MP_ROWS[dtype][: 6 if width == 4 else 3]:
         row = row + [-3.0 - 0.25 * j for j in range(width - 4)]
         x = np.array([row], dtype=dtype)
         for smoothing in (0.0, 0.1):
             a = [(1 - smoothing) * (j == label) + smoothing / width for j in range(width)]
-            obj = xentc.SparseSoftmaxCrossEntropy(focal_gamma=gamma, reduction="sum",
-                                                  label_smoothing=smoothing)
+            obj = xentc.SparseSoftmaxCrossEntropy(
+                focal_gamma=gamma, reduction="sum", label_smoothing=smoothing
+            )
             loss, g = obj.loss_gradient(x, [label])
             h = obj.gradient_hessian(x, [label])[1]
             want, g_mp, h_mp = _mp_row(x[0], a, gamma)
@@ -291,7 +354,7 @@ def _mp_sigmoid_focal(x, y, gamma, alpha, pw=1.0):
     ce = -(pw * y * mpmath.log(s) + (1 - y) * mpmath.log(1 / (1 + mpmath.exp(x))))
     q = y * (1 / (1 + mpmath.exp(x))) + (1 - y) * s
     at = 1 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
-    return at * q ** gamma * ce
+    return at * q**gamma * ce
 
 
 @pytest.mark.parametrize("gamma", [0.5, 2.0])
@@ -304,8 +367,9 @@ def test_sigmoid_against_mpmath(simd, dtype, gamma):
         for alpha, pw in ((None, 1.0), (0.25, 2.0)):
             x = np.array(xs, dtype=dtype)
             t = np.full(len(xs), y)
-            obj = xentc.SigmoidCrossEntropy(focal_gamma=gamma, focal_alpha=alpha, pos_weight=pw,
-                                            reduction="none")
+            obj = xentc.SigmoidCrossEntropy(
+                focal_gamma=gamma, focal_alpha=alpha, pos_weight=pw, reduction="none"
+            )
             loss = obj.loss(x, t)
             g, h = obj.gradient_hessian(x, t)
             for i, v in enumerate(xs):
@@ -313,12 +377,15 @@ def test_sigmoid_against_mpmath(simd, dtype, gamma):
                 with mpmath.workdps(100):
                     want = [f(v), mpmath.diff(f, mpmath.mpf(v)), mpmath.diff(f, mpmath.mpf(v), 2)]
                 what = f"{dname(dtype)} gamma={gamma} x={v} y={y} alpha={alpha} pw={pw}"
-                for name, got, mp, tol in (("loss", loss[i], want[0], 1),
-                                           ("gradient", g[i], want[1], 10),
-                                           ("hessian", h[i], want[2], 50)):
+                for name, got, mp, tol in (
+                    ("loss", loss[i], want[0], 1),
+                    ("gradient", g[i], want[1], 10),
+                    ("hessian", h[i], want[2], 50),
+                ):
                     mp = float(mp)
-                    assert abs(got - mp) <= tol * MP_RTOL[dtype] * abs(mp) + 1e-300, \
+                    assert abs(got - mp) <= tol * MP_RTOL[dtype] * abs(mp) + 1e-300, (
                         f"{what} {name}: {got} vs {mp}"
+                    )
 
 
 # ---- threads, layouts, in place, inputs untouched ----------------------------------
@@ -326,8 +393,16 @@ def test_sigmoid_against_mpmath(simd, dtype, gamma):
 
 @pytest.mark.parametrize("name", CASES)
 def test_threads_bit_identical(name):
-    big = {"sparse": (20000, 7), "sparsew": (4000, 40), "dense": (20000, 7), "csr": (20000, 7), "sig1": (200000,),
-           "sig2": (20000, 7), "sigcsr": (20000, 7), "sigsoft": (20000, 7)}[name]
+    big = {
+        "sparse": (20000, 7),
+        "sparsew": (4000, 40),
+        "dense": (20000, 7),
+        "csr": (20000, 7),
+        "sig1": (200000,),
+        "sig2": (20000, 7),
+        "sigcsr": (20000, 7),
+        "sigsoft": (20000, 7),
+    }[name]
     (_, _, cls, _, _, kw), _ = make_case(name, np.float32, 2.0)
     x = _x(big, np.float32, 5)
     n = big[0]
@@ -393,11 +468,13 @@ def test_mean_is_weighted_mean_and_ignored_rows_are_zero():
     np.testing.assert_allclose(total, per.sum(), rtol=1e-14)
     np.testing.assert_allclose(mean, total / sw[keep].sum(), rtol=1e-14)
     g, _ = xentc.SparseSoftmaxCrossEntropy(focal_gamma=2.0, ignore_index=-100).gradient_hessian(
-        x, y, sw)
+        x, y, sw
+    )
     assert np.all(g[::4] == 0)
     assert np.isnan(xentc.sparse_softmax_cross_entropy(x[:0], y[:0], focal_gamma=2.0))
-    assert np.isnan(xentc.sparse_softmax_cross_entropy(x[:3], [-100] * 3, ignore_index=-100,
-                                                       focal_gamma=2.0))
+    assert np.isnan(
+        xentc.sparse_softmax_cross_entropy(x[:3], [-100] * 3, ignore_index=-100, focal_gamma=2.0)
+    )
 
 
 def test_focal_down_weights_easy_examples():
@@ -415,8 +492,17 @@ def test_focal_down_weights_easy_examples():
 @pytest.mark.parametrize("dtype", DTYPES, ids=dname)
 def test_limits_nan_and_inf(simd, dtype):
     inf, nan = np.inf, np.nan
-    x = np.array([[1.0, nan, 0.0], [inf, 0.0, 1.0], [0.0, -inf, 2.0], [1e30, -1e30, 0.0],
-                  [-inf, -inf, -inf], [inf, inf, 0.0]], dtype=dtype)
+    x = np.array(
+        [
+            [1.0, nan, 0.0],
+            [inf, 0.0, 1.0],
+            [0.0, -inf, 2.0],
+            [1e30, -1e30, 0.0],
+            [-inf, -inf, -inf],
+            [inf, inf, 0.0],
+        ],
+        dtype=dtype,
+    )
     y = np.array([0, 0, 0, 0, 0, 1])
     obj = xentc.SparseSoftmaxCrossEntropy(focal_gamma=2.0, reduction="none")
     loss = obj.loss(x, y)
@@ -440,7 +526,7 @@ def test_limits_nan_and_inf(simd, dtype):
     close(ls[5:], [0.75e30, 0.25e30], dtype, "huge finite logits: loss = alpha_t |x|")
     assert np.isfinite(gs[[0, 1, 2, 3, 5, 6]]).all() and np.isnan(gs[4])
     assert np.isfinite(hs[[0, 1, 2, 3, 5, 6]]).all()
-    np.testing.assert_allclose(gs[[2, 5]], 0.75)   # y=0, x -> inf: alpha_t * 1
+    np.testing.assert_allclose(gs[[2, 5]], 0.75)  # y=0, x -> inf: alpha_t * 1
     np.testing.assert_allclose(gs[[3, 6]], -0.25)  # y=1, x -> -inf: -alpha_t * 1
 
 
@@ -457,11 +543,14 @@ def test_no_overflow_for_huge_logits():
 # ---- loss objects and bad input ------------------------------------------------------
 
 
-@pytest.mark.parametrize("cls,params", [
-    (xentc.SparseSoftmaxCrossEntropy, {"focal_gamma": 2.0}),
-    (xentc.SoftmaxCrossEntropy, {"focal_gamma": 1.5}),
-    (xentc.SigmoidCrossEntropy, {"focal_gamma": 2.0, "focal_alpha": 0.25}),
-])
+@pytest.mark.parametrize(
+    "cls,params",
+    [
+        (xentc.SparseSoftmaxCrossEntropy, {"focal_gamma": 2.0}),
+        (xentc.SoftmaxCrossEntropy, {"focal_gamma": 1.5}),
+        (xentc.SigmoidCrossEntropy, {"focal_gamma": 2.0, "focal_alpha": 0.25}),
+    ],
+)
 def test_loss_objects_params_clone_repr(cls, params):
     obj = cls(**params)
     assert {k: obj.get_params()[k] for k in params} == params
@@ -475,29 +564,59 @@ def test_loss_objects_params_clone_repr(cls, params):
 x3 = np.zeros((2, 3))
 
 
-@pytest.mark.parametrize("call,exc,match", [
-    (lambda: xentc.sparse_softmax_cross_entropy(x3, [0, 1], focal_gamma=-1.0), ValueError,
-     "focal_gamma must be a finite float >= 0; got -1.0"),
-    (lambda: xentc.sparse_softmax_cross_entropy(x3, [0, 1], focal_gamma=np.nan), ValueError,
-     "focal_gamma"),
-    (lambda: xentc.softmax_cross_entropy(x3, np.eye(3)[:2], focal_gamma=np.inf), ValueError,
-     "focal_gamma"),
-    (lambda: xentc.softmax_cross_entropy(x3, np.eye(3)[:2], focal_gamma="2"), TypeError,
-     "focal_gamma must be a float >= 0; got '2'"),
-    (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_gamma=True), TypeError, "focal_gamma"),
-    (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_gamma=None), TypeError, "focal_gamma"),
-    (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_alpha=1.5), ValueError,
-     r"focal_alpha must be None or a float in \[0, 1\]; got 1.5"),
-    (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_gamma=2.0, focal_alpha=-0.1), ValueError,
-     "focal_alpha"),
-    (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_alpha="a"), TypeError, "focal_alpha"),
-    (lambda: xentc.SparseSoftmaxCrossEntropy(focal_gamma=-2).loss(x3, [0, 1]), ValueError,
-     "focal_gamma"),
-    (lambda: xentc.SigmoidCrossEntropy(focal_alpha=2).gradient_hessian(x3, x3), ValueError,
-     "focal_alpha"),
-    (lambda: xentc.sparse_softmax_cross_entropy(x3, [0, 3], focal_gamma=2.0), ValueError,
-     "labels"),
-])
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (
+            lambda: xentc.sparse_softmax_cross_entropy(x3, [0, 1], focal_gamma=-1.0),
+            ValueError,
+            "focal_gamma must be a finite float >= 0; got -1.0",
+        ),
+        (
+            lambda: xentc.sparse_softmax_cross_entropy(x3, [0, 1], focal_gamma=np.nan),
+            ValueError,
+            "focal_gamma",
+        ),
+        (
+            lambda: xentc.softmax_cross_entropy(x3, np.eye(3)[:2], focal_gamma=np.inf),
+            ValueError,
+            "focal_gamma",
+        ),
+        (
+            lambda: xentc.softmax_cross_entropy(x3, np.eye(3)[:2], focal_gamma="2"),
+            TypeError,
+            "focal_gamma must be a float >= 0; got '2'",
+        ),
+        (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_gamma=True), TypeError, "focal_gamma"),
+        (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_gamma=None), TypeError, "focal_gamma"),
+        (
+            lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_alpha=1.5),
+            ValueError,
+            r"focal_alpha must be None or a float in \[0, 1\]; got 1.5",
+        ),
+        (
+            lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_gamma=2.0, focal_alpha=-0.1),
+            ValueError,
+            "focal_alpha",
+        ),
+        (lambda: xentc.sigmoid_cross_entropy(x3, x3, focal_alpha="a"), TypeError, "focal_alpha"),
+        (
+            lambda: xentc.SparseSoftmaxCrossEntropy(focal_gamma=-2).loss(x3, [0, 1]),
+            ValueError,
+            "focal_gamma",
+        ),
+        (
+            lambda: xentc.SigmoidCrossEntropy(focal_alpha=2).gradient_hessian(x3, x3),
+            ValueError,
+            "focal_alpha",
+        ),
+        (
+            lambda: xentc.sparse_softmax_cross_entropy(x3, [0, 3], focal_gamma=2.0),
+            ValueError,
+            "labels",
+        ),
+    ],
+)
 def test_bad_input_messages(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
@@ -524,20 +643,31 @@ def _torchvision_formula(torch, x, y, alpha, gamma, reduction):
 def test_sigmoid_focal_loss_shim(dtype, alpha, gamma, reduction):
     torch = pytest.importorskip("torch")
     from xentc.compat.torch import sigmoid_focal_loss
+
     x = _x((6, 5, 7), dtype, 3, scale=2.0)
-    for y in (_binary((6, 5, 7)).astype(dtype), np.random.default_rng(4).random((6, 5, 7)).astype(dtype)):
+    for y in (
+        _binary((6, 5, 7)).astype(dtype),
+        np.random.default_rng(4).random((6, 5, 7)).astype(dtype),
+    ):
         ours = sigmoid_focal_loss(x, y, alpha=alpha, gamma=gamma, reduction=reduction)
-        theirs = _torchvision_formula(torch, torch.from_numpy(x), torch.from_numpy(y), alpha,
-                                      gamma, reduction).numpy()
+        theirs = _torchvision_formula(
+            torch, torch.from_numpy(x), torch.from_numpy(y), alpha, gamma, reduction
+        ).numpy()
         assert np.asarray(ours).shape == theirs.shape and np.asarray(ours).dtype == theirs.dtype
-        close(ours, theirs, dtype, f"sigmoid_focal_loss alpha={alpha} gamma={gamma} {reduction}",
-              scale=3.0)
+        close(
+            ours,
+            theirs,
+            dtype,
+            f"sigmoid_focal_loss alpha={alpha} gamma={gamma} {reduction}",
+            scale=3.0,
+        )
 
 
 def test_sigmoid_focal_loss_shim_high_precision():
     """the shim keeps confident elements' loss where the float64 formula
     (1 - p_t) rounds: compare with mpmath"""
     from xentc.compat.torch import sigmoid_focal_loss
+
     x = np.array([40.0, -40.0, 20.0, 0.1])
     y = np.array([1.0, 0.0, 1.0, 1.0])
     ours = sigmoid_focal_loss(x, y)
@@ -548,6 +678,7 @@ def test_sigmoid_focal_loss_shim_high_precision():
 
 def test_sigmoid_focal_loss_shim_errors():
     from xentc.compat.torch import sigmoid_focal_loss
+
     with pytest.raises(ValueError, match="Invalid Value for arg 'reduction'"):
         sigmoid_focal_loss(np.zeros(3), np.zeros(3), reduction="avg")
     with pytest.raises(ValueError, match="targets must have the shape"):
@@ -558,15 +689,21 @@ def test_sigmoid_focal_loss_shim_errors():
 def test_dense_limits(simd, dtype):
     """short dense rows (columnar kernel) hand non-finite rows to the limits path"""
     inf, nan = np.inf, np.nan
-    x = np.array([[1.0, nan, 0.0], [inf, 0.0, 1.0], [0.0, -inf, 2.0], [inf, inf, 0.0],
-                  [0.5, 0.1, -0.3]], dtype=dtype)
+    x = np.array(
+        [[1.0, nan, 0.0], [inf, 0.0, 1.0], [0.0, -inf, 2.0], [inf, inf, 0.0], [0.5, 0.1, -0.3]],
+        dtype=dtype,
+    )
     t = np.array([[1, 0, 0], [1, 0, 0], [0.5, 0, 0.5], [0, 1, 0], [0.2, 0.3, 0.5]])
     obj = xentc.SoftmaxCrossEntropy(focal_gamma=2.0, reduction="none")
     loss = obj.loss(x, t)
     g, h = obj.gradient_hessian(x, t)
     assert np.isnan(loss[0]) and np.isnan(g[0]).all() and np.isnan(h[0]).all()
     assert loss[1] == 0 and np.all(g[1] == 0) and np.all(h[1] == 0)
-    close(loss[2:], ref.softmax_focal_cross_entropy(x[2:], t[2:], focal_gamma=2.0,
-                                                    reduction="none"), dtype, "dense limits")
+    close(
+        loss[2:],
+        ref.softmax_focal_cross_entropy(x[2:], t[2:], focal_gamma=2.0, reduction="none"),
+        dtype,
+        "dense limits",
+    )
     close(loss[3], 0.25 * np.log(2), dtype, "tied +inf")
     assert np.isfinite(g[2:]).all() and np.isfinite(h[2:]).all()

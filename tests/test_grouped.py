@@ -3,6 +3,7 @@ grouped_accuracy: against the NumPy twin (xentc._reference), finite
 differences and mpmath; dtypes, layouts, thread counts, SIMD targets, group
 sizes 1..65 equal and unequal, weights, ignore_index, smoothing, limits,
 bad input."""
+
 import mpmath
 import numpy as np
 import pytest
@@ -35,9 +36,15 @@ def _data(n, groups, dtype, seed=0, scale=3.0):
 def _split_ce(x, y, groups, **kw):
     """the same loss as one sparse CE call per group"""
     off = np.concatenate([[0], np.cumsum(groups)])
-    return np.stack([xentc.sparse_softmax_cross_entropy(x[:, off[g]:off[g + 1]], y[:, g],
-                                                        reduction="none", **kw)
-                     for g in range(len(groups))], axis=1)
+    return np.stack(
+        [
+            xentc.sparse_softmax_cross_entropy(
+                x[:, off[g] : off[g + 1]], y[:, g], reduction="none", **kw
+            )
+            for g in range(len(groups))
+        ],
+        axis=1,
+    )
 
 
 # ---- against the twin ---------------------------------------------------------
@@ -50,10 +57,14 @@ def test_matches_reference(simd, dtype, name, reduction):
     groups = GROUPS[name]
     x, y = _data(37, groups, dtype)
     obj = xentc.GroupedSoftmaxCrossEntropy(groups=groups, reduction=reduction)
-    r_loss, r_g, r_h = ref.grouped_softmax_cross_entropy(x, y, groups=groups, reduction=reduction,
-                                                         return_grad=True)
-    assert_close(xentc.grouped_softmax_cross_entropy(x, y, groups=groups, reduction=reduction),
-                 r_loss, dtype)
+    r_loss, r_g, r_h = ref.grouped_softmax_cross_entropy(
+        x, y, groups=groups, reduction=reduction, return_grad=True
+    )
+    assert_close(
+        xentc.grouped_softmax_cross_entropy(x, y, groups=groups, reduction=reduction),
+        r_loss,
+        dtype,
+    )
     loss, g = obj.loss_gradient(x, y)
     assert_close(loss, r_loss, dtype)
     assert_close(g, r_g, dtype, err_msg="gradient")
@@ -73,8 +84,13 @@ OPTIONS = {
     "focal": {"focal_gamma": 2.0},
     "focal_half": {"focal_gamma": 0.5},
     "focal_smoothing": {"focal_gamma": 1.5, "label_smoothing": 0.1},
-    "all": {"class_weight": [np.linspace(0.5, 2.0, 12), "balanced", None], "sample_weight": "rand",
-            "ignore_index": -100, "label_smoothing": 0.25, "focal_gamma": 3.0},
+    "all": {
+        "class_weight": [np.linspace(0.5, 2.0, 12), "balanced", None],
+        "sample_weight": "rand",
+        "ignore_index": -100,
+        "label_smoothing": 0.25,
+        "focal_gamma": 3.0,
+    },
 }
 
 
@@ -98,9 +114,11 @@ def test_options_and_derivatives(simd, dtype, option, reduction):
     opts, y = _resolve(OPTIONS[option], y)
     sw = opts.pop("sample_weight", None)
     r_loss, r_g, r_h = ref.grouped_softmax_cross_entropy(
-        x, y, groups=groups, sample_weight=sw, reduction=reduction, return_grad=True, **opts)
-    got = xentc.grouped_softmax_cross_entropy(x, y, groups=groups, sample_weight=sw,
-                                              reduction=reduction, **opts)
+        x, y, groups=groups, sample_weight=sw, reduction=reduction, return_grad=True, **opts
+    )
+    got = xentc.grouped_softmax_cross_entropy(
+        x, y, groups=groups, sample_weight=sw, reduction=reduction, **opts
+    )
     assert_close(got, r_loss, dtype)
     obj = xentc.GroupedSoftmaxCrossEntropy(groups=groups, reduction=reduction, **opts)
     loss, g = obj.loss_gradient(x, y, sw)
@@ -148,18 +166,27 @@ def test_entries_equal_sparse_ce_per_group(simd, dtype, name):
     got = xentc.grouped_softmax_cross_entropy(x, y, groups=groups, reduction="none")
     assert_close(got, _split_ce(x, y, groups), dtype)
     if name in ("pairs", "wide"):  # equal groups are (N*G, C) rows: the sparse kernel exactly
-        flat = xentc.sparse_softmax_cross_entropy(x.reshape(-1, groups[0]), y.reshape(-1),
-                                                  reduction="none")
+        flat = xentc.sparse_softmax_cross_entropy(
+            x.reshape(-1, groups[0]), y.reshape(-1), reduction="none"
+        )
         np.testing.assert_array_equal(got, flat.reshape(got.shape))
 
 
 # ---- finite differences and mpmath ----------------------------------------------
 
 
-@pytest.mark.parametrize("opts", [{}, {"label_smoothing": 0.3}, {"focal_gamma": 0.5},
-                                  {"focal_gamma": 1.0}, {"focal_gamma": 2.0},
-                                  {"focal_gamma": 3.5, "label_smoothing": 0.2}],
-                         ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {},
+        {"label_smoothing": 0.3},
+        {"focal_gamma": 0.5},
+        {"focal_gamma": 1.0},
+        {"focal_gamma": 2.0},
+        {"focal_gamma": 3.5, "label_smoothing": 0.2},
+    ],
+    ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain",
+)
 def test_derivatives_match_finite_differences(opts):
     groups = [4, 1, 9, 2]
     x, y = _data(5, groups, np.float64, scale=2.0)
@@ -174,8 +201,9 @@ def test_derivatives_match_finite_differences(opts):
         xp[idx] += step
         xm[idx] -= step
         num_g[idx] = (obj.loss(xp, y, w) - obj.loss(xm, y, w)) / (2 * step)
-        num_h[idx] = (obj.gradient_hessian(xp, y, w)[0][idx]
-                      - obj.gradient_hessian(xm, y, w)[0][idx]) / (2 * step)
+        num_h[idx] = (
+            obj.gradient_hessian(xp, y, w)[0][idx] - obj.gradient_hessian(xm, y, w)[0][idx]
+        ) / (2 * step)
     np.testing.assert_allclose(g, num_g, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(h, num_h, rtol=1e-5, atol=1e-8)
 
@@ -191,11 +219,12 @@ def _mp_focal(row, y, gamma, eps=0.0):
 
     def loss(zz):
         lse2 = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in zz))
-        return -mpmath.fsum(t[j] * (1 - mpmath.exp(zz[j] - lse2)) ** gamma * (zz[j] - lse2)
-                            for j in range(c))
+        return -mpmath.fsum(
+            t[j] * (1 - mpmath.exp(zz[j] - lse2)) ** gamma * (zz[j] - lse2) for j in range(c)
+        )
 
     val = -mpmath.fsum(t[j] * (-mpmath.expm1(lp[j])) ** gamma * lp[j] for j in range(c))
-    grad = [mpmath.diff(lambda v, k=k: loss(z[:k] + [v] + z[k + 1:]), z[k]) for k in range(c)]
+    grad = [mpmath.diff(lambda v, k=k: loss(z[:k] + [v] + z[k + 1 :]), z[k]) for k in range(c)]
     return float(val), np.array([float(v) for v in grad])
 
 
@@ -203,10 +232,15 @@ def _mp_focal(row, y, gamma, eps=0.0):
 @pytest.mark.parametrize("dtype", DTYPES, ids=ids_dtype)
 def test_confident_entries_against_mpmath(simd, dtype, gamma):
     # gaps up to 30: 1 - p_t down to ~1e-13, where 1 - p loses every digit
-    rows = np.array([[0.0, -3.0, -7.0, 2.0, 1.0],
-                     [25.0, 0.0, -1.0, 1.0, -4.0],
-                     [30.0, 5.0, 4.0, 3.0, 0.0],
-                     [-2.0, 14.0, 1.5, 0.5, 0.25]], dtype=dtype)
+    rows = np.array(
+        [
+            [0.0, -3.0, -7.0, 2.0, 1.0],
+            [25.0, 0.0, -1.0, 1.0, -4.0],
+            [30.0, 5.0, 4.0, 3.0, 0.0],
+            [-2.0, 14.0, 1.5, 0.5, 0.25],
+        ],
+        dtype=dtype,
+    )
     labels = np.array([[3], [0], [0], [1]])
     obj = xentc.GroupedSoftmaxCrossEntropy(groups=[5], focal_gamma=gamma, reduction="none")
     loss, g = obj.loss_gradient(rows, labels)
@@ -214,16 +248,18 @@ def test_confident_entries_against_mpmath(simd, dtype, gamma):
     for i in range(rows.shape[0]):
         want, want_g = _mp_focal(rows[i], labels[i, 0], gamma)
         np.testing.assert_allclose(loss[i, 0], want, err_msg=f"row {i}")
-        np.testing.assert_allclose(g[i], want_g, rtol=rtol * 10, atol=1e-300 if gamma else 0,
-                                   err_msg=f"gradient row {i}")
+        np.testing.assert_allclose(
+            g[i], want_g, rtol=rtol * 10, atol=1e-300 if gamma else 0, err_msg=f"gradient row {i}"
+        )
         assert want > 0 and loss[i, 0] > 0
 
 
 def test_focal_smoothing_against_mpmath():
     rows = np.array([[9.0, -2.0, 0.5, 3.0], [0.1, 0.2, 0.3, 0.4]])
     labels = np.array([[0], [2]])
-    loss, g = xentc.GroupedSoftmaxCrossEntropy(groups=[4], focal_gamma=2.5, label_smoothing=0.1,
-                                               reduction="none").loss_gradient(rows, labels)
+    loss, g = xentc.GroupedSoftmaxCrossEntropy(
+        groups=[4], focal_gamma=2.5, label_smoothing=0.1, reduction="none"
+    ).loss_gradient(rows, labels)
     for i in range(2):
         want, want_g = _mp_focal(rows[i], labels[i, 0], 2.5, eps=0.1)
         np.testing.assert_allclose(loss[i, 0], want, rtol=1e-13)
@@ -249,24 +285,33 @@ def test_layouts_give_identical_results(dtype):
     want3 = xentc.grouped_softmax_cross_entropy(x3, y3, reduction="none")
     for name, xl in layouts(x3):
         np.testing.assert_array_equal(
-            xentc.grouped_softmax_cross_entropy(xl, y3, reduction="none"), want3, err_msg=name)
+            xentc.grouped_softmax_cross_entropy(xl, y3, reduction="none"), want3, err_msg=name
+        )
 
 
 @pytest.mark.parametrize("n_threads", THREADS)
 @pytest.mark.parametrize("case", ["equal", "unequal", "focal", "cols"])
 def test_threads_bit_identical(case, n_threads):
-    groups = {"equal": [5] * 8, "unequal": [12, 7, 5, 30, 2], "focal": [12, 7, 5],
-              "cols": [20] * 3}[case]
+    groups = {
+        "equal": [5] * 8,
+        "unequal": [12, 7, 5, 30, 2],
+        "focal": [12, 7, 5],
+        "cols": [20] * 3,
+    }[case]
     x, y = _data(7000, groups, np.float32)
     w = np.random.default_rng(4).random(7000)
-    obj = xentc.GroupedSoftmaxCrossEntropy(groups=groups, focal_gamma=2.0 if case == "focal" else 0.0)
+    obj = xentc.GroupedSoftmaxCrossEntropy(
+        groups=groups, focal_gamma=2.0 if case == "focal" else 0.0
+    )
     base = obj.set_params(n_threads=1).loss_gradient(x, y, w)
     got = obj.set_params(n_threads=n_threads).loss_gradient(x, y, w)
     assert got[0] == base[0]
     np.testing.assert_array_equal(got[1], base[1])
     obj.set_params(reduction="none")
-    np.testing.assert_array_equal(obj.set_params(n_threads=n_threads).loss(x, y, w),
-                                  obj.set_params(n_threads=1).loss(x, y, w))
+    np.testing.assert_array_equal(
+        obj.set_params(n_threads=n_threads).loss(x, y, w),
+        obj.set_params(n_threads=1).loss(x, y, w),
+    )
 
 
 def test_simd_targets_agree():
@@ -275,9 +320,12 @@ def test_simd_targets_agree():
     results = {}
     for target in xentc.available_simd_targets():
         with xentc.simd_target(target):
-            results[target] = xentc.GroupedSoftmaxCrossEntropy(groups=groups, reduction="none") \
-                .gradient_hessian(x, y)
-    want = ref.grouped_softmax_cross_entropy(x, y, groups=groups, reduction="none", return_grad=True)
+            results[target] = xentc.GroupedSoftmaxCrossEntropy(
+                groups=groups, reduction="none"
+            ).gradient_hessian(x, y)
+    want = ref.grouped_softmax_cross_entropy(
+        x, y, groups=groups, reduction="none", return_grad=True
+    )
     for target, (g, h) in results.items():
         assert_close(g, want[1], np.float32, err_msg=target)
         assert_close(h, want[2], np.float32, err_msg=target)
@@ -302,7 +350,8 @@ def test_in_place_gradient_and_out():
         xentc.GroupedSoftmaxCrossEntropy(groups=groups).loss_gradient(x, y, out=np.empty((20, 10)))
     with pytest.raises(TypeError, match="out must have dtype"):
         xentc.GroupedSoftmaxCrossEntropy(groups=groups).loss_gradient(
-            x, y, out=np.empty(x.shape, np.float32))
+            x, y, out=np.empty(x.shape, np.float32)
+        )
 
 
 # ---- limits, NaN, empty ------------------------------------------------------------
@@ -314,13 +363,14 @@ def test_nan_and_infinite_logits(simd, dtype, gamma):
     groups = [3, 3, 3, 3, 20]
     x, y = _data(4, groups, dtype)
     y[:, :4] = 0
-    x[0, 0:3] = [np.nan, 1, 2]               # NaN: that entry only
-    x[1, 3:6] = [np.inf, 1, 2]               # label at +inf: loss 0
-    x[2, 6:9] = [1, np.inf, 2]               # another entry at +inf: loss inf
-    x[3, 9:12] = -np.inf                     # no softmax at all: NaN
-    x[0, 12 + y[0, 4]] = np.inf              # a long group, label at +inf
-    loss, g = xentc.GroupedSoftmaxCrossEntropy(groups=groups, reduction="none",
-                                               focal_gamma=gamma).loss_gradient(x, y)
+    x[0, 0:3] = [np.nan, 1, 2]  # NaN: that entry only
+    x[1, 3:6] = [np.inf, 1, 2]  # label at +inf: loss 0
+    x[2, 6:9] = [1, np.inf, 2]  # another entry at +inf: loss inf
+    x[3, 9:12] = -np.inf  # no softmax at all: NaN
+    x[0, 12 + y[0, 4]] = np.inf  # a long group, label at +inf
+    loss, g = xentc.GroupedSoftmaxCrossEntropy(
+        groups=groups, reduction="none", focal_gamma=gamma
+    ).loss_gradient(x, y)
     assert np.isnan(loss[0, 0]) and np.isnan(g[0, :3]).all()
     assert loss[1, 1] == 0 and (g[1, 3:6] == 0).all()
     assert loss[2, 2] == np.inf
@@ -338,7 +388,10 @@ def test_empty_and_all_ignored():
     y = np.zeros((0, 2), np.int64)
     assert np.isnan(xentc.grouped_softmax_cross_entropy(x, y, groups=[2, 3]))
     assert xentc.grouped_softmax_cross_entropy(x, y, groups=[2, 3], reduction="sum") == 0
-    assert xentc.grouped_softmax_cross_entropy(x, y, groups=[2, 3], reduction="none").shape == (0, 2)
+    assert xentc.grouped_softmax_cross_entropy(x, y, groups=[2, 3], reduction="none").shape == (
+        0,
+        2,
+    )
     x, y = _data(4, [2, 3], np.float64)
     y[:] = -1
     assert np.isnan(xentc.grouped_softmax_cross_entropy(x, y, groups=[2, 3], ignore_index=-1))
@@ -352,60 +405,144 @@ def test_mean_is_weighted_mean_over_entries():
     y[2, 1] = 7
     sw = np.arange(1.0, 10.0)
     cw = [None, [2.0, 0.5], {0: 3.0}]
-    per = xentc.grouped_softmax_cross_entropy(x, y, groups=groups, reduction="none",
-                                              sample_weight=sw, class_weight=cw, ignore_index=7)
+    per = xentc.grouped_softmax_cross_entropy(
+        x, y, groups=groups, reduction="none", sample_weight=sw, class_weight=cw, ignore_index=7
+    )
     w = sw[:, None] * np.ones((9, 3))
     yk = np.where(y == 7, 0, y)
     w[:, 1] *= np.array([2.0, 0.5])[yk[:, 1]]
     w[:, 2] *= np.where(yk[:, 2] == 0, 3.0, 1.0)
     w[2, 1] = 0
     assert per[2, 1] == 0
-    mean = xentc.grouped_softmax_cross_entropy(x, y, groups=groups, sample_weight=sw,
-                                               class_weight=cw, ignore_index=7)
+    mean = xentc.grouped_softmax_cross_entropy(
+        x, y, groups=groups, sample_weight=sw, class_weight=cw, ignore_index=7
+    )
     np.testing.assert_allclose(mean, per.sum() / w.sum(), rtol=1e-14)
 
 
 def test_float16_and_integer_logits_and_float_labels():
     x, y = _data(6, [3, 4], np.float64, scale=1.0)
-    want = xentc.grouped_softmax_cross_entropy(x.astype(np.float16).astype(np.float32), y,
-                                               groups=[3, 4])
-    got = xentc.grouped_softmax_cross_entropy(x.astype(np.float16), y.astype(np.float64),
-                                              groups=[3, 4])
+    want = xentc.grouped_softmax_cross_entropy(
+        x.astype(np.float16).astype(np.float32), y, groups=[3, 4]
+    )
+    got = xentc.grouped_softmax_cross_entropy(
+        x.astype(np.float16), y.astype(np.float64), groups=[3, 4]
+    )
     assert got == want
-    assert np.isfinite(xentc.grouped_softmax_cross_entropy(np.arange(14).reshape(2, 7), [[0, 1], [2, 3]],
-                                                           groups=[3, 4]))
+    assert np.isfinite(
+        xentc.grouped_softmax_cross_entropy(
+            np.arange(14).reshape(2, 7), [[0, 1], [2, 3]], groups=[3, 4]
+        )
+    )
 
 
 # ---- bad input ---------------------------------------------------------------------
 
 X, Y = _data(3, [2, 3], np.float64)
 BAD = [
-    ({"logits": X, "labels": Y}, ValueError, r"3-D \(n_samples, n_groups, n_classes\) when groups is None"),
-    ({"logits": X, "labels": Y, "groups": [2, 2]}, ValueError, r"5 columns but groups \[2, 2\] sum to 4"),
-    ({"logits": X, "labels": Y, "groups": [2, 0, 3]}, ValueError, r"groups\[1\] must be a positive int"),
-    ({"logits": X, "labels": Y, "groups": [2, 3.0]}, TypeError, r"groups\[1\] must be a positive int"),
+    (
+        {"logits": X, "labels": Y},
+        ValueError,
+        r"3-D \(n_samples, n_groups, n_classes\) when groups is None",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 2]},
+        ValueError,
+        r"5 columns but groups \[2, 2\] sum to 4",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 0, 3]},
+        ValueError,
+        r"groups\[1\] must be a positive int",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3.0]},
+        TypeError,
+        r"groups\[1\] must be a positive int",
+    ),
     ({"logits": X, "labels": Y, "groups": 5}, TypeError, "groups must be a sequence"),
     ({"logits": X, "labels": Y, "groups": []}, ValueError, "at least one group"),
-    ({"logits": X, "labels": Y[:, :1], "groups": [2, 3]}, ValueError, r"shape \(n_samples, n_groups\) = \(3, 2\)"),
-    ({"logits": X, "labels": np.array([[0, 0], [2, 0], [0, 0]]), "groups": [2, 3]}, ValueError,
-     r"labels\[1, 0\] = 2 is out of range: group 0 has 2 classes, so its labels must be in \[0, 2\)"),
-    ({"logits": X, "labels": np.array([[0, 0], [0, -1], [0, 3]]), "groups": [2, 3], "ignore_index": -1},
-     ValueError, r"labels\[2, 1\] = 3 .* in \[0, 3\) or ignore_index=-1"),
-    ({"logits": X, "labels": Y + 0.5, "groups": [2, 3]}, ValueError, r"non-integral value \d+\.5 at position \(0, 0\)"),
-    ({"logits": X, "labels": Y.astype(str), "groups": [2, 3]}, TypeError, "integer array of class indices"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "class_weight": [None]}, ValueError, "sequence of 2 entries"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "class_weight": [None, [1, 2]]}, ValueError,
-     r"class_weight\[1\] must have shape \(3,\)"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "class_weight": [{5: 1.0}, None]}, ValueError,
-     r"class_weight\[0\] keys must be class indices in \[0, 2\)"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "class_weight": "most"}, ValueError, r"class_weight\[0\] must be None, 'balanced'"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "focal_gamma": -1.0}, ValueError, "focal_gamma must be a finite float >= 0"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "focal_gamma": np.nan}, ValueError, "focal_gamma"),
+    (
+        {"logits": X, "labels": Y[:, :1], "groups": [2, 3]},
+        ValueError,
+        r"shape \(n_samples, n_groups\) = \(3, 2\)",
+    ),
+    (
+        {"logits": X, "labels": np.array([[0, 0], [2, 0], [0, 0]]), "groups": [2, 3]},
+        ValueError,
+        r"labels\[1, 0\] = 2 is out of range: group 0 has 2 classes, so its labels must be in \[0, 2\)",
+    ),
+    (
+        {
+            "logits": X,
+            "labels": np.array([[0, 0], [0, -1], [0, 3]]),
+            "groups": [2, 3],
+            "ignore_index": -1,
+        },
+        ValueError,
+        r"labels\[2, 1\] = 3 .* in \[0, 3\) or ignore_index=-1",
+    ),
+    (
+        {"logits": X, "labels": Y + 0.5, "groups": [2, 3]},
+        ValueError,
+        r"non-integral value \d+\.5 at position \(0, 0\)",
+    ),
+    (
+        {"logits": X, "labels": Y.astype(str), "groups": [2, 3]},
+        TypeError,
+        "integer array of class indices",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "class_weight": [None]},
+        ValueError,
+        "sequence of 2 entries",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "class_weight": [None, [1, 2]]},
+        ValueError,
+        r"class_weight\[1\] must have shape \(3,\)",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "class_weight": [{5: 1.0}, None]},
+        ValueError,
+        r"class_weight\[0\] keys must be class indices in \[0, 2\)",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "class_weight": "most"},
+        ValueError,
+        r"class_weight\[0\] must be None, 'balanced'",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "focal_gamma": -1.0},
+        ValueError,
+        "focal_gamma must be a finite float >= 0",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "focal_gamma": np.nan},
+        ValueError,
+        "focal_gamma",
+    ),
     ({"logits": X, "labels": Y, "groups": [2, 3], "focal_gamma": True}, TypeError, "focal_gamma"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "sample_weight": np.ones(4)}, ValueError, r"sample_weight must have shape \(3,\)"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "ignore_index": 1.5}, TypeError, "ignore_index must be None or an int"),
-    ({"logits": X, "labels": Y, "groups": [2, 3], "reduction": "avg"}, ValueError, "reduction must be one of"),
-    ({"logits": X.astype(np.complex128), "labels": Y, "groups": [2, 3]}, TypeError, "real floating-point"),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "sample_weight": np.ones(4)},
+        ValueError,
+        r"sample_weight must have shape \(3,\)",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "ignore_index": 1.5},
+        TypeError,
+        "ignore_index must be None or an int",
+    ),
+    (
+        {"logits": X, "labels": Y, "groups": [2, 3], "reduction": "avg"},
+        ValueError,
+        "reduction must be one of",
+    ),
+    (
+        {"logits": X.astype(np.complex128), "labels": Y, "groups": [2, 3]},
+        TypeError,
+        "real floating-point",
+    ),
 ]
 
 
@@ -428,8 +565,9 @@ def test_inputs_never_modified():
     x_copy, y_copy = x.copy(), y.copy()
     w = np.random.default_rng(0).random(30)
     w_copy = w.copy()
-    xentc.GroupedSoftmaxCrossEntropy(groups=[3, 4, 20], ignore_index=-100, focal_gamma=1.0,
-                                     class_weight="balanced").gradient_hessian(x, y, w)
+    xentc.GroupedSoftmaxCrossEntropy(
+        groups=[3, 4, 20], ignore_index=-100, focal_gamma=1.0, class_weight="balanced"
+    ).gradient_hessian(x, y, w)
     xentc.grouped_softmax_cross_entropy(x, y, groups=[3, 4, 20], ignore_index=-100)
     np.testing.assert_array_equal(x, x_copy)
     np.testing.assert_array_equal(y, y_copy)
@@ -438,13 +576,17 @@ def test_inputs_never_modified():
 
 def test_loss_object_sklearn_conventions():
     from sklearn.base import clone
+
     obj = xentc.GroupedSoftmaxCrossEntropy(groups=[2, 3], focal_gamma=2.0)
     assert repr(obj) == "GroupedSoftmaxCrossEntropy(groups=[2, 3], focal_gamma=2.0)"
     c = clone(obj)
     assert c is not obj and c.get_params() == obj.get_params()
     x, y = _data(8, [2, 3], np.float64)
-    assert obj(x, y) == obj.loss(x, y) == xentc.grouped_softmax_cross_entropy(
-        x, y, groups=[2, 3], focal_gamma=2.0)
+    assert (
+        obj(x, y)
+        == obj.loss(x, y)
+        == xentc.grouped_softmax_cross_entropy(x, y, groups=[2, 3], focal_gamma=2.0)
+    )
     with pytest.raises(ValueError, match="invalid parameter 'gamma'"):
         obj.set_params(gamma=1)
     assert xentc.losses.grouped_softmax_cross_entropy is xentc.grouped_softmax_cross_entropy
@@ -464,8 +606,10 @@ def test_grouped_accuracy():
         scores[i, 3 + b] = 1
     assert xentc.metrics.grouped_accuracy(y, scores, groups=[3, 3]) == r
     assert xentc.metrics.grouped_accuracy(y, scores.reshape(4, 2, 3)) == r
-    assert xentc.metrics.grouped_accuracy(np.array([["a", "x"]]), np.array([["a", "y"]])) == \
-        {"per_group": [1.0, 0.0], "exact_match": 0.0}
+    assert xentc.metrics.grouped_accuracy(np.array([["a", "x"]]), np.array([["a", "y"]])) == {
+        "per_group": [1.0, 0.0],
+        "exact_match": 0.0,
+    }
     with pytest.raises(ValueError, match="must match"):
         xentc.metrics.grouped_accuracy(y, scores, groups=[6])
     with pytest.raises(ValueError, match=r"y_true's shape \(4, 2\)"):
@@ -481,8 +625,11 @@ def _product_data(n=400, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 6))
     cols = []
-    for c, names in [(4, np.array(["shoe", "shirt", "bag", "hat"])), (3, np.array(["10", "20", "30"])),
-                     (5, np.array(list("SMLXY")))]:
+    for c, names in [
+        (4, np.array(["shoe", "shirt", "bag", "hat"])),
+        (3, np.array(["10", "20", "30"])),
+        (5, np.array(list("SMLXY"))),
+    ]:
         W = rng.standard_normal((6, c)) * 2
         cols.append(names[np.argmax(X @ W + rng.gumbel(size=(n, c)) * 0.3, axis=1)])
     return X, np.stack(cols, axis=1)  # strings: "10", "20", "30" in the middle
@@ -490,11 +637,15 @@ def _product_data(n=400, seed=0):
 
 def test_classifier_fits_multioutput_with_one_grouped_model():
     from xentc.sklearn import CrossEntropyClassifier
+
     X, Y = _product_data()
     clf = CrossEntropyClassifier(alpha=1e-3, tol=1e-10, max_iter=3000).fit(X, Y)
     assert clf.coef_.shape == (12, 6) and clf.intercept_.shape == (12,)
-    assert [list(c) for c in clf.classes_] == [["bag", "hat", "shirt", "shoe"], ["10", "20", "30"],
-                                               list("LMSXY")]
+    assert [list(c) for c in clf.classes_] == [
+        ["bag", "hat", "shirt", "shoe"],
+        ["10", "20", "30"],
+        list("LMSXY"),
+    ]
     pred = clf.predict(X)
     assert pred.shape == (400, 3)
     assert set(pred[:, 0]) <= {"shoe", "shirt", "bag", "hat"}
@@ -508,13 +659,15 @@ def test_classifier_fits_multioutput_with_one_grouped_model():
     assert min(acc["per_group"]) > 0.8 and acc["exact_match"] > 0.6
     # the objective separates by output: each block equals that output's own fit
     for g in range(3):
-        single = CrossEntropyClassifier(alpha=1e-3, loss="softmax", tol=1e-10,
-                                        max_iter=3000).fit(X, Y[:, g])
+        single = CrossEntropyClassifier(alpha=1e-3, loss="softmax", tol=1e-10, max_iter=3000).fit(
+            X, Y[:, g]
+        )
         np.testing.assert_allclose(proba[g], single.predict_proba(X), atol=2e-5)
 
 
 def test_classifier_multioutput_weights_and_errors():
     from xentc.sklearn import CrossEntropyClassifier
+
     X, Y = _product_data(200, seed=1)
     w = np.random.default_rng(2).random(200) + 0.5
     a = CrossEntropyClassifier(class_weight="balanced").fit(X, Y, sample_weight=w)
@@ -535,12 +688,13 @@ def test_docs_page_runs(capsys):
     """Every python block of docs/grouped.md runs, in order, in one namespace."""
     import pathlib
     import re
+
     page = (pathlib.Path(__file__).parent.parent / "docs" / "grouped.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
     assert len(blocks) == 4
     namespace = {}
     for block in blocks:
-        exec(compile(block, "docs/grouped.md", "exec"), namespace)  # noqa: S102
+        exec(compile(block, "docs/grouped.md", "exec"), namespace)
     out = capsys.readouterr().out
     assert "[12, 7, 5] (24, 16)" in out
     assert namespace["scores"]["exact_match"] > 0.3
@@ -556,8 +710,14 @@ def test_many_rows_with_weights_match_reference(simd, gamma):
     sw = np.random.default_rng(9).random(1500)
     cw = [None, "balanced", None, np.linspace(0.1, 3, 18), {1: 4.0}]
     for reduction in REDUCTIONS:
-        kw = {"groups": groups, "class_weight": cw, "ignore_index": -1, "label_smoothing": 0.1,
-                  "focal_gamma": gamma, "reduction": reduction}
+        kw = {
+            "groups": groups,
+            "class_weight": cw,
+            "ignore_index": -1,
+            "label_smoothing": 0.1,
+            "focal_gamma": gamma,
+            "reduction": reduction,
+        }
         want = ref.grouped_softmax_cross_entropy(x, y, sample_weight=sw, return_grad=True, **kw)
         obj = xentc.GroupedSoftmaxCrossEntropy(**kw)
         loss, g = obj.loss_gradient(x, y, sw)
@@ -569,6 +729,7 @@ def test_many_rows_with_weights_match_reference(simd, gamma):
 
 def test_accuracy_scorer_on_multioutput_model_is_exact_match():
     from xentc.sklearn import CrossEntropyClassifier, accuracy_scorer
+
     X, Y = _product_data(300, seed=3)
     clf = CrossEntropyClassifier().fit(X, Y)
     want = xentc.metrics.grouped_accuracy(Y, clf.predict(X))["exact_match"]
@@ -583,12 +744,16 @@ def test_one_group_equals_sparse_focal_loss(gamma, eps):
     cw = np.linspace(0.5, 2.0, 7)
     kw = {"focal_gamma": gamma, "label_smoothing": eps, "reduction": "sum"}
     a = xentc.SparseSoftmaxCrossEntropy(class_weight=cw, **kw).gradient_hessian(x, y[:, 0])
-    b = xentc.GroupedSoftmaxCrossEntropy(groups=[7], class_weight=[cw], **kw).gradient_hessian(x, y)
+    b = xentc.GroupedSoftmaxCrossEntropy(groups=[7], class_weight=[cw], **kw).gradient_hessian(
+        x, y
+    )
     np.testing.assert_allclose(b[0], a[0], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(b[1], a[1], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(
         xentc.grouped_softmax_cross_entropy(x, y, groups=[7], class_weight=[cw], **kw),
-        xentc.sparse_softmax_cross_entropy(x, y[:, 0], class_weight=cw, **kw), rtol=1e-14)
+        xentc.sparse_softmax_cross_entropy(x, y[:, 0], class_weight=cw, **kw),
+        rtol=1e-14,
+    )
 
 
 # ---- the validation boundary's rules (DESIGN 5) -------------------------------
@@ -597,7 +762,9 @@ def test_one_group_equals_sparse_focal_loss(gamma, eps):
 def test_huge_sample_weights_give_the_plain_mean():
     x, y = _data(40, [3, 5], np.float64)
     plain = xentc.grouped_softmax_cross_entropy(x, y, groups=[3, 5])
-    huge = xentc.grouped_softmax_cross_entropy(x, y, groups=[3, 5], sample_weight=np.full(40, 1e308))
+    huge = xentc.grouped_softmax_cross_entropy(
+        x, y, groups=[3, 5], sample_weight=np.full(40, 1e308)
+    )
     assert np.isfinite(huge)
     np.testing.assert_allclose(huge, plain, rtol=1e-15)
 
@@ -605,9 +772,9 @@ def test_huge_sample_weights_give_the_plain_mean():
 def test_out_overlapping_logits_in_another_layout_goes_through_a_temporary():
     x, y = _data(30, [4, 4], np.float64)
     _, want = xentc.GroupedSoftmaxCrossEntropy(groups=[4, 4]).loss_gradient(x, y)
-    buf = np.concatenate([x, x], axis=1)           # (30, 16): logits in the left half
+    buf = np.concatenate([x, x], axis=1)  # (30, 16): logits in the left half
     logits = buf[:, :8]
-    out = buf[:, 4:12]                              # overlaps the logits, shifted by 4 columns
+    out = buf[:, 4:12]  # overlaps the logits, shifted by 4 columns
     _, got = xentc.GroupedSoftmaxCrossEntropy(groups=[4, 4]).loss_gradient(logits, y, out=out)
     assert got is out
     np.testing.assert_allclose(out, want, rtol=1e-15, atol=0)

@@ -7,6 +7,7 @@ relative of the reference; float32 loss within 2e-6 relative and gradients
 within 1e-5 of their largest entry (the float32 GEMM rounds each logit to
 ~1e-7 relative, and the reference is computed from float64 logits).
 """
+
 import os
 import subprocess
 import sys
@@ -49,12 +50,20 @@ def logits64(h, w, b=None):
 def assert_grads(got, h, w, b, g_logits, dtype, msg=""):
     """got = (d_hidden, d_weight, d_bias) vs the chain rule on the reference
     logits gradient, each to GRAD_RTOL of its largest entry."""
-    want = (g_logits @ np.asarray(w, np.float64), g_logits.T @ np.asarray(h, np.float64),
-            g_logits.sum(axis=0))
+    want = (
+        g_logits @ np.asarray(w, np.float64),
+        g_logits.T @ np.asarray(h, np.float64),
+        g_logits.sum(axis=0),
+    )
     for name, a, r in zip(("d_hidden", "d_weight", "d_bias"), got, want):
         scale = max(np.abs(r).max(), 1e-300) if r.size else 1.0
-        np.testing.assert_allclose(np.asarray(a, np.float64), r, rtol=0,
-                                   atol=GRAD_RTOL[dtype] * scale, err_msg=f"{name} {msg}")
+        np.testing.assert_allclose(
+            np.asarray(a, np.float64),
+            r,
+            rtol=0,
+            atol=GRAD_RTOL[dtype] * scale,
+            err_msg=f"{name} {msg}",
+        )
 
 
 OPTIONS = {
@@ -65,8 +74,9 @@ OPTIONS = {
     "class_weight_dict": dict(class_weight={0: 3.0, 2: 0.0}),
     "balanced": dict(class_weight="balanced"),
     "sample_weight": dict(sample_weight=True),
-    "everything": dict(label_smoothing=0.1, ignore_index=-1, class_weight="array",
-                       sample_weight=True),
+    "everything": dict(
+        label_smoothing=0.1, ignore_index=-1, class_weight="array", sample_weight=True
+    ),
 }
 
 
@@ -92,15 +102,17 @@ def test_matches_unfused_reference(dtype, option, reduction, with_bias):
     rng = np.random.default_rng(1)
     opts, y = _materialise(OPTIONS[option], y, w.shape[0], rng)
     got = linear_cross_entropy(h, w, y, bias=b, reduction=reduction, **opts)
-    want, g, _ = ref.sparse_softmax_cross_entropy(logits64(h, w, b), y, reduction=reduction,
-                                                  return_grad=True, **opts)
-    np.testing.assert_allclose(got, want, rtol=LOSS_RTOL[dtype], atol=1e-300,
-                               err_msg=f"loss {option} {reduction}")
+    want, g, _ = ref.sparse_softmax_cross_entropy(
+        logits64(h, w, b), y, reduction=reduction, return_grad=True, **opts
+    )
+    np.testing.assert_allclose(
+        got, want, rtol=LOSS_RTOL[dtype], atol=1e-300, err_msg=f"loss {option} {reduction}"
+    )
     if reduction == "none":
         assert got.dtype == dtype and got.shape == (300,)
-    loss, dh, dw, db = LinearCrossEntropy(reduction=reduction, **{
-        k: v for k, v in opts.items() if k != "sample_weight"}).loss_gradient(
-        h, w, y, b, sample_weight=opts.get("sample_weight"))
+    loss, dh, dw, db = LinearCrossEntropy(
+        reduction=reduction, **{k: v for k, v in opts.items() if k != "sample_weight"}
+    ).loss_gradient(h, w, y, b, sample_weight=opts.get("sample_weight"))
     np.testing.assert_allclose(loss, want, rtol=LOSS_RTOL[dtype], atol=1e-300)
     assert dh.dtype == dw.dtype == db.dtype == dtype
     assert_grads((dh, dw, db), h, w, b, g, dtype, f"{option} {reduction}")
@@ -124,14 +136,20 @@ def test_small_losses_keep_relative_precision():
     h[np.arange(64), y] = 30.0
     z = logits64(h, w)  # exact: w is the identity
     with mpmath.workdps(40):
-        want = np.array([float(mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v)) - zi[yi])
-                                                      for v in zi)))
-                         for zi, yi in zip(z, y)])
+        want = np.array(
+            [
+                float(
+                    mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v)) - zi[yi]) for v in zi))
+                )
+                for zi, yi in zip(z, y)
+            ]
+        )
     got = linear_cross_entropy(h, w, y, reduction="none")
     assert want.max() < 1e-8
     np.testing.assert_allclose(got, want, rtol=1e-12)
-    np.testing.assert_allclose(xentc.sparse_softmax_cross_entropy(z, y, reduction="none"), want,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        xentc.sparse_softmax_cross_entropy(z, y, reduction="none"), want, rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("simd", TARGETS)
@@ -148,8 +166,12 @@ def test_every_simd_target(simd):
 def test_gradients_match_finite_differences(reduction, with_bias):
     h, w, b, y = problem(9, 5, 13, np.float64, seed=6)
     b = b if with_bias else np.zeros(13)
-    opts = dict(label_smoothing=0.15, class_weight=np.linspace(0.5, 2.0, 13),
-                sample_weight=np.linspace(0.1, 1.0, 9), reduction=reduction)
+    opts = dict(
+        label_smoothing=0.15,
+        class_weight=np.linspace(0.5, 2.0, 13),
+        sample_weight=np.linspace(0.1, 1.0, 9),
+        reduction=reduction,
+    )
     y[2] = -1
     opts["ignore_index"] = -1
 
@@ -157,9 +179,9 @@ def test_gradients_match_finite_differences(reduction, with_bias):
         val = linear_cross_entropy(hh, ww, y, bias=bb, **opts)
         return float(np.sum(val))
 
-    _, dh, dw, db = LinearCrossEntropy(**{k: v for k, v in opts.items()
-                                          if k != "sample_weight"}).loss_gradient(
-        h, w, y, b, sample_weight=opts["sample_weight"])
+    _, dh, dw, db = LinearCrossEntropy(
+        **{k: v for k, v in opts.items() if k != "sample_weight"}
+    ).loss_gradient(h, w, y, b, sample_weight=opts["sample_weight"])
     rng = np.random.default_rng(7)
     step = 1e-6
     for arr, grad, name in ((h, dh, "d_hidden"), (w, dw, "d_weight"), (b, db, "d_bias")):
@@ -179,8 +201,11 @@ def test_gradients_match_finite_differences(reduction, with_bias):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("shape", [(700, 48, 9001), (40, 7, 100003), (1000, 3, 20)],
-                         ids=lambda s: "n{}_d{}_v{}".format(*s))
+@pytest.mark.parametrize(
+    "shape",
+    [(700, 48, 9001), (40, 7, 100003), (1000, 3, 20)],
+    ids=lambda s: "n{}_d{}_v{}".format(*s),
+)
 def test_bit_identical_for_any_n_threads(dtype, shape, monkeypatch):
     # let 4 threads run even on a 2-core machine and small shapes go parallel
     monkeypatch.setattr(XL, "_usable_cpus", lambda: 8)
@@ -189,9 +214,11 @@ def test_bit_identical_for_any_n_threads(dtype, shape, monkeypatch):
     results = []
     for nt in (1, 2, 4):
         loss = LinearCrossEntropy(n_threads=nt, label_smoothing=0.05).loss_gradient(h, w, y, b)
-        extra = (linear_cross_entropy(h, w, y, bias=b, reduction="none", n_threads=nt),
-                 linear_log_prob(h, w, y, bias=b, n_threads=nt),
-                 *linear_top_k(h, w, 3, bias=b, n_threads=nt))
+        extra = (
+            linear_cross_entropy(h, w, y, bias=b, reduction="none", n_threads=nt),
+            linear_log_prob(h, w, y, bias=b, n_threads=nt),
+            *linear_top_k(h, w, 3, bias=b, n_threads=nt),
+        )
         results.append((np.float64(loss[0]),) + loss[1:] + extra)
     for nt, res in zip((2, 4), results[1:]):
         for i, (a, r) in enumerate(zip(res, results[0])):
@@ -208,8 +235,7 @@ def test_layouts_give_the_same_result(dtype):
         for a, r in zip(got[1:], want[1:]):
             np.testing.assert_array_equal(a, r, err_msg=f"{hn}/{wn}")
     # negative strides and a transposed (d, V) matrix as weight
-    got = linear_cross_entropy(h[::-1], np.asfortranarray(w.T).T, y[::-1], bias=b,
-                               reduction="sum")
+    got = linear_cross_entropy(h[::-1], np.asfortranarray(w.T).T, y[::-1], bias=b, reduction="sum")
     np.testing.assert_allclose(got, want[0], rtol=LOSS_RTOL[dtype])
 
 
@@ -273,12 +299,15 @@ def test_non_finite_rows_give_nan_for_that_row_only():
 
 def test_dtype_promotion():
     h, w, b, y = problem(20, 4, 9, np.float64, seed=14)
-    assert linear_cross_entropy(h.astype(np.float16), w.astype(np.float32), y,
-                                reduction="none").dtype == np.float32
+    assert (
+        linear_cross_entropy(h.astype(np.float16), w.astype(np.float32), y, reduction="none").dtype
+        == np.float32
+    )
     got = LinearCrossEntropy().loss_gradient(h.astype(np.float32), w, y, b.astype(np.float32))
     assert all(g.dtype == np.float64 for g in got[1:])
     assert linear_cross_entropy(h.tolist(), w.tolist(), y.tolist()) == pytest.approx(
-        linear_cross_entropy(h, w, y), rel=1e-12)
+        linear_cross_entropy(h, w, y), rel=1e-12
+    )
 
 
 def test_out_buffers():
@@ -314,12 +343,16 @@ def test_loss_object_protocol():
     with pytest.raises(ValueError, match="invalid parameter 'gamma'"):
         c.set_params(gamma=2)
     h, w, b, y = problem(20, 4, 9, np.float64, seed=16)
-    assert loss(h, w, y, b) == loss.loss(h, w, y, b) == linear_cross_entropy(
-        h, w, y, bias=b, label_smoothing=0.1, ignore_index=-100)
+    assert (
+        loss(h, w, y, b)
+        == loss.loss(h, w, y, b)
+        == linear_cross_entropy(h, w, y, bias=b, label_smoothing=0.1, ignore_index=-100)
+    )
     with pytest.raises(NotImplementedError, match="never forms the logits"):
         loss.gradient_hessian(h, w, y)
     assert xentc.LinearCrossEntropy is LinearCrossEntropy
     from xentc import losses
+
     assert losses.linear_cross_entropy is linear_cross_entropy
 
 
@@ -333,17 +366,19 @@ def test_log_prob_and_segments(dtype):
     np.testing.assert_allclose(got, want, rtol=LOSS_RTOL[dtype] * 10, atol=1e-12)
     lengths = np.array([10, 0, 25, 25])
     sums = linear_log_prob(h, w, y, bias=b, lengths=lengths)
-    np.testing.assert_allclose(sums, [got[:10].sum(), 0.0, got[10:35].sum(), got[35:].sum()],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        sums, [got[:10].sum(), 0.0, got[10:35].sum(), got[35:].sum()], rtol=1e-12
+    )
     seg = np.repeat([2, 0, 1], 20)
     sums = linear_log_prob(h, w, y, bias=b, segment_ids=seg)
-    np.testing.assert_allclose(sums, [got[20:40].sum(), got[40:].sum(), got[:20].sum()],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        sums, [got[20:40].sum(), got[40:].sum(), got[:20].sum()], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_top_k(dtype):
-    h, w, b, y = problem(90, 8, 2000, dtype, seed=18)
+    h, w, b, _y = problem(90, 8, 2000, dtype, seed=18)
     w[7] = w[1000]  # equal logits: the lower class comes first
     b[7] = b[1000]
     z = (h @ w.T + b).astype(dtype)
@@ -352,48 +387,95 @@ def test_top_k(dtype):
         idx, lp = linear_top_k(h, w, k, bias=b)
         want = np.argsort(-z, axis=1, kind="stable")[:, :k]
         # the fused GEMM may round a near-tie differently: compare values, then indices
-        np.testing.assert_allclose(np.take_along_axis(z, idx, 1),
-                                   np.take_along_axis(z, want, 1), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            np.take_along_axis(z, idx, 1), np.take_along_axis(z, want, 1), rtol=1e-5, atol=1e-6
+        )
         assert (idx == want).mean() > 0.99
-        np.testing.assert_allclose(lp, np.take_along_axis(lsm, idx, 1),
-                                   rtol=LOSS_RTOL[dtype] * 10, atol=1e-5)
+        np.testing.assert_allclose(
+            lp, np.take_along_axis(lsm, idx, 1), rtol=LOSS_RTOL[dtype] * 10, atol=1e-5
+        )
     idx, _ = linear_top_k(h, w, 2000, bias=b)
     pos7 = np.argmax(idx == 7, axis=1)
     pos1000 = np.argmax(idx == 1000, axis=1)
     assert (pos7 < pos1000).all()
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda h, w, y: linear_cross_entropy(h[0], w, y), r"hidden must be 2-D"),
-    (lambda h, w, y: linear_cross_entropy(h, w[:, :3], y), r"hidden has 4 features .* weight has 3"),
-    (lambda h, w, y: linear_cross_entropy(h, w[:0], y), r"weight must have at least one row"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y, bias=np.ones(3)), r"bias must have shape \(9,\)"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y + 9), r"labels\[0\] = 1\d is out of range.*\[0, 9\)"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y[:3]), r"labels has 3 entries"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y, reduction="avg"), r"reduction must be one of"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y, label_smoothing=2.0), r"label_smoothing must be in"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y, sample_weight=-np.ones(20)), r"sample_weight must be non-negative"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y, n_threads=0), r"n_threads must be"),
-    (lambda h, w, y: linear_top_k(h, w, 10), r"k must be in \[1, 9\]"),
-    (lambda h, w, y: linear_log_prob(h, w, y, lengths=[3, 4]), r"lengths must sum to .* \(20\)"),
-    (lambda h, w, y: linear_log_prob(h, w, y, segment_ids=-np.ones(20, int)), r"segment_ids must be non-negative"),
-    (lambda h, w, y: linear_log_prob(h, w, y, segment_ids=np.zeros(20, int), lengths=[20]), r"not both"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda h, w, y: linear_cross_entropy(h[0], w, y), r"hidden must be 2-D"),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w[:, :3], y),
+            r"hidden has 4 features .* weight has 3",
+        ),
+        (lambda h, w, y: linear_cross_entropy(h, w[:0], y), r"weight must have at least one row"),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w, y, bias=np.ones(3)),
+            r"bias must have shape \(9,\)",
+        ),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w, y + 9),
+            r"labels\[0\] = 1\d is out of range.*\[0, 9\)",
+        ),
+        (lambda h, w, y: linear_cross_entropy(h, w, y[:3]), r"labels has 3 entries"),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w, y, reduction="avg"),
+            r"reduction must be one of",
+        ),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w, y, label_smoothing=2.0),
+            r"label_smoothing must be in",
+        ),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w, y, sample_weight=-np.ones(20)),
+            r"sample_weight must be non-negative",
+        ),
+        (lambda h, w, y: linear_cross_entropy(h, w, y, n_threads=0), r"n_threads must be"),
+        (lambda h, w, y: linear_top_k(h, w, 10), r"k must be in \[1, 9\]"),
+        (
+            lambda h, w, y: linear_log_prob(h, w, y, lengths=[3, 4]),
+            r"lengths must sum to .* \(20\)",
+        ),
+        (
+            lambda h, w, y: linear_log_prob(h, w, y, segment_ids=-np.ones(20, int)),
+            r"segment_ids must be non-negative",
+        ),
+        (
+            lambda h, w, y: linear_log_prob(h, w, y, segment_ids=np.zeros(20, int), lengths=[20]),
+            r"not both",
+        ),
+    ],
+)
 def test_bad_input_value_errors(call, match):
-    h, w, b, y = problem(20, 4, 9, np.float64, seed=19)
+    h, w, _b, y = problem(20, 4, 9, np.float64, seed=19)
     with pytest.raises(ValueError, match=match):
         call(h, w, y)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda h, w, y: linear_cross_entropy(h.astype(complex), w, y), r"hidden must be a real floating-point"),
-    (lambda h, w, y: linear_cross_entropy(h, w.astype(np.longdouble), y), r"weight must be float16, float32 or float64"),
-    (lambda h, w, y: linear_cross_entropy(h, w, y.astype(str)), r"labels must be an integer array"),
-    (lambda h, w, y: linear_top_k(h, w, 2.0), r"k must be an int"),
-    (lambda h, w, y: linear_log_prob(h, w, y, segment_ids=np.zeros(20)), r"segment_ids must be an integer"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (
+            lambda h, w, y: linear_cross_entropy(h.astype(complex), w, y),
+            r"hidden must be a real floating-point",
+        ),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w.astype(np.longdouble), y),
+            r"weight must be float16, float32 or float64",
+        ),
+        (
+            lambda h, w, y: linear_cross_entropy(h, w, y.astype(str)),
+            r"labels must be an integer array",
+        ),
+        (lambda h, w, y: linear_top_k(h, w, 2.0), r"k must be an int"),
+        (
+            lambda h, w, y: linear_log_prob(h, w, y, segment_ids=np.zeros(20)),
+            r"segment_ids must be an integer",
+        ),
+    ],
+)
 def test_bad_input_type_errors(call, match):
-    h, w, b, y = problem(20, 4, 9, np.float64, seed=19)
+    h, w, _b, y = problem(20, 4, 9, np.float64, seed=19)
     with pytest.raises(TypeError, match=match):
         call(h, w, y)
 
@@ -424,12 +506,19 @@ MEMORY_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux /proc")
 def test_memory_stays_far_below_the_logits():
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.dirname(xentc.__file__))] + sys.path))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.dirname(xentc.__file__))] + sys.path),
+    )
 
     def growth(*control):
-        out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, *control], env=env,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, *control],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return tuple(map(int, out.stdout.split()))
 
     grew, logits_bytes = growth()
@@ -444,13 +533,20 @@ def test_memory_stays_far_below_the_logits():
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_classifier_fused_path_fits_the_same_model(dtype, fit_intercept, monkeypatch):
     import xentc.sklearn as XS
+
     rng = np.random.default_rng(20)
     centers = rng.standard_normal((12, 5))
     y = rng.integers(0, 12, 400)
     X = (centers[y] + rng.standard_normal((400, 5))).astype(dtype)
     sw = rng.uniform(0.5, 2.0, 400)
-    kw = dict(alpha=1e-3, fit_intercept=fit_intercept, label_smoothing=0.05,
-              class_weight="balanced", max_iter=200, tol=1e-10)
+    kw = dict(
+        alpha=1e-3,
+        fit_intercept=fit_intercept,
+        label_smoothing=0.05,
+        class_weight="balanced",
+        max_iter=200,
+        tol=1e-10,
+    )
     monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 10**9)
     today = XS.CrossEntropyClassifier(**kw).fit(X, y, sample_weight=sw)
     calls = []
@@ -459,13 +555,16 @@ def test_classifier_fused_path_fits_the_same_model(dtype, fit_intercept, monkeyp
     fused = XS.CrossEntropyClassifier(**kw).fit(X, y, sample_weight=sw)
     assert calls, "the fused path was not used"
     tol = 2e-3 if dtype == np.float32 else 1e-6  # float32 L-BFGS stops on float32 noise
-    np.testing.assert_allclose(fused.coef_, today.coef_, rtol=0, atol=tol * np.abs(today.coef_).max())
+    np.testing.assert_allclose(
+        fused.coef_, today.coef_, rtol=0, atol=tol * np.abs(today.coef_).max()
+    )
     np.testing.assert_allclose(fused.intercept_, today.intercept_, rtol=0, atol=tol * 10)
     # below the threshold, and for sparse X, the unfused path stays
     calls.clear()
     monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 13)
     XS.CrossEntropyClassifier(**kw).fit(X, y)
     import scipy.sparse as sp
+
     monkeypatch.setattr(XS, "FUSED_MIN_CLASSES", 2)
     XS.CrossEntropyClassifier(**kw).fit(sp.csr_matrix(X), y)
     assert not calls
@@ -477,6 +576,7 @@ def _linear_ce(*args, **kwargs):
 
 def test_docs_example_runs(capsys):
     import pathlib
+
     text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "linear.md").read_text()
     code = text.split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
@@ -488,6 +588,7 @@ def test_docs_example_runs(capsys):
 
 def test_without_threadpoolctl_runs_serially_with_the_same_bits(monkeypatch):
     from xentc import _linear
+
     h, w, b, y = problem(600, 32, 5000, np.float32, seed=21)
     want = LinearCrossEntropy(n_threads=2).loss_gradient(h, w, y, b)
     real_run, teams = _linear.run, []

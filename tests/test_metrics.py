@@ -2,6 +2,7 @@
 give the same value, warnings and error messages as the installed
 scikit-learn for the same inputs; the accuracies follow their stated rules.
 """
+
 import tracemalloc
 import warnings
 
@@ -13,7 +14,7 @@ from scipy.special import expit, softmax
 import xentc.metrics as xm
 
 skm = pytest.importorskip("sklearn.metrics")
-from sklearn.exceptions import UndefinedMetricWarning  # noqa: E402
+from sklearn.exceptions import UndefinedMetricWarning
 
 RNG = np.random.default_rng(20240607)
 P3 = RNG.dirichlet(np.ones(3), size=40)
@@ -25,7 +26,7 @@ YML = (RNG.random((40, 3)) < 0.4).astype(int)
 W40 = RNG.random(40)
 SCORES = RNG.normal(size=(60, 5))
 SCORES[::3, 1] = SCORES[::3, 2]  # ties between columns 1 and 2
-SCORES[::7] = 0.0                # rows that are all ties
+SCORES[::7] = 0.0  # rows that are all ties
 YK = RNG.integers(0, 5, 60)
 
 
@@ -35,10 +36,11 @@ def outcome(func, *args, **kwargs):
         warnings.simplefilter("always")
         try:
             result = ("ok", func(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - the exception is the result here
+        except Exception as exc:
             result = ("error", exc)
-    shown = [(w.category, str(w.message)) for w in caught
-             if not issubclass(w.category, RuntimeWarning)]
+    shown = [
+        (w.category, str(w.message)) for w in caught if not issubclass(w.category, RuntimeWarning)
+    ]
     return result, shown
 
 
@@ -50,8 +52,9 @@ def assert_same_outcome(ours, theirs, rtol):
         assert isinstance(res_x[1], float)
     else:
         assert str(res_x[1]) == str(res_s[1])
-        assert isinstance(res_x[1], type(res_s[1]).__mro__[1]) or \
-            type(res_x[1]) is type(res_s[1]), (type(res_x[1]), type(res_s[1]))
+        assert isinstance(res_x[1], type(res_s[1]).__mro__[1]) or type(res_x[1]) is type(
+            res_s[1]
+        ), (type(res_x[1]), type(res_s[1]))
     assert warn_x == warn_s
 
 
@@ -88,7 +91,7 @@ LOG_LOSS_CASES = [
     ("strings-labels", (S3, P3), dict(labels=["cat", "dog", "emu"])),
     ("strings-labels-unsorted", (S3, P3), dict(labels=["emu", "cat", "dog"])),
     ("strings-unknown-label", (S3, P3), dict(labels=["cat", "dog"])),
-    ("mixed-str-int", ([0, "b", 1], [[.2, .8, 0], [.3, .7, 0], [.4, .6, 0]]), {}),
+    ("mixed-str-int", ([0, "b", 1], [[0.2, 0.8, 0], [0.3, 0.7, 0], [0.4, 0.6, 0]]), {}),
     ("binary-1d", (Y2, P2[:, 1]), {}),
     ("binary-2d", (Y2, P2), {}),
     ("binary-column", (Y2, P2[:, 1:]), {}),
@@ -104,7 +107,7 @@ LOG_LOSS_CASES = [
     ("single-label-in-labels", (np.ones(40, int), P2[:, 1]), dict(labels=[1])),
     ("single-class-3-labels", (np.ones(40, int), P3), dict(labels=[1, 0, 2])),
     ("1d-probs-3-classes", (Y3, P3[:, 0]), {}),
-    ("not-summing-to-one", (Y3, P3 * 1.1 / 1.1 ** 2), {}),
+    ("not-summing-to-one", (Y3, P3 * 1.1 / 1.1**2), {}),
     ("greater-than-one", (Y3, P3 * 1.5), {}),
     ("lower-than-zero", (Y3, P3 - 0.5), {}),
     ("nan-proba", (Y3, np.r_[[[np.nan, 0, 1]], P3[1:]]), {}),
@@ -119,7 +122,7 @@ LOG_LOSS_CASES = [
     ("continuous-y", (Y3 + 0.5, P3), {}),
     ("nan-y", (np.r_[np.nan, Y3[1:].astype(float)], P3), {}),
     ("object-y", ([None] + [1] * 39, P2[:, 1]), {}),
-    ("bytes-y", (np.array([b"a", b"b"]), [.1, .2]), {}),
+    ("bytes-y", (np.array([b"a", b"b"]), [0.1, 0.2]), {}),
     ("multilabel", (YML, P3), {}),
     ("multilabel-bool", (YML.astype(bool), P3), {}),
     ("multilabel-float", (YML.astype(float), P3), {}),
@@ -132,7 +135,7 @@ LOG_LOSS_CASES = [
     ("multioutput", (np.c_[Y3, Y3], P3), {}),
     ("sparse-y_true", (sp.csr_matrix(YML), P3), {}),
     ("sparse-y_proba", (Y3, sp.csr_matrix(P3)), {}),
-    ("string-y_true", ("abc", [.2, .7, .6]), {}),
+    ("string-y_true", ("abc", [0.2, 0.7, 0.6]), {}),
     ("normalize-not-bool", (Y3, P3), dict(normalize=1)),
     ("normalize-numpy-bool", (Y3, P3), dict(normalize=np.bool_(False))),
     ("fortran-order", (Y3, np.asfortranarray(P3)), {}),
@@ -143,16 +146,23 @@ LOG_LOSS_CASES = [
 ]
 
 
-@pytest.mark.parametrize("args,kwargs", [pytest.param(a, k, id=f"log_loss[{name}]")
-                                         for name, a, k in LOG_LOSS_CASES])
+@pytest.mark.parametrize(
+    "args,kwargs", [pytest.param(a, k, id=f"log_loss[{name}]") for name, a, k in LOG_LOSS_CASES]
+)
 def test_log_loss_matches_sklearn(args, kwargs):
-    assert_same_outcome(outcome(xm.log_loss, *args, **kwargs),
-                        outcome(skm.log_loss, *args, **kwargs), rtol=1e-12)
+    assert_same_outcome(
+        outcome(xm.log_loss, *args, **kwargs), outcome(skm.log_loss, *args, **kwargs), rtol=1e-12
+    )
 
 
-@pytest.mark.parametrize("dtype,rtol", [pytest.param(np.float64, 1e-12, id="float64"),
-                                        pytest.param(np.float32, 1e-6, id="float32"),
-                                        pytest.param(np.float16, 2e-3, id="float16")])
+@pytest.mark.parametrize(
+    "dtype,rtol",
+    [
+        pytest.param(np.float64, 1e-12, id="float64"),
+        pytest.param(np.float32, 1e-6, id="float32"),
+        pytest.param(np.float16, 2e-3, id="float16"),
+    ],
+)
 @pytest.mark.parametrize("shape", ["binary-1d", "multiclass"])
 def test_log_loss_dtypes(dtype, rtol, shape):
     y, p = (Y2, P2[:, 1]) if shape == "binary-1d" else (Y3, P3)
@@ -160,8 +170,9 @@ def test_log_loss_dtypes(dtype, rtol, shape):
     # scikit-learn computes float16/float32 in that precision; we accumulate
     # in float64, so the tolerance is the input's precision
     np.testing.assert_allclose(xm.log_loss(y, p), skm.log_loss(y, p), rtol=rtol)
-    np.testing.assert_allclose(xm.log_loss(y, p, sample_weight=W40),
-                               skm.log_loss(y, p, sample_weight=W40), rtol=rtol)
+    np.testing.assert_allclose(
+        xm.log_loss(y, p, sample_weight=W40), skm.log_loss(y, p, sample_weight=W40), rtol=rtol
+    )
 
 
 def test_log_loss_clips_at_dtype_eps():
@@ -171,48 +182,73 @@ def test_log_loss_clips_at_dtype_eps():
         expected = -np.log(np.finfo(dtype).eps) / 2 - np.log1p(-np.finfo(dtype).eps) / 2
         assert xm.log_loss(y, p.astype(dtype)) == pytest.approx(expected, rel=1e-6)
         assert xm.log_loss(y, p.astype(dtype)) == pytest.approx(
-            skm.log_loss(y, p.astype(dtype)), rel=1e-6)
+            skm.log_loss(y, p.astype(dtype)), rel=1e-6
+        )
 
 
 def test_log_loss_messages_match_sklearn_explicitly():
-    with pytest.raises(ValueError, match=r"y_true and y_prob contain different number of "
-                       r"classes: 3 vs 2\. Please provide the true labels explicitly"):
-        xm.log_loss([0, 1, 2], [[.2, .8], [.3, .7], [.4, .6]])
-    with pytest.raises(ValueError, match=r"y_true contains values \{2\} not belonging to the "
-                       r"passed labels \[0, 1\]\."):
-        xm.log_loss([1, 2, 1], [.2, .7, .6], labels=[0, 1])
-    with pytest.raises(ValueError, match=r"y_true contains only one label \(1\)\. Please "
-                       r"provide the list of all expected class labels"):
-        xm.log_loss([1, 1, 1], [.2, .7, .6])
-    with pytest.raises(ValueError, match=r"Found input variables with inconsistent numbers of "
-                       r"samples: \[2, 3\]"):
-        xm.log_loss([0, 1, 1], [.2, .7])
+    with pytest.raises(
+        ValueError,
+        match=r"y_true and y_prob contain different number of "
+        r"classes: 3 vs 2\. Please provide the true labels explicitly",
+    ):
+        xm.log_loss([0, 1, 2], [[0.2, 0.8], [0.3, 0.7], [0.4, 0.6]])
+    with pytest.raises(
+        ValueError,
+        match=r"y_true contains values \{2\} not belonging to the "
+        r"passed labels \[0, 1\]\.",
+    ):
+        xm.log_loss([1, 2, 1], [0.2, 0.7, 0.6], labels=[0, 1])
+    with pytest.raises(
+        ValueError,
+        match=r"y_true contains only one label \(1\)\. Please "
+        r"provide the list of all expected class labels",
+    ):
+        xm.log_loss([1, 1, 1], [0.2, 0.7, 0.6])
+    with pytest.raises(
+        ValueError,
+        match=r"Found input variables with inconsistent numbers of "
+        r"samples: \[2, 3\]",
+    ):
+        xm.log_loss([0, 1, 1], [0.2, 0.7])
     with pytest.raises(ValueError, match=r"y_prob contains values greater than 1: 1\.6"):
-        xm.log_loss([0, 1, 1], [.2, .7, 1.6])
-    with pytest.raises(ValueError, match=r"The number of classes in labels is different from "
-                       r"that in y_prob\. Classes found in labels: \[0 1 2 3\]"):
+        xm.log_loss([0, 1, 1], [0.2, 0.7, 1.6])
+    with pytest.raises(
+        ValueError,
+        match=r"The number of classes in labels is different from "
+        r"that in y_prob\. Classes found in labels: \[0 1 2 3\]",
+    ):
         xm.log_loss([0, 1, 2], P3[:3], labels=[0, 1, 2, 3])
-    with pytest.warns(UserWarning, match=r"Labels passed were \[1, 0\]\. But this function "
-                      r"assumes labels are ordered lexicographically\. Pass the ordered "
-                      r"labels=\[0, 1\]"):
-        xm.log_loss([1, 1, 1], [.2, .7, .6], labels=[1, 0])
+    with pytest.warns(
+        UserWarning,
+        match=r"Labels passed were \[1, 0\]\. But this function "
+        r"assumes labels are ordered lexicographically\. Pass the ordered "
+        r"labels=\[0, 1\]",
+    ):
+        xm.log_loss([1, 1, 1], [0.2, 0.7, 0.6], labels=[1, 0])
     with pytest.warns(UserWarning, match="The y_prob values do not sum to one"):
-        xm.log_loss([0, 1, 1], [[.2, .7], [.3, .7], [.4, .6]])
+        xm.log_loss([0, 1, 1], [[0.2, 0.7], [0.3, 0.7], [0.4, 0.6]])
     with pytest.warns(FutureWarning, match="`y_pred` was renamed to `y_proba`"):
-        xm.log_loss([0, 1, 1], y_pred=[.2, .7, .6])
+        xm.log_loss([0, 1, 1], y_pred=[0.2, 0.7, 0.6])
 
 
 def test_log_loss_invalid_parameter_is_sklearns_class():
     from sklearn.utils._param_validation import InvalidParameterError
+
     with pytest.raises(InvalidParameterError, match="The 'normalize' parameter of log_loss"):
-        xm.log_loss([0, 1], [.2, .7], normalize="yes")
+        xm.log_loss([0, 1], [0.2, 0.7], normalize="yes")
 
 
 def test_log_loss_pandas_inputs():
     pd = pytest.importorskip("pandas")
     y = pd.Series(S3)
     frame = pd.DataFrame(P3.astype(np.float32), columns=["cat", "dog", "emu"])
-    for args in [(y, frame), (y, P3), (Y3, pd.DataFrame(P3)), (pd.Series(Y2), pd.Series(P2[:, 1]))]:
+    for args in [
+        (y, frame),
+        (y, P3),
+        (Y3, pd.DataFrame(P3)),
+        (pd.Series(Y2), pd.Series(P2[:, 1])),
+    ]:
         assert_same_outcome(outcome(xm.log_loss, *args), outcome(skm.log_loss, *args), rtol=1e-6)
 
 
@@ -221,7 +257,8 @@ def test_log_loss_large_matches_sklearn():
     p = RNG.dirichlet(np.ones(7), size=20000)
     w = RNG.random(20000)
     assert xm.log_loss(y, p, sample_weight=w) == pytest.approx(
-        skm.log_loss(y, p, sample_weight=w), rel=1e-12)
+        skm.log_loss(y, p, sample_weight=w), rel=1e-12
+    )
     yb = RNG.integers(0, 2, 20000)
     assert xm.log_loss(yb, p[:, 0]) == pytest.approx(skm.log_loss(yb, p[:, 0]), rel=1e-12)
 
@@ -235,9 +272,21 @@ ZB = RNG.normal(size=300) * 3
 YB = RNG.integers(0, 2, 300)
 
 
-@pytest.mark.parametrize("case", ["softmax", "softmax-weights", "softmax-sum", "sigmoid-1d",
-                                  "sigmoid-column", "sigmoid-weights", "strings-labels",
-                                  "absent-class", "one-hot", "float32"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "softmax",
+        "softmax-weights",
+        "softmax-sum",
+        "sigmoid-1d",
+        "sigmoid-column",
+        "sigmoid-weights",
+        "strings-labels",
+        "absent-class",
+        "one-hot",
+        "float32",
+    ],
+)
 def test_log_loss_from_logits_equals_log_loss_of_probabilities(case):
     z, y, kw, rtol = Z4, Y4, {}, 1e-12
 
@@ -270,10 +319,12 @@ def test_log_loss_from_logits_is_not_clipped():
     # clipped probabilities would cap it at -log(eps) ~ 36
     z = np.array([[100.0, 0.0], [0.0, 1.0]])
     assert xm.log_loss([1, 1], z, from_logits=True, labels=[0, 1]) == pytest.approx(
-        (100 + np.log1p(np.exp(-100)) + np.log1p(np.exp(-1))) / 2, rel=1e-12)
+        (100 + np.log1p(np.exp(-100)) + np.log1p(np.exp(-1))) / 2, rel=1e-12
+    )
     assert xm.log_loss([0, 1], np.array([np.inf, 3.0]), from_logits=True) == np.inf
-    assert xm.log_loss([1, 1], np.array([np.inf, 3.0]), from_logits=True,
-                       labels=[0, 1]) == pytest.approx(np.log1p(np.exp(-3.0)) / 2, rel=1e-12)
+    assert xm.log_loss(
+        [1, 1], np.array([np.inf, 3.0]), from_logits=True, labels=[0, 1]
+    ) == pytest.approx(np.log1p(np.exp(-3.0)) / 2, rel=1e-12)
 
 
 def test_log_loss_from_logits_errors():
@@ -322,15 +373,19 @@ def test_inputs_not_modified():
 # ---------------------------------------------------------------------------
 # top_k_accuracy_score: drop-in
 
-TOP_K_CASES = [(f"k={k}{suffix}", (YK, scores), dict(k=k, **kw))
-               for k in (1, 2, 4, 5, 6)
-               for suffix, scores, kw in [("", SCORES, {}), ("-rounded", SCORES.round(1), {}),
-                                          ("-sum", SCORES, dict(normalize=False)),
-                                          ("-weights", SCORES, dict(sample_weight=RNG.random(60))),
-                                          ("-weights-sum", SCORES,
-                                           dict(sample_weight=RNG.random(60), normalize=False))]]
+TOP_K_CASES = [
+    (f"k={k}{suffix}", (YK, scores), dict(k=k, **kw))
+    for k in (1, 2, 4, 5, 6)
+    for suffix, scores, kw in [
+        ("", SCORES, {}),
+        ("-rounded", SCORES.round(1), {}),
+        ("-sum", SCORES, dict(normalize=False)),
+        ("-weights", SCORES, dict(sample_weight=RNG.random(60))),
+        ("-weights-sum", SCORES, dict(sample_weight=RNG.random(60), normalize=False)),
+    ]
+]
 TOP_K_CASES += [
-    ("ties-first-column", ([0, 1, 2], [[.5, .5, 0], [.5, .5, 0], [0, .5, .5]]), dict(k=1)),
+    ("ties-first-column", ([0, 1, 2], [[0.5, 0.5, 0], [0.5, 0.5, 0], [0, 0.5, 0.5]]), dict(k=1)),
     ("integer-scores", (YK, RNG.integers(0, 3, (60, 5))), dict(k=2)),
     ("float32-scores", (YK, SCORES.astype(np.float32)), dict(k=3)),
     ("strings", (np.array(list("abcde"))[YK], SCORES), dict(k=2)),
@@ -365,21 +420,31 @@ TOP_K_CASES += [
 ]
 
 
-@pytest.mark.parametrize("args,kwargs", [pytest.param(a, k, id=f"top_k[{name}]")
-                                         for name, a, k in TOP_K_CASES])
+@pytest.mark.parametrize(
+    "args,kwargs", [pytest.param(a, k, id=f"top_k[{name}]") for name, a, k in TOP_K_CASES]
+)
 def test_top_k_accuracy_matches_sklearn(args, kwargs):
-    assert_same_outcome(outcome(xm.top_k_accuracy_score, *args, **kwargs),
-                        outcome(skm.top_k_accuracy_score, *args, **kwargs), rtol=1e-12)
+    assert_same_outcome(
+        outcome(xm.top_k_accuracy_score, *args, **kwargs),
+        outcome(skm.top_k_accuracy_score, *args, **kwargs),
+        rtol=1e-12,
+    )
 
 
 def test_top_k_warning_and_errors_explicitly():
-    with pytest.warns(UndefinedMetricWarning, match=r"'k' \(3\) greater than or equal to "
-                      r"'n_classes' \(3\) will result in a perfect score"):
+    with pytest.warns(
+        UndefinedMetricWarning,
+        match=r"'k' \(3\) greater than or equal to "
+        r"'n_classes' \(3\) will result in a perfect score",
+    ):
         assert xm.top_k_accuracy_score([0, 1, 2], P3[:3], k=3) == 1.0
     with pytest.raises(ValueError, match=r"Parameter 'labels' must be ordered\."):
         xm.top_k_accuracy_score([0, 1, 1], P3[:3], labels=[0, 2, 1])
-    with pytest.raises(ValueError, match=r"`y_true` is binary while y_score is 2d with 3 "
-                       r"classes\."):
+    with pytest.raises(
+        ValueError,
+        match=r"`y_true` is binary while y_score is 2d with 3 "
+        r"classes\.",
+    ):
         xm.top_k_accuracy_score([0, 1, 1], P3[:3])
 
 
@@ -403,14 +468,20 @@ def test_binary_accuracy_is_strictly_greater_than_threshold():
     assert xm.binary_accuracy(y, p, threshold=0.0) == pytest.approx(3 / 5)
     assert xm.binary_accuracy(y.reshape(-1, 1), p) == pytest.approx(4 / 5)
     multilabel = np.array([[1, 0, 1], [0, 0, 0]])
-    assert xm.binary_accuracy(multilabel, [[.9, .1, .2], [.6, .1, .1]]) == pytest.approx(4 / 6)
-    assert xm.binary_accuracy(sp.csr_matrix(multilabel), np.array([[.9, .1, .2], [.6, .1, .1]])) \
-        == pytest.approx(4 / 6)
+    assert xm.binary_accuracy(multilabel, [[0.9, 0.1, 0.2], [0.6, 0.1, 0.1]]) == pytest.approx(
+        4 / 6
+    )
+    assert xm.binary_accuracy(
+        sp.csr_matrix(multilabel), np.array([[0.9, 0.1, 0.2], [0.6, 0.1, 0.1]])
+    ) == pytest.approx(4 / 6)
 
 
 def test_binary_accuracy_warns_on_one_hot_targets():
-    with pytest.warns(UserWarning, match=r"inflated \(an all-zero prediction scores 2/3\).*"
-                      r"categorical_accuracy"):
+    with pytest.warns(
+        UserWarning,
+        match=r"inflated \(an all-zero prediction scores 2/3\).*"
+        r"categorical_accuracy",
+    ):
         value = xm.binary_accuracy(ONE_HOT, np.zeros((4, 3)))
     assert value == pytest.approx(2 / 3)
     with pytest.warns(UserWarning, match="categorical_accuracy"):
@@ -422,15 +493,18 @@ def test_binary_accuracy_errors():
         xm.binary_accuracy([0, 0.7], [0.1, 0.2])
     with pytest.raises(ValueError, match=r"y_pred contains NaN at position \(1,\)"):
         xm.binary_accuracy([0, 1], [0.1, np.nan])
-    with pytest.raises(ValueError, match=r"same shape; got y_true.shape=\(2,\) and "
-                       r"y_pred.shape=\(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"same shape; got y_true.shape=\(2,\) and "
+        r"y_pred.shape=\(3,\)",
+    ):
         xm.binary_accuracy([0, 1], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="empty"):
         xm.binary_accuracy([], [])
 
 
 def test_categorical_accuracy():
-    pred = np.array([[.8, .1, .1], [.2, .5, .3], [.3, .4, .3], [.1, .1, .8]])
+    pred = np.array([[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [0.3, 0.4, 0.3], [0.1, 0.1, 0.8]])
     assert xm.categorical_accuracy(ONE_HOT, pred) == pytest.approx(2 / 4)
     assert xm.categorical_accuracy(sp.csr_matrix(ONE_HOT), pred) == pytest.approx(2 / 4)
     soft = ONE_HOT * 0.9 + 0.1 / 3
@@ -442,13 +516,17 @@ def test_categorical_accuracy():
 
 
 def test_sparse_categorical_accuracy():
-    pred = np.array([[.8, .1, .1], [.2, .5, .3], [.3, .4, .3], [.1, .1, .8]])
+    pred = np.array([[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [0.3, 0.4, 0.3], [0.1, 0.1, 0.8]])
     assert xm.sparse_categorical_accuracy([0, 1, 2, 1], pred) == pytest.approx(2 / 4)
-    assert xm.sparse_categorical_accuracy(np.array([[0], [1], [2], [1]]), pred) == \
-        pytest.approx(2 / 4)
+    assert xm.sparse_categorical_accuracy(np.array([[0], [1], [2], [1]]), pred) == pytest.approx(
+        2 / 4
+    )
     assert xm.sparse_categorical_accuracy([0.0, 1.0, 2.0, 1.0], pred) == pytest.approx(2 / 4)
-    with pytest.raises(ValueError, match=r"y_true\[2\] = 3 is not a column index of y_pred: "
-                       r"integer labels must be in \[0, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"y_true\[2\] = 3 is not a column index of y_pred: "
+        r"integer labels must be in \[0, 3\)",
+    ):
         xm.sparse_categorical_accuracy([0, 1, 3, 1], pred)
     with pytest.raises(ValueError, match=r"y_true\[1\] = 0.5 is not a column index"):
         xm.sparse_categorical_accuracy([0, 0.5, 1, 1], pred)
@@ -474,7 +552,7 @@ def test_accuracy_never_reports_elementwise_for_one_hot():
 
 def test_accuracy_multilabel_is_subset_accuracy():
     y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
-    proba = np.array([[.9, .2, .7], [.1, .6, .6], [.8, .9, .1], [.1, .1, .1]])
+    proba = np.array([[0.9, 0.2, 0.7], [0.1, 0.6, 0.6], [0.8, 0.9, 0.1], [0.1, 0.1, 0.1]])
     expected = skm.accuracy_score(y, (proba > 0.5).astype(int))
     assert expected == pytest.approx(3 / 4)
     assert xm.accuracy(y, proba) == pytest.approx(expected)
@@ -482,22 +560,23 @@ def test_accuracy_multilabel_is_subset_accuracy():
     logits = np.log(proba / (1 - proba))
     assert xm.accuracy(y, logits, from_logits=True) == pytest.approx(expected)
     assert xm.accuracy(y, (proba > 0.5).astype(int)) == pytest.approx(expected)
-    assert xm.accuracy(sp.csr_matrix(y), sp.csr_matrix((proba > 0.5).astype(int))) == \
-        pytest.approx(expected)
+    assert xm.accuracy(
+        sp.csr_matrix(y), sp.csr_matrix((proba > 0.5).astype(int))
+    ) == pytest.approx(expected)
 
 
 def test_accuracy_binary_scores():
     y = [0, 1, 1, 0]
-    assert xm.accuracy(y, [.2, .7, .4, .6]) == pytest.approx(0.5)
-    assert xm.accuracy(y, [[.2], [.7], [.4], [.6]]) == pytest.approx(0.5)
+    assert xm.accuracy(y, [0.2, 0.7, 0.4, 0.6]) == pytest.approx(0.5)
+    assert xm.accuracy(y, [[0.2], [0.7], [0.4], [0.6]]) == pytest.approx(0.5)
     assert xm.accuracy(y, [-1.0, 2.0, -0.3, 0.5], from_logits=True) == pytest.approx(0.5)
-    assert xm.accuracy(["no", "yes", "yes", "no"], [.2, .7, .4, .6]) == pytest.approx(0.5)
-    assert xm.accuracy([-1, 1, 1, -1], [.2, .7, .4, .6]) == pytest.approx(0.5)
-    assert xm.accuracy(y, [[.8, .2], [.3, .7], [.6, .4], [.4, .6]]) == pytest.approx(0.5)
+    assert xm.accuracy(["no", "yes", "yes", "no"], [0.2, 0.7, 0.4, 0.6]) == pytest.approx(0.5)
+    assert xm.accuracy([-1, 1, 1, -1], [0.2, 0.7, 0.4, 0.6]) == pytest.approx(0.5)
+    assert xm.accuracy(y, [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.4, 0.6]]) == pytest.approx(0.5)
 
 
 def test_accuracy_multiclass_and_labels():
-    scores = np.array([[.8, .1, .1], [.2, .5, .3], [.3, .4, .3]])
+    scores = np.array([[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [0.3, 0.4, 0.3]])
     assert xm.accuracy([0, 1, 2], scores) == pytest.approx(2 / 3)
     assert xm.accuracy(["a", "b", "c"], scores) == pytest.approx(2 / 3)
     assert xm.accuracy(["a", "b", "c"], ["a", "b", "b"]) == pytest.approx(2 / 3)
@@ -505,22 +584,47 @@ def test_accuracy_multiclass_and_labels():
     assert xm.accuracy([0, 1, 2], np.array([0.0, 1.0, 1.0])) == pytest.approx(2 / 3)
 
 
-@pytest.mark.parametrize("y_true,y_pred,kwargs,message", [
-    pytest.param([0, 1, 2], [.2, .5, .9], {}, "one score per sample .binary., but y_true has 3",
-                 id="1d-scores-for-3-classes"),
-    pytest.param([0, 1, 1], [3.0, -2.0, 1.5], {}, "outside \\[0, 1\\]; pass from_logits=True",
-                 id="logits-without-from_logits"),
-    pytest.param([0, 1, 3], np.eye(3), {}, "not a column index", id="label-out-of-range"),
-    pytest.param(["a", "b"], np.eye(3)[:2], {}, "2 distinct labels but y_pred has 3 columns",
-                 id="string-labels-vs-columns"),
-    pytest.param(np.eye(3), np.eye(3)[:, :2], {}, "same shape", id="shape-mismatch"),
-    pytest.param([0, 1.5, 1], [.1, .2, .3], {}, "its type is 'continuous'", id="continuous"),
-    pytest.param([0, 1], [np.nan, 0.2], {}, "NaN", id="nan-scores"),
-    pytest.param([[2, 0], [0, 3]], np.eye(2), {}, "0/1 indicator matrix or rows of probab",
-                 id="bad-2d-target"),
-    pytest.param(["a", "b"], [1, 0], {}, "Mix of label input types", id="str-vs-int"),
-    pytest.param([], [], {}, "empty", id="empty"),
-])
+@pytest.mark.parametrize(
+    "y_true,y_pred,kwargs,message",
+    [
+        pytest.param(
+            [0, 1, 2],
+            [0.2, 0.5, 0.9],
+            {},
+            "one score per sample .binary., but y_true has 3",
+            id="1d-scores-for-3-classes",
+        ),
+        pytest.param(
+            [0, 1, 1],
+            [3.0, -2.0, 1.5],
+            {},
+            "outside \\[0, 1\\]; pass from_logits=True",
+            id="logits-without-from_logits",
+        ),
+        pytest.param([0, 1, 3], np.eye(3), {}, "not a column index", id="label-out-of-range"),
+        pytest.param(
+            ["a", "b"],
+            np.eye(3)[:2],
+            {},
+            "2 distinct labels but y_pred has 3 columns",
+            id="string-labels-vs-columns",
+        ),
+        pytest.param(np.eye(3), np.eye(3)[:, :2], {}, "same shape", id="shape-mismatch"),
+        pytest.param(
+            [0, 1.5, 1], [0.1, 0.2, 0.3], {}, "its type is 'continuous'", id="continuous"
+        ),
+        pytest.param([0, 1], [np.nan, 0.2], {}, "NaN", id="nan-scores"),
+        pytest.param(
+            [[2, 0], [0, 3]],
+            np.eye(2),
+            {},
+            "0/1 indicator matrix or rows of probab",
+            id="bad-2d-target",
+        ),
+        pytest.param(["a", "b"], [1, 0], {}, "Mix of label input types", id="str-vs-int"),
+        pytest.param([], [], {}, "empty", id="empty"),
+    ],
+)
 def test_accuracy_errors(y_true, y_pred, kwargs, message):
     with pytest.raises(ValueError, match=message):
         xm.accuracy(y_true, y_pred, **kwargs)

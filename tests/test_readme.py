@@ -1,6 +1,7 @@
 """README.md as a newcomer reads it: every ```python block runs verbatim,
 the commands of the ```bash blocks are the ones CI and the project define,
 and every file it points to exists."""
+
 import ast
 import io
 import pathlib
@@ -12,14 +13,19 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-BLOCKS = [(m.group(1), m.group(2), README[:m.start()].count("\n") + 1)
-          for m in re.finditer(r"^```(\w*)\n(.*?)^```", README, re.S | re.M)]
+BLOCKS = [
+    (m.group(1), m.group(2), README[: m.start()].count("\n") + 1)
+    for m in re.finditer(r"^```(\w*)\n(.*?)^```", README, re.S | re.M)
+]
 PYTHON = [(code, line) for lang, code, line in BLOCKS if lang == "python"]
 BASH = [(code, line) for lang, code, line in BLOCKS if lang == "bash"]
 OPTIONAL = {"sklearn"}  # blocks importing these skip when they are missing
 # the pipeline example is run and checked by test_readme_pipeline.py
-PIPELINE = next(n.value.value for n in ast.parse((ROOT / "tests/test_readme_pipeline.py").read_text()).body
-                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "EXAMPLE")
+PIPELINE = next(
+    n.value.value
+    for n in ast.parse((ROOT / "tests/test_readme_pipeline.py").read_text()).body
+    if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "EXAMPLE"
+)
 
 
 def _run(code, line):
@@ -54,7 +60,9 @@ def test_use_block_results():
     logits, labels = ns["logits"], ns["labels"]
     rng = np.random.default_rng(0)
     np.testing.assert_array_equal(logits, rng.standard_normal((1000, 10)).astype(np.float32))
-    _, expected_grad = xentc.SparseSoftmaxCrossEntropy(ignore_index=-100).loss_gradient(logits, labels)
+    _, expected_grad = xentc.SparseSoftmaxCrossEntropy(ignore_index=-100).loss_gradient(
+        logits, labels
+    )
     np.testing.assert_array_equal(ns["work"], expected_grad)
     assert out.startswith(f"xentc {xentc.__version__}") and "OpenMP:" in out
 
@@ -72,10 +80,18 @@ def test_first_bash_block_is_run_then_test():
 
 def test_bash_extras_exist():
     tomllib = pytest.importorskip("tomllib")
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    named = {e.strip() for code, _ in BASH for group in re.findall(r'"\.\[([^\]]+)\]"', code)
-             for e in group.split(",")}
-    assert named and named <= set(extras), f"README names extras {named - set(extras)} that pyproject lacks"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    named = {
+        e.strip()
+        for code, _ in BASH
+        for group in re.findall(r'"\.\[([^\]]+)\]"', code)
+        for e in group.split(",")
+    }
+    assert named and named <= set(extras), (
+        f"README names extras {named - set(extras)} that pyproject lacks"
+    )
 
 
 def test_asv_quick_command():
@@ -90,13 +106,16 @@ def test_asv_quick_command():
     for path in (ROOT / "asv_benchmarks" / "benchmarks").glob("*.py"):
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.FunctionDef):
-                assert not node.name.startswith(prefixes), \
+                assert not node.name.startswith(prefixes), (
                     f"{path.name}: helper {node.name} would be collected by asv as a benchmark"
+                )
 
 
 def test_referenced_files_exist():
     links = re.findall(r"\]\(([^)#:]+)\)", README)
-    paths = re.findall(r"`((?:src|xentc|tests|docs|tools|asv_benchmarks|\.ci)/[\w./-]*\w)`", README)
+    paths = re.findall(
+        r"`((?:src|xentc|tests|docs|tools|asv_benchmarks|\.ci)/[\w./-]*\w)`", README
+    )
     missing = [p for p in links + paths if not (ROOT / p).exists()]
     assert links and paths and not missing, f"README points to missing files: {missing}"
 

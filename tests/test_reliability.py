@@ -3,6 +3,7 @@
 the right answer: non-native byte order, out= overlapping inputs, scipy
 structures with stale flags, huge weights, huge n_threads, labels changed by
 another thread, simd_target() from several threads."""
+
 import os
 import re
 import sys
@@ -11,13 +12,12 @@ import threading
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bad_inputs import CASES, bad_csr, namespace, run_case
+from conftest import assert_close
 
 import xentc
 from xentc import _reference as ref
 from xentc import _validation as V
-
-from bad_inputs import CASES, bad_csr, namespace, run_case
-from conftest import assert_close
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "tools"))
 
@@ -27,8 +27,9 @@ RNG = np.random.default_rng(20261130)
 # ---- the bad-input table -------------------------------------------------------
 
 
-@pytest.mark.parametrize("code,exc,pattern", [c[2:] for c in CASES],
-                         ids=[f"{c[0]}: {c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    "code,exc,pattern", [c[2:] for c in CASES], ids=[f"{c[0]}: {c[1]}" for c in CASES]
+)
 def test_bad_input_is_refused_clearly(code, exc, pattern):
     raised = run_case(code)
     assert raised is not None, f"{code} raised nothing"
@@ -38,10 +39,12 @@ def test_bad_input_is_refused_clearly(code, exc, pattern):
 
 def test_bad_input_page_is_current():
     import gen_bad_input_table
+
     with open(gen_bad_input_table.PAGE, encoding="utf-8") as f:
         committed = f.read()
-    assert committed == gen_bad_input_table.render(), \
+    assert committed == gen_bad_input_table.render(), (
         "docs/bad_input.md is stale: run python tools/gen_bad_input_table.py"
+    )
 
 
 def test_bad_inputs_are_not_modified():
@@ -78,13 +81,15 @@ def test_non_native_byte_order_everywhere(dtype):
         (xentc.sigmoid_cross_entropy, (x, t), {"pos_weight": np.arange(1.0, 6.0)}),
         (xentc.binary_cross_entropy, (p, t), {}),
         (xentc.categorical_cross_entropy, (p, y), {}),
-        (xentc.softmax, (x,), {}), (xentc.log_softmax, (x,), {}),
-        (xentc.logsumexp, (x,), {}), (xentc.sigmoid, (x,), {}), (xentc.log_sigmoid, (x,), {}),
+        (xentc.softmax, (x,), {}),
+        (xentc.log_softmax, (x,), {}),
+        (xentc.logsumexp, (x,), {}),
+        (xentc.sigmoid, (x,), {}),
+        (xentc.log_sigmoid, (x,), {}),
     ]
     for fn, args, kw in pairs:
         native = fn(*args, **kw)
-        swapped = fn(*[_swapped(a) for a in args],
-                     **{k: _swapped(v) for k, v in kw.items()})
+        swapped = fn(*[_swapped(a) for a in args], **{k: _swapped(v) for k, v in kw.items()})
         np.testing.assert_array_equal(swapped, native, err_msg=fn.__name__)
     # scipy structures with big-endian index arrays and data
     m = sp.csr_matrix(t)
@@ -109,19 +114,26 @@ def test_stale_canonical_flag_is_not_trusted():
     x = RNG.standard_normal((3, 4))
     indptr, indices, data = [0, 3, 3, 5], [2, 0, 2, 3, 1], [0.25, 0.5, 0.25, 0.5, 0.5]
     m = sp.csr_matrix((3, 4))
-    m.indptr, m.indices, m.data = (np.array(indptr, np.int32), np.array(indices, np.int32),
-                                   np.array(data))
-    m.has_canonical_format = True      # a lie: unsorted with a duplicate
+    m.indptr, m.indices, m.data = (
+        np.array(indptr, np.int32),
+        np.array(indices, np.int32),
+        np.array(data),
+    )
+    m.has_canonical_format = True  # a lie: unsorted with a duplicate
     m.has_sorted_indices = True
     dense = _dense_of(indptr, indices, data, (3, 4))
     for fn in (xentc.softmax_cross_entropy, xentc.sigmoid_cross_entropy):
         assert_close(fn(x, m, reduction="none"), fn(x, dense, reduction="none"), np.float64)
     g_sparse = xentc.SigmoidCrossEntropy().loss_gradient(x, m)[1]
-    np.testing.assert_allclose(g_sparse, xentc.SigmoidCrossEntropy().loss_gradient(x, dense)[1],
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        g_sparse, xentc.SigmoidCrossEntropy().loss_gradient(x, dense)[1], rtol=1e-13
+    )
     p = np.full((3, 4), 0.25)
-    assert_close(xentc.categorical_cross_entropy(p, m), xentc.categorical_cross_entropy(p, dense),
-                 np.float64)
+    assert_close(
+        xentc.categorical_cross_entropy(p, m),
+        xentc.categorical_cross_entropy(p, dense),
+        np.float64,
+    )
     np.testing.assert_array_equal(m.indices, indices)  # the caller's matrix is untouched
 
 
@@ -133,19 +145,32 @@ def test_every_sparse_format(fmt, container):
     cls = sp.csr_matrix if container == "matrix" else sp.csr_array
     m = cls(t).asformat(fmt) if fmt != "bsr" else cls(t).tobsr(blocksize=(2, 2))
     for fn in (xentc.softmax_cross_entropy, xentc.sigmoid_cross_entropy):
-        assert_close(fn(x, m, reduction="none"), fn(x, t, reduction="none"), np.float64,
-                     err_msg=f"{fn.__name__} {fmt}")
+        assert_close(
+            fn(x, m, reduction="none"),
+            fn(x, t, reduction="none"),
+            np.float64,
+            err_msg=f"{fn.__name__} {fmt}",
+        )
 
 
 def test_csr_duplicates_summed_and_int64_indices():
     x = RNG.standard_normal((2, 5))
     m = sp.coo_matrix(([0.5, 0.25, 0.25], ([0, 0, 1], [3, 3, 4])), shape=(2, 5)).tocsr()
-    m = sp.csr_matrix((np.array([0.5, 0.25, 0.25]), np.array([3, 3, 4], np.int64),
-                       np.array([0, 2, 3], np.int64)), shape=(2, 5))
+    m = sp.csr_matrix(
+        (
+            np.array([0.5, 0.25, 0.25]),
+            np.array([3, 3, 4], np.int64),
+            np.array([0, 2, 3], np.int64),
+        ),
+        shape=(2, 5),
+    )
     dense = np.zeros((2, 5))
     dense[0, 3], dense[1, 4] = 0.75, 0.25
-    assert_close(xentc.softmax_cross_entropy(x, m, reduction="none"),
-                 ref.softmax_cross_entropy(x, dense, reduction="none"), np.float64)
+    assert_close(
+        xentc.softmax_cross_entropy(x, m, reduction="none"),
+        ref.softmax_cross_entropy(x, dense, reduction="none"),
+        np.float64,
+    )
 
 
 # ---- weights --------------------------------------------------------------------------
@@ -158,11 +183,13 @@ def test_mean_with_extreme_sample_weight(scale):
     t = (RNG.random((5, 3)) < 0.5).astype(np.float64)
     p = RNG.dirichlet(np.ones(3), 5)
     w = np.array([1.0, 0.5, 1.0, 0.25, 1.0])
-    for fn, args in ((xentc.sparse_softmax_cross_entropy, (x, y)),
-                     (xentc.softmax_cross_entropy, (x, p)),
-                     (xentc.sigmoid_cross_entropy, (x, t)),
-                     (xentc.binary_cross_entropy, (p, t)),
-                     (xentc.categorical_cross_entropy, (p, y))):
+    for fn, args in (
+        (xentc.sparse_softmax_cross_entropy, (x, y)),
+        (xentc.softmax_cross_entropy, (x, p)),
+        (xentc.sigmoid_cross_entropy, (x, t)),
+        (xentc.binary_cross_entropy, (p, t)),
+        (xentc.categorical_cross_entropy, (p, y)),
+    ):
         got = fn(*args, sample_weight=w * scale)
         assert np.isfinite(got), fn.__name__
         assert_close(got, fn(*args, sample_weight=w), np.float64, err_msg=fn.__name__)
@@ -239,8 +266,11 @@ def test_out_aliasing_the_labels():
     np.testing.assert_array_equal(g2, g)
 
 
-@pytest.mark.parametrize("fn", [xentc.softmax, xentc.log_softmax, xentc.sigmoid,
-                                xentc.log_sigmoid], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn",
+    [xentc.softmax, xentc.log_softmax, xentc.sigmoid, xentc.log_sigmoid],
+    ids=lambda f: f.__name__,
+)
 def test_primitives_out_overlap(fn):
     x = RNG.standard_normal((9, 6))
     want = fn(x)
@@ -258,7 +288,7 @@ def test_guard_around_out_unchanged():
     x = RNG.standard_normal((5, 4))
     y = np.array([0, 3, 1, 2, 0])
     buf = np.full((7, 6), 12345.0)
-    out = buf[1:6, 1:5]   # strided rows: goes through a temporary
+    out = buf[1:6, 1:5]  # strided rows: goes through a temporary
     xentc.SparseSoftmaxCrossEntropy().loss_gradient(x, y, out=out)
     guard = buf.copy()
     guard[1:6, 1:5] = 12345.0
@@ -275,8 +305,9 @@ def test_n_threads_clamped_to_cpus():
     assert V.resolve_n_threads(10**6) == cap and V.resolve_n_threads(1) == 1
     x = RNG.standard_normal((300, 500)).astype(np.float32)
     y = RNG.integers(0, 500, 300)
-    assert xentc.sparse_softmax_cross_entropy(x, y, n_threads=10**6) == \
-        xentc.sparse_softmax_cross_entropy(x, y, n_threads=1)
+    assert xentc.sparse_softmax_cross_entropy(
+        x, y, n_threads=10**6
+    ) == xentc.sparse_softmax_cross_entropy(x, y, n_threads=1)
 
 
 def test_n_threads_respects_threadpoolctl():
@@ -335,7 +366,7 @@ def test_simd_target_is_thread_local_and_nests():
                     seen[name + "-nested"] = xentc.get_simd_target()
                 barrier.wait()
                 seen[name + "-after-nested"] = xentc.get_simd_target()
-                if order:        # leave in the opposite order to the other thread
+                if order:  # leave in the opposite order to the other thread
                     barrier.wait()
             if not order:
                 barrier.wait()
@@ -360,13 +391,13 @@ def test_simd_target_is_thread_local_and_nests():
 
 def test_ignore_index_with_every_label_dtype():
     x = RNG.standard_normal((4, 3))
-    want = ref.sparse_softmax_cross_entropy(x, np.array([0, 1, 0, 2]),
-                                            sample_weight=np.array([1.0, 0, 1, 1]))
+    want = ref.sparse_softmax_cross_entropy(
+        x, np.array([0, 1, 0, 2]), sample_weight=np.array([1.0, 0, 1, 1])
+    )
     for dtype in (np.int8, np.int16, np.int32, np.int64):
         y = np.array([0, -100, 0, 2], dtype=dtype)
-        assert_close(xentc.sparse_softmax_cross_entropy(x, y, ignore_index=-100), want,
-                     np.float64)
-        np.testing.assert_array_equal(y, [0, -100, 0, 2])   # not modified
+        assert_close(xentc.sparse_softmax_cross_entropy(x, y, ignore_index=-100), want, np.float64)
+        np.testing.assert_array_equal(y, [0, -100, 0, 2])  # not modified
     for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
         y = np.array([0, 7, 0, 2], dtype=dtype)
         assert_close(xentc.sparse_softmax_cross_entropy(x, y, ignore_index=7), want, np.float64)
@@ -375,17 +406,24 @@ def test_ignore_index_with_every_label_dtype():
 def test_strided_and_reversed_labels():
     x = RNG.standard_normal((5, 4))
     y = np.array([3, 9, 0, 9, 2, 9, 1, 9, 0, 9])[::2]
-    assert_close(xentc.sparse_softmax_cross_entropy(x, y),
-                 ref.sparse_softmax_cross_entropy(x, np.ascontiguousarray(y)), np.float64)
-    assert_close(xentc.sparse_softmax_cross_entropy(x, y[::-1].astype(np.int32)),
-                 ref.sparse_softmax_cross_entropy(x, np.ascontiguousarray(y[::-1])), np.float64)
+    assert_close(
+        xentc.sparse_softmax_cross_entropy(x, y),
+        ref.sparse_softmax_cross_entropy(x, np.ascontiguousarray(y)),
+        np.float64,
+    )
+    assert_close(
+        xentc.sparse_softmax_cross_entropy(x, y[::-1].astype(np.int32)),
+        ref.sparse_softmax_cross_entropy(x, np.ascontiguousarray(y[::-1])),
+        np.float64,
+    )
 
 
 def test_checked_csr_helper_for_other_modules():
     m = bad_csr([0, 2, 2, 3], [3, 1, 0], data=[1.0, 2.0, 3.0])
     safe = V.checked_csr(m, "y")
     assert safe.has_canonical_format and safe is not m
-    np.testing.assert_array_equal(safe.toarray(), _dense_of([0, 2, 2, 3], [3, 1, 0],
-                                                            [1.0, 2.0, 3.0], (3, 4)))
+    np.testing.assert_array_equal(
+        safe.toarray(), _dense_of([0, 2, 2, 3], [3, 1, 0], [1.0, 2.0, 3.0], (3, 4))
+    )
     lab, ignored = V.check_labels(np.array([1, -1, 2], np.int16), 3, 4, ignore_index=-1)
     assert lab.dtype == np.int64 and lab.tolist() == [1, -1, 2] and ignored.tolist() == [0, 1, 0]

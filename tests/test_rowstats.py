@@ -1,6 +1,7 @@
 """The fused per-row scoring kernel (src/rowstats_body.h via xentc._rowstats)
 against its NumPy twin, the sparse CE kernel (bit for bit), scikit-learn's
 top-k ties and mpmath; every SIMD target, dtype, layout and thread count."""
+
 import mpmath
 import numpy as np
 import pytest
@@ -33,8 +34,9 @@ def check_row_stats(x, y, got, dtype, n_threads):
     np.testing.assert_array_equal(got["loss"], loss)  # bit for bit, NaN included
     assert got["loss"].dtype == dtype and got["p_top"].dtype == dtype
     np.testing.assert_allclose(got["p_top"], want["p_top"], rtol=RTOL[dtype], atol=0)
-    np.testing.assert_allclose(got["sq"], want["sq"], rtol=RTOL[dtype] * 4,
-                               atol=1e-15 if dtype == np.float64 else 1e-7)
+    np.testing.assert_allclose(
+        got["sq"], want["sq"], rtol=RTOL[dtype] * 4, atol=1e-15 if dtype == np.float64 else 1e-7
+    )
 
 
 @pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
@@ -113,11 +115,13 @@ def test_nan_and_inf_rows(simd, dtype, c):
     np.testing.assert_array_equal(got["top"], x[np.arange(x.shape[0]), np.argmax(x, axis=1)])
     np.testing.assert_array_equal(got["rank"], want["rank"])
     with np.errstate(invalid="ignore"):
-        np.testing.assert_array_equal(got["loss"], sparse_softmax_cross_entropy(
-            x, y, reduction="none"))
+        np.testing.assert_array_equal(
+            got["loss"], sparse_softmax_cross_entropy(x, y, reduction="none")
+        )
     np.testing.assert_allclose(got["p_top"], want["p_top"], rtol=RTOL[dtype], equal_nan=True)
-    np.testing.assert_allclose(got["sq"], want["sq"], rtol=RTOL[dtype] * 4, atol=1e-7,
-                               equal_nan=True)
+    np.testing.assert_allclose(
+        got["sq"], want["sq"], rtol=RTOL[dtype] * 4, atol=1e-7, equal_nan=True
+    )
     nan_rows = np.isnan(x).any(axis=1)
     assert np.isnan(got["p_top"][nan_rows]).all() and np.isnan(got["sq"][nan_rows]).all()
 
@@ -151,8 +155,9 @@ def test_probabilities(simd, dtype, c):
     np.testing.assert_array_equal(got["argmax"], want["argmax"])
     np.testing.assert_array_equal(got["rank"], want["rank"])
     np.testing.assert_array_equal(got["p_top"], p.max(axis=1))
-    np.testing.assert_array_equal(row_stats(p, want=("top",), probabilities=True)["top"],
-                                  p.max(axis=1))
+    np.testing.assert_array_equal(
+        row_stats(p, want=("top",), probabilities=True)["top"], p.max(axis=1)
+    )
     np.testing.assert_allclose(got["sq"], want["sq"], rtol=1e-12)
     q = np.array(p)
     q[3, c - 1] = np.nan
@@ -219,5 +224,6 @@ def test_accuracy_paths_match_numpy_argmax(dtype):
     assert xentc.metrics.categorical_accuracy(np.eye(7)[y], x) == want
     swapped = x.astype(x.dtype.newbyteorder())  # non-native order: NumPy's argmax path
     assert xentc.metrics.accuracy(y, swapped, from_logits=True) == want
-    assert xentc.metrics.top_k_accuracy_score(y, swapped, k=2, labels=np.arange(7)) == \
-        xentc.metrics.top_k_accuracy_score(y, x, k=2, labels=np.arange(7))
+    assert xentc.metrics.top_k_accuracy_score(
+        y, swapped, k=2, labels=np.arange(7)
+    ) == xentc.metrics.top_k_accuracy_score(y, x, k=2, labels=np.arange(7))

@@ -1,6 +1,7 @@
 """xentc.scoring.StreamingScores: the same numbers for any chunking, merge
 order and resume, equal to the one-shot metrics, scikit-learn and a plain
 NumPy reference; clear errors that name the global row; atomic updates."""
+
 import itertools
 import json
 
@@ -51,8 +52,14 @@ def assert_same(a, b, rtol=RTOL):
             if isinstance(va, list) and va and not isinstance(va[0], (int, float)):
                 assert va == vb, key
                 continue
-            np.testing.assert_allclose(np.asarray(va, dtype=float), np.asarray(vb, dtype=float),
-                                       rtol=rtol, atol=0, equal_nan=True, err_msg=key)
+            np.testing.assert_allclose(
+                np.asarray(va, dtype=float),
+                np.asarray(vb, dtype=float),
+                rtol=rtol,
+                atol=0,
+                equal_nan=True,
+                err_msg=key,
+            )
         else:
             assert va == vb, key
 
@@ -68,12 +75,17 @@ def random_bounds(rng, n, pieces):
     return [0, *cuts.tolist(), n]
 
 
-CASES = [(t, i, d) for t in ("binary", "multiclass", "multilabel")
-         for i in ("logits", "probabilities") for d in (np.float32, np.float64)]
+CASES = [
+    (t, i, d)
+    for t in ("binary", "multiclass", "multilabel")
+    for i in ("logits", "probabilities")
+    for d in (np.float32, np.float64)
+]
 
 
-@pytest.mark.parametrize("task,inputs,dtype", CASES,
-                         ids=[f"{t}-{i}-{np.dtype(d).name}" for t, i, d in CASES])
+@pytest.mark.parametrize(
+    "task,inputs,dtype", CASES, ids=[f"{t}-{i}-{np.dtype(d).name}" for t, i, d in CASES]
+)
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_chunking_merge_and_resume_give_the_same_numbers(task, inputs, dtype, weighted):
     y, pred, w = make(task, inputs, dtype)
@@ -85,9 +97,12 @@ def test_chunking_merge_and_resume_give_the_same_numbers(task, inputs, dtype, we
         bounds = random_bounds(rng, n, int(rng.integers(2, 40)))
         assert_same(feed(StreamingScores(inputs=inputs, k=3), y, pred, w, bounds).result(), whole)
         # partial states merged in a random order, some through a JSON round trip
-        parts = [StreamingScores(inputs=inputs, k=3).update(
-            y[a:b], pred[a:b], None if w is None else w[a:b])
-            for a, b in itertools.pairwise(bounds)]
+        parts = [
+            StreamingScores(inputs=inputs, k=3).update(
+                y[a:b], pred[a:b], None if w is None else w[a:b]
+            )
+            for a, b in itertools.pairwise(bounds)
+        ]
         order = rng.permutation(len(parts))
         total = StreamingScores(inputs=inputs, k=3)
         for i in order:
@@ -144,19 +159,25 @@ def test_multiclass_equals_one_shot_and_sklearn(inputs, weighted):
     prob = softmax(pred, axis=1) if logits else pred
     c = pred.shape[1]
     assert r["task"] == "multiclass" and r["n_samples"] == 2001
-    np.testing.assert_allclose(r["log_loss"], xm.log_loss(y, pred, sample_weight=w,
-                                                          from_logits=logits), rtol=RTOL)
+    np.testing.assert_allclose(
+        r["log_loss"], xm.log_loss(y, pred, sample_weight=w, from_logits=logits), rtol=RTOL
+    )
     np.testing.assert_allclose(r["log_loss"], skm.log_loss(y, prob, sample_weight=w), rtol=1e-10)
-    np.testing.assert_allclose(r["accuracy"], skm.accuracy_score(y, pred.argmax(1),
-                                                                 sample_weight=w), rtol=RTOL)
-    np.testing.assert_allclose(r["top_k_accuracy"], xm.top_k_accuracy_score(
-        y, pred, k=3, sample_weight=w), rtol=RTOL)
-    np.testing.assert_allclose(r["top_k_accuracy"], skm.top_k_accuracy_score(
-        y, pred, k=3, sample_weight=w), rtol=RTOL)
-    np.testing.assert_allclose(r["brier"], skm.brier_score_loss(y, prob, sample_weight=w),
-                               rtol=1e-10)
-    np.testing.assert_allclose(r["brier"], xm.brier_score(y, pred, sample_weight=w,
-                                                          from_logits=logits), rtol=RTOL)
+    np.testing.assert_allclose(
+        r["accuracy"], skm.accuracy_score(y, pred.argmax(1), sample_weight=w), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        r["top_k_accuracy"], xm.top_k_accuracy_score(y, pred, k=3, sample_weight=w), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        r["top_k_accuracy"], skm.top_k_accuracy_score(y, pred, k=3, sample_weight=w), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        r["brier"], skm.brier_score_loss(y, prob, sample_weight=w), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        r["brier"], xm.brier_score(y, pred, sample_weight=w, from_logits=logits), rtol=RTOL
+    )
     ww = np.ones(len(y)) if w is None else w
     top = pred.argmax(1)
     ece, table = reference_calibration(prob[np.arange(len(y)), top], top == y, ww, 15)
@@ -172,8 +193,9 @@ def test_multiclass_equals_one_shot_and_sklearn(inputs, weighted):
     per_row = -np.log(np.clip(prob[np.arange(len(y)), y], np.finfo(float).eps, 1))
     for k in range(c):
         m = y == k
-        np.testing.assert_allclose(pc["log_loss"][k], np.average(per_row[m], weights=ww[m]),
-                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            pc["log_loss"][k], np.average(per_row[m], weights=ww[m]), rtol=1e-9
+        )
         np.testing.assert_allclose(pc["weight"][k], ww[m].sum(), rtol=RTOL)
 
 
@@ -184,19 +206,22 @@ def test_binary_equals_one_shot_and_sklearn(inputs):
     prob = expit(pred) if logits else pred
     r = feed(StreamingScores(inputs=inputs), y, pred, w, [0, 1, 1500, 2001]).result()
     assert r["task"] == "binary" and "top_k_accuracy" not in r
-    np.testing.assert_allclose(r["log_loss"], xm.log_loss(y, pred, sample_weight=w,
-                                                          from_logits=logits), rtol=RTOL)
-    np.testing.assert_allclose(r["log_loss"], skm.log_loss(y, prob, sample_weight=w),
-                               rtol=1e-9)
-    np.testing.assert_allclose(r["accuracy"], skm.accuracy_score(y, prob > 0.5, sample_weight=w),
-                               rtol=RTOL)
-    np.testing.assert_allclose(r["brier"], skm.brier_score_loss(y, prob, sample_weight=w),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        r["log_loss"], xm.log_loss(y, pred, sample_weight=w, from_logits=logits), rtol=RTOL
+    )
+    np.testing.assert_allclose(r["log_loss"], skm.log_loss(y, prob, sample_weight=w), rtol=1e-9)
+    np.testing.assert_allclose(
+        r["accuracy"], skm.accuracy_score(y, prob > 0.5, sample_weight=w), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        r["brier"], skm.brier_score_loss(y, prob, sample_weight=w), rtol=1e-10
+    )
     ece, _ = reference_calibration(prob, y == 1, w, 15)
     np.testing.assert_allclose(r["ece"], ece, rtol=1e-10)
     # unweighted reliability is sklearn's calibration_curve plus counts
     ru = StreamingScores(inputs=inputs, n_bins=5).update(y, pred).result()["reliability"]
     from sklearn.calibration import calibration_curve
+
     prob_true, prob_pred = calibration_curve(y, prob, n_bins=5)
     filled = np.array(ru["count"]) > 0
     np.testing.assert_allclose(np.array(ru["accuracy"])[filled], prob_true, rtol=1e-12)
@@ -217,24 +242,28 @@ def test_multilabel_equals_one_shot(inputs):
     np.testing.assert_allclose(r["log_loss"], ll, rtol=RTOL)
     subset = np.all((prob > 0.5) == (y == 1), axis=1)
     np.testing.assert_allclose(r["accuracy"], np.average(subset, weights=w), rtol=RTOL)
-    np.testing.assert_allclose(r["accuracy"], skm.accuracy_score(y, prob > 0.5, sample_weight=w),
-                               rtol=RTOL)
-    np.testing.assert_allclose(r["brier"], np.average(((prob - y) ** 2).mean(1), weights=w),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        r["accuracy"], skm.accuracy_score(y, prob > 0.5, sample_weight=w), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        r["brier"], np.average(((prob - y) ** 2).mean(1), weights=w), rtol=1e-10
+    )
     ece, _ = reference_calibration(prob.ravel(), y.ravel() == 1, np.repeat(w, y.shape[1]), 15)
     np.testing.assert_allclose(r["ece"], ece, rtol=1e-10)
     pc = r["per_class"]
     assert pc["support"] == y.sum(0).tolist()
-    np.testing.assert_allclose(pc["accuracy"], np.average((prob > 0.5) == (y == 1), axis=0,
-                                                          weights=w), rtol=1e-12)
+    np.testing.assert_allclose(
+        pc["accuracy"], np.average((prob > 0.5) == (y == 1), axis=0, weights=w), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, 4])
 def test_thread_count_does_not_change_results(n_threads):
     y, pred, w = make("multiclass", "logits", np.float32, n=70000, c=5)
     base = StreamingScores(n_threads=1).update(y, pred, w).result()
-    assert json.dumps(StreamingScores(n_threads=n_threads).update(y, pred, w).result()) == \
-        json.dumps(base)
+    assert json.dumps(
+        StreamingScores(n_threads=n_threads).update(y, pred, w).result()
+    ) == json.dumps(base)
 
 
 def test_float32_layouts_and_inputs_unchanged():
@@ -262,8 +291,9 @@ def test_string_and_noncontiguous_labels():
     assert_same(c, b)
     yb, zb, _ = make("binary", "logits", np.float64)
     sb = StreamingScores(labels=["no", "yes"]).update(np.array(["no", "yes"])[yb], zb).result()
-    assert_same(sb, StreamingScores(labels=["no", "yes"]).update(
-        np.array(["no", "yes"])[yb], zb).result())
+    assert_same(
+        sb, StreamingScores(labels=["no", "yes"]).update(np.array(["no", "yes"])[yb], zb).result()
+    )
     np.testing.assert_allclose(sb["log_loss"], xm.log_loss(yb, zb, from_logits=True), rtol=RTOL)
 
 
@@ -349,7 +379,7 @@ def test_option_and_state_errors():
     yb, zb, _ = make("binary", "logits", np.float64, n=50)
     with pytest.raises(ValueError, match="cannot merge 'multiclass'"):
         a.merge(StreamingScores().update(yb, zb))
-    with pytest.raises(ValueError, match="made by StreamingScores.to_dict"):
+    with pytest.raises(ValueError, match=r"made by StreamingScores\.to_dict"):
         StreamingScores.from_dict({"n_samples": 3})
     state = a.to_dict()
     state["version"] = 99
@@ -365,6 +395,7 @@ def test_compensated_sums_are_exact_where_naive_float64_is_not():
     # 1e16 + many ones: naive float64 loses every 1; the TwoSum pair keeps them
     s = StreamingScores(task="binary", metrics=["log_loss"])
     from xentc.scoring import _Sum
+
     acc = _Sum()
     acc.add(1e16)
     for _ in range(1000):
@@ -379,8 +410,13 @@ def test_compensated_sums_are_exact_where_naive_float64_is_not():
 def test_bin_of_a_confidence_is_searchsorted_on_the_edges(n_bins, dtype):
     s = StreamingScores(n_bins=n_bins)
     e = s._edges
-    v = np.clip(np.concatenate([e, np.nextafter(e, 2), np.nextafter(e, -1),
-                                np.random.default_rng(0).random(5000)]), 0, 1).astype(dtype)
+    v = np.clip(
+        np.concatenate(
+            [e, np.nextafter(e, 2), np.nextafter(e, -1), np.random.default_rng(0).random(5000)]
+        ),
+        0,
+        1,
+    ).astype(dtype)
     np.testing.assert_array_equal(s._bin_ids(v), np.searchsorted(e[1:-1], v))
 
 
@@ -389,10 +425,12 @@ def test_infinite_logits():
     z = np.array([[np.inf, np.inf, 0.0], [0.0, 1.0, 2.0], [np.inf, 0.0, 1.0]])
     r = StreamingScores().update(np.array([0, 1, 0]), z).result()
     p = np.array([[0.5, 0.5, 0.0], softmax([0.0, 1.0, 2.0]), [1.0, 0.0, 0.0]])
-    np.testing.assert_allclose(r["log_loss"], np.mean(-np.log(p[[0, 1, 2], [0, 1, 0]])),
-                               rtol=1e-12)
-    np.testing.assert_allclose(r["brier"], skm.brier_score_loss([0, 1, 0], p, labels=[0, 1, 2]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        r["log_loss"], np.mean(-np.log(p[[0, 1, 2], [0, 1, 0]])), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        r["brier"], skm.brier_score_loss([0, 1, 0], p, labels=[0, 1, 2]), rtol=1e-12
+    )
     # -inf on the true class: an infinite loss, unless the row weighs nothing
     z2 = np.array([[-np.inf, 0.0], [0.0, 1.0]])
     infinite = StreamingScores().update([0, 1], z2)
@@ -400,8 +438,9 @@ def test_infinite_logits():
     state = json.dumps(infinite.to_dict(), allow_nan=False)  # strict JSON even so
     assert StreamingScores.from_dict(json.loads(state)).result()["log_loss"] == np.inf
     r = StreamingScores().update([0, 1], z2, [0.0, 1.0]).result()
-    np.testing.assert_allclose(r["log_loss"], xm.log_loss([1], z2[1:], labels=[0, 1],
-                                                          from_logits=True), rtol=RTOL)
+    np.testing.assert_allclose(
+        r["log_loss"], xm.log_loss([1], z2[1:], labels=[0, 1], from_logits=True), rtol=RTOL
+    )
     assert np.isnan(r["per_class"]["log_loss"][0])  # class 0 has no weight
 
 
@@ -409,11 +448,12 @@ def test_docs_scoring_examples_run():
     """Every python block of docs/scoring.md runs, in order, in one namespace."""
     import os
     import re
+
     path = os.path.join(os.path.dirname(__file__), "..", "docs", "scoring.md")
     with open(path) as f:
         blocks = re.findall(r"```python\n(.*?)```", f.read(), flags=re.DOTALL)
     assert len(blocks) >= 4
     namespace = {}
     for block in blocks:
-        exec(compile(block, "docs/scoring.md", "exec"), namespace)  # noqa: S102 - the docs' own code
+        exec(compile(block, "docs/scoring.md", "exec"), namespace)
     assert namespace["by_name"]["per_class"]["labels"] == ["cat", "dog", "emu", "fox", "gnu"]

@@ -1,6 +1,7 @@
 """StreamingScores(task="grouped"): equal to grouped_softmax_cross_entropy and
 grouped_accuracy on the concatenated data, for any chunking, merge order and
 JSON resume; clear errors; `xentc score --task grouped` end to end."""
+
 import itertools
 import json
 import os
@@ -71,11 +72,20 @@ def test_sample_weight_matches_weighted_mean():
     loss = grouped_softmax_cross_entropy(x, y, groups=GROUPS, sample_weight=w)
     assert r["log_loss"] == pytest.approx(loss, rel=1e-12)
     assert r["weight_sum"] == pytest.approx(w.sum(), rel=1e-15)
-    right = np.stack([np.argmax(x[:, a:b], axis=1) for a, b in
-                      zip(np.cumsum([0] + GROUPS[:-1]), np.cumsum(GROUPS))], axis=1) == y
+    right = (
+        np.stack(
+            [
+                np.argmax(x[:, a:b], axis=1)
+                for a, b in zip(np.cumsum([0] + GROUPS[:-1]), np.cumsum(GROUPS))
+            ],
+            axis=1,
+        )
+        == y
+    )
     assert r["accuracy"] == pytest.approx(np.dot(w, right.all(axis=1)) / w.sum(), rel=1e-12)
-    assert r["per_group"][1]["accuracy"] == pytest.approx(np.dot(w, right[:, 1]) / w.sum(),
-                                                          rel=1e-12)
+    assert r["per_group"][1]["accuracy"] == pytest.approx(
+        np.dot(w, right[:, 1]) / w.sum(), rel=1e-12
+    )
 
 
 def test_three_d_logits_without_groups():
@@ -95,8 +105,9 @@ def test_three_d_logits_without_groups():
 def test_probabilities_match_logits():
     y, x, w = make()
     offsets = np.concatenate([[0], np.cumsum(GROUPS)])
-    p = np.concatenate([softmax(x[:, a:b], axis=1) for a, b in itertools.pairwise(offsets)],
-                       axis=1)
+    p = np.concatenate(
+        [softmax(x[:, a:b], axis=1) for a, b in itertools.pairwise(offsets)], axis=1
+    )
     rl = chunked(y, x, w, [500]).result()
     rp = chunked(y, p, w, [333, 1000], inputs="probabilities").result()
     assert rp["log_loss"] == pytest.approx(rl["log_loss"], rel=1e-9)
@@ -136,7 +147,8 @@ def test_json_resume_and_merge_mismatch():
     assert resumed.result() == s.result()
     resumed.update(y[600:], x[600:], w[600:])
     assert resumed.result()["log_loss"] == pytest.approx(
-        grouped_softmax_cross_entropy(x, y, groups=GROUPS, sample_weight=w), rel=1e-12)
+        grouped_softmax_cross_entropy(x, y, groups=GROUPS, sample_weight=w), rel=1e-12
+    )
     other = StreamingScores(task="grouped", groups=[12, 12])
     with pytest.raises(ValueError, match="different options"):
         resumed.merge(other)
@@ -153,13 +165,21 @@ def test_auto_never_infers_grouped():
     assert s.result()["task"] == "multilabel"
 
 
-@pytest.mark.parametrize("kwargs, y_change, x_change, match", [
-    ({}, lambda y: y + np.array([0, 7, 0]), None, r"y_true\[50, 1\] = \d+ is out of range: group 1 has 7"),
-    ({}, lambda y: y[:, :2], None, r"y_true .*shape \(n_samples, n_groups\)"),
-    ({}, None, lambda x: x[:, :-1], "y_pred has 23 columns but groups"),
-    ({}, lambda y: y.astype(float) + 0.5, None, "y_true must be integers"),
-    ({}, None, lambda x: x[:, None], "y_pred must be 2-D"),
-])
+@pytest.mark.parametrize(
+    "kwargs, y_change, x_change, match",
+    [
+        (
+            {},
+            lambda y: y + np.array([0, 7, 0]),
+            None,
+            r"y_true\[50, 1\] = \d+ is out of range: group 1 has 7",
+        ),
+        ({}, lambda y: y[:, :2], None, r"y_true .*shape \(n_samples, n_groups\)"),
+        ({}, None, lambda x: x[:, :-1], "y_pred has 23 columns but groups"),
+        ({}, lambda y: y.astype(float) + 0.5, None, "y_true must be integers"),
+        ({}, None, lambda x: x[:, None], "y_pred must be 2-D"),
+    ],
+)
 def test_bad_input_names_argument_and_keeps_state(kwargs, y_change, x_change, match):
     y, x, _ = make(n=50)
     s = StreamingScores(task="grouped", groups=GROUPS, **kwargs).update(y, x)
@@ -192,10 +212,18 @@ def test_bad_row_is_global_and_options_checked():
 
 # -- CLI -------------------------------------------------------------------
 
+
 def run(args, cwd):
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-m", "xentc", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "xentc", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_grouped_end_to_end(tmp_path):
@@ -203,27 +231,64 @@ def test_cli_grouped_end_to_end(tmp_path):
     np.save(tmp_path / "p.npy", x)
     np.save(tmp_path / "y.npy", y)
     np.savez(tmp_path / "d.npz", y_pred=x, y_true=y)
-    proc = run(["score", "p.npy", "--labels", "y.npy", "--task", "grouped", "--groups",
-                "12,7,5", "--chunk-rows", "700", "--no-progress"], tmp_path)
+    proc = run(
+        [
+            "score",
+            "p.npy",
+            "--labels",
+            "y.npy",
+            "--task",
+            "grouped",
+            "--groups",
+            "12,7,5",
+            "--chunk-rows",
+            "700",
+            "--no-progress",
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
-    assert {"task", "inputs", "n_samples", "weight_sum", "log_loss", "accuracy", "per_group",
-            "files"} <= set(rep) and "ece" not in rep
+    assert {
+        "task",
+        "inputs",
+        "n_samples",
+        "weight_sum",
+        "log_loss",
+        "accuracy",
+        "per_group",
+        "files",
+    } <= set(rep) and "ece" not in rep
     assert rep["task"] == "grouped" and rep["inputs"] == "logits" and rep["n_samples"] == 3000
     loss, _, acc = expected(y, x)
     assert rep["log_loss"] == pytest.approx(loss, rel=1e-12)
     assert rep["accuracy"] == acc["exact_match"]
-    proc = run(["score", "d.npz", "--task", "grouped", "--groups", "12,7,5", "--no-progress"],
-               tmp_path)
+    proc = run(
+        ["score", "d.npz", "--task", "grouped", "--groups", "12,7,5", "--no-progress"], tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["log_loss"] == pytest.approx(loss, rel=1e-12)
     # --inputs auto: every group's block a probability row -> probabilities
     offsets = np.concatenate([[0], np.cumsum(GROUPS)])
-    p = np.concatenate([softmax(x[:, a:b].astype(np.float64), axis=1)
-                        for a, b in itertools.pairwise(offsets)], axis=1)
+    p = np.concatenate(
+        [softmax(x[:, a:b].astype(np.float64), axis=1) for a, b in itertools.pairwise(offsets)],
+        axis=1,
+    )
     np.save(tmp_path / "pp.npy", p)
-    proc = run(["score", "pp.npy", "--labels", "y.npy", "--task", "grouped", "--groups",
-                "12,7,5", "--no-progress"], tmp_path)
+    proc = run(
+        [
+            "score",
+            "pp.npy",
+            "--labels",
+            "y.npy",
+            "--task",
+            "grouped",
+            "--groups",
+            "12,7,5",
+            "--no-progress",
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     assert rep["inputs"] == "probabilities"
@@ -236,13 +301,28 @@ def test_cli_grouped_bad_input_exits_2_one_line(tmp_path):
     y[800, 1] = 7
     np.save(tmp_path / "p.npy", x)
     np.save(tmp_path / "y.npy", y)
-    proc = run(["score", "p.npy", "--labels", "y.npy", "--task", "grouped", "--groups",
-                "12,7,5", "--chunk-rows", "300", "--no-progress"], tmp_path)
+    proc = run(
+        [
+            "score",
+            "p.npy",
+            "--labels",
+            "y.npy",
+            "--task",
+            "grouped",
+            "--groups",
+            "12,7,5",
+            "--chunk-rows",
+            "300",
+            "--no-progress",
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "y.npy" in lines[0] and "y_true[800, 1] = 7" in lines[0]
-    proc = run(["score", "p.npy", "--labels", "y.npy", "--task", "grouped", "--groups", "12,x"],
-               tmp_path)
+    proc = run(
+        ["score", "p.npy", "--labels", "y.npy", "--task", "grouped", "--groups", "12,x"], tmp_path
+    )
     assert proc.returncode == 2 and "--groups" in proc.stderr
 
 
@@ -280,7 +360,8 @@ def test_metrics_subset():
     y, x, _ = make(n=100)
     r = StreamingScores(task="grouped", groups=GROUPS, metrics=["log_loss"]).update(y, x).result()
     assert "accuracy" not in r and all(set(e) == {"size", "log_loss"} for e in r["per_group"])
-    assert r["log_loss"] == pytest.approx(grouped_softmax_cross_entropy(x, y, groups=GROUPS),
-                                          rel=1e-12)
+    assert r["log_loss"] == pytest.approx(
+        grouped_softmax_cross_entropy(x, y, groups=GROUPS), rel=1e-12
+    )
     with pytest.raises(ValueError, match="metrics for task='grouped'"):
         StreamingScores(task="grouped", groups=GROUPS, metrics=["ece", "brier"])

@@ -1,6 +1,7 @@
 """xentc.sklearn: estimator checks, equivalence with LogisticRegression, the
 objective each option defines, scorers in model selection, temperature
 scaling, and bad input."""
+
 import pickle
 import subprocess
 import sys
@@ -11,26 +12,38 @@ import scipy.sparse as sp
 from scipy.special import expit, logsumexp, softmax
 
 pytest.importorskip("sklearn")
-from sklearn.base import clone  # noqa: E402
-from sklearn.datasets import make_classification, make_multilabel_classification  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
-from sklearn.frozen import FrozenEstimator  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import log_loss as sk_log_loss  # noqa: E402
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss as sk_log_loss
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from xentc import losses  # noqa: E402
-from xentc.metrics import log_loss  # noqa: E402
-from xentc.sklearn import (CrossEntropyClassifier, LogitsTransformer,  # noqa: E402
-                           TemperatureScaler, accuracy_scorer, neg_log_loss_logits_scorer,
-                           neg_log_loss_scorer)
+from xentc import losses
+from xentc.metrics import log_loss
+from xentc.sklearn import (
+    CrossEntropyClassifier,
+    LogitsTransformer,
+    TemperatureScaler,
+    accuracy_scorer,
+    neg_log_loss_logits_scorer,
+    neg_log_loss_scorer,
+)
 
 
 def _data(n_classes, n=400, d=8, seed=0):
-    return make_classification(n, d, n_informative=5, n_redundant=1, n_classes=n_classes,
-                               n_clusters_per_class=1, random_state=seed)
+    return make_classification(
+        n,
+        d,
+        n_informative=5,
+        n_redundant=1,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=seed,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +52,7 @@ def _single_threaded_blas():
     # OpenBLAS's spinning worker threads make these small fits 5-10x slower.
     # Results do not depend on it (fixed-order xentc kernels, tiny BLAS calls).
     from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 
@@ -53,8 +67,13 @@ XL = (XL - XL.mean(0)) / XL.std(0)
 # scikit-learn's estimator checks
 
 
-@parametrize_with_checks([CrossEntropyClassifier(), CrossEntropyClassifier(loss="softmax"),
-                          CrossEntropyClassifier(loss="sigmoid")])
+@parametrize_with_checks(
+    [
+        CrossEntropyClassifier(),
+        CrossEntropyClassifier(loss="softmax"),
+        CrossEntropyClassifier(loss="sigmoid"),
+    ]
+)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -63,8 +82,9 @@ def test_sklearn_estimator_checks(estimator, check):
 # the objective: LogisticRegression equivalence and a NumPy twin
 
 
-@pytest.mark.parametrize("X,y,name", [(XB, YB, "binary"), (XM, YM, "4-class")],
-                         ids=["binary", "4-class"])
+@pytest.mark.parametrize(
+    "X,y,name", [(XB, YB, "binary"), (XM, YM, "4-class")], ids=["binary", "4-class"]
+)
 @pytest.mark.parametrize("weights", ["none", "sample_weight", "balanced"])
 def test_matches_logistic_regression(X, y, name, weights):
     C = 0.3
@@ -76,10 +96,14 @@ def test_matches_logistic_regression(X, y, name, weights):
     w_sum = len(y) if sw is None else sw.sum()
     if cw == "balanced":
         w_sum = len(y)  # balanced weights sum to n_samples
-    ce = CrossEntropyClassifier(alpha=1 / (C * w_sum), tol=1e-10, max_iter=5000,
-                                class_weight=cw).fit(X, y, sample_weight=sw)
-    assert ce.coef_.shape == lr.coef_.shape == ((1, X.shape[1]) if name == "binary"
-                                                else (4, X.shape[1]))
+    ce = CrossEntropyClassifier(
+        alpha=1 / (C * w_sum), tol=1e-10, max_iter=5000, class_weight=cw
+    ).fit(X, y, sample_weight=sw)
+    assert (
+        ce.coef_.shape
+        == lr.coef_.shape
+        == ((1, X.shape[1]) if name == "binary" else (4, X.shape[1]))
+    )
     np.testing.assert_allclose(ce.coef_, lr.coef_, atol=1e-4, rtol=0)
     np.testing.assert_allclose(ce.intercept_, lr.intercept_, atol=1e-4, rtol=0)
     np.testing.assert_allclose(ce.predict_proba(X), lr.predict_proba(X), atol=1e-5)
@@ -88,8 +112,8 @@ def test_matches_logistic_regression(X, y, name, weights):
 def _reference_objective(est, X, y, sw, params):
     """The documented objective, in plain NumPy, at flat params [coef, intercept]."""
     k, d = est.coef_.shape
-    coef = params[:k * d].reshape(k, d)
-    intercept = params[k * d:] if est.fit_intercept else np.zeros(k)
+    coef = params[: k * d].reshape(k, d)
+    intercept = params[k * d :] if est.fit_intercept else np.zeros(k)
     Z = X @ coef.T + intercept
     eps = est.label_smoothing
     sw = np.ones(X.shape[0]) if sw is None else sw
@@ -111,33 +135,58 @@ def _reference_objective(est, X, y, sw, params):
         per = (pw * T * np.logaddexp(0, -Z) + (1 - T) * np.logaddexp(0, Z)).sum(axis=1)
     else:
         per = (T * (logsumexp(Z, axis=1, keepdims=True) - Z)).sum(axis=1)
-    return np.dot(w, per) / w.sum() + est.alpha / 2 * np.sum(coef ** 2)
+    return np.dot(w, per) / w.sum() + est.alpha / 2 * np.sum(coef**2)
 
 
-@pytest.mark.parametrize("X,y,params", [
-    pytest.param(XB, YB, dict(label_smoothing=0.1), id="binary-label_smoothing"),
-    pytest.param(XB, YB, dict(pos_weight=3.0), id="binary-pos_weight"),
-    pytest.param(XB, YB, dict(class_weight="balanced", sample_weight=True),
-                 id="binary-balanced-sample_weight"),
-    pytest.param(XM, YM, dict(label_smoothing=0.2, class_weight="balanced"),
-                 id="softmax-smoothing-balanced"),
-    pytest.param(XM, YM, dict(fit_intercept=False, alpha=0.05), id="softmax-no-intercept"),
-    pytest.param(XL, YL, dict(pos_weight=[1.0, 2.0, 0.5, 3.0], sample_weight=True),
-                 id="multilabel-pos_weight-sample_weight"),
-    pytest.param(XL, YL, dict(label_smoothing=0.05), id="multilabel-smoothing"),
-])
+@pytest.mark.parametrize(
+    "X,y,params",
+    [
+        pytest.param(XB, YB, dict(label_smoothing=0.1), id="binary-label_smoothing"),
+        pytest.param(XB, YB, dict(pos_weight=3.0), id="binary-pos_weight"),
+        pytest.param(
+            XB,
+            YB,
+            dict(class_weight="balanced", sample_weight=True),
+            id="binary-balanced-sample_weight",
+        ),
+        pytest.param(
+            XM,
+            YM,
+            dict(label_smoothing=0.2, class_weight="balanced"),
+            id="softmax-smoothing-balanced",
+        ),
+        pytest.param(XM, YM, dict(fit_intercept=False, alpha=0.05), id="softmax-no-intercept"),
+        pytest.param(
+            XL,
+            YL,
+            dict(pos_weight=[1.0, 2.0, 0.5, 3.0], sample_weight=True),
+            id="multilabel-pos_weight-sample_weight",
+        ),
+        pytest.param(XL, YL, dict(label_smoothing=0.05), id="multilabel-smoothing"),
+    ],
+)
 def test_fitted_coef_minimises_documented_objective(X, y, params):
     params = dict(params)
-    sw = np.random.default_rng(2).uniform(0.1, 3, len(y)) if params.pop("sample_weight",
-                                                                         False) else None
+    sw = (
+        np.random.default_rng(2).uniform(0.1, 3, len(y))
+        if params.pop("sample_weight", False)
+        else None
+    )
     params.setdefault("alpha", 0.01)
     est = CrossEntropyClassifier(tol=1e-10, max_iter=2000, **params).fit(X, y, sample_weight=sw)
     flat = np.r_[est.coef_.ravel(), est.intercept_ if est.fit_intercept else []]
     f0 = _reference_objective(est, X, y, sw, flat)
     h = 1e-6
-    grad = np.array([(_reference_objective(est, X, y, sw, flat + h * e)
-                      - _reference_objective(est, X, y, sw, flat - h * e)) / (2 * h)
-                     for e in np.eye(flat.size)])
+    grad = np.array(
+        [
+            (
+                _reference_objective(est, X, y, sw, flat + h * e)
+                - _reference_objective(est, X, y, sw, flat - h * e)
+            )
+            / (2 * h)
+            for e in np.eye(flat.size)
+        ]
+    )
     assert np.abs(grad).max() < 1e-5, f"gradient of the documented objective {grad}"
     assert np.isfinite(f0)
 
@@ -172,7 +221,7 @@ def test_sparse_X_and_sparse_Y_match_dense(monkeypatch):
     kw = dict(alpha=0.01, tol=1e-10, max_iter=2000)
     dense = CrossEntropyClassifier(**kw).fit(XL, YL)
     sparse = CrossEntropyClassifier(**kw).fit(sp.csr_matrix(XL), sp.csr_matrix(YL))
-    assert seen and all(seen[-sparse.n_iter_:]), "sparse Y was densified"
+    assert seen and all(seen[-sparse.n_iter_ :]), "sparse Y was densified"
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-6)
     np.testing.assert_array_equal(sparse.predict(sp.csr_matrix(XL)), dense.predict(XL))
     assert dense.predict(XL).shape == YL.shape and dense.classes_.tolist() == [0, 1, 2, 3]
@@ -212,8 +261,9 @@ def test_string_labels_and_binary_shapes():
     np.testing.assert_allclose(est.predict_log_proba(XB), np.log(proba), atol=1e-12)
     assert set(est.predict(XB)) <= {"ham", "spam"} and est.score(XB, labels) > 0.8
     multi = CrossEntropyClassifier().fit(XM, np.array(list("abcd"))[YM])
-    np.testing.assert_allclose(multi.predict_proba(XM), softmax(multi.decision_function(XM),
-                                                                axis=1))
+    np.testing.assert_allclose(
+        multi.predict_proba(XM), softmax(multi.decision_function(XM), axis=1)
+    )
     two_logits = CrossEntropyClassifier(loss="softmax").fit(XB, YB)
     assert two_logits.coef_.shape == (2, XB.shape[1])
 
@@ -241,49 +291,113 @@ def test_convergence_warning():
 # bad input
 
 
-@pytest.mark.parametrize("params,fit_args,error,message", [
-    pytest.param({}, (np.r_[[[np.nan] * 8], XB[1:]], YB), ValueError, "Input X contains NaN",
-                 id="nan-in-X"),
-    pytest.param({}, (XB, YB[:-1]), ValueError, "inconsistent numbers of samples",
-                 id="inconsistent-lengths"),
-    pytest.param({}, (XB, np.zeros(len(YB))), ValueError, "only one class", id="single-class"),
-    pytest.param({}, (XB, YB + 0.5), ValueError, "Unknown label type: continuous",
-                 id="continuous-y"),
-    pytest.param({}, (XB[:, :0], YB), ValueError, "0 feature", id="no-features"),
-    pytest.param(dict(loss="hinge"), (XB, YB), ValueError, "loss must be 'auto', 'softmax' or",
-                 id="unknown-loss"),
-    pytest.param(dict(alpha=-1.0), (XB, YB), ValueError, r"alpha must be in \[0.0, inf\)",
-                 id="negative-alpha"),
-    pytest.param(dict(label_smoothing=1.0), (XB, YB), ValueError, "label_smoothing must be in",
-                 id="smoothing-1"),
-    pytest.param(dict(max_iter=0), (XB, YB), ValueError, "max_iter must be an int >= 1",
-                 id="max_iter-0"),
-    pytest.param(dict(tol="small"), (XB, YB), TypeError, "tol must be a real number",
-                 id="tol-str"),
-    pytest.param(dict(pos_weight=2.0), (XM, YM), ValueError, "pos_weight applies to sigmoid",
-                 id="pos_weight-with-softmax"),
-    pytest.param(dict(pos_weight=[1.0, 2.0]), (XL, YL), ValueError, "pos_weight must have shape",
-                 id="pos_weight-wrong-length"),
-    pytest.param(dict(class_weight="balanced"), (XL, YL), ValueError,
-                 "class_weight is not supported for multilabel", id="class_weight-multilabel"),
-    pytest.param(dict(loss="softmax"), (XL, YL), ValueError, "needs one label per sample",
-                 id="softmax-multilabel"),
-    pytest.param(dict(class_weight={7: 2.0}), (XB, YB), ValueError, "not in class_weight|not "
-                 "found", id="class_weight-unknown-label"),
-    pytest.param({}, (XL, YL * 2), ValueError, "multilabel|Multioutput|multiclass-multioutput",
-                 id="indicator-with-2"),
-])
+@pytest.mark.parametrize(
+    "params,fit_args,error,message",
+    [
+        pytest.param(
+            {},
+            (np.r_[[[np.nan] * 8], XB[1:]], YB),
+            ValueError,
+            "Input X contains NaN",
+            id="nan-in-X",
+        ),
+        pytest.param(
+            {},
+            (XB, YB[:-1]),
+            ValueError,
+            "inconsistent numbers of samples",
+            id="inconsistent-lengths",
+        ),
+        pytest.param({}, (XB, np.zeros(len(YB))), ValueError, "only one class", id="single-class"),
+        pytest.param(
+            {}, (XB, YB + 0.5), ValueError, "Unknown label type: continuous", id="continuous-y"
+        ),
+        pytest.param({}, (XB[:, :0], YB), ValueError, "0 feature", id="no-features"),
+        pytest.param(
+            dict(loss="hinge"),
+            (XB, YB),
+            ValueError,
+            "loss must be 'auto', 'softmax' or",
+            id="unknown-loss",
+        ),
+        pytest.param(
+            dict(alpha=-1.0),
+            (XB, YB),
+            ValueError,
+            r"alpha must be in \[0.0, inf\)",
+            id="negative-alpha",
+        ),
+        pytest.param(
+            dict(label_smoothing=1.0),
+            (XB, YB),
+            ValueError,
+            "label_smoothing must be in",
+            id="smoothing-1",
+        ),
+        pytest.param(
+            dict(max_iter=0), (XB, YB), ValueError, "max_iter must be an int >= 1", id="max_iter-0"
+        ),
+        pytest.param(
+            dict(tol="small"), (XB, YB), TypeError, "tol must be a real number", id="tol-str"
+        ),
+        pytest.param(
+            dict(pos_weight=2.0),
+            (XM, YM),
+            ValueError,
+            "pos_weight applies to sigmoid",
+            id="pos_weight-with-softmax",
+        ),
+        pytest.param(
+            dict(pos_weight=[1.0, 2.0]),
+            (XL, YL),
+            ValueError,
+            "pos_weight must have shape",
+            id="pos_weight-wrong-length",
+        ),
+        pytest.param(
+            dict(class_weight="balanced"),
+            (XL, YL),
+            ValueError,
+            "class_weight is not supported for multilabel",
+            id="class_weight-multilabel",
+        ),
+        pytest.param(
+            dict(loss="softmax"),
+            (XL, YL),
+            ValueError,
+            "needs one label per sample",
+            id="softmax-multilabel",
+        ),
+        pytest.param(
+            dict(class_weight={7: 2.0}),
+            (XB, YB),
+            ValueError,
+            "not in class_weight|not found",
+            id="class_weight-unknown-label",
+        ),
+        pytest.param(
+            {},
+            (XL, YL * 2),
+            ValueError,
+            "multilabel|Multioutput|multiclass-multioutput",
+            id="indicator-with-2",
+        ),
+    ],
+)
 def test_fit_rejects_bad_input(params, fit_args, error, message):
     with pytest.raises(error, match=message):
         CrossEntropyClassifier(**params).fit(*fit_args)
 
 
-@pytest.mark.parametrize("sample_weight,message", [
-    pytest.param(-np.ones(len(YB)), "non-negative", id="negative"),
-    pytest.param(np.ones(3), r"shape \(400,\)", id="wrong-length"),
-    pytest.param(np.zeros(len(YB)), "at least one non-zero", id="all-zero"),
-    pytest.param(np.full(len(YB), np.nan), "finite", id="nan"),
-])
+@pytest.mark.parametrize(
+    "sample_weight,message",
+    [
+        pytest.param(-np.ones(len(YB)), "non-negative", id="negative"),
+        pytest.param(np.ones(3), r"shape \(400,\)", id="wrong-length"),
+        pytest.param(np.zeros(len(YB)), "at least one non-zero", id="all-zero"),
+        pytest.param(np.full(len(YB), np.nan), "finite", id="nan"),
+    ],
+)
 def test_fit_rejects_bad_sample_weight(sample_weight, message):
     with pytest.raises(ValueError, match=message):
         CrossEntropyClassifier().fit(XB, YB, sample_weight=sample_weight)
@@ -299,8 +413,9 @@ def test_predict_errors_and_inputs_not_modified():
     np.testing.assert_array_equal(X, XM)
     np.testing.assert_array_equal(y, YM)
     np.testing.assert_array_equal(sw, sw0)
-    with pytest.raises(ValueError, match="X has 7 features, but CrossEntropyClassifier is "
-                       "expecting 8 features"):
+    with pytest.raises(
+        ValueError, match="X has 7 features, but CrossEntropyClassifier is expecting 8 features"
+    ):
         est.predict(X[:, :7])
     with pytest.raises(ValueError, match="Input X contains NaN"):
         est.predict(np.full((2, 8), np.nan))
@@ -311,9 +426,11 @@ def test_predict_errors_and_inputs_not_modified():
 
 
 def test_import_xentc_does_not_import_sklearn():
-    code = ("import sys, xentc, xentc.metrics; import numpy as np;"
-            "xentc.metrics.log_loss([0, 1], [0.2, 0.9]);"
-            "assert 'sklearn' not in sys.modules, 'sklearn imported'")
+    code = (
+        "import sys, xentc, xentc.metrics; import numpy as np;"
+        "xentc.metrics.log_loss([0, 1], [0.2, 0.9]);"
+        "assert 'sklearn' not in sys.modules, 'sklearn imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -330,12 +447,15 @@ def test_scorers_in_cross_val_score_match_sklearn():
     np.testing.assert_allclose(acc, cross_val_score(est, XM, labels, scoring="accuracy", cv=cv))
     # a third-party estimator, binary
     lr = LogisticRegression()
-    np.testing.assert_allclose(cross_val_score(lr, XB, YB, scoring=neg_log_loss_logits_scorer,
-                                               cv=cv),
-                               cross_val_score(lr, XB, YB, scoring="neg_log_loss", cv=cv),
-                               rtol=1e-9)
-    np.testing.assert_allclose(cross_val_score(lr, XB, YB, scoring=accuracy_scorer, cv=cv),
-                               cross_val_score(lr, XB, YB, scoring="accuracy", cv=cv))
+    np.testing.assert_allclose(
+        cross_val_score(lr, XB, YB, scoring=neg_log_loss_logits_scorer, cv=cv),
+        cross_val_score(lr, XB, YB, scoring="neg_log_loss", cv=cv),
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        cross_val_score(lr, XB, YB, scoring=accuracy_scorer, cv=cv),
+        cross_val_score(lr, XB, YB, scoring="accuracy", cv=cv),
+    )
 
 
 def test_scorer_handles_fold_missing_a_class():
@@ -347,7 +467,8 @@ def test_scorer_handles_fold_missing_a_class():
     assert neg_log_loss_scorer(est, X_fold, y_fold) == pytest.approx(expected, rel=1e-12)
     assert neg_log_loss_logits_scorer(est, X_fold, y_fold) == pytest.approx(expected, rel=1e-9)
     assert accuracy_scorer(est, X_fold, y_fold) == pytest.approx(
-        np.mean(est.predict(X_fold) == y_fold))
+        np.mean(est.predict(X_fold) == y_fold)
+    )
 
 
 def test_scorers_on_multilabel_models():
@@ -368,8 +489,13 @@ def test_grid_search_with_scorers():
     for scorer in (neg_log_loss_scorer, neg_log_loss_logits_scorer, accuracy_scorer):
         search = GridSearchCV(CrossEntropyClassifier(), grid, scoring=scorer, cv=2).fit(XM, YM)
         assert search.best_params_ == {"alpha": 1e-4}, scorer
-    multi = GridSearchCV(CrossEntropyClassifier(), grid, cv=2, refit="nll",
-                         scoring={"nll": neg_log_loss_scorer, "acc": accuracy_scorer})
+    multi = GridSearchCV(
+        CrossEntropyClassifier(),
+        grid,
+        cv=2,
+        refit="nll",
+        scoring={"nll": neg_log_loss_scorer, "acc": accuracy_scorer},
+    )
     multi.fit(XM, YM)
     assert set(multi.cv_results_) >= {"mean_test_nll", "mean_test_acc"}
     assert pickle.loads(pickle.dumps(neg_log_loss_scorer))(multi.best_estimator_, XM, YM) < 0
@@ -406,13 +532,15 @@ def test_temperature_scaler_lowers_held_out_log_loss(kind):
     if kind.startswith("multilabel"):
         before = losses.sigmoid_cross_entropy(held_logits, held_y)
         after = losses.sigmoid_cross_entropy(ts.transform(held_logits), held_y)
-        np.testing.assert_allclose(ts.predict_proba(held_logits), expit(held_logits /
-                                                                        ts.temperature_))
+        np.testing.assert_allclose(
+            ts.predict_proba(held_logits), expit(held_logits / ts.temperature_)
+        )
     else:
         before = log_loss(held_y, held_logits, from_logits=True)
         after = log_loss(held_y, ts.predict_proba(held_logits))
-        np.testing.assert_array_equal(ts.predict(held_logits),
-                                      ts.classes_[np.argmax(ts.predict_proba(held_logits), 1)])
+        np.testing.assert_array_equal(
+            ts.predict(held_logits), ts.classes_[np.argmax(ts.predict_proba(held_logits), 1)]
+        )
     assert after < before - 0.02, (before, after)
     np.testing.assert_allclose(ts.transform(held_logits), held_logits / ts.temperature_)
 
@@ -425,8 +553,12 @@ def test_temperature_scaler_in_pipeline_after_frozen_model():
     model = CrossEntropyClassifier().fit(X[:1000], y[:1000])
     model.coef_ *= 4.0  # make the fitted model over-confident
     model.intercept_ *= 4.0
-    calibrated = Pipeline([("logits", LogitsTransformer(FrozenEstimator(model))),
-                           ("temperature", TemperatureScaler())]).fit(X[1000:2000], y[1000:2000])
+    calibrated = Pipeline(
+        [
+            ("logits", LogitsTransformer(FrozenEstimator(model))),
+            ("temperature", TemperatureScaler()),
+        ]
+    ).fit(X[1000:2000], y[1000:2000])
     before = log_loss(y[2000:], model.predict_proba(X[2000:]))
     after = log_loss(y[2000:], calibrated.predict_proba(X[2000:]))
     assert calibrated[-1].temperature_ > 2.0
@@ -446,8 +578,11 @@ def test_temperature_scaler_bad_input():
     with pytest.raises(ValueError, match="Input X contains NaN"):
         TemperatureScaler().fit(np.full((3, 2), np.nan), [0, 1, 1])
     ts = TemperatureScaler(classes=[0, 1, 2, 3, 4]).fit(logits, np.minimum(y, 3))
-    with pytest.raises(ValueError, match=r"X has 4 logit column\(s\), but TemperatureScaler was "
-                       "fitted on 5"):
+    with pytest.raises(
+        ValueError,
+        match=r"X has 4 logit column\(s\), but TemperatureScaler was "
+        "fitted on 5",
+    ):
         ts.transform(logits[:, :4])
     with pytest.raises(NotFittedError):
         TemperatureScaler().transform(logits)

@@ -2,18 +2,20 @@
 target and dtype, in ulps of the result, against an 80-bit longdouble
 reference. These budgets are the numbers quoted in the header of
 xentc_simd.h; a change to the polynomials that loses accuracy fails here."""
+
 import numpy as np
 import pytest
+from conftest import DTYPES
 
 from xentc import _kernels
-from conftest import DTYPES
 
 # measured max errors (ulp) on x86-64, baseline and avx2: exp 1.04, log 0.77,
 # log1p 1.44; the budgets leave a little room for other compilers' contraction
 ULP_BUDGET = {"exp": 1.1, "log": 1.0, "log1p": 1.5}
 
-pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 60,
-                                reason="needs an 80-bit (or wider) longdouble reference")
+pytestmark = pytest.mark.skipif(
+    np.finfo(np.longdouble).nmant < 60, reason="needs an 80-bit (or wider) longdouble reference"
+)
 
 
 def _ulp_error(out, ref, dtype):
@@ -30,14 +32,24 @@ def _run(op, x):
 def _inputs(op, dtype, rng):
     if op == "exp":
         lo, hi = (-103.9, 88.7) if dtype == np.float32 else (-745.0, 709.7)
-        x = np.concatenate([np.linspace(lo, hi, 400001), rng.uniform(-1, 1, 100000),
-                            rng.uniform(-1e-6, 1e-6, 1000)])
+        x = np.concatenate(
+            [
+                np.linspace(lo, hi, 400001),
+                rng.uniform(-1, 1, 100000),
+                rng.uniform(-1e-6, 1e-6, 1000),
+            ]
+        )
     elif op == "log":
         x = np.abs(rng.standard_normal(300000)) * 10.0 ** rng.uniform(-35, 35, 300000)
         x = np.concatenate([x, 1 + rng.uniform(-1e-3, 1e-3, 10000)])
     else:
-        x = np.concatenate([rng.uniform(0, 1, 200000) ** 3, -rng.uniform(0, 1, 100000) ** 3,
-                            10.0 ** rng.uniform(-30, 3, 100000)])
+        x = np.concatenate(
+            [
+                rng.uniform(0, 1, 200000) ** 3,
+                -(rng.uniform(0, 1, 100000) ** 3),
+                10.0 ** rng.uniform(-30, 3, 100000),
+            ]
+        )
     return x.astype(dtype)
 
 
@@ -55,7 +67,8 @@ def test_max_ulp_error(simd, op, dtype):
     err = _ulp_error(out[finite], ref[finite], dtype)
     worst = int(np.argmax(err))
     assert err[worst] <= ULP_BUDGET[op], (
-        f"{op} {np.dtype(dtype).name} {simd}: {float(err[worst]):.3f} ulp at x={x[finite][worst]!r}")
+        f"{op} {np.dtype(dtype).name} {simd}: {float(err[worst]):.3f} ulp at x={x[finite][worst]!r}"
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -95,11 +108,14 @@ def test_tails_and_offsets_agree(simd, op, dtype):
     rng = np.random.default_rng(3)
     base = rng.uniform(0, 2, 64).astype(dtype)
     full = _run(op, base)
-    for start in range(0, 5):
+    for start in range(5):
         for size in range(1, 34):
-            part = np.ascontiguousarray(base[start:start + size])
-            np.testing.assert_array_equal(_run(op, part), full[start:start + size],
-                                          err_msg=f"{op} start={start} size={size}")
+            part = np.ascontiguousarray(base[start : start + size])
+            np.testing.assert_array_equal(
+                _run(op, part),
+                full[start : start + size],
+                err_msg=f"{op} start={start} size={size}",
+            )
 
 
 # measured max errors on x86-64 (baseline, avx2, emu512): sigmoid 2.74 ulp,
@@ -121,4 +137,6 @@ def test_sigmoid_family_ulp(simd, op, dtype):
             ref = -np.logaddexp(np.longdouble(0), -xl)
     err = _ulp_error(_run(op, x), ref, dtype)
     worst = int(np.argmax(err))
-    assert err[worst] <= COMPOSITE_BUDGET[op], f"{op}: {float(err[worst]):.2f} ulp at x={x[worst]!r}"
+    assert err[worst] <= COMPOSITE_BUDGET[op], (
+        f"{op}: {float(err[worst]):.2f} ulp at x={x[worst]!r}"
+    )

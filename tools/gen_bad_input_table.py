@@ -6,6 +6,7 @@ the exception and the message a user sees, obtained by running the call.
 
 tests/test_reliability.py::test_bad_input_page_is_current runs the check.
 """
+
 import argparse
 import os
 import sys
@@ -60,6 +61,7 @@ def _cell(text):
 def render():
     sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
     import bad_inputs
+
     import xentc
 
     machine = str(xentc.available_simd_targets())  # the page must not depend on the CPU

@@ -26,6 +26,7 @@ lives in C, compiled once per ISA and picked at import (XENTC_SIMD=baseline
 forces the portable build). `_reference.py` holds a plain NumPy twin of
 every public function, used by the tests and the demo.
 """
+
 import importlib.util as _importlib_util
 
 if _importlib_util.find_spec(__name__ + "._kernels") is None:
@@ -35,37 +36,79 @@ if _importlib_util.find_spec(__name__ + "._kernels") is None:
         f"xentc's compiled extension xentc._kernels is not built in {__path__[0]}: "
         "this is an unbuilt source tree. Build it there with "
         "`python setup.py build_ext --inplace` (or `pip install -e .`), or run "
-        "Python from another directory to import an installed xentc.")
-
-from ._config import __version__, show_config, get_config, available_simd_targets, \
-    get_simd_target, set_simd_target, simd_target
-from .special import logsumexp, softmax, log_softmax, sigmoid, log_sigmoid
-from .losses import (
-    sparse_softmax_cross_entropy, softmax_cross_entropy, sigmoid_cross_entropy,
-    binary_cross_entropy, categorical_cross_entropy,
-    SparseSoftmaxCrossEntropy, SoftmaxCrossEntropy, SigmoidCrossEntropy,
-    BinaryCrossEntropy, CategoricalCrossEntropy,
-)
-from .grouped import grouped_softmax_cross_entropy, GroupedSoftmaxCrossEntropy
-from .linear import linear_cross_entropy, linear_log_prob, linear_top_k, LinearCrossEntropy
+        "Python from another directory to import an installed xentc."
+    )
 
 from . import metrics
+from ._config import (
+    __version__,
+    available_simd_targets,
+    get_config,
+    get_simd_target,
+    set_simd_target,
+    show_config,
+    simd_target,
+)
+from .grouped import GroupedSoftmaxCrossEntropy, grouped_softmax_cross_entropy
+from .linear import LinearCrossEntropy, linear_cross_entropy, linear_log_prob, linear_top_k
+from .losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    SigmoidCrossEntropy,
+    SoftmaxCrossEntropy,
+    SparseSoftmaxCrossEntropy,
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    sigmoid_cross_entropy,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
 from .metrics import (
-    log_loss, top_k_accuracy_score, accuracy, binary_accuracy, categorical_accuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    log_loss,
     sparse_categorical_accuracy,
+    top_k_accuracy_score,
 )
 from .scoring import StreamingScores
+from .special import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
 
 __all__ = [
-    "__version__", "show_config", "get_config", "available_simd_targets", "get_simd_target",
-    "set_simd_target", "simd_target",
-    "logsumexp", "softmax", "log_softmax", "sigmoid", "log_sigmoid",
-    "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy",
-    "binary_cross_entropy", "categorical_cross_entropy",
-    "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
-    "BinaryCrossEntropy", "CategoricalCrossEntropy",
-    "grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy",
-    "linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy",
-    "metrics", "log_loss", "top_k_accuracy_score", "accuracy", "binary_accuracy",
-    "categorical_accuracy", "sparse_categorical_accuracy", "StreamingScores",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "GroupedSoftmaxCrossEntropy",
+    "LinearCrossEntropy",
+    "SigmoidCrossEntropy",
+    "SoftmaxCrossEntropy",
+    "SparseSoftmaxCrossEntropy",
+    "StreamingScores",
+    "__version__",
+    "accuracy",
+    "available_simd_targets",
+    "binary_accuracy",
+    "binary_cross_entropy",
+    "categorical_accuracy",
+    "categorical_cross_entropy",
+    "get_config",
+    "get_simd_target",
+    "grouped_softmax_cross_entropy",
+    "linear_cross_entropy",
+    "linear_log_prob",
+    "linear_top_k",
+    "log_loss",
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "metrics",
+    "set_simd_target",
+    "show_config",
+    "sigmoid",
+    "sigmoid_cross_entropy",
+    "simd_target",
+    "softmax",
+    "softmax_cross_entropy",
+    "sparse_categorical_accuracy",
+    "sparse_softmax_cross_entropy",
+    "top_k_accuracy_score",
 ]

@@ -1,5 +1,6 @@
 """Build and runtime configuration: SIMD target selection, thread defaults,
 show_config()."""
+
 import contextlib
 import os
 import warnings
@@ -23,10 +24,13 @@ def _select_at_import():
     if wanted:
         if _kernels.select_target(wanted):
             return
-        warnings.warn(f"XENTC_SIMD={wanted!r} is not available (compiled: "
-                      f"{','.join(_kernels.compiled_targets())}; this CPU runs: "
-                      f"{','.join(_kernels.supported_targets())}); using the best one",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"XENTC_SIMD={wanted!r} is not available (compiled: "
+            f"{','.join(_kernels.compiled_targets())}; this CPU runs: "
+            f"{','.join(_kernels.supported_targets())}); using the best one",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     _kernels.select_target(_best_target())
 
 
@@ -45,8 +49,9 @@ def set_simd_target(name):
     """Route every later call (of every thread not inside a `simd_target()`
     block) through the kernels built for `name`."""
     if not _kernels.select_target(name):
-        raise ValueError(f"SIMD target {name!r} is not available; choose one of "
-                         f"{available_simd_targets()}")
+        raise ValueError(
+            f"SIMD target {name!r} is not available; choose one of {available_simd_targets()}"
+        )
 
 
 @contextlib.contextmanager
@@ -60,8 +65,9 @@ def simd_target(name):
     """
     previous = _kernels.thread_target()
     if not _kernels.set_thread_target(name):
-        raise ValueError(f"SIMD target {name!r} is not available; choose one of "
-                         f"{available_simd_targets()}")
+        raise ValueError(
+            f"SIMD target {name!r} is not available; choose one of {available_simd_targets()}"
+        )
     try:
         yield
     finally:
@@ -72,6 +78,7 @@ def default_n_threads():
     """What n_threads=None means: OpenMP's current maximum (OMP_NUM_THREADS,
     threadpoolctl limits), at most the CPUs this process may run on."""
     from ._validation import n_threads_cap
+
     return n_threads_cap()
 
 
@@ -85,8 +92,11 @@ def _warn_if_serial_by_accident():
     """pip hides the build log, so a build that lost OpenMP says so here, at
     import; a serial build asked for (XENTC_DISABLE_OPENMP=1) stays quiet."""
     if not _kernels.openmp_linked() and not _openmp_note().startswith("no: disabled"):
-        warnings.warn(f"xentc was built without OpenMP: {_openmp_note().removeprefix('no: ')}",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"xentc was built without OpenMP: {_openmp_note().removeprefix('no: ')}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def get_config():
@@ -108,11 +118,19 @@ def show_config():
     print(f"xentc {c['version']}")
     print(f"  compiler:          {c['compiler']}")
     how = c["openmp_build"].split(": ", 1)[-1]
-    print(f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked, serial build'} ({how})")
+    print(
+        f"  OpenMP:            {'linked' if c['openmp'] else 'NOT linked, serial build'} ({how})"
+    )
     print(f"  SIMD compiled:     {', '.join(c['simd_compiled'])}")
     print(f"  SIMD this CPU:     {', '.join(c['simd_supported'])}")
-    print(f"  SIMD in use:       {c['simd_active']}"
-          + ("  (XENTC_SIMD=" + os.environ["XENTC_SIMD"] + ")" if os.environ.get("XENTC_SIMD") else ""))
+    print(
+        f"  SIMD in use:       {c['simd_active']}"
+        + (
+            "  (XENTC_SIMD=" + os.environ["XENTC_SIMD"] + ")"
+            if os.environ.get("XENTC_SIMD")
+            else ""
+        )
+    )
     print(f"  default n_threads: {c['default_n_threads']}")
 
 

@@ -17,6 +17,7 @@ Conventions (docs/focal.md):
   labels and no smoothing that is (1 - p_y)^gamma * CE, class_weight acting
   as alpha (Keras's categorical_focal_crossentropy convention).
 """
+
 import numbers
 
 import numpy as np
@@ -45,7 +46,6 @@ def check_alpha(focal_alpha):
     return alpha, True
 
 
-
 def with_focal(kw, focal_gamma, focal_alpha=None):
     """The kernel-form keyword arguments of a plain loss (losses._prep_*),
     with the focal parameters added when they are active: the compute step
@@ -58,25 +58,70 @@ def with_focal(kw, focal_gamma, focal_alpha=None):
     return dict(kw, focal=(gamma, alpha, use_alpha))
 
 
-def sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads,
-            focal_gamma, focal_alpha, grad=False, hess=False, out=None):
+def sigmoid(
+    logits,
+    targets,
+    pos_weight,
+    sample_weight,
+    label_smoothing,
+    reduction,
+    n_threads,
+    focal_gamma,
+    focal_alpha,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Focal sigmoid CE: (loss, grad, hess) like losses._sigmoid."""
-    fn, x, kw = _L._prep_sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing,
-                                 reduction, n_threads)
+    fn, x, kw = _L._prep_sigmoid(
+        logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads
+    )
     return fn(x, **with_focal(kw, focal_gamma, focal_alpha), grad=grad, hess=hess, out=out)
 
 
-def sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index, label_smoothing,
-                   reduction, n_threads, focal_gamma, grad=False, hess=False, out=None):
+def sparse_softmax(
+    logits,
+    labels,
+    class_weight,
+    sample_weight,
+    ignore_index,
+    label_smoothing,
+    reduction,
+    n_threads,
+    focal_gamma,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Focal softmax CE with integer labels: (loss, grad, hess)."""
-    fn, x, kw = _L._prep_sparse_softmax(logits, labels, class_weight, sample_weight,
-                                        ignore_index, label_smoothing, reduction, n_threads)
+    fn, x, kw = _L._prep_sparse_softmax(
+        logits,
+        labels,
+        class_weight,
+        sample_weight,
+        ignore_index,
+        label_smoothing,
+        reduction,
+        n_threads,
+    )
     return fn(x, **with_focal(kw, focal_gamma), grad=grad, hess=hess, out=out)
 
 
-def soft_softmax(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
-                 n_threads, focal_gamma, grad=False, hess=False, out=None):
+def soft_softmax(
+    logits,
+    targets,
+    class_weight,
+    sample_weight,
+    label_smoothing,
+    reduction,
+    n_threads,
+    focal_gamma,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Focal softmax CE with dense or scipy.sparse (soft) targets."""
-    fn, x, kw = _L._prep_softmax_soft(logits, targets, class_weight, sample_weight,
-                                      label_smoothing, reduction, n_threads)
+    fn, x, kw = _L._prep_softmax_soft(
+        logits, targets, class_weight, sample_weight, label_smoothing, reduction, n_threads
+    )
     return fn(x, **with_focal(kw, focal_gamma), grad=grad, hess=hess, out=out)

@@ -17,6 +17,7 @@ Design:
   C. Errors are `InputError`: one line naming the file, the column and,
      where it applies, the first bad row.
 """
+
 import os
 import zipfile
 
@@ -35,8 +36,10 @@ class InputError(ValueError):
 def _suffix(path):
     ext = os.path.splitext(path)[1].lower()
     if ext not in FORMATS:
-        raise InputError(f"{path}: unsupported file type {ext or '(none)'!r}; expected one of "
-                         f"{', '.join(FORMATS)}")
+        raise InputError(
+            f"{path}: unsupported file type {ext or '(none)'!r}; expected one of "
+            f"{', '.join(FORMATS)}"
+        )
     return ext
 
 
@@ -44,8 +47,10 @@ def _pyarrow(path):
     try:
         import pyarrow
     except ImportError:
-        raise InputError(f"{path}: reading {os.path.splitext(path)[1]} files needs pyarrow: "
-                         "pip install 'xentc[io]'") from None
+        raise InputError(
+            f"{path}: reading {os.path.splitext(path)[1]} files needs pyarrow: "
+            "pip install 'xentc[io]'"
+        ) from None
     return pyarrow
 
 
@@ -67,16 +72,20 @@ class _NpyStream:
                 shape, fortran, dtype = fmt.read_array_header_2_0(fileobj)
             else:  # 3.0 (utf-8 field names) has no public reader
                 shape, fortran, dtype = fmt._read_array_header(fileobj, version)
-        except Exception as exc:  # noqa: BLE001 - any malformed header: one line
+        except Exception as exc:
             raise InputError(f"{label}: not a valid .npy array ({exc})") from None
         if dtype.hasobject:
-            raise InputError(f"{label}: dtype {dtype} holds Python objects (pickled); save the "
-                             "array with a numeric or fixed-width string dtype")
+            raise InputError(
+                f"{label}: dtype {dtype} holds Python objects (pickled); save the "
+                "array with a numeric or fixed-width string dtype"
+            )
         if len(shape) not in (1, 2):
             raise InputError(f"{label}: expected a 1-D or 2-D array; got shape {shape}")
         if fortran and len(shape) == 2 and shape[1] > 1 and not seekable:
-            raise InputError(f"{label}: a Fortran-order array inside a .npz cannot be streamed "
-                             "by rows; save it in C order (np.ascontiguousarray)")
+            raise InputError(
+                f"{label}: a Fortran-order array inside a .npz cannot be streamed "
+                "by rows; save it in C order (np.ascontiguousarray)"
+            )
         self.shape, self.dtype, self.fortran = shape, dtype, fortran and len(shape) == 2
         self.start = fileobj.tell() if seekable else None
         self.n_rows = shape[0]
@@ -107,15 +116,17 @@ class _NpyStream:
         while got < len(view):
             k = self.file.readinto(view[got:])
             if not k:
-                raise InputError(f"{self.label}: file ends early (truncated at row "
-                                 f"{self.pos}; the header says {self.n_rows} rows)")
+                raise InputError(
+                    f"{self.label}: file ends early (truncated at row "
+                    f"{self.pos}; the header says {self.n_rows} rows)"
+                )
             got += k
 
 
 class _NpySource:
     def __init__(self, path, role):
         self.path = path
-        self.file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        self.file = open(path, "rb", buffering=0)
         self.stream = _NpyStream(self.file, path)
         self.n_rows = self.stream.n_rows
         self.roles = {role: self.stream}
@@ -150,8 +161,10 @@ class _NpzSource:
         self.n_rows = self.roles["y_pred"].n_rows
         for role, s in self.roles.items():
             if s.n_rows != self.n_rows:
-                raise InputError(f"{path}: arrays have different lengths: y_pred has "
-                                 f"{self.n_rows} rows, {role} has {s.n_rows}")
+                raise InputError(
+                    f"{path}: arrays have different lengths: y_pred has "
+                    f"{self.n_rows} rows, {role} has {s.n_rows}"
+                )
 
     def read(self, n):
         return {role: s.read(n) for role, s in self.roles.items()}
@@ -177,19 +190,23 @@ class _TableSource:
         try:
             if ext == ".parquet":
                 import pyarrow.parquet as pq
+
                 pf = pq.ParquetFile(path)
                 schema = pf.schema_arrow
                 self.n_rows = pf.metadata.num_rows
                 self._open = lambda cols: pf.iter_batches(batch_size=batch_rows, columns=cols)
             else:
                 import pyarrow.csv as pcsv
+
                 # a block of ~64 bytes per row keeps a batch near batch_rows rows
                 opts = pcsv.ReadOptions(block_size=max(1 << 20, min(batch_rows * 64, 1 << 28)))
                 schema = pcsv.open_csv(path, read_options=opts).schema
                 self.n_rows = None  # unknown until the end
                 self._open = lambda cols: pcsv.open_csv(
-                    path, read_options=opts,
-                    convert_options=pcsv.ConvertOptions(include_columns=cols))
+                    path,
+                    read_options=opts,
+                    convert_options=pcsv.ConvertOptions(include_columns=cols),
+                )
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: cannot read it as {ext} ({_first_line(exc)})") from None
         names = list(schema.names)
@@ -211,14 +228,21 @@ class _TableSource:
             if missing:
                 raise InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(names)})")
             if not pred:
-                raise InputError(f"{path}: no prediction columns left (columns: "
-                                 f"{', '.join(names)})")
+                raise InputError(
+                    f"{path}: no prediction columns left (columns: {', '.join(names)})"
+                )
             for n in pred:
                 t = schema.field(n).type
-                if not (pa.types.is_floating(t) or pa.types.is_integer(t)
-                        or pa.types.is_list(t) or pa.types.is_fixed_size_list(t)):
-                    raise InputError(f"{path}: prediction column {n!r} has type {t}; expected "
-                                     "numbers (pass --columns to choose the prediction columns)")
+                if not (
+                    pa.types.is_floating(t)
+                    or pa.types.is_integer(t)
+                    or pa.types.is_list(t)
+                    or pa.types.is_fixed_size_list(t)
+                ):
+                    raise InputError(
+                        f"{path}: prediction column {n!r} has type {t}; expected "
+                        "numbers (pass --columns to choose the prediction columns)"
+                    )
             self.columns["y_pred"] = pred
         self.schema = schema
         wanted = [n for n in names if n in used or n in self.columns.get("y_pred", [])]
@@ -232,8 +256,9 @@ class _TableSource:
         except StopIteration:
             return None
         except self.pa.ArrowException as exc:
-            raise InputError(f"{self.path}: cannot parse the rows after row {self.pos} "
-                             f"({_first_line(exc)})") from None
+            raise InputError(
+                f"{self.path}: cannot parse the rows after row {self.pos} ({_first_line(exc)})"
+            ) from None
 
     def read(self, n):
         parts, got = [], 0
@@ -267,8 +292,9 @@ class _TableSource:
         if batch is None:
             return np.empty((0, len(name)))
         cols = [batch.column(n) for n in name]
-        if len(cols) == 1 and (self.pa.types.is_list(cols[0].type)
-                               or self.pa.types.is_fixed_size_list(cols[0].type)):
+        if len(cols) == 1 and (
+            self.pa.types.is_list(cols[0].type) or self.pa.types.is_fixed_size_list(cols[0].type)
+        ):
             return self._list_column(cols[0], name[0])
         arrays = [self._numpy(c, n) for n, c in zip(name, cols)]
         return arrays[0] if len(arrays) == 1 else np.column_stack(arrays)
@@ -281,13 +307,18 @@ class _TableSource:
 
     def _list_column(self, column, name):
         """A column of equal-length lists (one row of scores per sample)."""
-        lengths = np.asarray(column.value_lengths()) if hasattr(column, "value_lengths") \
+        lengths = (
+            np.asarray(column.value_lengths())
+            if hasattr(column, "value_lengths")
             else np.diff(np.asarray(column.offsets))
+        )
         if lengths.size and (lengths != lengths[0]).any():
             row = self.pos + int(np.flatnonzero(lengths != lengths[0])[0])
-            raise InputError(f"{self.path}: column {name!r} holds lists of different lengths "
-                             f"(row {row} has {lengths[row - self.pos]}, row {self.pos} has "
-                             f"{lengths[0]})")
+            raise InputError(
+                f"{self.path}: column {name!r} holds lists of different lengths "
+                f"(row {row} has {lengths[row - self.pos]}, row {self.pos} has "
+                f"{lengths[0]})"
+            )
         flat = self._numpy(column.flatten(), name)
         return flat.reshape(len(column), -1)
 
@@ -318,8 +349,16 @@ class Inputs:
             s.close()
 
 
-def open_inputs(predictions, *, labels=None, label_column=None, columns=None, weights=None,
-                weight_column=None, chunk_rows=65536):
+def open_inputs(
+    predictions,
+    *,
+    labels=None,
+    label_column=None,
+    columns=None,
+    weights=None,
+    weight_column=None,
+    chunk_rows=65536,
+):
     """Open the files of one job. predictions: .npy/.npz/.parquet/.csv;
     labels / weights: separate files (.npy, or a one-column table unless
     label_column / weight_column names it); columns: prediction columns of a
@@ -334,15 +373,21 @@ def open_inputs(predictions, *, labels=None, label_column=None, columns=None, we
     try:
         if ext == ".npy":
             if labels is None:
-                raise InputError(f"{predictions}: a .npy file holds only the predictions; pass "
-                                 "--labels PATH")
+                raise InputError(
+                    f"{predictions}: a .npy file holds only the predictions; pass --labels PATH"
+                )
             if label_column or columns or weight_column:
-                raise InputError(f"{predictions}: --label-column, --columns and --weight-column "
-                                 "apply to .parquet and .csv tables")
+                raise InputError(
+                    f"{predictions}: --label-column, --columns and --weight-column "
+                    "apply to .parquet and .csv tables"
+                )
             pred = _NpySource(predictions, "y_pred")
         elif ext == ".npz":
-            wanted = ["y_pred"] + (["y_true"] if labels is None else []) \
+            wanted = (
+                ["y_pred"]
+                + (["y_true"] if labels is None else [])
                 + (["sample_weight"] if weights is None else [])
+            )
             pred = _NpzSource(predictions, wanted)
             if "y_true" not in pred.roles and labels is None:
                 raise InputError(f"{predictions}: no array 'y_true' and no --labels file")
@@ -353,15 +398,21 @@ def open_inputs(predictions, *, labels=None, label_column=None, columns=None, we
             if weights is None:
                 roles["sample_weight"] = weight_column
             pred = _TableSource(predictions, ext, roles, chunk_rows)
-            if weights is None and weight_column is None and "sample_weight" in pred.schema.names \
-                    and "sample_weight" not in (roles["y_pred"] or []):
+            if (
+                weights is None
+                and weight_column is None
+                and "sample_weight" in pred.schema.names
+                and "sample_weight" not in (roles["y_pred"] or [])
+            ):
                 pred.close()
                 roles["sample_weight"] = "sample_weight"
                 pred = _TableSource(predictions, ext, roles, chunk_rows)
         sources.append(pred)
         files.update({role: _describe(predictions, col) for role, col in pred.columns.items()})
-        for path, role, column in ((labels, "y_true", label_column),
-                                   (weights, "sample_weight", weight_column)):
+        for path, role, column in (
+            (labels, "y_true", label_column),
+            (weights, "sample_weight", weight_column),
+        ):
             if path is None:
                 continue
             src = _single_source(path, role, column, chunk_rows)
@@ -389,23 +440,29 @@ def _single_source(path, role, column, chunk_rows):
     if ext == ".npy":
         return _NpySource(path, role)
     if ext == ".npz":
-        raise InputError(f"{path}: pass labels or weights as .npy, .parquet or .csv (a .npz "
-                         "is read as predictions with its own y_true)")
+        raise InputError(
+            f"{path}: pass labels or weights as .npy, .parquet or .csv (a .npz "
+            "is read as predictions with its own y_true)"
+        )
     if column is None:
         pa = _pyarrow(path)
         try:
             if ext == ".parquet":
                 import pyarrow.parquet as pq
+
                 names = pq.ParquetFile(path).schema_arrow.names
             else:
                 import pyarrow.csv as pcsv
+
                 names = pcsv.open_csv(path).schema.names
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: cannot read it as {ext} ({_first_line(exc)})") from None
         if len(names) != 1:
             flag = "--label-column" if role == "y_true" else "--weight-column"
-            raise InputError(f"{path}: has {len(names)} columns ({', '.join(names)}); name the "
-                             f"one to use with {flag}")
+            raise InputError(
+                f"{path}: has {len(names)} columns ({', '.join(names)}); name the "
+                f"one to use with {flag}"
+            )
         column = names[0]
     return _TableSource(path, ext, {role: column}, chunk_rows)
 
@@ -414,8 +471,9 @@ def _describe(path, column):
     if isinstance(column, list):
         shown = column if len(column) <= 4 else column[:2] + ["..."] + column[-1:]
         return f"{path} (columns {', '.join(shown)})"
-    return path if column == path or column.startswith(path + "[") else \
-        f"{path} (column {column!r})"
+    return (
+        path if column == path or column.startswith(path + "[") else f"{path} (column {column!r})"
+    )
 
 
 def _common_length(sources):
@@ -423,8 +481,9 @@ def _common_length(sources):
     for s, n in known[1:]:
         if n != known[0][1]:
             first = known[0][0]
-            raise InputError(f"length mismatch: {first.path} has {known[0][1]} rows but "
-                             f"{s.path} has {n}")
+            raise InputError(
+                f"length mismatch: {first.path} has {known[0][1]} rows but {s.path} has {n}"
+            )
     return known[0][1] if known else None
 
 
@@ -443,8 +502,10 @@ def iter_chunks(inputs):
         for src, k in counts[1:]:
             if k != n:
                 short, other = (src, counts[0][0]) if k < n else (counts[0][0], src)
-                raise InputError(f"length mismatch: {short.path} ends at row "
-                                 f"{row + min(k, n)} but {other.path} has more rows")
+                raise InputError(
+                    f"length mismatch: {short.path} ends at row "
+                    f"{row + min(k, n)} but {other.path} has more rows"
+                )
         if n == 0:
             return
         yield parts.get("y_true"), parts["y_pred"], parts.get("sample_weight"), row

@@ -48,12 +48,12 @@
 #define XL_CAT(a, b, c) XL_CAT_(a, b, c)
 #define XL(name) XL_CAT(name, SFX, ISA)
 
-typedef void (*XL(gemm_t))(char *ta, char *tb, int *m, int *n, int *k, R *alpha, R *a,
-                           int *lda, R *b, int *ldb, R *beta, R *c, int *ldc);
+typedef void (*XL(gemm_t))(char *ta, char *tb, int *m, int *n, int *k, R *alpha, R *a, int *lda,
+                           R *b, int *ldb, R *beta, R *c, int *ldc);
 
 /* logits of rows [r0, r0 + nr) x columns [c0, c0 + vc) into x (ld vc) */
 static XL_TARGET void XL(tile_logits)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                            ptrdiff_t vc, R *x)
+                                      ptrdiff_t vc, R *x)
 {
     XL(gemm_t) gemm = (XL(gemm_t))a->gemm;
     const R *bias = (const R *)a->bias;
@@ -64,14 +64,14 @@ static XL_TARGET void XL(tile_logits)(const xl_args *a, ptrdiff_t r0, ptrdiff_t 
     /* column-major view: x^T (vc x nr) = W[c0:c0+vc] (vc x d) . H[r0:r0+nr]^T (d x nr) */
     int m = (int)vc, n = (int)nr, k = (int)a->d, lda = (int)a->ldw, ldb = (int)a->ldh,
         ldc = (int)vc;
-    gemm("T", "N", &m, &n, &k, &one, (R *)a->w + c0 * a->ldw, &lda,
-         (R *)a->h + r0 * a->ldh, &ldb, &beta, x, &ldc);
+    gemm("T", "N", &m, &n, &k, &one, (R *)a->w + c0 * a->ldw, &lda, (R *)a->h + r0 * a->ldh, &ldb,
+         &beta, x, &ldc);
 }
 
 /* Design B: statistics of each row of the tile (x is overwritten). With
  * topv, also each row's k best (value, column) of the tile. */
 static XL_TARGET void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                           ptrdiff_t vc, R *x, xl_stats *st, double *topv, int64_t *topi)
+                                     ptrdiff_t vc, R *x, xl_stats *st, double *topv, int64_t *topi)
 {
     for (ptrdiff_t i = 0; i < nr; i++) {
         R *row = x + i * vc;
@@ -142,7 +142,7 @@ static XL_TARGET void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t n
 /* Gradient tile in place (Design D): x holds logits on entry, G on exit;
  * d_bias of the tile's columns accumulates G's column sums. */
 static XL_TARGET void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                          ptrdiff_t vc, R *x)
+                                    ptrdiff_t vc, R *x)
 {
     for (ptrdiff_t i = 0; i < nr; i++) {
         R *row = x + i * vc;
@@ -177,8 +177,8 @@ static XL_TARGET void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr
 }
 
 /* d_weight[c0:c0+vc] += G^T H[r0:r0+nr];  part (+)= G W[c0:c0+vc] */
-static XL_TARGET void XL(tile_grad_gemms)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                                ptrdiff_t vc, R *g, R *part, int first)
+static XL_TARGET void XL(tile_grad_gemms)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr,
+                                          ptrdiff_t c0, ptrdiff_t vc, R *g, R *part, int first)
 {
     XL(gemm_t) gemm = (XL(gemm_t))a->gemm;
     R one = 1, zero = 0;
@@ -194,16 +194,16 @@ static XL_TARGET void XL(tile_grad_gemms)(const xl_args *a, ptrdiff_t r0, ptrdif
 
 /* Scratch of one thread. */
 typedef struct {
-    R *x;           /* rows_sb x vt logits / gradient tile */
-    xl_stats *st;   /* rows_sb tile statistics */
-    xl_stats *acc;  /* rows_sb group statistics */
-    double *topv;   /* rows_sb x k tile top-k values */
-    int64_t *topi;  /* rows_sb x k tile top-k columns */
-    double *tmpv;   /* k slots for a merge */
+    R *x;          /* rows_sb x vt logits / gradient tile */
+    xl_stats *st;  /* rows_sb tile statistics */
+    xl_stats *acc; /* rows_sb group statistics */
+    double *topv;  /* rows_sb x k tile top-k values */
+    int64_t *topi; /* rows_sb x k tile top-k columns */
+    double *tmpv;  /* k slots for a merge */
     int64_t *tmpi;
 } XL(scratch);
 
-static XL_TARGET void XL(free_scratch)(XL(scratch) *s)
+static XL_TARGET void XL(free_scratch)(XL(scratch) * s)
 {
     free(s->x);
     free(s->st);
@@ -214,7 +214,7 @@ static XL_TARGET void XL(free_scratch)(XL(scratch) *s)
     free(s->tmpi);
 }
 
-static XL_TARGET int XL(alloc_scratch)(const xl_args *a, int stats, int topk, XL(scratch) *s)
+static XL_TARGET int XL(alloc_scratch)(const xl_args *a, int stats, int topk, XL(scratch) * s)
 {
     const size_t rows = (size_t)a->rows_sb;
     memset(s, 0, sizeof(*s));
@@ -239,7 +239,7 @@ static XL_TARGET int XL(alloc_scratch)(const xl_args *a, int stats, int topk, XL
 /* Statistics of rows [r0, r0 + nr) over the tiles of groups [g0, g1), into
  * group_stats; with topk, also the rows' running top-k lists. */
 static XL_TARGET void XL(stats_task)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t g0,
-                           ptrdiff_t g1, int topk, XL(scratch) *s)
+                                     ptrdiff_t g1, int topk, XL(scratch) * s)
 {
     for (ptrdiff_t g = g0; g < g1; g++) {
         ptrdiff_t t0, t1;

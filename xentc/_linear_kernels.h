@@ -36,33 +36,33 @@ typedef struct {
 } xl_row;
 
 typedef struct {
-    int dtype;                 /* 0 float32, 1 float64 */
-    int isa;                   /* XL_ISA_* */
-    ptrdiff_t n, d, v;         /* rows, features, vocabulary */
-    const void *h;             /* hidden (n, d), row stride ldh */
+    int dtype;         /* 0 float32, 1 float64 */
+    int isa;           /* XL_ISA_* */
+    ptrdiff_t n, d, v; /* rows, features, vocabulary */
+    const void *h;     /* hidden (n, d), row stride ldh */
     ptrdiff_t ldh;
-    const void *w;             /* weight (v, d), row stride ldw */
+    const void *w; /* weight (v, d), row stride ldw */
     ptrdiff_t ldw;
-    const void *bias;          /* (v,) or NULL */
-    const int64_t *labels;     /* (n,) with -1 for ignored rows, or NULL */
+    const void *bias;      /* (v,) or NULL */
+    const int64_t *labels; /* (n,) with -1 for ignored rows, or NULL */
     double smoothing;
-    xl_row *rows;              /* (n,) */
-    const double *row_a;       /* gradient: a_i = w_i * scale, 0 = skip the row */
-    void *dh;                  /* (n, d), row stride lddh, or NULL */
+    xl_row *rows;        /* (n,) */
+    const double *row_a; /* gradient: a_i = w_i * scale, 0 = skip the row */
+    void *dh;            /* (n, d), row stride lddh, or NULL */
     ptrdiff_t lddh;
-    void *dw;                  /* (v, d), row stride lddw, or NULL */
+    void *dw; /* (v, d), row stride lddw, or NULL */
     ptrdiff_t lddw;
-    double *db;                /* (v,) float64, or NULL */
-    ptrdiff_t k;               /* top-k */
-    double *topv;              /* (n, k) */
-    int64_t *topi;             /* (n, k) */
+    double *db;    /* (v,) float64, or NULL */
+    ptrdiff_t k;   /* top-k */
+    double *topv;  /* (n, k) */
+    int64_t *topi; /* (n, k) */
     xentc_elem_fn exp_fn;
-    void *gemm;                /* sgemm / dgemm from scipy.linalg.cython_blas */
+    void *gemm; /* sgemm / dgemm from scipy.linalg.cython_blas */
     int n_threads;
-    ptrdiff_t rows_sb, vt;     /* tiling (Design A) */
+    ptrdiff_t rows_sb, vt; /* tiling (Design A) */
     /* set by xl_run */
     ptrdiff_t n_tiles, n_groups;
-    xl_stats *group_stats;     /* (n, n_groups) */
+    xl_stats *group_stats; /* (n, n_groups) */
 } xl_args;
 
 static inline void xl_stats_init(xl_stats *q)
@@ -137,7 +137,8 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
     xl_stats q;
     xl_row *o = a->rows + r;
     xl_stats_init(&q);
-    for (ptrdiff_t g = 0; g < a->n_groups; g++) xl_stats_merge(&q, a->group_stats + r * a->n_groups + g);
+    for (ptrdiff_t g = 0; g < a->n_groups; g++)
+        xl_stats_merge(&q, a->group_stats + r * a->n_groups + g);
     if (q.bad || !(q.k > 0.0)) {
         o->m = o->lse = o->inv_s = o->loss = NAN;
     } else {
@@ -213,12 +214,13 @@ static int xl_run(xl_args *a, int op)
 {
     a->n_tiles = (a->v + a->vt - 1) / a->vt;
     a->n_groups = a->n_tiles < XL_MAX_GROUPS ? a->n_tiles : XL_MAX_GROUPS;
-    a->group_stats = (xl_stats *)malloc((size_t)(a->n ? a->n : 1) * a->n_groups * sizeof(xl_stats));
+    a->group_stats =
+        (xl_stats *)malloc((size_t)(a->n ? a->n : 1) * a->n_groups * sizeof(xl_stats));
     if (a->group_stats == NULL) return -1;
-    int (*forward)(const xl_args *, int) = a->dtype == 0 ? forward_f32_baseline
-                                                          : forward_f64_baseline;
-    int (*gradient)(const xl_args *) = a->dtype == 0 ? gradient_f32_baseline
-                                                     : gradient_f64_baseline;
+    int (*forward)(const xl_args *, int) =
+        a->dtype == 0 ? forward_f32_baseline : forward_f64_baseline;
+    int (*gradient)(const xl_args *) =
+        a->dtype == 0 ? gradient_f32_baseline : gradient_f64_baseline;
 #ifdef XL_HAVE_X86_TARGETS
     if (a->isa == XL_ISA_AVX2) {
         forward = a->dtype == 0 ? forward_f32_avx2 : forward_f64_avx2;

@@ -9,6 +9,7 @@ these to a stated tolerance, and the demo (`python -m xentc`) prints both.
 Gradients and Hessians are of the reduced objective ("none" treated as
 "sum"), like the loss objects' `loss_gradient` / `gradient_hessian`.
 """
+
 import numpy as np
 
 
@@ -129,9 +130,17 @@ def _class_weight(class_weight, n_classes, counts):
 # ---- softmax cross-entropy -------------------------------------------------
 
 
-def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
-                                 ignore_index=None, label_smoothing=0.0, reduction="mean",
-                                 return_grad=False):
+def sparse_softmax_cross_entropy(
+    logits,
+    labels,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    return_grad=False,
+):
     x = _f(logits)
     n, c = x.shape
     y = np.asarray(labels).astype(np.int64)
@@ -154,8 +163,16 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
     return out, g, h
 
 
-def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", return_grad=False):
+def softmax_cross_entropy(
+    logits,
+    targets,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    return_grad=False,
+):
     x = _f(logits)
     n, c = x.shape
     t = _dense(targets).astype(np.float64)
@@ -174,20 +191,33 @@ def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=N
 # ---- sigmoid cross-entropy ---------------------------------------------------
 
 
-def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", return_grad=False):
+def sigmoid_cross_entropy(
+    logits,
+    targets,
+    *,
+    pos_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    return_grad=False,
+):
     x = _f(logits)
     y = _dense(targets).astype(np.float64)
     y = (1 - label_smoothing) * y + label_smoothing / 2
-    pw = np.ones(x.shape[-1] if x.ndim == 2 else 1) if pos_weight is None else \
-        np.broadcast_to(_f(pos_weight), (x.shape[-1] if x.ndim == 2 else 1,))
+    pw = (
+        np.ones(x.shape[-1] if x.ndim == 2 else 1)
+        if pos_weight is None
+        else np.broadcast_to(_f(pos_weight), (x.shape[-1] if x.ndim == 2 else 1,))
+    )
     pw = pw if x.ndim == 2 else pw[0]
     L = 1 + (pw - 1) * y
     with np.errstate(invalid="ignore", over="ignore"):
         # -[pw*y*log(s) + (1-y)*log(1-s)],  log(s) = -softplus(-x), log(1-s) = -softplus(x)
         sp_neg = np.logaddexp(0, -x)
         sp_pos = np.logaddexp(0, x)
-        loss = np.where(pw * y != 0, pw * y * sp_neg, 0.0) + np.where(1 - y != 0, (1 - y) * sp_pos, 0.0)
+        loss = np.where(pw * y != 0, pw * y * sp_neg, 0.0) + np.where(
+            1 - y != 0, (1 - y) * sp_pos, 0.0
+        )
         loss = np.where(np.isnan(x), np.nan, loss)
     n = x.shape[0]
     w = np.ones(n) if sample_weight is None else _f(sample_weight)
@@ -204,15 +234,21 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
 # ---- probability inputs ------------------------------------------------------
 
 
-def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, reduction="mean",
-                         return_grad=False):
+def binary_cross_entropy(
+    probs, targets, *, eps="auto", sample_weight=None, reduction="mean", return_grad=False
+):
     p_in = np.asarray(probs)
-    eps = float(np.finfo(p_in.dtype if p_in.dtype.kind == "f" else np.float64).eps) \
-        if eps == "auto" else eps
+    eps = (
+        float(np.finfo(p_in.dtype if p_in.dtype.kind == "f" else np.float64).eps)
+        if eps == "auto"
+        else eps
+    )
     p = np.clip(_f(p_in), eps, 1 - eps)
     y = _dense(targets).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        loss = -(np.where(y != 0, y * np.log(p), 0.0) + np.where(y != 1, (1 - y) * np.log1p(-p), 0.0))
+        loss = -(
+            np.where(y != 0, y * np.log(p), 0.0) + np.where(y != 1, (1 - y) * np.log1p(-p), 0.0)
+        )
     n = p.shape[0]
     w = np.ones(n) if sample_weight is None else _f(sample_weight)
     divisor = p.shape[1] if p.ndim == 2 else 1
@@ -224,15 +260,26 @@ def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, redu
     pr = _f(p_in)
     inside = (pr > eps) & (pr < 1 - eps)
     g = np.where(inside, a * ((1 - y) / (1 - p) - y / p), 0.0)
-    h = np.where(inside, a * (y / p ** 2 + (1 - y) / (1 - p) ** 2), 0.0)
+    h = np.where(inside, a * (y / p**2 + (1 - y) / (1 - p) ** 2), 0.0)
     return out, g, h
 
 
-def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
-                              sample_weight=None, reduction="mean", return_grad=False):
+def categorical_cross_entropy(
+    probs,
+    targets,
+    *,
+    eps="auto",
+    renormalize=False,
+    sample_weight=None,
+    reduction="mean",
+    return_grad=False,
+):
     p_in = np.asarray(probs)
-    eps = float(np.finfo(p_in.dtype if p_in.dtype.kind == "f" else np.float64).eps) \
-        if eps == "auto" else eps
+    eps = (
+        float(np.finfo(p_in.dtype if p_in.dtype.kind == "f" else np.float64).eps)
+        if eps == "auto"
+        else eps
+    )
     p = _f(p_in)
     n, c = p.shape
     if not hasattr(targets, "toarray") and np.ndim(targets) == 1:
@@ -254,10 +301,10 @@ def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
     T_u = np.where(u, t, 0.0).sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         gk = np.where(u, -t / p, 0.0)
-        hk = np.where(u, t / p ** 2, 0.0)
+        hk = np.where(u, t / p**2, 0.0)
     if renormalize:
         gk = gk + T_u / S
-        hk = hk - T_u / S ** 2
+        hk = hk - T_u / S**2
     return out, a * gk, a * hk
 
 
@@ -266,9 +313,18 @@ def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
 # from the kernels' bounded forms (src/focal_body.h); fine away from p -> 1.
 
 
-def sigmoid_focal_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
-                                label_smoothing=0.0, reduction="mean", focal_gamma=0.0,
-                                focal_alpha=None, return_grad=False):
+def sigmoid_focal_cross_entropy(
+    logits,
+    targets,
+    *,
+    pos_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    focal_gamma=0.0,
+    focal_alpha=None,
+    return_grad=False,
+):
     """alpha_t (1 - p_t)^gamma CE_pw(x, y), y smoothed first (docs/focal.md)."""
     x = _f(logits)
     y = _dense(targets).astype(np.float64)
@@ -279,11 +335,12 @@ def sigmoid_focal_cross_entropy(logits, targets, *, pos_weight=None, sample_weig
     gam = float(focal_gamma)
     at = 1.0 if focal_alpha is None else focal_alpha * y + (1 - focal_alpha) * (1 - y)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        ce = np.where(pw * y != 0, pw * y * np.logaddexp(0, -x), 0.0) + \
-            np.where(1 - y != 0, (1 - y) * np.logaddexp(0, x), 0.0)
+        ce = np.where(pw * y != 0, pw * y * np.logaddexp(0, -x), 0.0) + np.where(
+            1 - y != 0, (1 - y) * np.logaddexp(0, x), 0.0
+        )
         s, sb = sigmoid(x), sigmoid(-x)
         q = y * sb + (1 - y) * s
-        mod = q ** gam
+        mod = q**gam
         loss = at * mod * ce
         loss = np.where(np.isnan(x), np.nan, loss)
     w = np.ones(x.shape[0]) if sample_weight is None else _f(sample_weight)
@@ -294,13 +351,13 @@ def sigmoid_focal_cross_entropy(logits, targets, *, pos_weight=None, sample_weig
     a = _scale(w, reduction, divisor)
     a = a[:, None] if x.ndim == 2 else a
     v = s * sb
-    q1 = (1 - 2 * y) * v                      # dq/dx
-    q2 = q1 * (sb - s)                        # d2q/dx2
-    d1 = (1 - y) * s - pw * y * sb            # dCE/dx
-    d2 = (pw * y + 1 - y) * v                 # d2CE/dx2
+    q1 = (1 - 2 * y) * v  # dq/dx
+    q2 = q1 * (sb - s)  # d2q/dx2
+    d1 = (1 - y) * s - pw * y * sb  # dCE/dx
+    d2 = (pw * y + 1 - y) * v  # d2CE/dx2
     with np.errstate(invalid="ignore", divide="ignore"):
         m1 = gam * q ** (gam - 1) * q1 if gam else 0.0
-        m2 = (gam * (gam - 1) * q ** (gam - 2) * q1 ** 2 + gam * q ** (gam - 1) * q2) if gam else 0.0
+        m2 = (gam * (gam - 1) * q ** (gam - 2) * q1**2 + gam * q ** (gam - 1) * q2) if gam else 0.0
     g = a * at * (m1 * ce + mod * d1)
     h = a * at * (m2 * ce + 2 * m1 * d1 + mod * d2)
     return out, g, h
@@ -313,23 +370,38 @@ def _softmax_focal(x, tw, gam):
     p = np.exp(lp)
     q = 1 - p
     with np.errstate(invalid="ignore", divide="ignore"):
-        terms = np.where(tw != 0, -tw * q ** gam * lp, 0.0)
-        f1 = gam * q ** (gam - 1) * p * lp - q ** gam if gam else -np.ones_like(p)
-        f2 = gam * p * q ** (gam - 2) * (q * lp + 2 * q - (gam - 1) * p * lp) if gam \
+        terms = np.where(tw != 0, -tw * q**gam * lp, 0.0)
+        f1 = gam * q ** (gam - 1) * p * lp - q**gam if gam else -np.ones_like(p)
+        f2 = (
+            gam * p * q ** (gam - 2) * (q * lp + 2 * q - (gam - 1) * p * lp)
+            if gam
             else np.zeros_like(p)
+        )
     f1 = np.where(tw != 0, tw * f1, 0.0)
     f2 = np.where(tw != 0, tw * f2, 0.0)
     loss = terms.sum(axis=1)
     g = f1 - p * f1.sum(axis=1, keepdims=True)
     # h_k = sum_j tw_j [f''_j (d_jk - p_k)^2 - f'_j p_k (1 - p_k)]
-    h = (f2 * (1 - p) ** 2 + (f2.sum(axis=1, keepdims=True) - f2) * p ** 2
-         - f1.sum(axis=1, keepdims=True) * p * (1 - p))
+    h = (
+        f2 * (1 - p) ** 2
+        + (f2.sum(axis=1, keepdims=True) - f2) * p**2
+        - f1.sum(axis=1, keepdims=True) * p * (1 - p)
+    )
     return loss, g, h
 
 
-def sparse_softmax_focal_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
-                                       ignore_index=None, label_smoothing=0.0, reduction="mean",
-                                       focal_gamma=0.0, return_grad=False):
+def sparse_softmax_focal_cross_entropy(
+    logits,
+    labels,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    focal_gamma=0.0,
+    return_grad=False,
+):
     x = _f(logits)
     n, c = x.shape
     y = np.asarray(labels).astype(np.int64)
@@ -349,9 +421,17 @@ def sparse_softmax_focal_cross_entropy(logits, labels, *, class_weight=None, sam
     return out, np.where(keep[:, None], a * g, 0.0), np.where(keep[:, None], a * h, 0.0)
 
 
-def softmax_focal_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
-                                label_smoothing=0.0, reduction="mean", focal_gamma=0.0,
-                                return_grad=False):
+def softmax_focal_cross_entropy(
+    logits,
+    targets,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    focal_gamma=0.0,
+    return_grad=False,
+):
     x = _f(logits)
     n, c = x.shape
     t = _dense(targets).astype(np.float64)
@@ -370,9 +450,19 @@ def softmax_focal_cross_entropy(logits, targets, *, class_weight=None, sample_we
 # ---- grouped softmax cross-entropy ------------------------------------------
 
 
-def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=None,
-                                  sample_weight=None, ignore_index=None, label_smoothing=0.0,
-                                  focal_gamma=0.0, reduction="mean", return_grad=False):
+def grouped_softmax_cross_entropy(
+    logits,
+    labels,
+    *,
+    groups=None,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    focal_gamma=0.0,
+    reduction="mean",
+    return_grad=False,
+):
     """One softmax per group of columns, each entry's loss
     -sum_j t_j (1 - p_j)^gamma log p_j (gamma = 0: cross-entropy); derivatives
     by the chain rule through p (Jacobian p_j (delta_jk - p_k)); entry
@@ -396,7 +486,7 @@ def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=N
     hess = np.zeros_like(x)
     for g in range(g_count):
         c = int(groups[g])
-        xs = x[:, off[g]:off[g + 1]]
+        xs = x[:, off[g] : off[g + 1]]
         yk = np.where(keep[:, g], y[:, g], 0)
         cw_in = None if class_weight is None else class_weight[g]
         cw = _class_weight(cw_in, c, np.bincount(yk[keep[:, g]], minlength=c))
@@ -407,25 +497,31 @@ def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=N
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             p = np.exp(lp)
             q = -np.expm1(lp)
-            F = q ** gam
+            F = q**gam
             terms = np.where(t != 0, -t * F * lp, 0.0)
             loss[:, g] = np.where(np.isnan(lp).any(axis=1), np.nan, terms.sum(axis=1))
             if not return_grad:
                 continue
             # dL/dp_j = -t_j f'(p_j), f(p) = q^gam log p
-            f1 = np.where(p > 0, F / p, 0.0) - np.where(gam * lp != 0, gam * q ** (gam - 1) * lp, 0.0)
-            f2 = (np.where(gam * (gam - 1) * lp != 0, gam * (gam - 1) * q ** (gam - 2) * lp, 0.0)
-                  - np.where(gam != 0, 2 * gam * q ** (gam - 1) / p, 0.0) - F / p ** 2)
+            f1 = np.where(p > 0, F / p, 0.0) - np.where(
+                gam * lp != 0, gam * q ** (gam - 1) * lp, 0.0
+            )
+            f2 = (
+                np.where(gam * (gam - 1) * lp != 0, gam * (gam - 1) * q ** (gam - 2) * lp, 0.0)
+                - np.where(gam != 0, 2 * gam * q ** (gam - 1) / p, 0.0)
+                - F / p**2
+            )
             dp = -t * f1
             d2p = -t * f2
             eye = np.eye(c)
-            J = p[:, :, None] * (eye[None] - p[:, None, :])        # J[i, j, k] = dp_j/dz_k
+            J = p[:, :, None] * (eye[None] - p[:, None, :])  # J[i, j, k] = dp_j/dz_k
             gk = np.einsum("ij,ijk->ik", dp, J)
-            second = p[:, :, None] * ((eye[None] - p[:, None, :]) ** 2
-                                      - (p * (1 - p))[:, None, :])  # d2 p_j / dz_k^2
-            hk = np.einsum("ij,ijk->ik", d2p, J ** 2) + np.einsum("ij,ijk->ik", dp, second)
-        grad[:, off[g]:off[g + 1]] = np.where(keep[:, g:g + 1], gk, 0.0)
-        hess[:, off[g]:off[g + 1]] = np.where(keep[:, g:g + 1], hk, 0.0)
+            second = p[:, :, None] * (
+                (eye[None] - p[:, None, :]) ** 2 - (p * (1 - p))[:, None, :]
+            )  # d2 p_j / dz_k^2
+            hk = np.einsum("ij,ijk->ik", d2p, J**2) + np.einsum("ij,ijk->ik", dp, second)
+        grad[:, off[g] : off[g + 1]] = np.where(keep[:, g : g + 1], gk, 0.0)
+        hess[:, off[g] : off[g + 1]] = np.where(keep[:, g : g + 1], hk, 0.0)
     loss = np.where(keep, loss, 0.0)
     wl = w * loss
     if reduction == "none":

@@ -9,6 +9,7 @@ rank of the label under scikit-learn's top-k ties
 (label in the top k iff rank < k), the top-label probability and the squared
 error sum_j (p_j - [j = y])^2 (sum_j p_j^2 without labels).
 """
+
 import numpy as np
 
 from . import _kernels
@@ -48,8 +49,18 @@ def row_stats(pred, labels=None, *, want, probabilities=False, n_threads=None):
     if labels is not None:
         lab = np.ascontiguousarray(labels, dtype=np.int64)
     if n and x.shape[1]:
-        _kernels.rowstats(x, lab, probabilities, out["loss"], out["argmax"], out["top"],
-                          out["rank"], out["p_top"], out["sq"], V.resolve_n_threads(n_threads))
+        _kernels.rowstats(
+            x,
+            lab,
+            probabilities,
+            out["loss"],
+            out["argmax"],
+            out["top"],
+            out["rank"],
+            out["p_top"],
+            out["sq"],
+            V.resolve_n_threads(n_threads),
+        )
     return {name: out[name] for name in want}
 
 

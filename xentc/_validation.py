@@ -24,6 +24,7 @@ Design:
      of an in-place-safe kernel); otherwise computed into a temporary and
      copied. Strides that are not multiples of the item size are refused.
 """
+
 import numbers
 import os
 
@@ -35,7 +36,7 @@ REDUCTIONS = ("none", "sum", "mean")
 _NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _INT64 = np.dtype(np.int64)
 _MAX_N_THREADS = 2**31 - 1
-_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _usable_cpus():
@@ -57,9 +58,11 @@ def refuse_masked(x, name):
     """Masked arrays are refused: dropping the mask would silently use the
     masked-out values."""
     if isinstance(x, np.ma.MaskedArray):
-        raise TypeError(f"{name} is a numpy masked array; xentc does not apply masks. Pass "
-                        f"{name}.filled(...) or {name}.compressed() (or give masked samples "
-                        "sample_weight=0 / ignore_index)")
+        raise TypeError(
+            f"{name} is a numpy masked array; xentc does not apply masks. Pass "
+            f"{name}.filled(...) or {name}.compressed() (or give masked samples "
+            "sample_weight=0 / ignore_index)"
+        )
 
 
 def plain_array(x, name):
@@ -81,16 +84,17 @@ def float_dtype_for(dtype, name):
     if kind in "biu":
         return np.dtype(np.float64)
     if kind == "f":
-        raise TypeError(f"{name} must be float16, float32 or float64; got dtype={dtype} "
-                        f"(cast it to float64 first)")
+        raise TypeError(
+            f"{name} must be float16, float32 or float64; got dtype={dtype} "
+            f"(cast it to float64 first)"
+        )
     raise TypeError(f"{name} must be a real floating-point array; got dtype={dtype}")
 
 
 def as_float_array(x, name, dtype=None):
     """Array of a computation dtype (see float_dtype_for), or of `dtype`.
     Non-native byte order is converted here, once."""
-    if type(x) is np.ndarray and dtype is None and x.dtype in _NATIVE_FLOATS \
-            and x.dtype.isnative:
+    if type(x) is np.ndarray and dtype is None and x.dtype in _NATIVE_FLOATS and x.dtype.isnative:
         return x
     if _is_sparse(x):
         raise TypeError(f"{name} must be a dense array; got a scipy.sparse {type(x).__name__}")
@@ -115,9 +119,13 @@ def rows_contiguous(arr):
     """A 2-D view/copy whose rows are contiguous and aligned (kernel layout).
     Row stride may be anything (row slices and negative steps need no copy)."""
     item = arr.itemsize
-    if (arr.ndim == 2 and arr.flags.aligned and arr.dtype.isnative
-            and (arr.strides[1] == item or arr.shape[1] <= 1)
-            and arr.strides[0] % item == 0):
+    if (
+        arr.ndim == 2
+        and arr.flags.aligned
+        and arr.dtype.isnative
+        and (arr.strides[1] == item or arr.shape[1] <= 1)
+        and arr.strides[0] % item == 0
+    ):
         if arr.shape[1] <= 1 and arr.strides[1] != item:
             return np.ascontiguousarray(arr)
         return arr
@@ -130,8 +138,12 @@ def kernel_layout(arr):
     item = arr.itemsize
     if arr.ndim == 1:
         return arr.flags.aligned and (arr.strides[0] == item or arr.shape[0] <= 1)
-    return (arr.ndim == 2 and arr.flags.aligned and arr.strides[0] % item == 0
-            and (arr.strides[1] == item or (arr.shape[1] <= 1 and arr.flags.c_contiguous)))
+    return (
+        arr.ndim == 2
+        and arr.flags.aligned
+        and arr.strides[0] % item == 0
+        and (arr.strides[1] == item or (arr.shape[1] <= 1 and arr.flags.c_contiguous))
+    )
 
 
 def flat_contiguous(arr):
@@ -153,7 +165,9 @@ def check_reduction(reduction):
 def check_smoothing(label_smoothing):
     if type(label_smoothing) is float and 0.0 <= label_smoothing <= 1.0:
         return label_smoothing
-    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, numbers.Real):
+    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
+        label_smoothing, numbers.Real
+    ):
         raise TypeError(f"label_smoothing must be a float in [0, 1]; got {label_smoothing!r}")
     eps = float(label_smoothing)
     if not 0.0 <= eps <= 1.0:
@@ -165,7 +179,9 @@ def check_ignore_index(ignore_index):
     """None, or an int that fits int64 (the kernels' label type)."""
     if ignore_index is None:
         return None
-    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, numbers.Integral):
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
+        ignore_index, numbers.Integral
+    ):
         raise TypeError(f"ignore_index must be None or an int; got {ignore_index!r}")
     value = int(ignore_index)
     if not _INT64_MIN <= value <= _INT64_MAX:
@@ -191,8 +207,9 @@ def resolve_n_threads(n_threads):
             raise TypeError(f"n_threads must be None or a positive int; got {n_threads!r}")
         n_threads = int(n_threads)
     if not 1 <= n_threads <= _MAX_N_THREADS:
-        raise ValueError(f"n_threads must be None or a positive int (at most "
-                         f"{_MAX_N_THREADS}); got {n_threads}")
+        raise ValueError(
+            f"n_threads must be None or a positive int (at most {_MAX_N_THREADS}); got {n_threads}"
+        )
     return n_threads if n_threads == 1 else min(n_threads, n_threads_cap())
 
 
@@ -230,8 +247,13 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels",
     """Labels as a private int64 array, checked and converted in one pass:
     every entry in [0, n_classes), or equal to `ignore_index` (then stored
     as -1, the kernels' marker). Returns (labels, ignored mask or None)."""
-    if (ignore_index is None and type(labels) is np.ndarray and labels.dtype is _INT64
-            and labels.ndim == 1 and labels.shape[0] == n_samples):
+    if (
+        ignore_index is None
+        and type(labels) is np.ndarray
+        and labels.dtype is _INT64
+        and labels.ndim == 1
+        and labels.shape[0] == n_samples
+    ):
         # the common case (int64, any stride): straight to the checked copy
         out, bad = _kernels.copy_indices(labels, n_classes, None)
         if bad == -1:
@@ -244,16 +266,20 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels",
     if lab.ndim != 1:
         raise ValueError(f"{name} must be 1-D of shape ({n_samples},); got shape {lab.shape}")
     if lab.shape[0] != n_samples:
-        raise ValueError(f"{name} has {lab.shape[0]} entries but the {source} have "
-                         f"{n_samples} rows; they must match")
+        raise ValueError(
+            f"{name} has {lab.shape[0]} entries but the {source} have "
+            f"{n_samples} rows; they must match"
+        )
     kind = lab.dtype.kind
     if kind == "f":
         bad = ~np.isfinite(lab) | (lab != np.round(lab))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{name} must be integers (class indices); got non-integral "
-                             f"value {lab[i].item()!r} at position {i}")
-        src = np.clip(lab, -2.0**62, 2.0**62).astype(np.int64)
+            raise ValueError(
+                f"{name} must be integers (class indices); got non-integral "
+                f"value {lab[i].item()!r} at position {i}"
+            )
+        src = np.clip(lab, -(2.0**62), 2.0**62).astype(np.int64)
     elif kind not in "iu":
         raise TypeError(f"{name} must be an integer array of class indices; got dtype={lab.dtype}")
     elif not (lab.dtype.isnative and lab.flags.aligned):
@@ -264,8 +290,10 @@ def check_labels(labels, n_samples, n_classes, ignore_index=None, name="labels",
     assert bad != -2, "labels not converted to a form copy_indices reads"
     if bad >= 0:
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{name}[{bad}] = {lab[bad].item()!r} is out of range: class indices must "
-                         f"be in [0, {n_classes}){extra} (n_classes={n_classes} from the {source})")
+        raise ValueError(
+            f"{name}[{bad}] = {lab[bad].item()!r} is out of range: class indices must "
+            f"be in [0, {n_classes}){extra} (n_classes={n_classes} from the {source})"
+        )
     return out, ((out == -1) if ignore_index is not None else None)
 
 
@@ -282,22 +310,29 @@ def check_out(out, shape, dtype, name="out"):
     if out.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {out.shape}")
     if out.dtype.newbyteorder("=") == dtype and not out.dtype.isnative:
-        raise TypeError(f"{name} must have dtype {np.dtype(dtype)} in native byte order; "
-                        f"got {out.dtype.str}")
+        raise TypeError(
+            f"{name} must have dtype {np.dtype(dtype)} in native byte order; got {out.dtype.str}"
+        )
     if out.dtype != dtype:
         raise TypeError(f"{name} must have dtype {np.dtype(dtype)}; got {out.dtype}")
     if not out.flags.writeable:
         raise ValueError(f"{name} is read-only")
     if any(s % out.itemsize for s in out.strides):
-        raise ValueError(f"{name} must have strides that are multiples of its item size "
-                         f"{out.itemsize}; got strides {out.strides}")
+        raise ValueError(
+            f"{name} must have strides that are multiples of its item size "
+            f"{out.itemsize}; got strides {out.strides}"
+        )
     return out
 
 
 def same_view(a, b):
     """a and b are the same elements in the same layout."""
-    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype)
+    return (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and a.shape == b.shape
+        and a.strides == b.strides
+        and a.dtype == b.dtype
+    )
 
 
 class OutBuffer:
@@ -308,8 +343,9 @@ class OutBuffer:
     kernel); otherwise a fresh array, copied into `out` by `finish()`.
     """
 
-    def __init__(self, out, shape, dtype, inputs=(), alias=None, layout_ok=kernel_layout,
-                 name="out"):
+    def __init__(
+        self, out, shape, dtype, inputs=(), alias=None, layout_ok=kernel_layout, name="out"
+    ):
         self.out = out
         if out is None:
             self.buf = np.empty(shape, dtype=dtype)
@@ -343,8 +379,11 @@ def _csr_error(name, fmt, what):
 
 def _index_array(arr, name, what):
     if not isinstance(arr, np.ndarray) or arr.ndim != 1:
-        raise _csr_error(name, "sparse", f"{what} must be a 1-D array; got "
-                         f"{type(arr).__name__} of shape {np.shape(arr)}")
+        raise _csr_error(
+            name,
+            "sparse",
+            f"{what} must be a 1-D array; got {type(arr).__name__} of shape {np.shape(arr)}",
+        )
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name}.{what} must hold integers; got dtype={arr.dtype}")
     return arr
@@ -357,8 +396,11 @@ def _data_array(targets, nnz, dtype, name, fmt):
     if data.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers; got dtype={data.dtype}")
     if data.shape != (nnz,):
-        raise _csr_error(name, fmt, f"data has shape {data.shape} but there are {nnz} stored "
-                         "entries (len(indices))")
+        raise _csr_error(
+            name,
+            fmt,
+            f"data has shape {data.shape} but there are {nnz} stored entries (len(indices))",
+        )
     return np.array(data, dtype=dtype if dtype is not None else data.dtype.newbyteorder("="))
 
 
@@ -369,12 +411,21 @@ def _check_compressed(indptr, indices, n_major, n_minor, name, fmt):
     indices = _index_array(indices, name, "indices")
     major = "rows" if fmt != "csc" else "columns"
     if indptr.shape[0] != n_major + 1:
-        raise _csr_error(name, fmt, f"indptr has {indptr.shape[0]} entries; {n_major} {major} "
-                         f"need {n_major + 1}")
-    fast = (indptr.dtype == indices.dtype and indptr.dtype.isnative
-            and indptr.dtype.itemsize in (4, 8) and indptr.dtype.kind == "i"
-            and indptr.flags.c_contiguous and indices.flags.c_contiguous
-            and indptr.flags.aligned and indices.flags.aligned)
+        raise _csr_error(
+            name,
+            fmt,
+            f"indptr has {indptr.shape[0]} entries; {n_major} {major} need {n_major + 1}",
+        )
+    fast = (
+        indptr.dtype == indices.dtype
+        and indptr.dtype.isnative
+        and indptr.dtype.itemsize in (4, 8)
+        and indptr.dtype.kind == "i"
+        and indptr.flags.c_contiguous
+        and indices.flags.c_contiguous
+        and indptr.flags.aligned
+        and indices.flags.aligned
+    )
     if fast:
         src_ptr, src_idx = indptr, indices
     else:  # other index dtypes: converted first (uint64 above 2**63 wraps to a
@@ -387,15 +438,25 @@ def _check_compressed(indptr, indices, n_major, n_minor, name, fmt):
     if status == _kernels.CSR_BAD_START:
         raise _csr_error(name, fmt, f"indptr[0] = {indptr[0].item()}; it must be 0")
     if status == _kernels.CSR_DECREASING:
-        raise _csr_error(name, fmt, f"indptr must be non-decreasing; indptr[{pos}] = "
-                         f"{indptr[pos].item()} < indptr[{pos - 1}] = {indptr[pos - 1].item()}")
+        raise _csr_error(
+            name,
+            fmt,
+            f"indptr must be non-decreasing; indptr[{pos}] = "
+            f"{indptr[pos].item()} < indptr[{pos - 1}] = {indptr[pos - 1].item()}",
+        )
     if status == _kernels.CSR_BAD_END:
-        raise _csr_error(name, fmt, f"indptr[{pos}] = {indptr[pos].item()} but there are {nnz} "
-                         "stored entries (indptr[-1] must equal len(indices))")
+        raise _csr_error(
+            name,
+            fmt,
+            f"indptr[{pos}] = {indptr[pos].item()} but there are {nnz} "
+            "stored entries (indptr[-1] must equal len(indices))",
+        )
     if status == _kernels.CSR_BAD_INDEX:
         what = "column" if fmt != "csc" else "row"
-        raise ValueError(f"{name} has {what} index {indices[pos].item()} at indices[{pos}]; "
-                         f"{what} indices must be in [0, {n_minor})")
+        raise ValueError(
+            f"{name} has {what} index {indices[pos].item()} at indices[{pos}]; "
+            f"{what} indices must be in [0, {n_minor})"
+        )
     return ip, ix, status == _kernels.CSR_CANONICAL
 
 
@@ -406,8 +467,10 @@ def _checked_coord(arr, bound, name, what, axis):
     out, bad = _kernels.copy_indices(arr, bound)
     assert bad != -2, "coordinates not converted to a form copy_indices reads"
     if bad >= 0:
-        raise ValueError(f"{name} has {axis} index {arr[bad].item()} at {what}[{bad}]; {axis} "
-                         f"indices must be in [0, {bound})")
+        raise ValueError(
+            f"{name} has {axis} index {arr[bad].item()} at {what}[{bad}]; {axis} "
+            f"indices must be in [0, {bound})"
+        )
     return out
 
 
@@ -441,8 +504,9 @@ def csr_arrays(targets, shape, dtype, name="targets"):
     fmt = getattr(targets, "format", None)
     if fmt in ("csr", "csc"):
         n_major, n_minor = (n, c) if fmt == "csr" else (c, n)
-        ip, ix, canonical = _check_compressed(targets.indptr, targets.indices, n_major, n_minor,
-                                              name, fmt)
+        ip, ix, canonical = _check_compressed(
+            targets.indptr, targets.indices, n_major, n_minor, name, fmt
+        )
         data = _data_array(targets, ix.shape[0], dtype, name, fmt)
         if fmt == "csr" and canonical:
             return ip, ix, data
@@ -453,22 +517,29 @@ def csr_arrays(targets, shape, dtype, name="targets"):
         br, bc = targets.blocksize
         if br < 1 or bc < 1 or n % br or c % bc:
             raise _csr_error(name, fmt, f"blocksize {targets.blocksize} does not tile {shape}")
-        ip, ix, _ = _check_compressed(targets.indptr, targets.indices, n // br, c // bc,
-                                      name, fmt)
+        ip, ix, _ = _check_compressed(targets.indptr, targets.indices, n // br, c // bc, name, fmt)
         nb = ix.shape[0]
         blocks = targets.data
-        if (not isinstance(blocks, np.ndarray) or blocks.shape != (nb, br, bc)):
-            raise _csr_error(name, fmt, f"data has shape {np.shape(blocks)}; expected "
-                             f"{(nb, br, bc)}")
+        if not isinstance(blocks, np.ndarray) or blocks.shape != (nb, br, bc):
+            raise _csr_error(
+                name, fmt, f"data has shape {np.shape(blocks)}; expected {(nb, br, bc)}"
+            )
         if blocks.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers; got dtype={blocks.dtype}")
-        data = np.array(blocks, dtype=dtype if dtype is not None
-                        else blocks.dtype.newbyteorder("=")).reshape(-1)
+        data = np.array(
+            blocks, dtype=dtype if dtype is not None else blocks.dtype.newbyteorder("=")
+        ).reshape(-1)
         block_row = np.repeat(np.arange(n // br, dtype=np.int64), np.diff(ip))
-        rows = (block_row[:, None, None] * br + np.arange(br)[None, :, None]
-                + np.zeros((1, 1, bc), dtype=np.int64)).reshape(-1)
-        cols = (ix[:, None, None] * bc + np.zeros((1, br, 1), dtype=np.int64)
-                + np.arange(bc)[None, None, :]).reshape(-1)
+        rows = (
+            block_row[:, None, None] * br
+            + np.arange(br)[None, :, None]
+            + np.zeros((1, 1, bc), dtype=np.int64)
+        ).reshape(-1)
+        cols = (
+            ix[:, None, None] * bc
+            + np.zeros((1, br, 1), dtype=np.int64)
+            + np.arange(bc)[None, None, :]
+        ).reshape(-1)
         return _coo_to_csr(rows, cols, data, n)
     if fmt == "coo":
         coo = targets
@@ -484,8 +555,11 @@ def csr_arrays(targets, shape, dtype, name="targets"):
     rows = _checked_coord(coords[0], n, name, "row", "row")
     cols = _checked_coord(coords[1], c, name, "col", "column")
     if rows.shape != cols.shape:
-        raise _csr_error(name, "coo", f"row and col have different lengths "
-                         f"({rows.shape[0]} and {cols.shape[0]})")
+        raise _csr_error(
+            name,
+            "coo",
+            f"row and col have different lengths ({rows.shape[0]} and {cols.shape[0]})",
+        )
     data = _data_array(coo, rows.shape[0], dtype, name, "coo")
     return _coo_to_csr(rows, cols, data, n)
 
@@ -499,6 +573,7 @@ def checked_csr(y, name="y_true"):
     if len(getattr(y, "shape", ())) != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix; got shape {y.shape}")
     import scipy.sparse as sp
+
     indptr, indices, data = csr_arrays(y, y.shape, None, name)
     return sp.csr_matrix((data, indices, indptr), shape=y.shape)
 
@@ -513,4 +588,6 @@ def check_range(arr, name, lo, hi):
         i = int(np.flatnonzero((flat < lo) | (flat > hi))[0])
         pos = tuple(int(p) for p in np.unravel_index(i, np.shape(arr)))
         pos = pos[0] if len(pos) == 1 else pos
-        raise ValueError(f"{name} must be in [{lo}, {hi}]; got {flat[i].item()!r} at position {pos}")
+        raise ValueError(
+            f"{name} must be in [{lo}, {hi}]; got {flat[i].item()!r} at position {pos}"
+        )

@@ -15,6 +15,7 @@ Design:
      (binary, and every label decision of a multilabel target; hit: the
      label is 1).
 """
+
 import math
 import numbers
 import warnings
@@ -75,13 +76,17 @@ def _positive(y, pos_label):
     larger of two numeric labels (strings need pos_label)."""
     classes = np.unique(y)
     if classes.shape[0] > 2:
-        raise ValueError("The type of the target inferred from y_true is multiclass but should "
-                         "be binary according to the shape of y_prob.")
+        raise ValueError(
+            "The type of the target inferred from y_true is multiclass but should "
+            "be binary according to the shape of y_prob."
+        )
     if pos_label is None:
         if classes.dtype.kind in "OUS":
-            raise ValueError(f"y_true takes value in {set(classes.tolist())} and pos_label is "
-                             "not specified: either make y_true take value in {0, 1} or "
-                             "{-1, 1} or pass pos_label explicitly.")
+            raise ValueError(
+                f"y_true takes value in {set(classes.tolist())} and pos_label is "
+                "not specified: either make y_true take value in {0, 1} or "
+                "{-1, 1} or pass pos_label explicitly."
+            )
         values = set(classes.tolist())
         pos_label = 1 if values <= {0, 1} or values <= {-1, 1} else classes[-1]
     return (y == pos_label).astype(np.int8)
@@ -94,22 +99,29 @@ def _classes(y, labels, n_columns):
         raise ValueError("Parameter 'labels' must be unique.")
     if classes.shape[0] != n_columns:
         if labels is None:
-            raise ValueError(f"y_true and y_prob contain different number of classes: "
-                             f"{classes.shape[0]} vs {n_columns}. Please provide the true "
-                             "labels explicitly through the labels argument. Classes found in "
-                             f"y_true: {classes}")
-        raise ValueError("The number of classes in labels is different from that in y_prob. "
-                         f"Classes found in labels: {classes}")
+            raise ValueError(
+                f"y_true and y_prob contain different number of classes: "
+                f"{classes.shape[0]} vs {n_columns}. Please provide the true "
+                "labels explicitly through the labels argument. Classes found in "
+                f"y_true: {classes}"
+            )
+        raise ValueError(
+            "The number of classes in labels is different from that in y_prob. "
+            f"Classes found in labels: {classes}"
+        )
     idx = np.searchsorted(classes, y)
     bad = classes[np.minimum(idx, classes.shape[0] - 1)] != y
     if bad.any():
-        raise ValueError(f"y_true contains values {set(y[bad].tolist())} not belonging to the "
-                         f"passed labels {classes.tolist()}.")
+        raise ValueError(
+            f"y_true contains values {set(y[bad].tolist())} not belonging to the "
+            f"passed labels {classes.tolist()}."
+        )
     return idx
 
 
-def _scores_state(y_true, y_proba, sample_weight, pos_label, labels, from_logits, metrics,
-                  n_bins=15):
+def _scores_state(
+    y_true, y_proba, sample_weight, pos_label, labels, from_logits, metrics, n_bins=15
+):
     """A StreamingScores fed the whole arrays (task from the shapes)."""
     p = _scores(y_proba, from_logits)
     y = _labels_1d(y_true)
@@ -124,14 +136,25 @@ def _scores_state(y_true, y_proba, sample_weight, pos_label, labels, from_logits
         if not from_logits:
             sums = p.sum(axis=1)
             if not np.all(np.isclose(sums, 1, rtol=math.sqrt(np.finfo(p.dtype).eps))):
-                warnings.warn("The y_prob values do not sum to one. Make sure to pass "
-                              "probabilities.", UserWarning, stacklevel=3)
+                warnings.warn(
+                    "The y_prob values do not sum to one. Make sure to pass probabilities.",
+                    UserWarning,
+                    stacklevel=3,
+                )
     scores = StreamingScores(task=task, inputs=inputs, n_bins=n_bins, metrics=metrics)
     return scores.update(target, p, sample_weight)
 
 
-def brier_score(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=None,
-                scale_by_half="auto", from_logits=False):
+def brier_score(
+    y_true,
+    y_proba,
+    *,
+    sample_weight=None,
+    pos_label=None,
+    labels=None,
+    scale_by_half="auto",
+    from_logits=False,
+):
     """Brier score: mean over samples of the squared error of the predicted
     probabilities (drop-in for sklearn.metrics.brier_score_loss).
 
@@ -143,8 +166,9 @@ def brier_score(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=N
     """
     if not (scale_by_half == "auto" or isinstance(scale_by_half, (bool, np.bool_))):
         raise ValueError(f"scale_by_half must be True, False or 'auto'; got {scale_by_half!r}")
-    scores = _scores_state(y_true, y_proba, sample_weight, pos_label, labels, from_logits,
-                           ["brier"])
+    scores = _scores_state(
+        y_true, y_proba, sample_weight, pos_label, labels, from_logits, ["brier"]
+    )
     value = scores.result()["brier"]
     n_columns = 2 if scores._task == "binary" else scores._n_columns
     auto_half = n_columns == 2  # what StreamingScores reports
@@ -153,8 +177,16 @@ def brier_score(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=N
     return float(value)
 
 
-def expected_calibration_error(y_true, y_proba, *, n_bins=15, sample_weight=None,
-                               pos_label=None, labels=None, from_logits=False):
+def expected_calibration_error(
+    y_true,
+    y_proba,
+    *,
+    n_bins=15,
+    sample_weight=None,
+    pos_label=None,
+    labels=None,
+    from_logits=False,
+):
     """Expected calibration error with equal-width bins on [0, 1]:
     sum over bins of (bin weight / total) * |accuracy - confidence|.
 
@@ -163,8 +195,11 @@ def expected_calibration_error(y_true, y_proba, *, n_bins=15, sample_weight=None
     the 0/1 outcome; 2-D scores with a 2-D 0/1 target: every label decision.
     A value on a bin edge falls in the bin below (as calibration_curve).
     """
-    return float(_scores_state(y_true, y_proba, sample_weight, pos_label, labels, from_logits,
-                               ["ece"], n_bins=n_bins).result()["ece"])
+    return float(
+        _scores_state(
+            y_true, y_proba, sample_weight, pos_label, labels, from_logits, ["ece"], n_bins=n_bins
+        ).result()["ece"]
+    )
 
 
 def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
@@ -188,8 +223,17 @@ def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
     return st["p_top"], st["argmax"] == idx, 1
 
 
-def reliability_curve(y_true, y_proba, *, n_bins=5, strategy="uniform", pos_label=None,
-                      sample_weight=None, labels=None, from_logits=False):
+def reliability_curve(
+    y_true,
+    y_proba,
+    *,
+    n_bins=5,
+    strategy="uniform",
+    pos_label=None,
+    sample_weight=None,
+    labels=None,
+    from_logits=False,
+):
     """Observed frequency against mean predicted probability per bin, and the
     number of predictions in each bin (non-empty bins only).
 
@@ -199,8 +243,11 @@ def reliability_curve(y_true, y_proba, *, n_bins=5, strategy="uniform", pos_labe
     scores use the top-label confidence (or every label decision for a 2-D
     target); ``sample_weight`` weights the means (counts stay counts).
     """
-    if isinstance(n_bins, (bool, np.bool_)) or not isinstance(n_bins, numbers.Integral) \
-            or n_bins < 1:
+    if (
+        isinstance(n_bins, (bool, np.bool_))
+        or not isinstance(n_bins, numbers.Integral)
+        or n_bins < 1
+    ):
         raise ValueError(f"n_bins must be an int >= 1; got {n_bins!r}")
     conf, hits, repeat = _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits)
     if strategy == "quantile":
@@ -208,8 +255,9 @@ def reliability_curve(y_true, y_proba, *, n_bins=5, strategy="uniform", pos_labe
     elif strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     else:
-        raise ValueError("Invalid entry to 'strategy' input. Strategy must be either "
-                         "'quantile' or 'uniform'.")
+        raise ValueError(
+            "Invalid entry to 'strategy' input. Strategy must be either 'quantile' or 'uniform'."
+        )
     ids = np.searchsorted(edges[1:-1], conf)
     counts = np.bincount(ids, minlength=n_bins)
     if sample_weight is None:
@@ -224,5 +272,8 @@ def reliability_curve(y_true, y_proba, *, n_bins=5, strategy="uniform", pos_labe
         true_sum = np.bincount(ids, weights=w * hits, minlength=n_bins)
     nonzero = counts != 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (true_sum[nonzero] / total[nonzero], pred_sum[nonzero] / total[nonzero],
-                counts[nonzero])
+        return (
+            true_sum[nonzero] / total[nonzero],
+            pred_sum[nonzero] / total[nonzero],
+            counts[nonzero],
+        )

@@ -12,6 +12,7 @@ functions so another engine can reuse the pieces: `open_inputs` /
 (scores -> the JSON report). Bad input exits with status 2 and one line
 naming the file, the column and the first bad row.
 """
+
 import argparse
 import json
 import math
@@ -53,26 +54,31 @@ def _group_sizes(text):
     try:
         sizes = [int(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive ints, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive ints, got {text!r}"
+        ) from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive ints, got {text!r}")
     return sizes
 
 
 def build_parser():
-    parser = _Parser(prog="xentc", description="Cross-entropy losses and production scoring "
-                     "of model outputs.")
+    parser = _Parser(
+        prog="xentc", description="Cross-entropy losses and production scoring of model outputs."
+    )
     parser.add_argument("--version", action="version", version=f"xentc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     score = sub.add_parser(
-        "score", help="score predictions against labels (any file size)",
+        "score",
+        help="score predictions against labels (any file size)",
         description="Score model outputs against labels in bounded memory and print a JSON "
-                    "report: log-loss, accuracy, top-k accuracy, Brier score, expected "
-                    "calibration error with its reliability table, per-class numbers.",
+        "report: log-loss, accuracy, top-k accuracy, Brier score, expected "
+        "calibration error with its reliability table, per-class numbers.",
         epilog="Formats: .npy (read in chunks), .npz (arrays y_pred, y_true, optional "
-               "sample_weight), .parquet and .csv (pyarrow: pip install 'xentc[io]'; labels "
-               "default to a column 'y_true', weights to 'sample_weight', predictions to the "
-               "other columns). Exit status: 0 scored, 2 bad input or usage.")
+        "sample_weight), .parquet and .csv (pyarrow: pip install 'xentc[io]'; labels "
+        "default to a column 'y_true', weights to 'sample_weight', predictions to the "
+        "other columns). Exit status: 0 scored, 2 bad input or usage.",
+    )
     add_score_arguments(score)
     score.set_defaults(func=cmd_score)
     config = sub.add_parser("config", help="print the build configuration")
@@ -84,43 +90,76 @@ def add_score_arguments(p):
     p.add_argument("predictions", nargs="?", help="predictions file (.npy .npz .parquet .csv)")
     p.add_argument("--labels", metavar="PATH", help="labels in a separate file of equal length")
     p.add_argument("--label-column", metavar="NAME", help="label column of a table")
-    p.add_argument("--columns", metavar="NAMES",
-                   help="comma-separated prediction columns of a table (default: the others)")
-    p.add_argument("--classes", metavar="VALUES",
-                   help="comma-separated class of each prediction column (string or "
-                        "non-contiguous labels; binary: negative,positive)")
-    p.add_argument("--inputs", choices=("auto", "logits", "probabilities"), default="auto",
-                   help="what y_pred holds (auto: probabilities when the first chunk is in "
-                        "[0, 1] and 2-D rows sum to 1, else logits)")
-    p.add_argument("--task", choices=TASKS, default="auto",
-                   help="grouped (never chosen by auto): several softmax groups per row, "
-                        "see --groups; labels are (N, G) within-group class indices")
-    p.add_argument("--groups", type=_group_sizes, metavar="SIZES",
-                   help="comma-separated group sizes for --task grouped, e.g. 12,7,5 (the "
-                        "prediction columns, in order)")
+    p.add_argument(
+        "--columns",
+        metavar="NAMES",
+        help="comma-separated prediction columns of a table (default: the others)",
+    )
+    p.add_argument(
+        "--classes",
+        metavar="VALUES",
+        help="comma-separated class of each prediction column (string or "
+        "non-contiguous labels; binary: negative,positive)",
+    )
+    p.add_argument(
+        "--inputs",
+        choices=("auto", "logits", "probabilities"),
+        default="auto",
+        help="what y_pred holds (auto: probabilities when the first chunk is in "
+        "[0, 1] and 2-D rows sum to 1, else logits)",
+    )
+    p.add_argument(
+        "--task",
+        choices=TASKS,
+        default="auto",
+        help="grouped (never chosen by auto): several softmax groups per row, "
+        "see --groups; labels are (N, G) within-group class indices",
+    )
+    p.add_argument(
+        "--groups",
+        type=_group_sizes,
+        metavar="SIZES",
+        help="comma-separated group sizes for --task grouped, e.g. 12,7,5 (the "
+        "prediction columns, in order)",
+    )
     p.add_argument("--k", type=_positive_int, default=5, help="top-k accuracy (default 5)")
-    p.add_argument("--n-bins", type=_positive_int, default=15,
-                   help="calibration bins (default 15)")
+    p.add_argument(
+        "--n-bins", type=_positive_int, default=15, help="calibration bins (default 15)"
+    )
     w = p.add_mutually_exclusive_group()
     w.add_argument("--weights", metavar="PATH", help="sample weights in a separate file")
     w.add_argument("--weight-column", metavar="NAME", help="sample-weight column of a table")
-    p.add_argument("--chunk-rows", type=_positive_int, default=65536,
-                   help="rows per chunk (default 65536)")
+    p.add_argument(
+        "--chunk-rows", type=_positive_int, default=65536, help="rows per chunk (default 65536)"
+    )
     p.add_argument("--n-threads", type=_positive_int, default=None)
     p.add_argument("--output", metavar="REPORT.json", help="also write the report here")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="reliability diagram + confidence histogram (matplotlib)")
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="reliability diagram + confidence histogram (matplotlib)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     d = p.add_mutually_exclusive_group()
-    d.add_argument("--workers", type=_positive_int, metavar="N",
-                   help="score a directory or glob of .parquet files on a local Dask cluster "
-                        "of N worker processes (extra xentc[dask])")
-    d.add_argument("--scheduler", metavar="ADDRESS",
-                   help="score a directory or glob of .parquet files on the Dask cluster at "
-                        "ADDRESS, e.g. tcp://10.0.0.5:8786 (extra xentc[dask])")
-    p.add_argument("--demo", action="store_true",
-                   help=f"score a built-in sample ({DEMO_ROWS:,} x {DEMO_CLASSES} over-confident "
-                        "logits) written to a temporary .npy pair")
+    d.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="score a directory or glob of .parquet files on a local Dask cluster "
+        "of N worker processes (extra xentc[dask])",
+    )
+    d.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="score a directory or glob of .parquet files on the Dask cluster at "
+        "ADDRESS, e.g. tcp://10.0.0.5:8786 (extra xentc[dask])",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"score a built-in sample ({DEMO_ROWS:,} x {DEMO_CLASSES} over-confident "
+        "logits) written to a temporary .npy pair",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -138,8 +177,13 @@ def _resolve_inputs(choice, y_pred, task, groups=None):
             if groups is None or sum(groups) != p.shape[1]:
                 return "logits"  # StreamingScores reports the mismatch
             ends = np.cumsum(groups)
-            sums = np.stack([np.nansum(p[:, e - c:e], axis=1, dtype=np.float64)
-                             for c, e in zip(groups, ends)], axis=1)
+            sums = np.stack(
+                [
+                    np.nansum(p[:, e - c : e], axis=1, dtype=np.float64)
+                    for c, e in zip(groups, ends)
+                ],
+                axis=1,
+            )
         else:
             sums = np.nansum(blocks, axis=2, dtype=np.float64)
         ok = np.nanmin(p) >= 0 and np.nanmax(p) <= 1 and np.allclose(sums, 1, atol=1e-3)
@@ -162,14 +206,20 @@ def _classes(text, y_true, columns):
         values = [v.strip() for v in text.split(",")]
         if y_true is not None and np.asarray(y_true).dtype.kind in "biuf":
             try:
-                values = [float(v) if np.asarray(y_true).dtype.kind == "f" else int(v)
-                          for v in values]
+                values = [
+                    float(v) if np.asarray(y_true).dtype.kind == "f" else int(v) for v in values
+                ]
             except ValueError:
-                raise _io.InputError(f"--classes {text!r}: the labels are numbers, so the "
-                                     "classes must be numbers") from None
+                raise _io.InputError(
+                    f"--classes {text!r}: the labels are numbers, so the classes must be numbers"
+                ) from None
         return values
-    if y_true is not None and np.asarray(y_true).dtype.kind in "OUS" and isinstance(columns, list) \
-            and len(columns) > 1:
+    if (
+        y_true is not None
+        and np.asarray(y_true).dtype.kind in "OUS"
+        and isinstance(columns, list)
+        and len(columns) > 1
+    ):
         return list(columns)
     return None
 
@@ -181,11 +231,22 @@ def make_scores(args, y_true, y_pred, columns=None):
     if task == "grouped":
         inputs = _resolve_inputs(args.inputs, y_pred, task, groups)
     else:
-        inputs = _resolve_inputs(args.inputs, y_pred,
-                                 "multilabel" if task == "multilabel"
-                                 or (np.ndim(y_true) == 2 and np.ndim(y_pred) == 2) else task)
-    return StreamingScores(task=task, inputs=inputs, labels=_classes(args.classes, y_true, columns),
-                           k=args.k, n_bins=args.n_bins, n_threads=args.n_threads, groups=groups)
+        inputs = _resolve_inputs(
+            args.inputs,
+            y_pred,
+            "multilabel"
+            if task == "multilabel" or (np.ndim(y_true) == 2 and np.ndim(y_pred) == 2)
+            else task,
+        )
+    return StreamingScores(
+        task=task,
+        inputs=inputs,
+        labels=_classes(args.classes, y_true, columns),
+        k=args.k,
+        n_bins=args.n_bins,
+        n_threads=args.n_threads,
+        groups=groups,
+    )
 
 
 def _progress(total, enabled):
@@ -195,8 +256,15 @@ def _progress(total, enabled):
         from tqdm import tqdm
     except ImportError:  # optional: no bar without tqdm
         return None
-    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, smoothing=0.1,
-                dynamic_ncols=True, desc="scoring")
+    return tqdm(
+        total=total,
+        unit="rows",
+        unit_scale=True,
+        file=sys.stderr,
+        smoothing=0.1,
+        dynamic_ncols=True,
+        desc="scoring",
+    )
 
 
 def _role_of(message):
@@ -213,8 +281,9 @@ def score_chunks(chunks, args, inputs, bar=None, columns=None):
     for y_true, y_pred, weight, _ in chunks:
         try:
             if y_true is None:
-                raise _io.InputError(f"{inputs.origin('y_pred')}: no labels (pass --labels or "
-                                     "--label-column)")
+                raise _io.InputError(
+                    f"{inputs.origin('y_pred')}: no labels (pass --labels or --label-column)"
+                )
             if scores is None:
                 scores = make_scores(args, y_true, y_pred, columns)
             scores.update(y_true, y_pred, weight)
@@ -246,8 +315,11 @@ def finish_report(scores, files, elapsed):
 def _dumps(report):
     """Indented JSON with each list of numbers on one line."""
     text = json.dumps(report, indent=2, allow_nan=False)
-    return re.sub(r"\[[^\[\]{}]*\]", lambda m: " ".join(m.group(0).split()).replace("[ ", "[")
-                  .replace(" ]", "]"), text)
+    return re.sub(
+        r"\[[^\[\]{}]*\]",
+        lambda m: " ".join(m.group(0).split()).replace("[ ", "[").replace(" ]", "]"),
+        text,
+    )
 
 
 def _json_safe(value):
@@ -271,8 +343,11 @@ def cmd_score(args):
         demo_dir = os.path.join(tempfile.gettempdir(), "xentc-demo")
         os.makedirs(demo_dir, exist_ok=True)
         args.predictions, args.labels = write_demo(demo_dir)
-        print(f"xentc score --demo: wrote {DEMO_ROWS:,} x {DEMO_CLASSES} float32 logits and "
-              f"labels to {args.predictions} and {args.labels}", file=sys.stderr)
+        print(
+            f"xentc score --demo: wrote {DEMO_ROWS:,} x {DEMO_CLASSES} float32 logits and "
+            f"labels to {args.predictions} and {args.labels}",
+            file=sys.stderr,
+        )
         if args.plot is None and _has_matplotlib():
             args.plot = os.path.join(demo_dir, "reliability.png")
     if args.predictions is None:
@@ -280,21 +355,31 @@ def cmd_score(args):
     t0 = time.perf_counter()
     if args.workers or args.scheduler:
         from .dask import score_files  # the dask extra; without it an ImportError exits 2
+
         scores, files = score_files(args)
         return _emit(args, finish_report(scores, files, time.perf_counter() - t0))
-    if os.path.isdir(args.predictions) or (not os.path.exists(args.predictions)
-                                           and any(c in args.predictions for c in "*?[")):
-        raise _io.InputError(f"{args.predictions}: a directory or glob of .parquet files is "
-                             "scored by Dask: pass --workers N or --scheduler ADDRESS")
-    inputs = _io.open_inputs(args.predictions, labels=args.labels,
-                             label_column=args.label_column, columns=args.columns,
-                             weights=args.weights, weight_column=args.weight_column,
-                             chunk_rows=args.chunk_rows)
+    if os.path.isdir(args.predictions) or (
+        not os.path.exists(args.predictions) and any(c in args.predictions for c in "*?[")
+    ):
+        raise _io.InputError(
+            f"{args.predictions}: a directory or glob of .parquet files is "
+            "scored by Dask: pass --workers N or --scheduler ADDRESS"
+        )
+    inputs = _io.open_inputs(
+        args.predictions,
+        labels=args.labels,
+        label_column=args.label_column,
+        columns=args.columns,
+        weights=args.weights,
+        weight_column=args.weight_column,
+        chunk_rows=args.chunk_rows,
+    )
     try:
         bar = _progress(inputs.n_rows, not args.no_progress)
         try:
-            scores = score_chunks(_io.iter_chunks(inputs), args, inputs, bar,
-                                  _pred_columns(inputs))
+            scores = score_chunks(
+                _io.iter_chunks(inputs), args, inputs, bar, _pred_columns(inputs)
+            )
         finally:
             if bar is not None:
                 bar.close()
@@ -311,10 +396,12 @@ def _emit(args, report):
             f.write(text + "\n")
     if args.plot:
         from ._plot import plot_reliability
+
         if "reliability" not in report:
             raise _io.InputError("--plot needs the calibration table (metric 'ece')")
-        plot_reliability(report, args.plot, title=f"Reliability diagram: "
-                         f"{os.path.basename(args.predictions)}")
+        plot_reliability(
+            report, args.plot, title=f"Reliability diagram: {os.path.basename(args.predictions)}"
+        )
         print(f"xentc score: reliability diagram written to {args.plot}", file=sys.stderr)
     print(text)
     return 0
@@ -364,6 +451,7 @@ def write_demo(directory):
 
 def cmd_config(args):
     from ._config import show_config
+
     show_config()
     return 0
 
@@ -391,8 +479,11 @@ def main(argv=None):
     except Exception as exc:  # a bug of ours: still one line unless asked for more
         if os.environ.get("XENTC_DEBUG"):
             raise
-        print(f"{prog}: internal error: {type(exc).__name__}: {_one_line(exc)} (set "
-              "XENTC_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"{prog}: internal error: {type(exc).__name__}: {_one_line(exc)} (set "
+            "XENTC_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

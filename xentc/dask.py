@@ -29,6 +29,7 @@ Design:
 
 Nothing here is imported by `import xentc`; it needs the `dask` extra.
 """
+
 import contextlib
 import functools
 import glob
@@ -43,15 +44,24 @@ try:
 except ImportError as exc:  # one actionable line instead of a bare module name
     raise ImportError(f"xentc.dask needs Dask: pip install 'xentc[dask]' ({exc})") from exc
 
+from . import _validation as V
 from . import losses as _losses
 from . import special as _special
-from . import _validation as V
 
 __all__ = [
-    "score", "log_loss", "accuracy", "top_k_accuracy_score",
-    "softmax", "log_softmax", "logsumexp", "sigmoid",
-    "sparse_softmax_cross_entropy", "sigmoid_cross_entropy",
-    "local_cluster", "parquet_files", "score_files",
+    "accuracy",
+    "local_cluster",
+    "log_loss",
+    "log_softmax",
+    "logsumexp",
+    "parquet_files",
+    "score",
+    "score_files",
+    "sigmoid",
+    "sigmoid_cross_entropy",
+    "softmax",
+    "sparse_softmax_cross_entropy",
+    "top_k_accuracy_score",
 ]
 
 # ---------------------------------------------------------------------------
@@ -97,8 +107,10 @@ def _as_dask(x, name):
     if isinstance(x, da.Array):
         return x
     if _is_frame(x):
-        raise TypeError(f"{name} must be a Dask or NumPy array; got a Dask {type(x).__name__} "
-                        "(use .to_dask_array(lengths=True))")
+        raise TypeError(
+            f"{name} must be a Dask or NumPy array; got a Dask {type(x).__name__} "
+            "(use .to_dask_array(lengths=True))"
+        )
     return da.asarray(x)
 
 
@@ -127,16 +139,19 @@ def _rows_like(arr, name, rows_chunks, shape):
     """`arr` as a Dask array whose row chunks match `rows_chunks`."""
     a = _as_dask(arr, name)
     if a.ndim != len(shape) or any(
-            not (np.isnan(s) or np.isnan(t)) and s != t for s, t in zip(a.shape, shape)):
+        not (np.isnan(s) or np.isnan(t)) and s != t for s, t in zip(a.shape, shape)
+    ):
         raise ValueError(f"{name} must have shape {shape}; got {a.shape}")
     if a.ndim == 2:
         a = _whole_axis(a, 1)
     if a.chunks[0] == rows_chunks:
         return a
     if any(np.isnan(c) for c in rows_chunks + a.chunks[0]):
-        raise ValueError(f"{name} and the predictions have unknown chunk sizes (NaN), so their "
-                         "rows cannot be aligned; call .compute_chunk_sizes() on both (or pass "
-                         "Dask Series / DataFrames of one frame)")
+        raise ValueError(
+            f"{name} and the predictions have unknown chunk sizes (NaN), so their "
+            "rows cannot be aligned; call .compute_chunk_sizes() on both (or pass "
+            "Dask Series / DataFrames of one frame)"
+        )
     return a.rechunk({0: rows_chunks})
 
 
@@ -160,8 +175,9 @@ def _softmax_like(op, x, axis, n_threads):
         return x.map_blocks(_softmax_block, op, -1, n_threads, dtype=dtype, meta=_meta(0, dtype))
     axis = _axis(axis, x.ndim)
     x = _whole_axis(x, axis)
-    return x.map_blocks(_softmax_block, op, axis, n_threads, dtype=dtype,
-                        meta=_meta(x.ndim, dtype))
+    return x.map_blocks(
+        _softmax_block, op, axis, n_threads, dtype=dtype, meta=_meta(x.ndim, dtype)
+    )
 
 
 def softmax(x, axis=-1, *, n_threads=None):
@@ -197,19 +213,40 @@ def logsumexp(x, axis=-1, keepdims=False, *, n_threads=None):
     if axis is None:
         part = functools.partial(_lse_partial, n_threads=n_threads)
         return da.reduction(
-            x, part, functools.partial(_lse_total, n_threads=n_threads), combine=part,
-            axis=None, keepdims=keepdims, dtype=dtype, concatenate=True,
-            meta=_meta(x.ndim if keepdims else 0, dtype))
+            x,
+            part,
+            functools.partial(_lse_total, n_threads=n_threads),
+            combine=part,
+            axis=None,
+            keepdims=keepdims,
+            dtype=dtype,
+            concatenate=True,
+            meta=_meta(x.ndim if keepdims else 0, dtype),
+        )
     if x.ndim == 0:
         return x.map_blocks(_lse_block, -1, keepdims, n_threads, dtype=dtype, meta=_meta(0, dtype))
     axis = _axis(axis, x.ndim)
     x = _whole_axis(x, axis)
     if keepdims:
-        chunks = x.chunks[:axis] + ((1,),) + x.chunks[axis + 1:]
-        return x.map_blocks(_lse_block, axis, True, n_threads, dtype=dtype, chunks=chunks,
-                            meta=_meta(x.ndim, dtype))
-    return x.map_blocks(_lse_block, axis, False, n_threads, dtype=dtype, drop_axis=axis,
-                        meta=_meta(x.ndim - 1, dtype))
+        chunks = x.chunks[:axis] + ((1,),) + x.chunks[axis + 1 :]
+        return x.map_blocks(
+            _lse_block,
+            axis,
+            True,
+            n_threads,
+            dtype=dtype,
+            chunks=chunks,
+            meta=_meta(x.ndim, dtype),
+        )
+    return x.map_blocks(
+        _lse_block,
+        axis,
+        False,
+        n_threads,
+        dtype=dtype,
+        drop_axis=axis,
+        meta=_meta(x.ndim - 1, dtype),
+    )
 
 
 def _sigmoid_block(b, n_threads):
@@ -220,8 +257,9 @@ def sigmoid(x, *, n_threads=None):
     """Lazy `xentc.sigmoid` (element-wise: any chunking)."""
     x = _as_dask(x, "x")
     dtype = _float_dtype(x, "x")
-    return x.map_blocks(_sigmoid_block, _check_n_threads(n_threads), dtype=dtype,
-                        meta=_meta(x.ndim, dtype))
+    return x.map_blocks(
+        _sigmoid_block, _check_n_threads(n_threads), dtype=dtype, meta=_meta(x.ndim, dtype)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -239,19 +277,34 @@ def _ratio(parts, reduction, divisor):
 def _finish(partials, reduction, divisor=1):
     """0-d float64 Dask array from the (n_blocks, 2) partial sums."""
     sums = partials.sum(axis=0)  # a tree over blocks (dask's split_every)
-    return sums.map_blocks(_ratio, reduction, divisor, drop_axis=0, dtype=np.float64,
-                           meta=np.empty((), np.float64))
+    return sums.map_blocks(
+        _ratio, reduction, divisor, drop_axis=0, dtype=np.float64, meta=np.empty((), np.float64)
+    )
 
 
 def _sparse_block(x, y, w, cw, ignore_index, eps, reduction, n_threads):
     nt = _task_threads(n_threads)
     if reduction == "none":
         return _losses.sparse_softmax_cross_entropy(
-            x, y, class_weight=cw, sample_weight=w, ignore_index=ignore_index,
-            label_smoothing=eps, reduction="none", n_threads=nt)
+            x,
+            y,
+            class_weight=cw,
+            sample_weight=w,
+            ignore_index=ignore_index,
+            label_smoothing=eps,
+            reduction="none",
+            n_threads=nt,
+        )
     total = _losses.sparse_softmax_cross_entropy(
-        x, y, class_weight=cw, sample_weight=w, ignore_index=ignore_index,
-        label_smoothing=eps, reduction="sum", n_threads=nt)
+        x,
+        y,
+        class_weight=cw,
+        sample_weight=w,
+        ignore_index=ignore_index,
+        label_smoothing=eps,
+        reduction="sum",
+        n_threads=nt,
+    )
     # the same per-row weights the eager "mean" divides by (labels were checked above)
     y = np.asarray(y)
     kept = np.ones(y.shape[0], bool) if ignore_index is None else y != ignore_index
@@ -265,9 +318,17 @@ def _balanced_weights(counts):
     return _losses._class_weight_array("balanced", counts.shape[0], np.float64, counts)
 
 
-def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
-                                 ignore_index=None, label_smoothing=0.0, reduction="mean",
-                                 n_threads=None):
+def sparse_softmax_cross_entropy(
+    logits,
+    labels,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    n_threads=None,
+):
     """Lazy `xentc.sparse_softmax_cross_entropy` on Dask arrays.
 
     logits (N, C) Dask array (the class axis is rechunked into one chunk);
@@ -289,8 +350,11 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
     y = _rows_like(labels, "labels", x.chunks[0], (n,))
     if y.dtype.kind not in "biu":
         raise TypeError(f"labels must be integers; got dtype={y.dtype}")
-    w = None if sample_weight is None else _rows_like(sample_weight, "sample_weight",
-                                                      x.chunks[0], (n,))
+    w = (
+        None
+        if sample_weight is None
+        else _rows_like(sample_weight, "sample_weight", x.chunks[0], (n,))
+    )
     if isinstance(class_weight, str) and class_weight == "balanced":
         valid = (y >= 0) & (y < c)
         if ignore_index is not None:
@@ -300,31 +364,88 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
     else:
         cw = _losses._class_weight_array(class_weight, c, np.float64)
     # blockwise over rows "i"; the class axis "j" is one chunk
-    args = [x, "ij", y, "i", w, None if w is None else "i",
-            cw, None if not isinstance(cw, da.Array) else "k"]
+    args = [
+        x,
+        "ij",
+        y,
+        "i",
+        w,
+        None if w is None else "i",
+        cw,
+        None if not isinstance(cw, da.Array) else "k",
+    ]
     if reduction == "none":
-        return da.blockwise(_sparse_block, "i", *args, ignore_index, None, eps, None,
-                            "none", None, n_threads, None, dtype=dtype, concatenate=True,
-                            meta=_meta(1, dtype))
-    partials = da.blockwise(_sparse_block, "ij", *args, ignore_index, None, eps, None,
-                            "sum", None, n_threads, None, dtype=np.float64, concatenate=True,
-                            adjust_chunks={"i": 1, "j": 2}, meta=_meta(2, np.float64))
+        return da.blockwise(
+            _sparse_block,
+            "i",
+            *args,
+            ignore_index,
+            None,
+            eps,
+            None,
+            "none",
+            None,
+            n_threads,
+            None,
+            dtype=dtype,
+            concatenate=True,
+            meta=_meta(1, dtype),
+        )
+    partials = da.blockwise(
+        _sparse_block,
+        "ij",
+        *args,
+        ignore_index,
+        None,
+        eps,
+        None,
+        "sum",
+        None,
+        n_threads,
+        None,
+        dtype=np.float64,
+        concatenate=True,
+        adjust_chunks={"i": 1, "j": 2},
+        meta=_meta(2, np.float64),
+    )
     return _finish(partials, reduction)
 
 
 def _sigmoid_ce_block(x, t, w, pos_weight, eps, reduction, n_threads):
     nt = _task_threads(n_threads)
     if reduction == "none":
-        return _losses.sigmoid_cross_entropy(x, t, pos_weight=pos_weight, sample_weight=w,
-                                             label_smoothing=eps, reduction="none", n_threads=nt)
-    total = _losses.sigmoid_cross_entropy(x, t, pos_weight=pos_weight, sample_weight=w,
-                                          label_smoothing=eps, reduction="sum", n_threads=nt)
+        return _losses.sigmoid_cross_entropy(
+            x,
+            t,
+            pos_weight=pos_weight,
+            sample_weight=w,
+            label_smoothing=eps,
+            reduction="none",
+            n_threads=nt,
+        )
+    total = _losses.sigmoid_cross_entropy(
+        x,
+        t,
+        pos_weight=pos_weight,
+        sample_weight=w,
+        label_smoothing=eps,
+        reduction="sum",
+        n_threads=nt,
+    )
     weight = float(x.shape[0]) if w is None else float(np.sum(w, dtype=np.float64))
     return np.array([[total, weight]])
 
 
-def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", n_threads=None):
+def sigmoid_cross_entropy(
+    logits,
+    targets,
+    *,
+    pos_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    n_threads=None,
+):
     """Lazy `xentc.sigmoid_cross_entropy` on Dask arrays.
 
     logits (N,) or (N, K) Dask array (the label axis is rechunked into one
@@ -336,8 +457,9 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
     x = _as_dask(logits, "logits")
     dtype = _float_dtype(x, "logits")
     if x.ndim not in (1, 2):
-        raise ValueError(f"logits must be 1-D (n_samples,) or 2-D (n_samples, n_labels); "
-                         f"got shape {x.shape}")
+        raise ValueError(
+            f"logits must be 1-D (n_samples,) or 2-D (n_samples, n_labels); got shape {x.shape}"
+        )
     reduction = V.check_reduction(reduction)
     eps = V.check_smoothing(label_smoothing)
     n_threads = _check_n_threads(n_threads)
@@ -346,19 +468,45 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
     k = x.shape[1] if x.ndim == 2 else 1
     _losses._pos_weight(pos_weight, k, dtype)  # checked now, applied per block
     t = _rows_like(targets, "targets", x.chunks[0], x.shape)
-    w = None if sample_weight is None else _rows_like(sample_weight, "sample_weight",
-                                                      x.chunks[0], (x.shape[0],))
+    w = (
+        None
+        if sample_weight is None
+        else _rows_like(sample_weight, "sample_weight", x.chunks[0], (x.shape[0],))
+    )
     ind = "ij" if x.ndim == 2 else "i"
     args = [x, ind, t, ind, w, None if w is None else "i", pos_weight, None, eps, None]
     if reduction == "none":
-        return da.blockwise(_sigmoid_ce_block, ind, *args, "none", None, n_threads, None,
-                            dtype=dtype, concatenate=True, meta=_meta(x.ndim, dtype))
+        return da.blockwise(
+            _sigmoid_ce_block,
+            ind,
+            *args,
+            "none",
+            None,
+            n_threads,
+            None,
+            dtype=dtype,
+            concatenate=True,
+            meta=_meta(x.ndim, dtype),
+        )
     # partials (n_blocks, 2): "j" is the label axis (one chunk) or a new axis
-    shape = {"adjust_chunks": {"i": 1, "j": 2}} if x.ndim == 2 else \
-        {"adjust_chunks": {"i": 1}, "new_axes": {"j": 2}}
-    partials = da.blockwise(_sigmoid_ce_block, "ij", *args, "sum", None, n_threads, None,
-                            dtype=np.float64, concatenate=True, meta=_meta(2, np.float64),
-                            **shape)
+    shape = (
+        {"adjust_chunks": {"i": 1, "j": 2}}
+        if x.ndim == 2
+        else {"adjust_chunks": {"i": 1}, "new_axes": {"j": 2}}
+    )
+    partials = da.blockwise(
+        _sigmoid_ce_block,
+        "ij",
+        *args,
+        "sum",
+        None,
+        n_threads,
+        None,
+        dtype=np.float64,
+        concatenate=True,
+        meta=_meta(2, np.float64),
+        **shape,
+    )
     return _finish(partials, reduction, divisor=k)
 
 
@@ -378,6 +526,7 @@ def _resolve_task(task, true_ndim, pred_shape):
 
 def _new_scores(options):
     from .scoring import StreamingScores
+
     return StreamingScores(**options)
 
 
@@ -397,12 +546,14 @@ def _update_block(y_pred, y_true, w, options, n_threads):
 def _update_partition(part, pred_cols, true_cols, weight_col, options, n_threads):
     def column(cols):
         return part[cols[0]].to_numpy() if isinstance(cols, tuple) else part[cols].to_numpy()
+
     w = None if weight_col is None else part[weight_col].to_numpy()
     return _update(column(true_cols), column(pred_cols), w, options, n_threads)
 
 
 def _merge(*states):
     from .scoring import StreamingScores
+
     states = [s[0] if isinstance(s, np.ndarray) else s for s in states]
     total = StreamingScores.from_dict(states[0])
     for s in states[1:]:
@@ -414,8 +565,10 @@ def _tree(parts, split_every):
     """Merge the partition states `split_every` at a time, level by level."""
     level = list(parts)
     while True:  # at least one level, so a lone partition comes back as a plain dict
-        level = [dask.delayed(_merge, pure=True)(*level[i:i + split_every])
-                 for i in range(0, len(level), split_every)]
+        level = [
+            dask.delayed(_merge, pure=True)(*level[i : i + split_every])
+            for i in range(0, len(level), split_every)
+        ]
         if len(level) == 1:
             return level[0]
 
@@ -430,14 +583,31 @@ def _array_states(y_true, y_pred, sample_weight, options, n_threads):
     if yt.ndim not in (1, 2):
         raise ValueError(f"y_true must be 1-D or 2-D; got shape {yt.shape}")
     yt = _rows_like(yt, "y_true", yp.chunks[0], yp.shape[:1] + yt.shape[1:])
-    w = None if sample_weight is None else _rows_like(sample_weight, "sample_weight",
-                                                      yp.chunks[0], yp.shape[:1])
+    w = (
+        None
+        if sample_weight is None
+        else _rows_like(sample_weight, "sample_weight", yp.chunks[0], yp.shape[:1])
+    )
     options = {**options, "task": _resolve_task(options.get("task", "auto"), yt.ndim, yp.shape)}
     ind = {1: "i", 2: "ij"}
     states = da.blockwise(
-        _update_block, "i", yp, ind[yp.ndim], yt, ind[yt.ndim].replace("j", "k"),
-        w, None if w is None else "i", options, None, n_threads, None,
-        concatenate=True, adjust_chunks={"i": 1}, dtype=object, meta=np.empty((0,), object))
+        _update_block,
+        "i",
+        yp,
+        ind[yp.ndim],
+        yt,
+        ind[yt.ndim].replace("j", "k"),
+        w,
+        None if w is None else "i",
+        options,
+        None,
+        n_threads,
+        None,
+        concatenate=True,
+        adjust_chunks={"i": 1},
+        dtype=object,
+        meta=np.empty((0,), object),
+    )
     return list(states.to_delayed())
 
 
@@ -445,28 +615,44 @@ def _frame_states(y_true, y_pred, sample_weight, options, n_threads):
     """One frame holding predictions, labels and weights, so that a source
     (e.g. a parquet directory) is read once, partition by partition."""
     if not (_is_frame(y_true) and (sample_weight is None or _is_frame(sample_weight))):
-        raise TypeError("with Dask DataFrame predictions, y_true (and sample_weight) must be "
-                        f"Dask Series/DataFrames of the same frame; got y_true "
-                        f"{type(y_true).__name__}, sample_weight {type(sample_weight).__name__}")
+        raise TypeError(
+            "with Dask DataFrame predictions, y_true (and sample_weight) must be "
+            f"Dask Series/DataFrames of the same frame; got y_true "
+            f"{type(y_true).__name__}, sample_weight {type(sample_weight).__name__}"
+        )
 
     def columns(obj, prefix):
         if obj.ndim == 2:
-            return {f"{prefix}{i}": obj[c] for i, c in enumerate(obj.columns)}, \
-                [f"{prefix}{i}" for i in range(len(obj.columns))]
+            return {f"{prefix}{i}": obj[c] for i, c in enumerate(obj.columns)}, [
+                f"{prefix}{i}" for i in range(len(obj.columns))
+            ]
         return {f"{prefix}0": obj}, (f"{prefix}0",)  # a tuple marks a 1-D column
 
     pred, pred_cols = columns(y_pred, "__xentc_pred_")
     true, true_cols = columns(y_true, "__xentc_true_")
-    weight, weight_col = ({}, None) if sample_weight is None else \
-        ({"__xentc_weight__": sample_weight}, "__xentc_weight__")
+    weight, weight_col = (
+        ({}, None)
+        if sample_weight is None
+        else ({"__xentc_weight__": sample_weight}, "__xentc_weight__")
+    )
     first = next(iter(pred.values()))
     frame = first.to_frame(name=next(iter(pred))).assign(
-        **dict(list(pred.items())[1:]), **true, **weight)
-    options = {**options, "task": _resolve_task(
-        options.get("task", "auto"), 1 if isinstance(true_cols, tuple) else 2,
-        (None,) if isinstance(pred_cols, tuple) else (None, len(pred_cols)))}
-    return [dask.delayed(_update_partition, pure=True)(
-        part, pred_cols, true_cols, weight_col, options, n_threads) for part in frame.to_delayed()]
+        **dict(list(pred.items())[1:]), **true, **weight
+    )
+    options = {
+        **options,
+        "task": _resolve_task(
+            options.get("task", "auto"),
+            1 if isinstance(true_cols, tuple) else 2,
+            (None,) if isinstance(pred_cols, tuple) else (None, len(pred_cols)),
+        ),
+    }
+    return [
+        dask.delayed(_update_partition, pure=True)(
+            part, pred_cols, true_cols, weight_col, options, n_threads
+        )
+        for part in frame.to_delayed()
+    ]
 
 
 def score(y_true, y_pred, *, sample_weight=None, split_every=32, **options):
@@ -484,6 +670,7 @@ def score(y_true, y_pred, *, sample_weight=None, split_every=32, **options):
     of the float64 sums).
     """
     from .scoring import StreamingScores
+
     if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
         raise ValueError(f"split_every must be an int >= 2; got {split_every!r}")
     n_threads = _check_n_threads(options.pop("n_threads", None))
@@ -512,8 +699,7 @@ def accuracy(y_true, y_pred, *, sample_weight=None, **options):
 def top_k_accuracy_score(y_true, y_score, *, k=2, sample_weight=None, **options):
     """Weighted top-k accuracy of multiclass scores (k=2 as scikit-learn; `score`)."""
     options.setdefault("metrics", ["top_k_accuracy"])
-    return score(y_true, y_score, sample_weight=sample_weight, k=k,
-                 **options)["top_k_accuracy"]
+    return score(y_true, y_score, sample_weight=sample_weight, k=k, **options)["top_k_accuracy"]
 
 
 # ---------------------------------------------------------------------------
@@ -523,6 +709,7 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, sample_weight=None, **options)
 def parquet_files(pattern):
     """The sorted .parquet files of a directory, a glob or one file path."""
     from ._io import InputError
+
     if os.path.isdir(pattern):
         found = glob.glob(os.path.join(pattern, "*.parquet"))
     else:
@@ -541,13 +728,13 @@ def _score_file(path, read, options, n_threads):
     errors name the file, the column and the row, as on one machine."""
     from . import _io
     from .cli import _role_of
+
     inputs = _io.open_inputs(path, **read)
     try:
         scores = _new_scores({**options, "n_threads": _task_threads(n_threads)})
         for y_true, y_pred, w, _ in _io.iter_chunks(inputs):
             if y_true is None:
-                raise _io.InputError(f"{inputs.origin('y_pred')}: no labels (pass "
-                                     "--label-column)")
+                raise _io.InputError(f"{inputs.origin('y_pred')}: no labels (pass --label-column)")
             try:
                 scores.update(y_true, y_pred, w)
             except (ValueError, TypeError) as exc:
@@ -566,14 +753,16 @@ def _first_chunk(files, read):
     single-machine path decides them on its first chunk."""
     from . import _io
     from .cli import _pred_columns
+
     for path in files:
         inputs = _io.open_inputs(path, **read)
         try:
             chunk = next(_io.iter_chunks(inputs), None)
             if chunk is not None:
                 if chunk[0] is None:
-                    raise _io.InputError(f"{inputs.origin('y_pred')}: no labels (pass "
-                                         "--label-column)")
+                    raise _io.InputError(
+                        f"{inputs.origin('y_pred')}: no labels (pass --label-column)"
+                    )
                 return chunk[0], chunk[1], _pred_columns(inputs), inputs.files
         finally:
             inputs.close()
@@ -585,16 +774,24 @@ def local_cluster(n_workers, threads_per_worker=1, **kwargs):
     127.0.0.1 only: no dashboard, and the scheduler's HTTP endpoints on a
     free loopback port (not the shared default 8787)."""
     import distributed
+
     scheduler_kwargs = {"dashboard_address": "127.0.0.1:0", **kwargs.pop("scheduler_kwargs", {})}
     return distributed.LocalCluster(
-        n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-        host="127.0.0.1", dashboard_address=None, worker_dashboard_address=None,
-        scheduler_kwargs=scheduler_kwargs, **kwargs)
+        n_workers=n_workers,
+        threads_per_worker=threads_per_worker,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+        scheduler_kwargs=scheduler_kwargs,
+        **kwargs,
+    )
 
 
 def _cluster_client(scheduler, workers):
     """A Client of an existing scheduler, or of a local cluster on loopback."""
     import distributed
+
     stack = contextlib.ExitStack()
     if scheduler is not None:
         client = stack.enter_context(distributed.Client(scheduler, timeout="20s"))
@@ -611,19 +808,30 @@ def score_files(args, split_every=32):
     from . import _io
     from .cli import make_scores
     from .scoring import StreamingScores
+
     if args.labels or args.weights:
-        raise _io.InputError("with --workers / --scheduler, labels and weights must be columns "
-                             "of the parquet files (--label-column, --weight-column), not "
-                             "--labels / --weights files")
+        raise _io.InputError(
+            "with --workers / --scheduler, labels and weights must be columns "
+            "of the parquet files (--label-column, --weight-column), not "
+            "--labels / --weights files"
+        )
     files = parquet_files(args.predictions)
-    read = {"label_column": args.label_column, "columns": args.columns,
-            "weight_column": args.weight_column, "chunk_rows": args.chunk_rows}
+    read = {
+        "label_column": args.label_column,
+        "columns": args.columns,
+        "weight_column": args.weight_column,
+        "chunk_rows": args.chunk_rows,
+    }
     y_true, y_pred, columns, described = _first_chunk(files, read)
     proto = make_scores(args, y_true, y_pred, columns)
-    options = {"task": _resolve_task(proto.task, np.ndim(y_true), np.shape(y_pred)),
-               "inputs": proto.inputs, "k": proto.k, "n_bins": proto.n_bins,
-               "metrics": list(proto.metrics),
-               "labels": None if proto.labels is None else proto.labels.tolist()}
+    options = {
+        "task": _resolve_task(proto.task, np.ndim(y_true), np.shape(y_pred)),
+        "inputs": proto.inputs,
+        "k": proto.k,
+        "n_bins": proto.n_bins,
+        "metrics": list(proto.metrics),
+        "labels": None if proto.labels is None else proto.labels.tolist(),
+    }
     n_threads = _check_n_threads(args.n_threads)
     stack, client = _cluster_client(args.scheduler, args.workers)
     with stack:
@@ -631,4 +839,5 @@ def score_files(args, split_every=32):
         state = client.compute(_tree(parts, split_every)).result()
     shown = f"{args.predictions} [{len(files)} files]"
     return StreamingScores.from_dict(state), {
-        role: text.replace(files[0], shown, 1) for role, text in described.items()}
+        role: text.replace(files[0], shown, 1) for role, text in described.items()
+    }

@@ -14,6 +14,7 @@ sum of the weights of the non-ignored entries. focal_gamma > 0 gives the
 focal loss -sum_j t_j (1 - p_j)^gamma log p_j per entry (class_weight is the
 alpha); focal_gamma = 0 runs the plain kernel, bit for bit.
 """
+
 import numbers
 
 import numpy as np
@@ -28,7 +29,9 @@ __all__ = ["GroupedSoftmaxCrossEntropy", "grouped_accuracy", "grouped_softmax_cr
 def _check_groups(groups):
     """Group sizes as an int64 array of positive ints."""
     if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
-        raise TypeError(f"groups must be a sequence of group sizes (positive ints); got {groups!r}")
+        raise TypeError(
+            f"groups must be a sequence of group sizes (positive ints); got {groups!r}"
+        )
     sizes = list(groups)
     if not sizes:
         raise ValueError("groups must hold at least one group size; got an empty sequence")
@@ -36,8 +39,9 @@ def _check_groups(groups):
         if isinstance(c, (bool, np.bool_)) or not isinstance(c, (numbers.Integral, np.integer)):
             raise TypeError(f"groups[{g}] must be a positive int (a group size); got {c!r}")
         if not 1 <= c < 2**31:  # labels travel to the kernels as int32
-            raise ValueError(f"groups[{g}] must be a positive int (a group size) below 2**31; "
-                             f"got {c}")
+            raise ValueError(
+                f"groups[{g}] must be a positive int (a group size) below 2**31; got {c}"
+            )
     return np.asarray(sizes, dtype=np.int64)
 
 
@@ -46,23 +50,30 @@ def _logits_layout(logits, groups, name="logits"):
     x = V.as_float_array(logits, name)
     if groups is None:
         if x.ndim != 3:
-            raise ValueError(f"{name} must be 3-D (n_samples, n_groups, n_classes) when groups is "
-                             f"None, or 2-D (n_samples, sum(groups)) with groups given; got shape "
-                             f"{x.shape}")
+            raise ValueError(
+                f"{name} must be 3-D (n_samples, n_groups, n_classes) when groups is "
+                f"None, or 2-D (n_samples, sum(groups)) with groups given; got shape "
+                f"{x.shape}"
+            )
         n, g, c = x.shape
         if g == 0 or c == 0:
-            raise ValueError(f"{name} must have at least one group of at least one class; got "
-                             f"shape {x.shape}")
+            raise ValueError(
+                f"{name} must have at least one group of at least one class; got shape {x.shape}"
+            )
         sizes = np.full(g, c, dtype=np.int64)
         x2 = x.reshape(n, g * c)  # a view when x is C-contiguous
     else:
         sizes = _check_groups(groups)
         if x.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (n_samples, sum(groups)={int(sizes.sum())}) when "
-                             f"groups is given; got shape {x.shape}")
+            raise ValueError(
+                f"{name} must be 2-D (n_samples, sum(groups)={int(sizes.sum())}) when "
+                f"groups is given; got shape {x.shape}"
+            )
         if x.shape[1] != sizes.sum():
-            raise ValueError(f"{name} has {x.shape[1]} columns but groups {sizes.tolist()} sum to "
-                             f"{int(sizes.sum())}; they must match")
+            raise ValueError(
+                f"{name} has {x.shape[1]} columns but groups {sizes.tolist()} sum to "
+                f"{int(sizes.sum())}; they must match"
+            )
         x2 = x
     return V.rows_contiguous(x2), sizes, x.shape
 
@@ -72,29 +83,44 @@ def _check_grouped_labels(labels, n, sizes, ignore_index, name="labels"):
     set to -1, after checking every other label against its group's size
     (one C pass); and the number ignored."""
     if V._is_sparse(labels):
-        raise TypeError(f"{name} must be a 2-D array (n_samples, n_groups) of class indices; got a "
-                        "scipy.sparse matrix")
+        raise TypeError(
+            f"{name} must be a 2-D array (n_samples, n_groups) of class indices; got a "
+            "scipy.sparse matrix"
+        )
     lab = np.asarray(labels)
     g = sizes.shape[0]
     if lab.ndim != 2 or lab.shape != (n, g):
-        raise ValueError(f"{name} must have shape (n_samples, n_groups) = ({n}, {g}); got shape "
-                         f"{lab.shape}")
-    if ignore_index is not None and (isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
-            ignore_index, (numbers.Integral, np.integer))):
+        raise ValueError(
+            f"{name} must have shape (n_samples, n_groups) = ({n}, {g}); got shape {lab.shape}"
+        )
+    if ignore_index is not None and (
+        isinstance(ignore_index, (bool, np.bool_))
+        or not isinstance(ignore_index, (numbers.Integral, np.integer))
+    ):
         raise TypeError(f"ignore_index must be None or an int; got {ignore_index!r}")
     if lab.dtype.kind == "f":
         bad = ~np.isfinite(lab) | (lab != np.round(lab))
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise ValueError(f"{name} must be integers (class indices); got non-integral value "
-                             f"{lab[i, j].item()!r} at position ({i}, {j})")
-        src = np.clip(lab, -2.0**62, 2.0**62).astype(np.int64)
+            raise ValueError(
+                f"{name} must be integers (class indices); got non-integral value "
+                f"{lab[i, j].item()!r} at position ({i}, {j})"
+            )
+        src = np.clip(lab, -(2.0**62), 2.0**62).astype(np.int64)
     elif lab.dtype.kind == "u" and lab.dtype.itemsize == 8:
         # beyond int64: clipped to its max, which no group size reaches
         src = np.minimum(lab, np.iinfo(np.int64).max).astype(np.int64)
     elif lab.dtype.kind in "iu":
-        src = lab if (lab.dtype == np.int64 and lab.dtype.isnative and lab.flags.c_contiguous
-                      and lab.flags.aligned) else np.ascontiguousarray(lab, dtype=np.int64)
+        src = (
+            lab
+            if (
+                lab.dtype == np.int64
+                and lab.dtype.isnative
+                and lab.flags.c_contiguous
+                and lab.flags.aligned
+            )
+            else np.ascontiguousarray(lab, dtype=np.int64)
+        )
     else:
         raise TypeError(f"{name} must be an integer array of class indices; got dtype={lab.dtype}")
     ign = None if ignore_index is None else int(ignore_index)
@@ -102,8 +128,10 @@ def _check_grouped_labels(labels, n, sizes, ignore_index, name="labels"):
     if bad >= 0:
         i, j = divmod(bad, g)
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{name}[{i}, {j}] = {lab[i, j].item()!r} is out of range: group {j} has "
-                         f"{sizes[j]} classes, so its labels must be in [0, {sizes[j]}){extra}")
+        raise ValueError(
+            f"{name}[{i}, {j}] = {lab[i, j].item()!r} is out of range: group {j} has "
+            f"{sizes[j]} classes, so its labels must be in [0, {sizes[j]}){extra}"
+        )
     return out, n_ignored
 
 
@@ -115,10 +143,15 @@ def _group_class_weights(class_weight, sizes, column):
     g = sizes.shape[0]
     if isinstance(class_weight, str):
         class_weight = [class_weight] * g  # "balanced" for every group
-    if isinstance(class_weight, dict) or not hasattr(class_weight, "__len__") \
-            or len(class_weight) != g:
-        raise ValueError(f"class_weight must be None, 'balanced' or a sequence of {g} entries (one "
-                         f"per group: None, an array, a dict or 'balanced'); got {class_weight!r}")
+    if (
+        isinstance(class_weight, dict)
+        or not hasattr(class_weight, "__len__")
+        or len(class_weight) != g
+    ):
+        raise ValueError(
+            f"class_weight must be None, 'balanced' or a sequence of {g} entries (one "
+            f"per group: None, an array, a dict or 'balanced'); got {class_weight!r}"
+        )
     w = None
     for j, cw in enumerate(class_weight):
         if cw is None:
@@ -149,12 +182,15 @@ def _out_buffer(out, x, in_shape):
     V.check_out(out, in_shape, x.dtype, "out")
     if out.ndim == 3:
         if not out.flags.c_contiguous:
-            raise ValueError(f"out of shape {out.shape} must be C-contiguous; got strides "
-                             f"{out.strides}")
+            raise ValueError(
+                f"out of shape {out.shape} must be C-contiguous; got strides {out.strides}"
+            )
         return out.reshape(x.shape)
     if out.shape[1] > 1 and out.strides[1] != x.itemsize:
-        raise ValueError(f"out must have contiguous rows (its last axis of stride {x.itemsize}); "
-                         f"got strides {out.strides}")
+        raise ValueError(
+            f"out must have contiguous rows (its last axis of stride {x.itemsize}); "
+            f"got strides {out.strides}"
+        )
     return out
 
 
@@ -163,8 +199,18 @@ def _packed(a, n_cols):
     return a is None or a.shape[0] <= 1 or a.strides[0] == n_cols * a.itemsize
 
 
-def _prep_grouped(logits, labels, groups, class_weight, sample_weight, ignore_index,
-                  label_smoothing, focal_gamma, reduction, n_threads):
+def _prep_grouped(
+    logits,
+    labels,
+    groups,
+    class_weight,
+    sample_weight,
+    ignore_index,
+    label_smoothing,
+    focal_gamma,
+    reduction,
+    n_threads,
+):
     """Checks everything once (the losses' validation boundary, DESIGN 5):
     returns (compute function, logits in kernel layout and the caller's
     shape, kernel-form keyword arguments)."""
@@ -182,13 +228,36 @@ def _prep_grouped(logits, labels, groups, class_weight, sample_weight, ignore_in
         w = sw[:, None] * (w if w is not None else np.ones((1, n_groups)))
     if w is not None:
         w = np.where(lab < 0, 0.0, w) if n_ignored else np.ascontiguousarray(w)
-    return _compute_grouped, x.reshape(in_shape), dict(
-        sizes=sizes, labels=lab, w=w, n_ignored=n_ignored, eps=eps, gamma=gamma,
-        reduction=reduction, n_threads=n_threads)
+    return (
+        _compute_grouped,
+        x.reshape(in_shape),
+        dict(
+            sizes=sizes,
+            labels=lab,
+            w=w,
+            n_ignored=n_ignored,
+            eps=eps,
+            gamma=gamma,
+            reduction=reduction,
+            n_threads=n_threads,
+        ),
+    )
 
 
-def _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction, n_threads,
-                     grad=False, hess=False, out=None):
+def _compute_grouped(
+    x_in,
+    sizes,
+    labels,
+    w,
+    n_ignored,
+    eps,
+    gamma,
+    reduction,
+    n_threads,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Unchecked. x_in: the logits in the caller's shape (N, sum C) or
     (N, G, C) with contiguous rows; labels: private int32 (N, G), -1 where
     ignored; w: float64 (N, G) with 0 at ignored entries, or None."""
@@ -199,8 +268,9 @@ def _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction, n
     if grad and out is not None and np.may_share_memory(out, x_in) and not V.same_view(out, x_in):
         # out overlaps the logits in another layout: through a temporary
         V.check_out(out, in_shape, x.dtype, "out")
-        loss, g, h = _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction,
-                                      n_threads, grad, hess)
+        loss, g, h = _compute_grouped(
+            x_in, sizes, labels, w, n_ignored, eps, gamma, reduction, n_threads, grad, hess
+        )
         np.copyto(out, g)
         return loss, out, h
     if reduction == "mean":
@@ -214,21 +284,38 @@ def _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction, n
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
     per_entry = np.empty((n, n_groups), dtype=x.dtype) if reduction == "none" else None
     if flat:
+
         def view(a):
             return None if a is None else a.reshape(n * n_groups, c)
 
         total = _kernels.grouped_loss(
-            view(x), labels.reshape(-1, 1), np.array([0, c], dtype=np.int64),
+            view(x),
+            labels.reshape(-1, 1),
+            np.array([0, c], dtype=np.int64),
             row_weight=None if w is None else w.reshape(-1, 1),
-            smoothing=eps, gamma=gamma, grad_scale=scale,
+            smoothing=eps,
+            gamma=gamma,
+            grad_scale=scale,
             loss_out=None if per_entry is None else per_entry.reshape(-1, 1),
-            grad_out=view(g_buf), hess_out=view(h_buf), n_threads=n_threads)
+            grad_out=view(g_buf),
+            hess_out=view(h_buf),
+            n_threads=n_threads,
+        )
     else:
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         total = _kernels.grouped_loss(
-            x, labels, offsets, row_weight=w,
-            smoothing=eps, gamma=gamma, grad_scale=scale, loss_out=per_entry,
-            grad_out=g_buf, hess_out=h_buf, n_threads=n_threads)
+            x,
+            labels,
+            offsets,
+            row_weight=w,
+            smoothing=eps,
+            gamma=gamma,
+            grad_scale=scale,
+            loss_out=per_entry,
+            grad_out=g_buf,
+            hess_out=h_buf,
+            n_threads=n_threads,
+        )
     if grad and out is not None:
         g_ret = out
     else:
@@ -237,16 +324,49 @@ def _compute_grouped(x_in, sizes, labels, w, n_ignored, eps, gamma, reduction, n
     return _reduce(total, weight_sum, per_entry, reduction), g_ret, h_ret
 
 
-def _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index, label_smoothing,
-             focal_gamma, reduction, n_threads, grad=False, hess=False, out=None):
-    fn, x, kw = _prep_grouped(logits, labels, groups, class_weight, sample_weight, ignore_index,
-                              label_smoothing, focal_gamma, reduction, n_threads)
+def _grouped(
+    logits,
+    labels,
+    groups,
+    class_weight,
+    sample_weight,
+    ignore_index,
+    label_smoothing,
+    focal_gamma,
+    reduction,
+    n_threads,
+    grad=False,
+    hess=False,
+    out=None,
+):
+    fn, x, kw = _prep_grouped(
+        logits,
+        labels,
+        groups,
+        class_weight,
+        sample_weight,
+        ignore_index,
+        label_smoothing,
+        focal_gamma,
+        reduction,
+        n_threads,
+    )
     return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
-def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=None,
-                                  sample_weight=None, ignore_index=None, label_smoothing=0.0,
-                                  focal_gamma=0.0, reduction="mean", n_threads=None):
+def grouped_softmax_cross_entropy(
+    logits,
+    labels,
+    *,
+    groups=None,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    focal_gamma=0.0,
+    reduction="mean",
+    n_threads=None,
+):
     """Softmax cross-entropy over several groups of columns at once.
 
     Parameters
@@ -266,8 +386,18 @@ def grouped_softmax_cross_entropy(logits, labels, *, groups=None, class_weight=N
         mean over the non-ignored entries; NaN if none).
     n_threads : None (OpenMP default) or a positive int.
     """
-    return _grouped(logits, labels, groups, class_weight, sample_weight, ignore_index,
-                    label_smoothing, focal_gamma, reduction, n_threads)[0]
+    return _grouped(
+        logits,
+        labels,
+        groups,
+        class_weight,
+        sample_weight,
+        ignore_index,
+        label_smoothing,
+        focal_gamma,
+        reduction,
+        n_threads,
+    )[0]
 
 
 class GroupedSoftmaxCrossEntropy(_LossBase):
@@ -276,11 +406,27 @@ class GroupedSoftmaxCrossEntropy(_LossBase):
     w.r.t. the logits, in the logits' shape; the Hessian diagonal is
     w * p (1 - p) per group for the plain loss, as SparseSoftmaxCrossEntropy."""
 
-    _params = ("groups", "class_weight", "ignore_index", "label_smoothing", "focal_gamma",
-               "reduction", "n_threads")
+    _params = (
+        "groups",
+        "class_weight",
+        "ignore_index",
+        "label_smoothing",
+        "focal_gamma",
+        "reduction",
+        "n_threads",
+    )
 
-    def __init__(self, *, groups=None, class_weight=None, ignore_index=None, label_smoothing=0.0,
-                 focal_gamma=0.0, reduction="mean", n_threads=None):
+    def __init__(
+        self,
+        *,
+        groups=None,
+        class_weight=None,
+        ignore_index=None,
+        label_smoothing=0.0,
+        focal_gamma=0.0,
+        reduction="mean",
+        n_threads=None,
+    ):
         self.groups = groups
         self.class_weight = class_weight
         self.ignore_index = ignore_index
@@ -290,9 +436,18 @@ class GroupedSoftmaxCrossEntropy(_LossBase):
         self.n_threads = n_threads
 
     def _prepare(self, y_pred, y, sample_weight, reduction):
-        return _prep_grouped(y_pred, y, self.groups, self.class_weight, sample_weight,
-                             self.ignore_index, self.label_smoothing, self.focal_gamma,
-                             reduction, self.n_threads)
+        return _prep_grouped(
+            y_pred,
+            y,
+            self.groups,
+            self.class_weight,
+            sample_weight,
+            self.ignore_index,
+            self.label_smoothing,
+            self.focal_gamma,
+            reduction,
+            self.n_threads,
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -318,30 +473,42 @@ def grouped_accuracy(y_true, y_pred, groups=None):
     scores = np.asarray(y_pred)
     if groups is None and scores.ndim == 2:
         if scores.shape != truth.shape:
-            raise ValueError(f"y_pred of predicted labels must have y_true's shape {truth.shape}; "
-                             f"got {scores.shape} (pass groups= for (N, sum(groups)) scores)")
+            raise ValueError(
+                f"y_pred of predicted labels must have y_true's shape {truth.shape}; "
+                f"got {scores.shape} (pass groups= for (N, sum(groups)) scores)"
+            )
         pred = scores
     else:
         if scores.dtype.kind not in "biuf":
             raise TypeError(f"y_pred scores must be numeric; got dtype={scores.dtype}")
         if groups is None:
             if scores.ndim != 3:
-                raise ValueError(f"y_pred must be (n_samples, n_groups) labels, (n_samples, "
-                                 f"n_groups, n_classes) scores, or (n_samples, sum(groups)) scores "
-                                 f"with groups; got shape {scores.shape}")
+                raise ValueError(
+                    f"y_pred must be (n_samples, n_groups) labels, (n_samples, "
+                    f"n_groups, n_classes) scores, or (n_samples, sum(groups)) scores "
+                    f"with groups; got shape {scores.shape}"
+                )
             sizes = np.full(scores.shape[1], scores.shape[2], dtype=np.int64)
             scores = scores.reshape(scores.shape[0], -1)
         else:
             sizes = _check_groups(groups)
             if scores.ndim != 2 or scores.shape[1] != sizes.sum():
-                raise ValueError(f"y_pred must be (n_samples, sum(groups)={int(sizes.sum())}) "
-                                 f"scores; got shape {scores.shape}")
+                raise ValueError(
+                    f"y_pred must be (n_samples, sum(groups)={int(sizes.sum())}) "
+                    f"scores; got shape {scores.shape}"
+                )
         if scores.shape[0] != n or sizes.shape[0] != n_groups:
-            raise ValueError(f"y_pred has {scores.shape[0]} samples and {sizes.shape[0]} groups but "
-                             f"y_true has shape {truth.shape}; they must match")
+            raise ValueError(
+                f"y_pred has {scores.shape[0]} samples and {sizes.shape[0]} groups but "
+                f"y_true has shape {truth.shape}; they must match"
+            )
         offsets = np.concatenate([[0], np.cumsum(sizes)])
-        pred = np.stack([np.argmax(scores[:, offsets[g]:offsets[g + 1]], axis=1)
-                         for g in range(n_groups)], axis=1)
+        pred = np.stack(
+            [np.argmax(scores[:, offsets[g] : offsets[g + 1]], axis=1) for g in range(n_groups)],
+            axis=1,
+        )
     right = pred == truth
-    return {"per_group": [float(v) for v in right.mean(axis=0)],
-            "exact_match": float(right.all(axis=1).mean())}
+    return {
+        "per_group": [float(v) for v in right.mean(axis=0)],
+        "exact_match": float(right.all(axis=1).mean()),
+    }

@@ -29,6 +29,7 @@ Design:
   E. scipy.linalg (for cython_blas) is imported on first use, so
      `import xentc` stays light.
 """
+
 import contextlib
 import numbers
 import os
@@ -44,9 +45,9 @@ __all__ = ["LinearCrossEntropy", "linear_cross_entropy", "linear_log_prob", "lin
 # rows per super-block (Design A of _linear_body.h): the K of the d_weight GEMM
 # and the reuse of each packed weight tile; 512 measured ~5% faster than 256
 _ROWS_SB = 512
-_TILE_MAX = 256          # vocabulary columns per tile, at most
+_TILE_MAX = 256  # vocabulary columns per tile, at most
 _SERIAL_FLOPS = 1 << 22  # below this many multiply-adds a call runs on one thread
-_INT_MAX = 2**31 - 1     # BLAS (LP64) dimension limit
+_INT_MAX = 2**31 - 1  # BLAS (LP64) dimension limit
 
 
 def _vocab_tile(v):
@@ -63,9 +64,15 @@ def _blas_layout(a):
     """a, or a copy, with contiguous rows, a positive row stride and an
     aligned native layout: what BLAS's lda accepts."""
     item = a.itemsize
-    if (a.flags.aligned and a.dtype.isnative and a.shape[0] > 1 and a.shape[1] > 1
-            and a.strides[1] == item and a.strides[0] % item == 0
-            and a.shape[1] * item <= a.strides[0] <= _INT_MAX * item):
+    if (
+        a.flags.aligned
+        and a.dtype.isnative
+        and a.shape[0] > 1
+        and a.shape[1] > 1
+        and a.strides[1] == item
+        and a.strides[0] % item == 0
+        and a.shape[1] * item <= a.strides[0] <= _INT_MAX * item
+    ):
         return a
     return np.ascontiguousarray(a)
 
@@ -75,28 +82,38 @@ def _operands(hidden, weight, bias):
     h = V.check_2d(V.as_float_array(hidden, "hidden"), "hidden", "(n_samples, n_features)")
     w = V.check_2d(V.as_float_array(weight, "weight"), "weight", "(n_classes, n_features)")
     if h.shape[1] != w.shape[1]:
-        raise ValueError(f"hidden has {h.shape[1]} features (columns) but weight has "
-                         f"{w.shape[1]}; weight must be (n_classes, n_features), the layout "
-                         "of torch.nn.Linear.weight")
+        raise ValueError(
+            f"hidden has {h.shape[1]} features (columns) but weight has "
+            f"{w.shape[1]}; weight must be (n_classes, n_features), the layout "
+            "of torch.nn.Linear.weight"
+        )
     if w.shape[0] == 0:
         raise ValueError(f"weight must have at least one row (class); got shape {w.shape}")
     if w.shape[1] == 0:
-        raise ValueError("hidden and weight must have at least one feature column; got "
-                         f"shapes {h.shape} and {w.shape}")
+        raise ValueError(
+            "hidden and weight must have at least one feature column; got "
+            f"shapes {h.shape} and {w.shape}"
+        )
     if max(h.shape[0], w.shape[0], w.shape[1]) > _INT_MAX:
-        raise ValueError(f"hidden {h.shape} and weight {w.shape}: every dimension must be "
-                         f"below 2**31 (the BLAS integer range)")
+        raise ValueError(
+            f"hidden {h.shape} and weight {w.shape}: every dimension must be "
+            f"below 2**31 (the BLAS integer range)"
+        )
     dtype = np.result_type(h.dtype, w.dtype)
     b = None
     if bias is not None:
         b = V.as_float_array(bias, "bias")
         if b.shape != (w.shape[0],):
-            raise ValueError(f"bias must have shape ({w.shape[0]},) (one per weight row); "
-                             f"got shape {b.shape}")
+            raise ValueError(
+                f"bias must have shape ({w.shape[0]},) (one per weight row); got shape {b.shape}"
+            )
         dtype = np.result_type(dtype, b.dtype)
         b = np.ascontiguousarray(b, dtype=dtype)
-    return (_blas_layout(h.astype(dtype, copy=False)),
-            _blas_layout(w.astype(dtype, copy=False)), b)
+    return (
+        _blas_layout(h.astype(dtype, copy=False)),
+        _blas_layout(w.astype(dtype, copy=False)),
+        b,
+    )
 
 
 _CONTROLLER = []
@@ -135,10 +152,25 @@ def _team(n_threads, n, v, d):
     return max(1, min(n_threads, _usable_cpus()))
 
 
-def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None, db=None,
-         k=0, topv=None, topi=None):
+def _run(
+    op,
+    h,
+    w,
+    b,
+    labels,
+    smoothing,
+    n_threads,
+    row_a=None,
+    dh=None,
+    dw=None,
+    db=None,
+    k=0,
+    topv=None,
+    topi=None,
+):
     """One fused pass; returns the (n, 4) per-row state (see _linear.ROW_FIELDS)."""
     from . import _linear  # Design E
+
     n, v, d = h.shape[0], w.shape[0], h.shape[1]
     rows = np.empty((n, len(_linear.ROW_FIELDS)))
     if n == 0 and op != _linear.OP_LOSS_GRAD:
@@ -151,8 +183,26 @@ def _run(op, h, w, b, labels, smoothing, n_threads, row_a=None, dh=None, dw=None
     if limit is None:  # no threadpoolctl: one thread of ours, BLAS threads inside tiles
         team, limit = 1, contextlib.nullcontext()
     with limit:
-        _linear.run(op, _kernels.active_target(), h, w, b, labels, smoothing, rows, row_a,
-                    dh, dw, db, k, topv, topi, team, _ROWS_SB, _vocab_tile(v))
+        _linear.run(
+            op,
+            _kernels.active_target(),
+            h,
+            w,
+            b,
+            labels,
+            smoothing,
+            rows,
+            row_a,
+            dh,
+            dw,
+            db,
+            k,
+            topv,
+            topi,
+            team,
+            _ROWS_SB,
+            _vocab_tile(v),
+        )
     return rows
 
 
@@ -185,16 +235,33 @@ def _grad_buffer(out, name, shape, dtype, inputs):
         buf = np.empty(shape, dtype=dtype)
         return buf, buf
     V.check_out(out, shape, dtype, name)
-    direct = (out.ndim == 2 and out.flags.c_contiguous and out.flags.aligned
-              and not any(x is not None and np.shares_memory(out, x) for x in inputs))
+    direct = (
+        out.ndim == 2
+        and out.flags.c_contiguous
+        and out.flags.aligned
+        and not any(x is not None and np.shares_memory(out, x) for x in inputs)
+    )
     return (out if direct else np.empty(shape, dtype=dtype)), out
 
 
-def _linear_ce(hidden, weight, labels, bias, class_weight, sample_weight, ignore_index,
-               label_smoothing, reduction, n_threads, grad=False, out=None,
-               want_hidden=True):
+def _linear_ce(
+    hidden,
+    weight,
+    labels,
+    bias,
+    class_weight,
+    sample_weight,
+    ignore_index,
+    label_smoothing,
+    reduction,
+    n_threads,
+    grad=False,
+    out=None,
+    want_hidden=True,
+):
     """(loss, d_hidden, d_weight, d_bias); the gradients are None unless grad."""
     from . import _linear
+
     h, w, b = _operands(hidden, weight, bias)
     n, d = h.shape
     v = w.shape[0]
@@ -210,21 +277,37 @@ def _linear_ce(hidden, weight, labels, bias, class_weight, sample_weight, ignore
         if out is None:
             out = (None, None, None)
         if not isinstance(out, tuple) or len(out) != 3:
-            raise TypeError("out must be None or a tuple (d_hidden, d_weight, d_bias) of "
-                            f"arrays or None; got {type(out).__name__}")
+            raise TypeError(
+                "out must be None or a tuple (d_hidden, d_weight, d_bias) of "
+                f"arrays or None; got {type(out).__name__}"
+            )
         scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
         row_a = np.full(n, scale) if row_w is None else row_w * scale
         if ignored is not None:
             row_a[ignored] = 0.0
         inputs = (hidden, weight, bias, h, w, b)
-        dh_buf, dh = (None, None) if not want_hidden else \
-            _grad_buffer(out[0], "out[0] (d_hidden)", (n, d), h.dtype, inputs)
+        dh_buf, dh = (
+            (None, None)
+            if not want_hidden
+            else _grad_buffer(out[0], "out[0] (d_hidden)", (n, d), h.dtype, inputs)
+        )
         dw_buf, dw = _grad_buffer(out[1], "out[1] (d_weight)", (v, d), h.dtype, inputs)
         if out[2] is not None:
             V.check_out(out[2], (v,), h.dtype, "out[2] (d_bias)")
         db64 = np.empty(v)
-        rows = _run(_linear.OP_LOSS_GRAD, h, w, b, lab, eps, n_threads, row_a=row_a,
-                    dh=dh_buf, dw=dw_buf, db=db64)
+        rows = _run(
+            _linear.OP_LOSS_GRAD,
+            h,
+            w,
+            b,
+            lab,
+            eps,
+            n_threads,
+            row_a=row_a,
+            dh=dh_buf,
+            dw=dw_buf,
+            db=db64,
+        )
         for buf, res in ((dh_buf, dh), (dw_buf, dw)):
             if res is not None and buf is not res:
                 res[...] = buf
@@ -241,9 +324,19 @@ def _linear_ce(hidden, weight, labels, bias, class_weight, sample_weight, ignore
     return (_reduce(total, weight_sum, per_sample, reduction),) + grads
 
 
-def linear_cross_entropy(hidden, weight, labels, *, bias=None, class_weight=None,
-                         sample_weight=None, ignore_index=None, label_smoothing=0.0,
-                         reduction="mean", n_threads=None):
+def linear_cross_entropy(
+    hidden,
+    weight,
+    labels,
+    *,
+    bias=None,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    n_threads=None,
+):
     """Softmax cross-entropy of the logits `hidden @ weight.T + bias` against
     integer labels, computed tile by tile without storing the logits.
 
@@ -262,8 +355,18 @@ def linear_cross_entropy(hidden, weight, labels, *, bias=None, class_weight=None
     -------
     float, or (N,) array for reduction="none".
     """
-    return _linear_ce(hidden, weight, labels, bias, class_weight, sample_weight, ignore_index,
-                      label_smoothing, reduction, n_threads)[0]
+    return _linear_ce(
+        hidden,
+        weight,
+        labels,
+        bias,
+        class_weight,
+        sample_weight,
+        ignore_index,
+        label_smoothing,
+        reduction,
+        n_threads,
+    )[0]
 
 
 def _check_segments(segment_ids, lengths, n):
@@ -275,8 +378,10 @@ def _check_segments(segment_ids, lengths, n):
         if seg.dtype.kind not in "iu":
             raise TypeError(f"segment_ids must be an integer array; got dtype={seg.dtype}")
         if seg.shape != (n,):
-            raise ValueError(f"segment_ids must have shape ({n},) (one per row of hidden); "
-                             f"got shape {seg.shape}")
+            raise ValueError(
+                f"segment_ids must have shape ({n},) (one per row of hidden); "
+                f"got shape {seg.shape}"
+            )
         if n and seg.min() < 0:
             i = int(np.flatnonzero(seg < 0)[0])
             raise ValueError(f"segment_ids must be non-negative; got {seg[i]} at position {i}")
@@ -284,19 +389,23 @@ def _check_segments(segment_ids, lengths, n):
         return seg, (int(seg.max()) + 1 if n else 0)
     lens = np.asarray(lengths)
     if lens.dtype.kind not in "iu" or lens.ndim != 1:
-        raise TypeError(f"lengths must be a 1-D integer array; got dtype={lens.dtype}, "
-                        f"shape {lens.shape}")
+        raise TypeError(
+            f"lengths must be a 1-D integer array; got dtype={lens.dtype}, shape {lens.shape}"
+        )
     if lens.size and lens.min() < 0:
         i = int(np.flatnonzero(lens < 0)[0])
         raise ValueError(f"lengths must be non-negative; got {lens[i]} at position {i}")
     if int(lens.sum()) != n:
-        raise ValueError(f"lengths must sum to the number of rows of hidden ({n}); they sum "
-                         f"to {int(lens.sum())}")
+        raise ValueError(
+            f"lengths must sum to the number of rows of hidden ({n}); they sum "
+            f"to {int(lens.sum())}"
+        )
     return np.repeat(np.arange(lens.size), lens), lens.size
 
 
-def linear_log_prob(hidden, weight, labels, *, bias=None, segment_ids=None, lengths=None,
-                    n_threads=None):
+def linear_log_prob(
+    hidden, weight, labels, *, bias=None, segment_ids=None, lengths=None, n_threads=None
+):
     """log p(labels[i] | hidden[i]) under softmax(hidden @ weight.T + bias),
     without storing the logits.
 
@@ -307,6 +416,7 @@ def linear_log_prob(hidden, weight, labels, *, bias=None, segment_ids=None, leng
     Values are float64 (accumulated in float64 whatever the input dtype).
     """
     from . import _linear
+
     h, w, b = _operands(hidden, weight, bias)
     n, v = h.shape[0], w.shape[0]
     n_threads = V.resolve_n_threads(n_threads)
@@ -330,6 +440,7 @@ def linear_top_k(hidden, weight, k, *, bias=None, n_threads=None):
     logits get NaN log-probabilities.
     """
     from . import _linear
+
     h, w, b = _operands(hidden, weight, bias)
     n, v = h.shape[0], w.shape[0]
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
@@ -341,7 +452,7 @@ def linear_top_k(hidden, weight, k, *, bias=None, n_threads=None):
     topv = np.empty((n, k))
     topi = np.empty((n, k), dtype=np.int64)
     rows = _run(_linear.OP_TOPK, h, w, b, None, 0.0, n_threads, k=k, topv=topv, topi=topi)
-    return topi, topv - rows[:, _LSE:_LSE + 1]
+    return topi, topv - rows[:, _LSE : _LSE + 1]
 
 
 class LinearCrossEntropy(_LossBase):
@@ -354,8 +465,15 @@ class LinearCrossEntropy(_LossBase):
 
     _params = ("class_weight", "ignore_index", "label_smoothing", "reduction", "n_threads")
 
-    def __init__(self, *, class_weight=None, ignore_index=None, label_smoothing=0.0,
-                 reduction="mean", n_threads=None):
+    def __init__(
+        self,
+        *,
+        class_weight=None,
+        ignore_index=None,
+        label_smoothing=0.0,
+        reduction="mean",
+        n_threads=None,
+    ):
         self.class_weight = class_weight
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
@@ -367,23 +485,44 @@ class LinearCrossEntropy(_LossBase):
 
     def loss(self, hidden, weight, labels, bias=None, sample_weight=None):
         """The reduced loss (per-sample array for reduction='none')."""
-        return _linear_ce(hidden, weight, labels, bias, self.class_weight, sample_weight,
-                          self.ignore_index, self.label_smoothing, self.reduction,
-                          self.n_threads)[0]
+        return _linear_ce(
+            hidden,
+            weight,
+            labels,
+            bias,
+            self.class_weight,
+            sample_weight,
+            self.ignore_index,
+            self.label_smoothing,
+            self.reduction,
+            self.n_threads,
+        )[0]
 
-    def loss_gradient(self, hidden, weight, labels, bias=None, sample_weight=None, *,
-                      out=None):
+    def loss_gradient(self, hidden, weight, labels, bias=None, sample_weight=None, *, out=None):
         """(loss, d_hidden, d_weight, d_bias) of the reduced loss from one
         forward and one gradient sweep. `out` = (d_hidden, d_weight, d_bias),
         each an array of the right shape and dtype or None."""
-        return _linear_ce(hidden, weight, labels, bias, self.class_weight, sample_weight,
-                          self.ignore_index, self.label_smoothing, self.reduction,
-                          self.n_threads, grad=True, out=out)
+        return _linear_ce(
+            hidden,
+            weight,
+            labels,
+            bias,
+            self.class_weight,
+            sample_weight,
+            self.ignore_index,
+            self.label_smoothing,
+            self.reduction,
+            self.n_threads,
+            grad=True,
+            out=out,
+        )
 
     def gradient_hessian(self, *args, **kwargs):
         """Not available: the diagonal Hessian is defined per logit, and this
         loss never forms the logits. Use SparseSoftmaxCrossEntropy on
         hidden @ weight.T + bias."""
-        raise NotImplementedError("LinearCrossEntropy has no gradient_hessian: it never "
-                                  "forms the logits (use SparseSoftmaxCrossEntropy on "
-                                  "hidden @ weight.T + bias)")
+        raise NotImplementedError(
+            "LinearCrossEntropy has no gradient_hessian: it never "
+            "forms the logits (use SparseSoftmaxCrossEntropy on "
+            "hidden @ weight.T + bias)"
+        )

@@ -13,6 +13,7 @@ Each public function validates here, then makes a single pass through a C
 kernel that returns the loss sum and, when asked, writes the gradient and
 Hessian in the same pass.
 """
+
 import numbers
 
 import numpy as np
@@ -21,10 +22,16 @@ from . import _focal, _kernels
 from . import _validation as V
 
 __all__ = [
-    "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy",
-    "binary_cross_entropy", "categorical_cross_entropy",
-    "SparseSoftmaxCrossEntropy", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
-    "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "SigmoidCrossEntropy",
+    "SoftmaxCrossEntropy",
+    "SparseSoftmaxCrossEntropy",
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
 ]
 
 
@@ -41,8 +48,9 @@ __all__ = [
 # kernels whose gradient may be written over their own input (each reads an
 # element of a row before it writes that element's gradient); the others are
 # given a temporary when out= is the input (tests/test_reliability.py)
-_INPLACE_SAFE = frozenset({"sparse_softmax", "dense_softmax", "csr_softmax", "sigmoid",
-                           "csr_sigmoid", "binary"})
+_INPLACE_SAFE = frozenset(
+    {"sparse_softmax", "dense_softmax", "csr_softmax", "sigmoid", "csr_sigmoid", "binary"}
+)
 
 
 class _Outputs:
@@ -50,14 +58,29 @@ class _Outputs:
     to `out` directly when that is safe, else through a temporary
     (V.OutBuffer); `finish()` returns the gradient array the caller sees."""
 
-    def __init__(self, x, reduction, want_grad, want_hess, grad_out, loss_shape, inputs=(),
-                 kernel="", layout_ok=V.kernel_layout):
+    def __init__(
+        self,
+        x,
+        reduction,
+        want_grad,
+        want_hess,
+        grad_out,
+        loss_shape,
+        inputs=(),
+        kernel="",
+        layout_ok=V.kernel_layout,
+    ):
         self.loss = np.empty(loss_shape, dtype=x.dtype) if reduction == "none" else None
         self._grad = None
         if want_grad:
-            self._grad = V.OutBuffer(grad_out, x.shape, x.dtype, inputs=(x,) + tuple(inputs),
-                                     alias=x if kernel in _INPLACE_SAFE else None,
-                                     layout_ok=layout_ok)
+            self._grad = V.OutBuffer(
+                grad_out,
+                x.shape,
+                x.dtype,
+                inputs=(x,) + tuple(inputs),
+                alias=x if kernel in _INPLACE_SAFE else None,
+                layout_ok=layout_ok,
+            )
         self.grad = None if self._grad is None else self._grad.buf
         self.hess = np.empty(x.shape, dtype=x.dtype) if want_hess else None
 
@@ -88,8 +111,10 @@ def _class_weight_array(class_weight, n_classes, dtype, counts=None, name="class
         return None
     if isinstance(class_weight, str):
         if class_weight != "balanced":
-            raise ValueError(f"{name} must be None, 'balanced', a dict or an array of "
-                             f"length {n_classes}; got {class_weight!r}")
+            raise ValueError(
+                f"{name} must be None, 'balanced', a dict or an array of "
+                f"length {n_classes}; got {class_weight!r}"
+            )
         counts = np.asarray(counts, dtype=np.float64)
         present = counts > 0
         cw = np.zeros(n_classes, dtype=np.float64)
@@ -99,9 +124,14 @@ def _class_weight_array(class_weight, n_classes, dtype, counts=None, name="class
     if isinstance(class_weight, dict):
         cw = np.ones(n_classes, dtype=np.float64)
         for key, value in class_weight.items():
-            if (isinstance(key, (bool, np.bool_)) or not isinstance(key, numbers.Integral)
-                    or not 0 <= key < n_classes):
-                raise ValueError(f"{name} keys must be class indices in [0, {n_classes}); got {key!r}")
+            if (
+                isinstance(key, (bool, np.bool_))
+                or not isinstance(key, numbers.Integral)
+                or not 0 <= key < n_classes
+            ):
+                raise ValueError(
+                    f"{name} keys must be class indices in [0, {n_classes}); got {key!r}"
+                )
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name}[{key!r}] must be a real number; got {value!r}")
             cw[int(key)] = float(value)
@@ -135,16 +165,25 @@ def _run_kernel(kernel, x, focal=None, **kw):
 
 
 def _unchecked_sum(kernel, x, bufs, focal=None, **kw):
-    return _run_kernel(kernel, x, focal, loss_out=bufs.loss, grad_out=bufs.grad,
-                       hess_out=bufs.hess, **kw)
+    return _run_kernel(
+        kernel, x, focal, loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, **kw
+    )
 
 
 # ---------------------------------------------------------------------------
 # softmax cross-entropy with integer labels
 
 
-def _prep_sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
-                         label_smoothing, reduction, n_threads):
+def _prep_sparse_softmax(
+    logits,
+    labels,
+    class_weight,
+    sample_weight,
+    ignore_index,
+    label_smoothing,
+    reduction,
+    n_threads,
+):
     x = _logits_2d(logits)
     n, c = x.shape
     reduction = V.check_reduction(reduction)
@@ -162,12 +201,28 @@ def _prep_sparse_softmax(logits, labels, class_weight, sample_weight, ignore_ind
     if ignored is not None and w is not None:
         w[ignored] = 0.0
     n_ignored = int(ignored.sum()) if ignored is not None else 0
-    return _compute_sparse_softmax, x, dict(labels=lab, w=w, n_ignored=n_ignored, eps=eps,
-                                            reduction=reduction, n_threads=n_threads)
+    return (
+        _compute_sparse_softmax,
+        x,
+        dict(
+            labels=lab, w=w, n_ignored=n_ignored, eps=eps, reduction=reduction, n_threads=n_threads
+        ),
+    )
 
 
-def _compute_sparse_softmax(x, labels, w, eps, reduction, n_threads, n_ignored=0, focal=None,
-                            grad=False, hess=False, out=None):
+def _compute_sparse_softmax(
+    x,
+    labels,
+    w,
+    eps,
+    reduction,
+    n_threads,
+    n_ignored=0,
+    focal=None,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Unchecked. x: float32/float64 (N, C) in kernel layout; labels: private
     int64 in [0, C) or -1 (ignored); w: float64 (N,) with 0 at ignored rows,
     or None; n_threads: resolved."""
@@ -175,25 +230,61 @@ def _compute_sparse_softmax(x, labels, w, eps, reduction, n_threads, n_ignored=0
     if reduction == "mean":
         w = V.scaled_for_mean(w)
     weight_sum = float(w.sum()) if w is not None else float(n - n_ignored)
-    bufs = _Outputs(x, reduction, grad, hess, out, (n,),
-                    kernel="sparse_softmax" if focal is None else "")
+    bufs = _Outputs(
+        x, reduction, grad, hess, out, (n,), kernel="sparse_softmax" if focal is None else ""
+    )
     total = _unchecked_sum(
-        "sparse_softmax", x, bufs, focal, labels=labels, row_weight=w, smoothing=eps,
+        "sparse_softmax",
+        x,
+        bufs,
+        focal,
+        labels=labels,
+        row_weight=w,
+        smoothing=eps,
         grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
-        n_threads=n_threads)
+        n_threads=n_threads,
+    )
     return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
 
 
-def _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
-                    label_smoothing, reduction, n_threads, grad=False, hess=False, out=None):
-    fn, x, kw = _prep_sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
-                                     label_smoothing, reduction, n_threads)
+def _sparse_softmax(
+    logits,
+    labels,
+    class_weight,
+    sample_weight,
+    ignore_index,
+    label_smoothing,
+    reduction,
+    n_threads,
+    grad=False,
+    hess=False,
+    out=None,
+):
+    fn, x, kw = _prep_sparse_softmax(
+        logits,
+        labels,
+        class_weight,
+        sample_weight,
+        ignore_index,
+        label_smoothing,
+        reduction,
+        n_threads,
+    )
     return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
-def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_weight=None,
-                                 ignore_index=None, label_smoothing=0.0, reduction="mean",
-                                 n_threads=None, focal_gamma=0.0):
+def sparse_softmax_cross_entropy(
+    logits,
+    labels,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    n_threads=None,
+    focal_gamma=0.0,
+):
     """Softmax cross-entropy of logits (N, C) against integer labels (N,).
 
     loss_i = logsumexp(x_i) - x_i[y_i], with label smoothing
@@ -203,11 +294,26 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
     focal loss -sum_j t_j (1 - p_j)^gamma log p_j (docs/focal.md).
     """
     if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
-        return _focal.sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
-                                     label_smoothing, reduction, n_threads, focal_gamma)[0]
-    if (class_weight is None and sample_weight is None and ignore_index is None
-            and type(label_smoothing) in (float, int) and label_smoothing == 0
-            and type(reduction) is str and (reduction == "mean" or reduction == "sum")):
+        return _focal.sparse_softmax(
+            logits,
+            labels,
+            class_weight,
+            sample_weight,
+            ignore_index,
+            label_smoothing,
+            reduction,
+            n_threads,
+            focal_gamma,
+        )[0]
+    if (
+        class_weight is None
+        and sample_weight is None
+        and ignore_index is None
+        and type(label_smoothing) in (float, int)
+        and label_smoothing == 0
+        and type(reduction) is str
+        and (reduction == "mean" or reduction == "sum")
+    ):
         # the plain call: the same checks (inlined for the common layout),
         # then the kernel with no options
         x = logits if _kernels.is_kernel_2d(logits) else _logits_2d(logits)
@@ -218,8 +324,16 @@ def sparse_softmax_cross_entropy(logits, labels, *, class_weight=None, sample_we
             return float("nan") if reduction == "mean" else 0.0
         total = _kernels.sparse_softmax_sum(x, lab, n_threads)
         return total / n if reduction == "mean" else total
-    return _sparse_softmax(logits, labels, class_weight, sample_weight, ignore_index,
-                           label_smoothing, reduction, n_threads)[0]
+    return _sparse_softmax(
+        logits,
+        labels,
+        class_weight,
+        sample_weight,
+        ignore_index,
+        label_smoothing,
+        reduction,
+        n_threads,
+    )[0]
 
 
 # ---------------------------------------------------------------------------
@@ -243,8 +357,9 @@ def _soft_targets(targets, x, name="targets"):
     return "dense", t
 
 
-def _prep_softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
-                       n_threads):
+def _prep_softmax_soft(
+    logits, targets, class_weight, sample_weight, label_smoothing, reduction, n_threads
+):
     x = _logits_2d(logits)
     n, c = x.shape
     reduction = V.check_reduction(reduction)
@@ -259,44 +374,92 @@ def _prep_softmax_soft(logits, targets, class_weight, sample_weight, label_smoot
             counts = np.bincount(tgt[1], weights=tgt[2].astype(np.float64), minlength=c)
     cw = _class_weight_array(class_weight, c, x.dtype, counts)
     w = _sample_weight(sample_weight, n, reduction)
-    return _compute_softmax_soft, x, dict(kind=kind, targets=tgt, w=w, cw=cw, eps=eps,
-                                          reduction=reduction, n_threads=n_threads)
+    return (
+        _compute_softmax_soft,
+        x,
+        dict(
+            kind=kind, targets=tgt, w=w, cw=cw, eps=eps, reduction=reduction, n_threads=n_threads
+        ),
+    )
 
 
-def _compute_softmax_soft(x, kind, targets, w, cw, eps, reduction, n_threads, focal=None,
-                          grad=False, hess=False, out=None):
+def _compute_softmax_soft(
+    x,
+    kind,
+    targets,
+    w,
+    cw,
+    eps,
+    reduction,
+    n_threads,
+    focal=None,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Unchecked. kind 'dense': targets (N, C) of x's dtype in kernel layout;
     'csr': (indptr, indices, data) private canonical arrays (V.csr_arrays)."""
     n, c = x.shape
     if reduction == "mean":
         w = V.scaled_for_mean(w)
     weight_sum = float(w.sum()) if w is not None else float(n)
-    bufs = _Outputs(x, reduction, grad, hess, out, (n,),
-                    inputs=(targets,) if kind == "dense" else (),
-                    kernel=kind + "_softmax" if focal is None else "")
-    common = dict(row_weight=w, col_weight=cw, smoothing=eps,
-                  col_weight_sum=float(cw.sum()) if cw is not None else float(c),
-                  grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
-                  n_threads=n_threads)
+    bufs = _Outputs(
+        x,
+        reduction,
+        grad,
+        hess,
+        out,
+        (n,),
+        inputs=(targets,) if kind == "dense" else (),
+        kernel=kind + "_softmax" if focal is None else "",
+    )
+    common = dict(
+        row_weight=w,
+        col_weight=cw,
+        smoothing=eps,
+        col_weight_sum=float(cw.sum()) if cw is not None else float(c),
+        grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
+        n_threads=n_threads,
+    )
     if kind == "dense":
         total = _unchecked_sum("dense_softmax", x, bufs, focal, t=targets, **common)
     else:
         indptr, indices, data = targets
-        total = _unchecked_sum("csr_softmax", x, bufs, focal, indptr=indptr, indices=indices,
-                               values=data, **common)
+        total = _unchecked_sum(
+            "csr_softmax", x, bufs, focal, indptr=indptr, indices=indices, values=data, **common
+        )
     return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
 
 
-def _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing, reduction,
-                  n_threads, grad=False, hess=False, out=None):
-    fn, x, kw = _prep_softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
-                                   reduction, n_threads)
+def _softmax_soft(
+    logits,
+    targets,
+    class_weight,
+    sample_weight,
+    label_smoothing,
+    reduction,
+    n_threads,
+    grad=False,
+    hess=False,
+    out=None,
+):
+    fn, x, kw = _prep_softmax_soft(
+        logits, targets, class_weight, sample_weight, label_smoothing, reduction, n_threads
+    )
     return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
-def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", n_threads=None,
-                          focal_gamma=0.0):
+def softmax_cross_entropy(
+    logits,
+    targets,
+    *,
+    class_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    n_threads=None,
+    focal_gamma=0.0,
+):
     """Softmax cross-entropy of logits (N, C) against targets (N, C): one-hot
     or soft rows, dense or scipy.sparse (never densified).
 
@@ -304,10 +467,19 @@ def softmax_cross_entropy(logits, targets, *, class_weight=None, sample_weight=N
     (1 - eps) * t + eps / C. focal_gamma > 0: each term times (1 - p_ij)^gamma.
     """
     if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
-        return _focal.soft_softmax(logits, targets, class_weight, sample_weight, label_smoothing,
-                                   reduction, n_threads, focal_gamma)[0]
-    return _softmax_soft(logits, targets, class_weight, sample_weight, label_smoothing,
-                         reduction, n_threads)[0]
+        return _focal.soft_softmax(
+            logits,
+            targets,
+            class_weight,
+            sample_weight,
+            label_smoothing,
+            reduction,
+            n_threads,
+            focal_gamma,
+        )[0]
+    return _softmax_soft(
+        logits, targets, class_weight, sample_weight, label_smoothing, reduction, n_threads
+    )[0]
 
 
 # ---------------------------------------------------------------------------
@@ -330,8 +502,10 @@ def _pos_weight(pos_weight, k, dtype, name="pos_weight"):
 def _elementwise_targets(targets, x, name="targets", allow_sparse=True):
     if V._is_sparse(targets):
         if not allow_sparse or x.ndim != 2:
-            raise TypeError(f"scipy.sparse {name} need 2-D logits (n_samples, n_labels); "
-                            f"got logits of shape {x.shape}")
+            raise TypeError(
+                f"scipy.sparse {name} need 2-D logits (n_samples, n_labels); "
+                f"got logits of shape {x.shape}"
+            )
         indptr, indices, data = V.csr_arrays(targets, x.shape, x.dtype, name)
         V.check_range(data, name, 0, 1)
         return "csr", (indptr, indices, data)
@@ -343,13 +517,25 @@ def _elementwise_targets(targets, x, name="targets", allow_sparse=True):
     return "dense", t
 
 
-def _prep_binary_family(kernel, x_in, targets, sample_weight, reduction, n_threads,
-                        pos_weight=None, smoothing=0.0, eps=0.0, input_name="logits"):
+def _prep_binary_family(
+    kernel,
+    x_in,
+    targets,
+    sample_weight,
+    reduction,
+    n_threads,
+    pos_weight=None,
+    smoothing=0.0,
+    eps=0.0,
+    input_name="logits",
+):
     """Shared checks of sigmoid CE (logits) and binary CE (probabilities)."""
     x = V.as_float_array(x_in, input_name)
     if x.ndim not in (1, 2):
-        raise ValueError(f"{input_name} must be 1-D (n_samples,) or 2-D (n_samples, n_labels); "
-                         f"got shape {x.shape}")
+        raise ValueError(
+            f"{input_name} must be 1-D (n_samples,) or 2-D (n_samples, n_labels); "
+            f"got shape {x.shape}"
+        )
     reduction = V.check_reduction(reduction)
     n_threads = V.resolve_n_threads(n_threads)
     k = x.shape[1] if x.ndim == 2 else 1
@@ -358,9 +544,22 @@ def _prep_binary_family(kernel, x_in, targets, sample_weight, reduction, n_threa
         V.check_range(x, input_name, 0, 1)
     w = _sample_weight(sample_weight, x.shape[0], reduction)
     pw_col, pw_s = _pos_weight(pos_weight, k, x.dtype) if kernel == "sigmoid" else (None, 1.0)
-    return _compute_binary_family, x, dict(kernel=kernel, kind=kind, targets=tgt, w=w,
-                                           pw_col=pw_col, pw_s=pw_s, smoothing=smoothing,
-                                           eps=eps, reduction=reduction, n_threads=n_threads)
+    return (
+        _compute_binary_family,
+        x,
+        dict(
+            kernel=kernel,
+            kind=kind,
+            targets=tgt,
+            w=w,
+            pw_col=pw_col,
+            pw_s=pw_s,
+            smoothing=smoothing,
+            eps=eps,
+            reduction=reduction,
+            n_threads=n_threads,
+        ),
+    )
 
 
 def _c_contiguous(a):
@@ -368,8 +567,23 @@ def _c_contiguous(a):
     return flags.c_contiguous and flags.aligned
 
 
-def _compute_binary_family(x, kernel, kind, targets, w, pw_col, pw_s, smoothing, eps,
-                           reduction, n_threads, focal=None, grad=False, hess=False, out=None):
+def _compute_binary_family(
+    x,
+    kernel,
+    kind,
+    targets,
+    w,
+    pw_col,
+    pw_s,
+    smoothing,
+    eps,
+    reduction,
+    n_threads,
+    focal=None,
+    grad=False,
+    hess=False,
+    out=None,
+):
     """Unchecked. x: float32/float64 (N,) or (N, K); targets: dense of x's
     dtype and shape, or private canonical CSR arrays."""
     if reduction == "mean":
@@ -388,46 +602,106 @@ def _compute_binary_family(x, kernel, kind, targets, w, pw_col, pw_s, smoothing,
         x = V.rows_contiguous(x)
         if kind == "dense":
             tgt = V.rows_contiguous(tgt)
-    bufs = _Outputs(x, reduction, grad, hess, out, x.shape,
-                    inputs=(tgt,) if kind == "dense" else (),
-                    kernel=kernel if focal is None else "",
-                    layout_ok=_c_contiguous if flat else V.kernel_layout)
-    common = dict(smoothing=smoothing, eps=eps, pos_weight=pw_s, col_weight=pw_col,
-                  grad_scale=scale, n_threads=n_threads)
+    bufs = _Outputs(
+        x,
+        reduction,
+        grad,
+        hess,
+        out,
+        x.shape,
+        inputs=(tgt,) if kind == "dense" else (),
+        kernel=kernel if focal is None else "",
+        layout_ok=_c_contiguous if flat else V.kernel_layout,
+    )
+    common = dict(
+        smoothing=smoothing,
+        eps=eps,
+        pos_weight=pw_s,
+        col_weight=pw_col,
+        grad_scale=scale,
+        n_threads=n_threads,
+    )
     if flat:
+
         def flat_view(a):
             return None if a is None else a.reshape(-1)
-        total = _run_kernel(kernel, x.reshape(-1), focal, t=tgt.reshape(-1),
-                              elem_weight=w.astype(x.dtype) if w is not None else None,
-                              flat=True, loss_out=flat_view(bufs.loss),
-                              grad_out=flat_view(bufs.grad), hess_out=flat_view(bufs.hess),
-                              **common)
+
+        total = _run_kernel(
+            kernel,
+            x.reshape(-1),
+            focal,
+            t=tgt.reshape(-1),
+            elem_weight=w.astype(x.dtype) if w is not None else None,
+            flat=True,
+            loss_out=flat_view(bufs.loss),
+            grad_out=flat_view(bufs.grad),
+            hess_out=flat_view(bufs.hess),
+            **common,
+        )
     elif kind == "dense":
         total = _unchecked_sum(kernel, x, bufs, focal, t=tgt, row_weight=w, **common)
     else:
         indptr, indices, data = tgt
-        total = _unchecked_sum("csr_sigmoid", x, bufs, focal, indptr=indptr, indices=indices,
-                               values=data, row_weight=w, **common)
+        total = _unchecked_sum(
+            "csr_sigmoid",
+            x,
+            bufs,
+            focal,
+            indptr=indptr,
+            indices=indices,
+            values=data,
+            row_weight=w,
+            **common,
+        )
     return _reduce(total, weight_sum, bufs.loss, reduction, divisor), bufs.finish(), bufs.hess
 
 
-def _prep_sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction,
-                  n_threads):
+def _prep_sigmoid(
+    logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads
+):
     eps = V.check_smoothing(label_smoothing)
-    return _prep_binary_family("sigmoid", logits, targets, sample_weight, reduction, n_threads,
-                               pos_weight=pos_weight, smoothing=eps)
+    return _prep_binary_family(
+        "sigmoid",
+        logits,
+        targets,
+        sample_weight,
+        reduction,
+        n_threads,
+        pos_weight=pos_weight,
+        smoothing=eps,
+    )
 
 
-def _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads,
-             grad=False, hess=False, out=None):
-    fn, x, kw = _prep_sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing,
-                              reduction, n_threads)
+def _sigmoid(
+    logits,
+    targets,
+    pos_weight,
+    sample_weight,
+    label_smoothing,
+    reduction,
+    n_threads,
+    grad=False,
+    hess=False,
+    out=None,
+):
+    fn, x, kw = _prep_sigmoid(
+        logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads
+    )
     return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
-def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=None,
-                          label_smoothing=0.0, reduction="mean", n_threads=None,
-                          focal_gamma=0.0, focal_alpha=None):
+def sigmoid_cross_entropy(
+    logits,
+    targets,
+    *,
+    pos_weight=None,
+    sample_weight=None,
+    label_smoothing=0.0,
+    reduction="mean",
+    n_threads=None,
+    focal_gamma=0.0,
+    focal_alpha=None,
+):
     """Sigmoid (binary / multi-label) cross-entropy of logits (N,) or (N, K).
 
     loss = -[pw * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))]
@@ -438,10 +712,20 @@ def sigmoid_cross_entropy(logits, targets, *, pos_weight=None, sample_weight=Non
     (torchvision's sigmoid_focal_loss; docs/focal.md).
     """
     if focal_alpha is not None or type(focal_gamma) is not float or focal_gamma != 0.0:
-        return _focal.sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing,
-                              reduction, n_threads, focal_gamma, focal_alpha)[0]
-    return _sigmoid(logits, targets, pos_weight, sample_weight, label_smoothing, reduction,
-                    n_threads)[0]
+        return _focal.sigmoid(
+            logits,
+            targets,
+            pos_weight,
+            sample_weight,
+            label_smoothing,
+            reduction,
+            n_threads,
+            focal_gamma,
+            focal_alpha,
+        )[0]
+    return _sigmoid(
+        logits, targets, pos_weight, sample_weight, label_smoothing, reduction, n_threads
+    )[0]
 
 
 # ---------------------------------------------------------------------------
@@ -462,18 +746,28 @@ def _resolve_eps(eps, dtype):
 
 def _prep_binary_prob(probs, targets, eps, sample_weight, reduction, n_threads):
     x = V.as_float_array(probs, "probs")
-    return _prep_binary_family("binary", x, targets, sample_weight, reduction, n_threads,
-                               eps=_resolve_eps(eps, x.dtype), input_name="probs")
+    return _prep_binary_family(
+        "binary",
+        x,
+        targets,
+        sample_weight,
+        reduction,
+        n_threads,
+        eps=_resolve_eps(eps, x.dtype),
+        input_name="probs",
+    )
 
 
-def _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads, grad=False,
-                 hess=False, out=None):
+def _binary_prob(
+    probs, targets, eps, sample_weight, reduction, n_threads, grad=False, hess=False, out=None
+):
     fn, x, kw = _prep_binary_prob(probs, targets, eps, sample_weight, reduction, n_threads)
     return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
-def binary_cross_entropy(probs, targets, *, eps="auto", sample_weight=None, reduction="mean",
-                         n_threads=None):
+def binary_cross_entropy(
+    probs, targets, *, eps="auto", sample_weight=None, reduction="mean", n_threads=None
+):
     """Binary cross-entropy of probabilities (N,) or (N, K) in [0, 1].
 
     p is clipped to [eps, 1 - eps] (eps="auto": the dtype's machine epsilon,
@@ -491,56 +785,102 @@ def _prep_categorical(probs, targets, eps, renormalize, sample_weight, reduction
     V.check_range(x, "probs", 0, 1)
     w = _sample_weight(sample_weight, n, reduction)
     if not V._is_sparse(targets) and np.ndim(targets) == 1:
-        kind, tgt = "labels", V.check_labels(targets, n, c, name="targets",
-                                             source="probabilities")[0]
+        kind, tgt = (
+            "labels",
+            V.check_labels(targets, n, c, name="targets", source="probabilities")[0],
+        )
     else:
         kind, tgt = _soft_targets(targets, x)
-    return _compute_categorical, x, dict(kind=kind, targets=tgt, w=w, eps=eps,
-                                         renormalize=bool(renormalize), reduction=reduction,
-                                         n_threads=n_threads)
+    return (
+        _compute_categorical,
+        x,
+        dict(
+            kind=kind,
+            targets=tgt,
+            w=w,
+            eps=eps,
+            renormalize=bool(renormalize),
+            reduction=reduction,
+            n_threads=n_threads,
+        ),
+    )
 
 
-def _compute_categorical(x, kind, targets, w, eps, renormalize, reduction, n_threads,
-                         grad=False, hess=False, out=None):
+def _compute_categorical(
+    x, kind, targets, w, eps, renormalize, reduction, n_threads, grad=False, hess=False, out=None
+):
     """Unchecked. kind 'labels': targets private int64 in [0, C); 'dense':
     (N, C) of x's dtype in kernel layout; 'csr': private canonical arrays."""
     n = x.shape[0]
     if reduction == "mean":
         w = V.scaled_for_mean(w)
     weight_sum = float(w.sum()) if w is not None else float(n)
-    bufs = _Outputs(x, reduction, grad, hess, out, (n,),
-                    inputs=(targets,) if kind == "dense" else (), kernel=kind + "_categorical")
-    common = dict(row_weight=w, eps=eps, renormalize=renormalize,
-                  grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
-                  n_threads=n_threads)
+    bufs = _Outputs(
+        x,
+        reduction,
+        grad,
+        hess,
+        out,
+        (n,),
+        inputs=(targets,) if kind == "dense" else (),
+        kernel=kind + "_categorical",
+    )
+    common = dict(
+        row_weight=w,
+        eps=eps,
+        renormalize=renormalize,
+        grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
+        n_threads=n_threads,
+    )
     if kind == "labels":
         total = _unchecked_sum("sparse_categorical", x, bufs, labels=targets, **common)
     elif kind == "dense":
         total = _unchecked_sum("dense_categorical", x, bufs, t=targets, **common)
     else:
         indptr, indices, data = targets
-        total = _unchecked_sum("csr_categorical", x, bufs, indptr=indptr, indices=indices,
-                               values=data, **common)
+        total = _unchecked_sum(
+            "csr_categorical", x, bufs, indptr=indptr, indices=indices, values=data, **common
+        )
     return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
 
 
-def _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction, n_threads,
-                      grad=False, hess=False, out=None):
-    fn, x, kw = _prep_categorical(probs, targets, eps, renormalize, sample_weight, reduction,
-                                  n_threads)
+def _categorical_prob(
+    probs,
+    targets,
+    eps,
+    renormalize,
+    sample_weight,
+    reduction,
+    n_threads,
+    grad=False,
+    hess=False,
+    out=None,
+):
+    fn, x, kw = _prep_categorical(
+        probs, targets, eps, renormalize, sample_weight, reduction, n_threads
+    )
     return fn(x, **kw, grad=grad, hess=hess, out=out)
 
 
-def categorical_cross_entropy(probs, targets, *, eps="auto", renormalize=False,
-                              sample_weight=None, reduction="mean", n_threads=None):
+def categorical_cross_entropy(
+    probs,
+    targets,
+    *,
+    eps="auto",
+    renormalize=False,
+    sample_weight=None,
+    reduction="mean",
+    n_threads=None,
+):
     """Categorical cross-entropy of probabilities (N, C).
 
     loss_i = -sum_j t_ij * log(clip(p_ij)); targets are integer labels (N,)
     or (N, C) dense / scipy.sparse. With renormalize=True each row is first
     divided by its sum (Keras's behaviour).
     """
-    return _categorical_prob(probs, targets, eps, renormalize, sample_weight, reduction,
-                             n_threads)[0]
+    return _categorical_prob(
+        probs, targets, eps, renormalize, sample_weight, reduction, n_threads
+    )[0]
 
 
 # ---------------------------------------------------------------------------
@@ -563,15 +903,16 @@ class _LossBase:
     def set_params(self, **params):
         for key, value in params.items():
             if key not in self._params:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
-                                 f"valid parameters: {sorted(self._params)}")
+                raise ValueError(
+                    f"invalid parameter {key!r} for {type(self).__name__}; "
+                    f"valid parameters: {sorted(self._params)}"
+                )
             setattr(self, key, value)
         return self
 
     def __repr__(self):
         defaults = type(self)().get_params()
-        shown = [f"{k}={v!r}" for k, v in self.get_params().items()
-                 if not _same(v, defaults[k])]
+        shown = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
         return f"{type(self).__name__}({', '.join(shown)})"
 
     def _run(self, y_pred, y, sample_weight, reduction, grad=False, hess=False, out=None):
@@ -594,6 +935,7 @@ class _LossBase:
                 z = np.ascontiguousarray(z)
             loss, grad, _ = fn(z, **kw, grad=True, out=out)
             return loss, grad
+
         return loss_gradient
 
     def __call__(self, y_pred, y, sample_weight=None):
@@ -626,11 +968,25 @@ def _same(a, b):
 class SparseSoftmaxCrossEntropy(_LossBase):
     """Softmax cross-entropy on logits (N, C) with integer labels (N,)."""
 
-    _params = ("class_weight", "ignore_index", "label_smoothing", "reduction", "n_threads",
-               "focal_gamma")
+    _params = (
+        "class_weight",
+        "ignore_index",
+        "label_smoothing",
+        "reduction",
+        "n_threads",
+        "focal_gamma",
+    )
 
-    def __init__(self, *, class_weight=None, ignore_index=None, label_smoothing=0.0,
-                 reduction="mean", n_threads=None, focal_gamma=0.0):
+    def __init__(
+        self,
+        *,
+        class_weight=None,
+        ignore_index=None,
+        label_smoothing=0.0,
+        reduction="mean",
+        n_threads=None,
+        focal_gamma=0.0,
+    ):
         self.class_weight = class_weight
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
@@ -639,9 +995,16 @@ class SparseSoftmaxCrossEntropy(_LossBase):
         self.focal_gamma = focal_gamma
 
     def _prepare(self, y_pred, y, sample_weight, reduction):
-        fn, x, kw = _prep_sparse_softmax(y_pred, y, self.class_weight, sample_weight,
-                                         self.ignore_index, self.label_smoothing, reduction,
-                                         self.n_threads)
+        fn, x, kw = _prep_sparse_softmax(
+            y_pred,
+            y,
+            self.class_weight,
+            sample_weight,
+            self.ignore_index,
+            self.label_smoothing,
+            reduction,
+            self.n_threads,
+        )
         return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
 
@@ -651,8 +1014,15 @@ class SoftmaxCrossEntropy(_LossBase):
 
     _params = ("class_weight", "label_smoothing", "reduction", "n_threads", "focal_gamma")
 
-    def __init__(self, *, class_weight=None, label_smoothing=0.0, reduction="mean",
-                 n_threads=None, focal_gamma=0.0):
+    def __init__(
+        self,
+        *,
+        class_weight=None,
+        label_smoothing=0.0,
+        reduction="mean",
+        n_threads=None,
+        focal_gamma=0.0,
+    ):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
         self.reduction = reduction
@@ -660,19 +1030,40 @@ class SoftmaxCrossEntropy(_LossBase):
         self.focal_gamma = focal_gamma
 
     def _prepare(self, y_pred, y, sample_weight, reduction):
-        fn, x, kw = _prep_softmax_soft(y_pred, y, self.class_weight, sample_weight,
-                                       self.label_smoothing, reduction, self.n_threads)
+        fn, x, kw = _prep_softmax_soft(
+            y_pred,
+            y,
+            self.class_weight,
+            sample_weight,
+            self.label_smoothing,
+            reduction,
+            self.n_threads,
+        )
         return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
 
 class SigmoidCrossEntropy(_LossBase):
     """Sigmoid cross-entropy on logits (N,) or (N, K), optional pos_weight."""
 
-    _params = ("pos_weight", "label_smoothing", "reduction", "n_threads", "focal_gamma",
-               "focal_alpha")
+    _params = (
+        "pos_weight",
+        "label_smoothing",
+        "reduction",
+        "n_threads",
+        "focal_gamma",
+        "focal_alpha",
+    )
 
-    def __init__(self, *, pos_weight=None, label_smoothing=0.0, reduction="mean",
-                 n_threads=None, focal_gamma=0.0, focal_alpha=None):
+    def __init__(
+        self,
+        *,
+        pos_weight=None,
+        label_smoothing=0.0,
+        reduction="mean",
+        n_threads=None,
+        focal_gamma=0.0,
+        focal_alpha=None,
+    ):
         self.pos_weight = pos_weight
         self.label_smoothing = label_smoothing
         self.reduction = reduction
@@ -681,8 +1072,15 @@ class SigmoidCrossEntropy(_LossBase):
         self.focal_alpha = focal_alpha
 
     def _prepare(self, y_pred, y, sample_weight, reduction):
-        fn, x, kw = _prep_sigmoid(y_pred, y, self.pos_weight, sample_weight,
-                                  self.label_smoothing, reduction, self.n_threads)
+        fn, x, kw = _prep_sigmoid(
+            y_pred,
+            y,
+            self.pos_weight,
+            sample_weight,
+            self.label_smoothing,
+            reduction,
+            self.n_threads,
+        )
         return fn, x, _focal.with_focal(kw, self.focal_gamma, self.focal_alpha)
 
 
@@ -714,20 +1112,24 @@ class CategoricalCrossEntropy(_LossBase):
         self.n_threads = n_threads
 
     def _prepare(self, y_pred, y, sample_weight, reduction):
-        return _prep_categorical(y_pred, y, self.eps, self.renormalize, sample_weight,
-                                 reduction, self.n_threads)
+        return _prep_categorical(
+            y_pred, y, self.eps, self.renormalize, sample_weight, reduction, self.n_threads
+        )
 
 
 # fused linear + cross-entropy (DESIGN 3.10) lives in linear.py, which imports
 # the helpers above; re-exported here
 from .linear import (  # noqa: E402
-    LinearCrossEntropy, linear_cross_entropy, linear_log_prob, linear_top_k,
+    LinearCrossEntropy,
+    linear_cross_entropy,
+    linear_log_prob,
+    linear_top_k,
 )
 
-__all__ += ["linear_cross_entropy", "linear_log_prob", "linear_top_k", "LinearCrossEntropy"]
+__all__ += ["LinearCrossEntropy", "linear_cross_entropy", "linear_log_prob", "linear_top_k"]
 
 
 # grouped softmax CE lives in its own module (it builds on the helpers above)
 from .grouped import GroupedSoftmaxCrossEntropy, grouped_softmax_cross_entropy  # noqa: E402
 
-__all__ += ["grouped_softmax_cross_entropy", "GroupedSoftmaxCrossEntropy"]
+__all__ += ["GroupedSoftmaxCrossEntropy", "grouped_softmax_cross_entropy"]

@@ -18,6 +18,7 @@ Design:
      right for it; element-wise "binary accuracy" on single-label one-hot
      targets counts the correct zeros and is never what it reports.
 """
+
 import math
 import numbers
 import warnings
@@ -29,8 +30,14 @@ from . import losses as _losses
 from ._rowstats import argmax_rows, row_stats
 from .losses import categorical_cross_entropy, softmax_cross_entropy
 
-__all__ = ["log_loss", "top_k_accuracy_score", "binary_accuracy", "categorical_accuracy",
-           "sparse_categorical_accuracy", "accuracy"]
+__all__ = [
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "log_loss",
+    "sparse_categorical_accuracy",
+    "top_k_accuracy_score",
+]
 
 _ROW_CHUNK = 65536  # rows per block where a temporary (rows, C) array is needed
 
@@ -62,18 +69,24 @@ def _undefined_metric_warning():
 
 
 def _is_arraylike(x):
-    return ((hasattr(x, "__len__") or hasattr(x, "shape") or hasattr(x, "__array__"))
-            and not np.isscalar(x) and not V._is_sparse(x))
+    return (
+        (hasattr(x, "__len__") or hasattr(x, "shape") or hasattr(x, "__array__"))
+        and not np.isscalar(x)
+        and not V._is_sparse(x)
+    )
 
 
 def _check_params(func, values):
     """values: [(name, value, kind)], kind in 'array', 'array|None',
     'array|hidden-None' (None allowed but not advertised), 'bool', 'int>=1'
     (scikit-learn's wording of each constraint)."""
-    wording = {"array": "an array-like", "array|None": "an array-like or None",
-               "array|hidden-None": "an array-like",
-               "bool": "an instance of 'bool' or an instance of 'numpy.bool'",
-               "int>=1": "an int in the range [1, inf)"}
+    wording = {
+        "array": "an array-like",
+        "array|None": "an array-like or None",
+        "array|hidden-None": "an array-like",
+        "bool": "an instance of 'bool' or an instance of 'numpy.bool'",
+        "int>=1": "an int in the range [1, inf)",
+    }
     for name, value, kind in values:
         if kind == "array":
             ok = _is_arraylike(value)
@@ -84,8 +97,9 @@ def _check_params(func, values):
         else:
             ok = isinstance(value, numbers.Integral) and value >= 1
         if not ok:
-            raise _invalid_parameter(f"The {name!r} parameter of {func} must be {wording[kind]}. "
-                                     f"Got {value!r} instead.")
+            raise _invalid_parameter(
+                f"The {name!r} parameter of {func} must be {wording[kind]}. Got {value!r} instead."
+            )
 
 
 def _refuse_masked(**arrays):
@@ -102,8 +116,10 @@ def _check_flag(name, value):
 def _num_samples(x):
     if hasattr(x, "shape") and x.shape is not None:
         if len(x.shape) == 0:
-            raise TypeError("Input should have at least 1 dimension i.e. satisfy "
-                            f"`len(x.shape) > 0`, got scalar `{x!r}` instead.")
+            raise TypeError(
+                "Input should have at least 1 dimension i.e. satisfy "
+                f"`len(x.shape) > 0`, got scalar `{x!r}` instead."
+            )
         return int(x.shape[0])
     try:
         return len(x)
@@ -114,8 +130,9 @@ def _num_samples(x):
 def _check_consistent_length(*arrays):
     lengths = [_num_samples(a) for a in arrays if a is not None]
     if len(set(lengths)) > 1:
-        raise ValueError("Found input variables with inconsistent numbers of samples: "
-                         f"{lengths!r}")
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: {lengths!r}"
+        )
 
 
 def _assert_finite(arr, input_name="", allow_inf=False):
@@ -129,8 +146,9 @@ def _assert_finite(arr, input_name="", allow_inf=False):
     if np.isnan(lo):
         raise ValueError(f"Input {padded}contains NaN.")
     if not allow_inf and (np.isinf(lo) or np.isinf(hi)):
-        raise ValueError(f"Input {padded}contains infinity or a value too large for "
-                         f"{arr.dtype!r}.")
+        raise ValueError(
+            f"Input {padded}contains infinity or a value too large for {arr.dtype!r}."
+        )
     return lo, hi
 
 
@@ -148,8 +166,10 @@ def _check_float_array(x, *, dtypes, allow_inf=False, input_name=""):
         raise ValueError(f"Complex data not supported\n{x}\n")
     if dtypes is None:
         if x.dtype.kind in "US":
-            raise ValueError("dtype='numeric' is not compatible with arrays of bytes/strings."
-                             "Convert your data to numeric values explicitly instead.")
+            raise ValueError(
+                "dtype='numeric' is not compatible with arrays of bytes/strings."
+                "Convert your data to numeric values explicitly instead."
+            )
         arr = x if x.dtype.kind in "biuf" else x.astype(np.float64)
     else:
         arr = x if x.dtype in dtypes else x.astype(dtypes[0])
@@ -162,11 +182,13 @@ def _check_shape_finite(arr, input_name="", allow_inf=False):
         raise ValueError(f"Found array with dim {arr.ndim}, while dim <= 2 is required.")
     extremes = _assert_finite(arr, input_name, allow_inf)
     if arr.ndim >= 1 and arr.shape[0] < 1:
-        raise ValueError(f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum "
-                         "of 1 is required.")
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
     if arr.ndim == 2 and arr.shape[1] < 1:
-        raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
-                         "of 1 is required.")
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
     if extremes is None and arr.size and arr.ndim:
         extremes = (arr.min(), arr.max()) if arr.dtype.kind in "biuf" else None
     return extremes
@@ -186,9 +208,11 @@ def _check_sample_weight(sample_weight, n_samples):
         raise ValueError(f"Found array with dim {w.ndim}, while dim <= 2 is required.")
     _assert_finite(w, "sample_weight")
     if w.ndim != 1:
-        raise ValueError(f"Sample weights must be 1D array or scalar, got {w.ndim}D array. "
-                         "Expected either a scalar value or a 1D array of length "
-                         f"{n_samples}.")
+        raise ValueError(
+            f"Sample weights must be 1D array or scalar, got {w.ndim}D array. "
+            "Expected either a scalar value or a 1D array of length "
+            f"{n_samples}."
+        )
     if w.shape != (n_samples,):
         raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n_samples,)}!")
     if not np.any(w != 0):
@@ -212,8 +236,9 @@ def _column_or_1d(y, input_name="y"):
         return arr
     if arr.ndim == 2 and arr.shape[1] == 1:
         return arr.reshape(-1)
-    raise ValueError(f"{input_name} should be a 1d array, got an array of shape {arr.shape} "
-                     "instead.")
+    raise ValueError(
+        f"{input_name} should be a 1d array, got an array of shape {arr.shape} instead."
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -247,8 +272,10 @@ def _is_multilabel(y):
     if V._is_sparse(y):
         data = y.tocsr().data
         labels = np.unique(data)
-        return data.size == 0 or ((labels.size == 1 or (labels.size == 2 and 0 in labels))
-                                  and (y.dtype.kind in "biu" or _integral_float(labels)))
+        return data.size == 0 or (
+            (labels.size == 1 or (labels.size == 2 and 0 in labels))
+            and (y.dtype.kind in "biu" or _integral_float(labels))
+        )
     if y.dtype.kind not in "biuf":
         return False
     labels = np.unique(y)
@@ -266,13 +293,17 @@ def _type_of_target(y, input_name="", memo=None):
     if y.ndim >= 1 and y.shape[0] > 0:
         first = y[[0], :] if sparse else y[0]
         if isinstance(first, bytes):
-            raise TypeError("Support for labels represented as bytes is not supported. Convert "
-                            "the labels to a string or integer format.")
+            raise TypeError(
+                "Support for labels represented as bytes is not supported. Convert "
+                "the labels to a string or integer format."
+            )
         if isinstance(first, (list, tuple)):
-            raise ValueError("You appear to be using a legacy multi-label data representation. "
-                             "Sequence of sequences are no longer supported; use a binary array "
-                             "or sparse matrix instead - the MultiLabelBinarizer transformer "
-                             "can convert to this format.")
+            raise ValueError(
+                "You appear to be using a legacy multi-label data representation. "
+                "Sequence of sequences are no longer supported; use a binary array "
+                "or sparse matrix instead - the MultiLabelBinarizer transformer "
+                "can convert to this format."
+            )
     if y.ndim not in (1, 2):
         return "unknown"
     if min(y.shape) == 0:
@@ -359,8 +390,10 @@ def _unique_labels(y_obj, y, y_type, memo=None):
         # mix of strings and numbers shows up
         values = set(y_obj)
         if len({isinstance(v, str) for v in values}) > 1:
-            raise ValueError("Mix of label input types (string and number); "
-                             f"Got {np.unique(np.asarray(y_obj))}.")
+            raise ValueError(
+                "Mix of label input types (string and number); "
+                f"Got {np.unique(np.asarray(y_obj))}."
+            )
         return np.asarray(sorted(values))
     return memo["unique"][0] if memo and "unique" in memo else _unique(y)
 
@@ -392,23 +425,30 @@ def _encode_targets(y_true, labels):
     if labels is not None:
         classes, fit_type = _binarizer_fit(labels)
         if not np.all(classes == labels):
-            warnings.warn(f"Labels passed were {labels}. But this function assumes labels are "
-                          "ordered lexicographically. Pass the ordered "
-                          f"labels={classes.tolist()} and ensure that the columns of y_prob "
-                          "correspond to this ordering.", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"Labels passed were {labels}. But this function assumes labels are "
+                "ordered lexicographically. Pass the ordered "
+                f"labels={classes.tolist()} and ensure that the columns of y_prob "
+                "correspond to this ordering.",
+                UserWarning,
+                stacklevel=3,
+            )
         if not _all_in(_label_array(y_true), labels):
             undeclared = set(y_true) - set(labels)
-            raise ValueError(f"y_true contains values {undeclared} not belonging to the passed "
-                             f"labels {labels}.")
+            raise ValueError(
+                f"y_true contains values {undeclared} not belonging to the passed labels {labels}."
+            )
         memo = None
     else:
         memo = {}
         classes, fit_type = _binarizer_fit(y_true, memo)
     if classes.shape[0] == 1:
         if labels is None:
-            raise ValueError(f"y_true contains only one label ({classes[0]}). Please provide "
-                             "the list of all expected class labels explicitly through the "
-                             "labels argument.")
+            raise ValueError(
+                f"y_true contains only one label ({classes[0]}). Please provide "
+                "the list of all expected class labels explicitly through the "
+                "labels argument."
+            )
         raise ValueError(f"The labels array needs to contain at least two labels, got {classes}.")
     y = _label_array(y_true)
     y_type = fit_type if memo is not None else _type_of_target(y)
@@ -420,8 +460,10 @@ def _encode_targets(y_true, labels):
         raise ValueError("The type of target data is not known")
     if y_type == "multilabel-indicator":
         if classes.shape[0] != y.shape[1]:
-            raise ValueError(f"classes {classes} mismatch with the labels "
-                             f"{np.arange(y.shape[1])} found in the data")
+            raise ValueError(
+                f"classes {classes} mismatch with the labels "
+                f"{np.arange(y.shape[1])} found in the data"
+            )
         return "indicator", y, classes
     if y_type not in ("binary", "multiclass"):
         raise ValueError(f"{y_type} target data is not supported with label binarization")
@@ -435,8 +477,16 @@ def _encode_targets(y_true, labels):
 # log_loss
 
 
-def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
-             from_logits=False, y_pred="deprecated"):
+def log_loss(
+    y_true,
+    y_proba=None,
+    *,
+    normalize=True,
+    sample_weight=None,
+    labels=None,
+    from_logits=False,
+    y_pred="deprecated",
+):
     """Log loss (cross-entropy) of predicted probabilities or logits.
 
     Drop-in for ``sklearn.metrics.log_loss``: same value, warnings and errors
@@ -450,27 +500,40 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     ``log_loss(y_true, softmax(z))`` computed without forming the
     probabilities and without the eps clipping.
     """
-    _check_params("log_loss", [("y_true", y_true, "array"),
-                               ("y_proba", y_proba, "array|hidden-None"),
-                               ("normalize", normalize, "bool"),
-                               ("sample_weight", sample_weight, "array|None"),
-                               ("labels", labels, "array|None")])
+    _check_params(
+        "log_loss",
+        [
+            ("y_true", y_true, "array"),
+            ("y_proba", y_proba, "array|hidden-None"),
+            ("normalize", normalize, "bool"),
+            ("sample_weight", sample_weight, "array|None"),
+            ("labels", labels, "array|None"),
+        ],
+    )
     from_logits = _check_flag("from_logits", from_logits)
     _refuse_masked(y_true=y_true, y_proba=y_proba, sample_weight=sample_weight, labels=labels)
     if not (isinstance(y_pred, str) and y_pred == "deprecated"):
         if y_proba is not None:
-            raise ValueError("Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
-                             "use `y_proba` instead.")
-        warnings.warn("`y_pred` was renamed to `y_proba` in version 1.9 and will be removed in "
-                      "1.11. Use `y_proba` instead.", FutureWarning, stacklevel=2)
+            raise ValueError(
+                "Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
+                "use `y_proba` instead."
+            )
+        warnings.warn(
+            "`y_pred` was renamed to `y_proba` in version 1.9 and will be removed in "
+            "1.11. Use `y_proba` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
         _check_params("log_loss", [("y_pred", y_pred, "array")])
         y_proba = y_pred
     if y_proba is None:
         raise TypeError("log_loss() missing required argument: 'y_proba'")
 
-    p, extremes = _check_float_array(y_proba, allow_inf=from_logits,
-                                     dtypes=(np.dtype(np.float64), np.dtype(np.float32),
-                                             np.dtype(np.float16)))
+    p, extremes = _check_float_array(
+        y_proba,
+        allow_inf=from_logits,
+        dtypes=(np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.float16)),
+    )
     if not from_logits and extremes is not None:
         if extremes[1] > 1:
             raise ValueError(f"y_prob contains values greater than 1: {extremes[1]}")
@@ -485,16 +548,23 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     if not one_column and not from_logits:
         sums = np.sum(p, axis=1)
         if not np.all(np.isclose(sums, 1, rtol=math.sqrt(np.finfo(p.dtype).eps))):
-            warnings.warn("The y_prob values do not sum to one. Make sure to pass "
-                          "probabilities.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "The y_prob values do not sum to one. Make sure to pass probabilities.",
+                UserWarning,
+                stacklevel=2,
+            )
     if classes.shape[0] != n_columns:
         if labels is None:
-            raise ValueError("y_true and y_prob contain different number of classes: "
-                             f"{classes.shape[0]} vs {n_columns}. Please provide the "
-                             "true labels explicitly through the labels argument. Classes "
-                             f"found in y_true: {classes}")
-        raise ValueError("The number of classes in labels is different from that in y_prob. "
-                         f"Classes found in labels: {classes}")
+            raise ValueError(
+                "y_true and y_prob contain different number of classes: "
+                f"{classes.shape[0]} vs {n_columns}. Please provide the "
+                "true labels explicitly through the labels argument. Classes "
+                f"found in y_true: {classes}"
+            )
+        raise ValueError(
+            "The number of classes in labels is different from that in y_prob. "
+            f"Classes found in labels: {classes}"
+        )
     return _cross_entropy(p, kind, target, w, normalize, from_logits)
 
 
@@ -516,8 +586,7 @@ def _cross_entropy(p, kind, target, w, normalize, from_logits):
     x = V.as_float_array(p, "y_proba")  # float16 -> float32; already checked above
     if kind == "index" and not one_column:
         # the one O(N) pass that makes the labels a private kernel-form copy
-        labels, _ = V.check_labels(target, x.shape[0], x.shape[1], name="y_true",
-                                   source="y_proba")
+        labels, _ = V.check_labels(target, x.shape[0], x.shape[1], name="y_true", source="y_proba")
 
     def run(weights, reduction):
         # p and the targets were checked above: the kernels are called
@@ -528,18 +597,22 @@ def _cross_entropy(p, kind, target, w, normalize, from_logits):
             t = np.ascontiguousarray(target, dtype=x.dtype)
             kernel, eps_k = ("sigmoid", 0.0) if from_logits else ("binary", eps)
             return _losses._compute_binary_family(
-                x, kernel, "dense", t, weights, None, 1.0, 0.0, eps_k, reduction, n_threads)[0]
+                x, kernel, "dense", t, weights, None, 1.0, 0.0, eps_k, reduction, n_threads
+            )[0]
         if kind == "index":
             rows = V.rows_contiguous(x)
             if from_logits:
-                return _losses._compute_sparse_softmax(rows, labels, weights, 0.0, reduction,
-                                                       n_threads)[0]
-            return _losses._compute_categorical(rows, "labels", labels, weights, eps, False,
-                                                reduction, n_threads)[0]
+                return _losses._compute_sparse_softmax(
+                    rows, labels, weights, 0.0, reduction, n_threads
+                )[0]
+            return _losses._compute_categorical(
+                rows, "labels", labels, weights, eps, False, reduction, n_threads
+            )[0]
         if from_logits:
             return softmax_cross_entropy(p, target, sample_weight=weights, reduction=reduction)
-        return categorical_cross_entropy(p, target, eps=eps, sample_weight=weights,
-                                         reduction=reduction)
+        return categorical_cross_entropy(
+            p, target, eps=eps, sample_weight=weights, reduction=reduction
+        )
 
     if w is None:
         return float(run(None, "mean" if normalize else "sum"))
@@ -572,8 +645,7 @@ def _xlogy_rows(t, p, eps):
 # top_k_accuracy_score
 
 
-def top_k_accuracy_score(y_true, y_score, *, k=2, normalize=True, sample_weight=None,
-                         labels=None):
+def top_k_accuracy_score(y_true, y_score, *, k=2, normalize=True, sample_weight=None, labels=None):
     """Fraction of samples whose true label is among the k highest scores.
 
     Drop-in for ``sklearn.metrics.top_k_accuracy_score`` (same ties: among
@@ -582,12 +654,17 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, normalize=True, sample_weight=
     Computed by counting, per row, the scores that beat the true one, so no
     per-row sort is done.
     """
-    _check_params("top_k_accuracy_score", [("y_true", y_true, "array"),
-                                           ("y_score", y_score, "array"),
-                                           ("k", k, "int>=1"),
-                                           ("normalize", normalize, "bool"),
-                                           ("sample_weight", sample_weight, "array|None"),
-                                           ("labels", labels, "array|None")])
+    _check_params(
+        "top_k_accuracy_score",
+        [
+            ("y_true", y_true, "array"),
+            ("y_score", y_score, "array"),
+            ("k", k, "int>=1"),
+            ("normalize", normalize, "bool"),
+            ("sample_weight", sample_weight, "array|None"),
+            ("labels", labels, "array|None"),
+        ],
+    )
     k = int(k)
     _refuse_masked(y_true=y_true, y_score=y_score, sample_weight=sample_weight, labels=labels)
     y = _check_label_array(y_true)
@@ -601,22 +678,28 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, normalize=True, sample_weight=
     score_min, score_max = extremes if extremes is not None else (np.nan, np.nan)
     if y_type == "binary":
         if score.ndim == 2 and score.shape[1] != 1:
-            raise ValueError(f"`y_true` is binary while y_score is 2d with {score.shape[1]} "
-                             "classes. If `y_true` does not contain all the labels, `labels` "
-                             "must be provided.")
+            raise ValueError(
+                f"`y_true` is binary while y_score is 2d with {score.shape[1]} "
+                "classes. If `y_true` does not contain all the labels, `labels` "
+                "must be provided."
+            )
         score = score.reshape(-1)
     elif score.ndim != 2:
-        raise ValueError("`y_score` needs to be of shape `(n_samples, n_classes)`, since "
-                         f"`y_true` contains multiple classes. Got `y_score.shape={score.shape}`.")
+        raise ValueError(
+            "`y_score` needs to be of shape `(n_samples, n_classes)`, since "
+            f"`y_true` contains multiple classes. Got `y_score.shape={score.shape}`."
+        )
     _check_consistent_length(y, score, sample_weight)
     n_score_classes = score.shape[1] if score.ndim == 2 else 2
     if labels is None:
         classes = _unique(y)
         if len(classes) != n_score_classes:
-            raise ValueError(f"Number of classes in 'y_true' ({len(classes)}) not equal to the "
-                             f"number of classes in 'y_score' ({n_score_classes}).You can "
-                             "provide a list of all known classes by assigning it to the "
-                             "`labels` parameter.")
+            raise ValueError(
+                f"Number of classes in 'y_true' ({len(classes)}) not equal to the "
+                f"number of classes in 'y_score' ({n_score_classes}).You can "
+                "provide a list of all known classes by assigning it to the "
+                "`labels` parameter."
+            )
     else:
         lab = _column_or_1d(labels)
         classes = np.unique(lab)
@@ -625,14 +708,19 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, normalize=True, sample_weight=
         if not np.array_equal(classes, lab):
             raise ValueError("Parameter 'labels' must be ordered.")
         if len(classes) != n_score_classes:
-            raise ValueError(f"Number of given labels ({len(classes)}) not equal to the number "
-                             f"of classes in 'y_score' ({n_score_classes}).")
+            raise ValueError(
+                f"Number of given labels ({len(classes)}) not equal to the number "
+                f"of classes in 'y_score' ({n_score_classes})."
+            )
         if len(np.setdiff1d(y, classes)):
             raise ValueError("'y_true' contains labels not in parameter 'labels'.")
     if k >= len(classes):
-        warnings.warn(f"'k' ({k}) greater than or equal to 'n_classes' ({len(classes)}) will "
-                      "result in a perfect score and is therefore meaningless.",
-                      _undefined_metric_warning(), stacklevel=2)
+        warnings.warn(
+            f"'k' ({k}) greater than or equal to 'n_classes' ({len(classes)}) will "
+            "result in a perfect score and is therefore meaningless.",
+            _undefined_metric_warning(),
+            stacklevel=2,
+        )
     y_idx = _encode_known(y, classes)
     if y_type == "binary":
         if k == 1:
@@ -673,12 +761,12 @@ def _in_top_k(score, y_idx, k):
     hits = np.empty(n, dtype=bool)
     cols = np.arange(c)
     for r0 in range(0, n, _ROW_CHUNK):
-        s = score[r0:r0 + _ROW_CHUNK]
-        yi = y_idx[r0:r0 + _ROW_CHUNK]
+        s = score[r0 : r0 + _ROW_CHUNK]
+        yi = y_idx[r0 : r0 + _ROW_CHUNK]
         own = s[np.arange(s.shape[0]), yi][:, None]
         above = np.count_nonzero(s > own, axis=1)
         above += np.count_nonzero((s == own) & (cols > yi[:, None]), axis=1)
-        hits[r0:r0 + _ROW_CHUNK] = above < k
+        hits[r0 : r0 + _ROW_CHUNK] = above < k
     return hits
 
 
@@ -694,8 +782,10 @@ def _dense_scores(y_pred, name="y_pred"):
         raise TypeError(f"{name} must be numeric; got dtype={arr.dtype}")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         pos = np.argwhere(np.isnan(arr))[0]
-        raise ValueError(f"{name} contains NaN at position {tuple(int(i) for i in pos)}; "
-                         "accuracy is undefined for it")
+        raise ValueError(
+            f"{name} contains NaN at position {tuple(int(i) for i in pos)}; "
+            "accuracy is undefined for it"
+        )
     return arr
 
 
@@ -732,8 +822,10 @@ def _indicator_values(y, name="y_true"):
         if V._is_sparse(y):
             raise ValueError(f"{name} must hold only 0 and 1; found {data[bad][0].item()!r}")
         pos = np.argwhere(bad)[0]
-        raise ValueError(f"{name} must hold only 0 and 1; got {data[tuple(pos)].item()!r} at "
-                         f"position {tuple(int(i) for i in pos)}")
+        raise ValueError(
+            f"{name} must hold only 0 and 1; got {data[tuple(pos)].item()!r} at "
+            f"position {tuple(int(i) for i in pos)}"
+        )
 
 
 def _row_sums(y):
@@ -750,8 +842,10 @@ def _argmax_rows(y):
 
 def _check_same_shape(y_true, y_pred):
     if tuple(y_true.shape) != tuple(y_pred.shape):
-        raise ValueError(f"y_true and y_pred must have the same shape; got y_true.shape="
-                         f"{tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape; got y_true.shape="
+            f"{tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}"
+        )
 
 
 def binary_accuracy(y_true, y_pred, *, threshold=0.5):
@@ -777,11 +871,15 @@ def binary_accuracy(y_true, y_pred, *, threshold=0.5):
     _indicator_values(truth)
     if truth.ndim == 2 and truth.shape[1] >= 2 and np.all(_row_sums(truth) == 1):
         k = truth.shape[1]
-        warnings.warn(f"binary_accuracy: y_true looks like single-label one-hot targets (each "
-                      f"row of its {k} columns has exactly one 1); element-wise accuracy counts "
-                      f"the correct zeros and is inflated (an all-zero prediction scores "
-                      f"{k - 1}/{k}). Use categorical_accuracy (argmax vs argmax) or "
-                      "accuracy() instead.", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"binary_accuracy: y_true looks like single-label one-hot targets (each "
+            f"row of its {k} columns has exactly one 1); element-wise accuracy counts "
+            f"the correct zeros and is inflated (an all-zero prediction scores "
+            f"{k - 1}/{k}). Use categorical_accuracy (argmax vs argmax) or "
+            "accuracy() instead.",
+            UserWarning,
+            stacklevel=2,
+        )
     positive = pred > threshold
     if sparse:
         wrong = _count_mismatch_sparse(truth, positive)
@@ -805,8 +903,7 @@ def _count_mismatch_sparse(truth, positive):
     boolean prediction differ, without densifying the target."""
     csr = _canonical_csr(truth)
     rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
-    matched = np.bincount(rows, weights=positive[rows, csr.indices],
-                          minlength=csr.shape[0])
+    matched = np.bincount(rows, weights=positive[rows, csr.indices], minlength=csr.shape[0])
     true_count = np.diff(csr.indptr)
     pred_count = np.count_nonzero(positive, axis=1)
     return (true_count - matched) + (pred_count - matched)
@@ -852,23 +949,28 @@ def sparse_categorical_accuracy(y_true, y_pred):
 def _class_indices(labels, pred):
     """Integer labels checked as column indices of the (N, C) scores."""
     if labels.ndim != 1 or labels.shape[0] != pred.shape[0]:
-        raise ValueError(f"y_true must be 1-D with one label per row of y_pred "
-                         f"({pred.shape[0]},); got shape {labels.shape}")
+        raise ValueError(
+            f"y_true must be 1-D with one label per row of y_pred "
+            f"({pred.shape[0]},); got shape {labels.shape}"
+        )
     if labels.dtype.kind not in "biuf":
         raise TypeError(f"y_true must hold integer class indices; got dtype={labels.dtype}")
     n_cols = pred.shape[1]
     # integers: two reductions settle the range without an (N,) mask
-    if labels.dtype.kind != "f" and (labels.size == 0 or (labels.min() >= 0
-                                                          and labels.max() < n_cols)):
+    if labels.dtype.kind != "f" and (
+        labels.size == 0 or (labels.min() >= 0 and labels.max() < n_cols)
+    ):
         return labels.astype(np.intp, copy=False)
     bad = (labels < 0) | (labels >= n_cols)
     if labels.dtype.kind == "f":
         bad |= labels != np.round(labels)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"y_true[{i}] = {labels[i].item()!r} is not a column index of y_pred: "
-                         f"integer labels must be in [0, {n_cols}) for y_pred with {n_cols} "
-                         "columns")
+        raise ValueError(
+            f"y_true[{i}] = {labels[i].item()!r} is not a column index of y_pred: "
+            f"integer labels must be in [0, {n_cols}) for y_pred with {n_cols} "
+            "columns"
+        )
     return labels.astype(np.intp)
 
 
@@ -901,8 +1003,10 @@ def accuracy(y_true, y_pred, *, from_logits=False):
         return _label_accuracy(truth, y_pred, threshold, from_logits)
     if truth.ndim == 2:
         return _indicator_accuracy(truth, y_pred, threshold)
-    raise ValueError(f"y_true must be 1-D labels or a 2-D (n_samples, n_classes) target; "
-                     f"got shape {truth.shape}")
+    raise ValueError(
+        f"y_true must be 1-D labels or a 2-D (n_samples, n_classes) target; "
+        f"got shape {truth.shape}"
+    )
 
 
 def _label_accuracy(truth, y_pred, threshold, from_logits):
@@ -929,27 +1033,35 @@ def _label_accuracy(truth, y_pred, threshold, from_logits):
         if not _integral_float(pred):  # neither scores we can read nor hard labels
             if pred.min() >= 0 and pred.max() <= 1:
                 return _threshold_label_accuracy(truth, pred, threshold)  # raises: not binary
-            raise ValueError("y_pred holds scores outside [0, 1]; pass from_logits=True for "
-                             "decision_function output")
+            raise ValueError(
+                "y_pred holds scores outside [0, 1]; pass from_logits=True for "
+                "decision_function output"
+            )
     if (truth.dtype.kind in "OUS") != (pred.dtype.kind in "OUS"):
-        raise ValueError("Mix of label input types (string and number) in y_true "
-                         f"({truth.dtype}) and y_pred ({pred.dtype})")
+        raise ValueError(
+            "Mix of label input types (string and number) in y_true "
+            f"({truth.dtype}) and y_pred ({pred.dtype})"
+        )
     return float(np.mean(truth == pred))
 
 
 def _threshold_label_accuracy(truth, score, threshold):
     classes = _unique(truth)
     if classes.shape[0] > 2:
-        raise ValueError(f"y_pred holds one score per sample (binary), but y_true has "
-                         f"{classes.shape[0]} classes; pass (n_samples, {classes.shape[0]}) "
-                         "scores")
+        raise ValueError(
+            f"y_pred holds one score per sample (binary), but y_true has "
+            f"{classes.shape[0]} classes; pass (n_samples, {classes.shape[0]}) "
+            "scores"
+        )
     if truth.dtype.kind in "biuf" and np.all(np.isin(classes, (0, 1))):
         positive = truth == 1
     elif classes.shape[0] == 2:
         positive = truth == classes[1]
     else:
-        raise ValueError(f"y_true has the single class {classes[0]!r}, which is not 0 or 1, so "
-                         "the positive class is unknown")
+        raise ValueError(
+            f"y_true has the single class {classes[0]!r}, which is not 0 or 1, so "
+            "the positive class is unknown"
+        )
     return float(np.mean((score > threshold) == positive))
 
 
@@ -960,8 +1072,10 @@ def _argmax_label_accuracy(truth, score, top):
     else:
         classes = _unique(truth)
         if classes.shape[0] != n_cols:
-            raise ValueError(f"y_true has {classes.shape[0]} distinct labels but y_pred has "
-                             f"{n_cols} columns; encode y_true as column indices")
+            raise ValueError(
+                f"y_true has {classes.shape[0]} distinct labels but y_pred has "
+                f"{n_cols} columns; encode y_true as column indices"
+            )
         idx = _encode(truth, classes)
     return float(np.mean(top == idx))
 
@@ -991,6 +1105,7 @@ def _indicator_accuracy(truth, y_pred, threshold):
         _indicator_values(pred, "y_pred")
         if pred_sparse or sparse:
             import scipy.sparse as sp
+
             diff = sp.csr_matrix(truth, dtype=bool) != sp.csr_matrix(pred, dtype=bool)
             return float(np.mean(np.diff(diff.tocsr().indptr) == 0))
         return float(np.mean(np.all((truth != 0) == (pred != 0), axis=1)))
@@ -998,7 +1113,11 @@ def _indicator_accuracy(truth, y_pred, threshold):
     if sparse:
         return float(np.mean(_count_mismatch_sparse(truth, positive) == 0))
     return float(np.mean(np.all(positive == (truth != 0), axis=1)))
-from .calibration import brier_score, expected_calibration_error, reliability_curve
+
+
+from .calibration import brier_score, expected_calibration_error, reliability_curve  # noqa: E402
+
 __all__ += ["brier_score", "expected_calibration_error", "reliability_curve"]
-from .grouped import grouped_accuracy  # noqa: E402,F401  (grouped tasks: xentc/grouped.py)
+from .grouped import grouped_accuracy  # noqa: E402  (grouped tasks: xentc/grouped.py)
+
 __all__ += ["grouped_accuracy"]

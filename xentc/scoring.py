@@ -25,6 +25,7 @@ Design:
      define (top-k, Brier, ECE, per-class) are left out of the result, as
      top-k is for binary.
 """
+
 import math
 import numbers
 import re
@@ -125,8 +126,9 @@ def _check_metrics(metrics):
     chosen = list(metrics)
     unknown = [m for m in chosen if m not in METRICS]
     if unknown or not chosen:
-        raise ValueError(f"metrics must be None or a non-empty subset of {METRICS}; "
-                         f"got {metrics!r}")
+        raise ValueError(
+            f"metrics must be None or a non-empty subset of {METRICS}; got {metrics!r}"
+        )
     return tuple(m for m in METRICS if m in chosen)
 
 
@@ -177,24 +179,38 @@ class StreamingScores:
     calibration_curve define them.
     """
 
-    def __init__(self, task="auto", inputs="logits", labels=None, k=5, n_bins=15,
-                 metrics=None, n_threads=None, groups=None):
+    def __init__(
+        self,
+        task="auto",
+        inputs="logits",
+        labels=None,
+        k=5,
+        n_bins=15,
+        metrics=None,
+        n_threads=None,
+        groups=None,
+    ):
         self.task = _check_choice("task", task, TASKS)
         if groups is not None and self.task != "grouped":
-            raise ValueError(f"groups is for task='grouped' only; got groups={groups!r} with "
-                             f"task={task!r}")
+            raise ValueError(
+                f"groups is for task='grouped' only; got groups={groups!r} with task={task!r}"
+            )
         if labels is not None and self.task == "grouped":
-            raise ValueError("labels is not supported for task='grouped': y_true holds class "
-                             "indices within each group")
+            raise ValueError(
+                "labels is not supported for task='grouped': y_true holds class "
+                "indices within each group"
+            )
         self.groups = None if groups is None else _check_groups(groups)
         self.inputs = _check_choice("inputs", inputs, INPUTS)
         self.k = _check_int("k", k, 1)
         self.n_bins = _check_int("n_bins", n_bins, 1)
         self.metrics = _check_metrics(metrics)
         if self.task == "grouped" and not {"log_loss", "accuracy"} & set(self.metrics):
-            raise ValueError(f"metrics for task='grouped' must include 'log_loss' or "
-                             f"'accuracy' (the others are not defined per group); got "
-                             f"{list(self.metrics)!r}")
+            raise ValueError(
+                f"metrics for task='grouped' must include 'log_loss' or "
+                f"'accuracy' (the others are not defined per group); got "
+                f"{list(self.metrics)!r}"
+            )
         self.n_threads = n_threads if n_threads is None else V.resolve_n_threads(n_threads)
         self.labels = self._check_labels(labels)
         self._edges = np.linspace(0.0, 1.0, self.n_bins + 1)
@@ -210,8 +226,9 @@ class StreamingScores:
             raise TypeError("labels must be a 1-D sequence of class values; got a sparse matrix")
         arr = np.asarray(labels)
         if arr.ndim != 1 or arr.shape[0] < 2:
-            raise ValueError(f"labels must be a 1-D sequence of at least two class values; got "
-                             f"{labels!r}")
+            raise ValueError(
+                f"labels must be a 1-D sequence of at least two class values; got {labels!r}"
+            )
         if arr.dtype.kind not in "biufUSO":
             raise TypeError(f"labels must hold numbers or strings; got dtype={arr.dtype}")
         try:
@@ -221,17 +238,23 @@ class StreamingScores:
         if distinct != arr.shape[0]:
             raise ValueError(f"labels must be distinct; got {labels!r}")
         if self.task == "binary" and arr.shape[0] != 2:
-            raise ValueError(f"labels for task='binary' must be [negative, positive]; "
-                             f"got {labels!r}")
+            raise ValueError(
+                f"labels for task='binary' must be [negative, positive]; got {labels!r}"
+            )
         self._sorter = np.argsort(arr, kind="stable")
         self._sorted = arr[self._sorter]
         return arr
 
     def _config(self):
-        return {"task": self.task, "inputs": self.inputs, "k": self.k, "n_bins": self.n_bins,
-                "metrics": list(self.metrics),
-                "labels": None if self.labels is None else self.labels.tolist(),
-                "groups": None if self.groups is None else self.groups.tolist()}
+        return {
+            "task": self.task,
+            "inputs": self.inputs,
+            "k": self.k,
+            "n_bins": self.n_bins,
+            "metrics": list(self.metrics),
+            "labels": None if self.labels is None else self.labels.tolist(),
+            "groups": None if self.groups is None else self.groups.tolist(),
+        }
 
     def _reset(self, task, n_columns, sizes=None):
         """Empty sums for a decided task (or none yet: task None); sizes:
@@ -243,8 +266,7 @@ class StreamingScores:
         self._group_sums = {name: _Sum(n_groups) for name in ("log_loss", "accuracy")}
         self.n_samples = 0
         self._weight = _Sum()
-        self._sums = {name: _Sum() for name in ("log_loss", "accuracy", "top_k_accuracy",
-                                                 "brier")}
+        self._sums = {name: _Sum() for name in ("log_loss", "accuracy", "top_k_accuracy", "brier")}
         self._bin_count = np.zeros(self.n_bins, dtype=np.int64)
         self._bins = {name: _Sum(self.n_bins) for name in ("weight", "confidence", "hits")}
         n_classes = self._n_classes()
@@ -258,9 +280,26 @@ class StreamingScores:
 
     def _fresh(self, task, n_columns, sizes=None):
         part = object.__new__(StreamingScores)
-        part.__dict__.update({k: v for k, v in self.__dict__.items()
-                              if k in ("task", "inputs", "k", "n_bins", "metrics", "n_threads",
-                                       "labels", "_sorter", "_sorted", "_edges", "groups")})
+        part.__dict__.update(
+            {
+                k: v
+                for k, v in self.__dict__.items()
+                if k
+                in (
+                    "task",
+                    "inputs",
+                    "k",
+                    "n_bins",
+                    "metrics",
+                    "n_threads",
+                    "labels",
+                    "_sorter",
+                    "_sorted",
+                    "_edges",
+                    "groups",
+                )
+            }
+        )
         part._buffer = self._buffer
         part._reset(task, n_columns, sizes)
         return part
@@ -279,21 +318,28 @@ class StreamingScores:
         if pred.ndim == 2 and pred.shape[1] == 1 and truth.ndim == 1:
             pred = pred.reshape(-1)  # one score column against labels: binary
         if pred.ndim not in (1, 2):
-            raise ValueError(f"y_pred must be 1-D (n_samples,) or 2-D (n_samples, n_columns); "
-                             f"got shape {pred.shape}")
+            raise ValueError(
+                f"y_pred must be 1-D (n_samples,) or 2-D (n_samples, n_columns); "
+                f"got shape {pred.shape}"
+            )
         task, n_columns = self._decide(truth, pred, sparse)
         n = pred.shape[0]
         if truth.shape[0] != n:
-            raise ValueError(f"y_true has {truth.shape[0]} rows but y_pred has {n}; they must "
-                             "match")
+            raise ValueError(
+                f"y_true has {truth.shape[0]} rows but y_pred has {n}; they must match"
+            )
         w = None
         if sample_weight is not None:
             w = self._check_weight(sample_weight, n)
         part = self._fresh(task, n_columns)
         for start in range(0, n, _BLOCK):
             stop = min(start + _BLOCK, n)
-            part._add_block(truth[start:stop], pred[start:stop],
-                            None if w is None else w[start:stop], self.n_samples + start)
+            part._add_block(
+                truth[start:stop],
+                pred[start:stop],
+                None if w is None else w[start:stop],
+                self.n_samples + start,
+            )
         self._buffer = part._buffer  # keep the scratch block for the next chunk
         if self._task is None:  # decided by this chunk, now that it was valid
             self._reset(task, n_columns)
@@ -301,25 +347,36 @@ class StreamingScores:
         return self
 
     def _update_grouped(self, y_true, y_pred, sample_weight):
-        pred, sizes, shape = _logits_layout(y_pred, None if self.groups is None else
-                                            self.groups.tolist(), name="y_pred")
+        pred, sizes, shape = _logits_layout(
+            y_pred, None if self.groups is None else self.groups.tolist(), name="y_pred"
+        )
         if self._sizes is not None and not np.array_equal(sizes, self._sizes):
-            raise ValueError(f"this chunk has y_pred of shape {shape} (groups {sizes.tolist()}), "
-                             f"but the scores were started with groups {self._sizes.tolist()}")
+            raise ValueError(
+                f"this chunk has y_pred of shape {shape} (groups {sizes.tolist()}), "
+                f"but the scores were started with groups {self._sizes.tolist()}"
+            )
         if V._is_sparse(y_true):
-            raise TypeError("y_true for task 'grouped' must be a dense (n_samples, n_groups) "
-                            "array of class indices; got a sparse matrix")
+            raise TypeError(
+                "y_true for task 'grouped' must be a dense (n_samples, n_groups) "
+                "array of class indices; got a sparse matrix"
+            )
         truth = _label_array(y_true)
         n = pred.shape[0]
         if truth.ndim != 2 or truth.shape != (n, sizes.shape[0]):
-            raise ValueError(f"y_true for task 'grouped' must have shape (n_samples, n_groups) = "
-                             f"({n}, {sizes.shape[0]}); got shape {truth.shape}")
+            raise ValueError(
+                f"y_true for task 'grouped' must have shape (n_samples, n_groups) = "
+                f"({n}, {sizes.shape[0]}); got shape {truth.shape}"
+            )
         w = None if sample_weight is None else self._check_weight(sample_weight, n)
         part = self._fresh("grouped", pred.shape[1], sizes)
         for start in range(0, n, _BLOCK):
             stop = min(start + _BLOCK, n)
-            part._add_block(truth[start:stop], pred[start:stop],
-                            None if w is None else w[start:stop], self.n_samples + start)
+            part._add_block(
+                truth[start:stop],
+                pred[start:stop],
+                None if w is None else w[start:stop],
+                self.n_samples + start,
+            )
         if self._task is None:
             self._reset("grouped", pred.shape[1], sizes)
         self._merge_sums(part)
@@ -337,38 +394,61 @@ class StreamingScores:
             else:
                 task = "multilabel"
                 # a few rows can be one-hot by chance: only a chunk of 100+ rows warns
-                if not sparse and truth.ndim == 2 and truth.shape[0] >= 100 and truth.shape[1] > 2 \
-                        and truth.dtype.kind in "biuf" and np.all(truth.sum(axis=1) == 1):
-                    warnings.warn("task='auto': the 2-D y_true rows are one-hot, which is scored "
-                                  "as multilabel (independent sigmoids); pass "
-                                  "task='multiclass' if y_pred holds softmax outputs",
-                                  UserWarning, stacklevel=3)
+                if (
+                    not sparse
+                    and truth.ndim == 2
+                    and truth.shape[0] >= 100
+                    and truth.shape[1] > 2
+                    and truth.dtype.kind in "biuf"
+                    and np.all(truth.sum(axis=1) == 1)
+                ):
+                    warnings.warn(
+                        "task='auto': the 2-D y_true rows are one-hot, which is scored "
+                        "as multilabel (independent sigmoids); pass "
+                        "task='multiclass' if y_pred holds softmax outputs",
+                        UserWarning,
+                        stacklevel=3,
+                    )
         want_pred = 1 if task == "binary" else 2
         if pred.ndim != want_pred:
-            raise ValueError(f"y_pred has shape {pred.shape} but task {task!r} needs "
-                             f"{'(n_samples,)' if want_pred == 1 else '(n_samples, n_columns)'}")
+            raise ValueError(
+                f"y_pred has shape {pred.shape} but task {task!r} needs "
+                f"{'(n_samples,)' if want_pred == 1 else '(n_samples, n_columns)'}"
+            )
         if task in ("binary", "multiclass") and sparse:
             raise TypeError(f"y_true for task {task!r} must be 1-D labels; got a sparse matrix")
         if task == "binary" and truth.ndim != 1:
             raise ValueError(f"y_true for task 'binary' must be 1-D; got shape {truth.shape}")
-        if task == "multiclass" and truth.ndim != 1 and not (
-                truth.ndim == 2 and truth.shape[1] == pred.shape[1]):
-            raise ValueError(f"y_true for task 'multiclass' must be 1-D labels or one-hot rows "
-                             f"of y_pred's shape; got shape {truth.shape}")
+        if (
+            task == "multiclass"
+            and truth.ndim != 1
+            and not (truth.ndim == 2 and truth.shape[1] == pred.shape[1])
+        ):
+            raise ValueError(
+                f"y_true for task 'multiclass' must be 1-D labels or one-hot rows "
+                f"of y_pred's shape; got shape {truth.shape}"
+            )
         if task == "multilabel" and (truth.ndim != 2 or truth.shape[1] != pred.shape[1]):
-            raise ValueError(f"y_true for task 'multilabel' must be (n_samples, {pred.shape[1]}) "
-                             f"0/1 targets like y_pred; got shape {truth.shape}")
+            raise ValueError(
+                f"y_true for task 'multilabel' must be (n_samples, {pred.shape[1]}) "
+                f"0/1 targets like y_pred; got shape {truth.shape}"
+            )
         n_columns = 1 if task == "binary" else pred.shape[1]
         if self._task is not None and (task != self._task or n_columns != self._n_columns):
-            raise ValueError(f"this chunk is {task!r} with y_pred of shape {pred.shape}, but the "
-                             f"scores were started as {self._task!r} with {self._n_columns} "
-                             "column(s) per sample")
+            raise ValueError(
+                f"this chunk is {task!r} with y_pred of shape {pred.shape}, but the "
+                f"scores were started as {self._task!r} with {self._n_columns} "
+                "column(s) per sample"
+            )
         if self.labels is not None and task != "binary" and self.labels.shape[0] != n_columns:
-            raise ValueError(f"labels has {self.labels.shape[0]} entries but y_pred has "
-                             f"{n_columns} columns")
+            raise ValueError(
+                f"labels has {self.labels.shape[0]} entries but y_pred has {n_columns} columns"
+            )
         if self.labels is not None and task == "binary" and self.labels.shape[0] != 2:
-            raise ValueError(f"labels for a binary task must be [negative, positive]; got "
-                             f"{self.labels.tolist()!r}")
+            raise ValueError(
+                f"labels for a binary task must be [negative, positive]; got "
+                f"{self.labels.tolist()!r}"
+            )
         if task == "multiclass" and n_columns < 2:
             raise ValueError("task 'multiclass' needs y_pred with at least 2 columns; got 1")
         return task, n_columns
@@ -385,8 +465,10 @@ class StreamingScores:
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
             i = _first(bad)
-            raise ValueError(f"sample_weight row {self.n_samples + i} = {w[i]!r}: weights must "
-                             "be finite and non-negative")
+            raise ValueError(
+                f"sample_weight row {self.n_samples + i} = {w[i]!r}: weights must "
+                "be finite and non-negative"
+            )
         return w
 
     # -- one block ------------------------------------------------------------
@@ -402,8 +484,10 @@ class StreamingScores:
         if np.isnan(lo) or lo < 0 or hi > 1:
             flat_bad = np.isnan(p) | (p < 0) | (p > 1)
             row = _first(flat_bad.any(axis=1) if p.ndim == 2 else flat_bad)
-            raise ValueError(f"y_pred row {row0 + row}: probabilities must be in [0, 1]; got "
-                             f"{np.asarray(p[row]).tolist()!r}")
+            raise ValueError(
+                f"y_pred row {row0 + row}: probabilities must be in [0, 1]; got "
+                f"{np.asarray(p[row]).tolist()!r}"
+            )
 
     def _checked_total(self, per_row, pred, w, row0):
         """(sum_i w_i l_i, per_row): a NaN loss is a bad row (NaN in y_pred or
@@ -416,8 +500,11 @@ class StreamingScores:
         if nan.any():
             row = _first(nan)
             values = np.asarray(pred[row])
-            what = "contains NaN" if np.isnan(values).any() else \
-                "has infinite logits for which the loss is undefined"
+            what = (
+                "contains NaN"
+                if np.isnan(values).any()
+                else "has infinite logits for which the loss is undefined"
+            )
             shown = values.tolist() if values.size <= 8 else f"{values.size} values"
             raise ValueError(f"y_pred row {row0 + row} {what}: {shown}")
         per_row = np.where(w > 0, per_row, 0)
@@ -481,14 +568,20 @@ class StreamingScores:
     def _per_class(self, idx, w, per_row_loss, correct, n_classes):
         support = np.bincount(idx, minlength=n_classes)
         self._support += support
-        self._classes["weight"].add(support.astype(np.float64) if w is None else
-                                    np.bincount(idx, weights=w, minlength=n_classes))
+        self._classes["weight"].add(
+            support.astype(np.float64)
+            if w is None
+            else np.bincount(idx, weights=w, minlength=n_classes)
+        )
         if per_row_loss is not None:
             lw = per_row_loss if w is None else w * per_row_loss
             self._classes["log_loss"].add(np.bincount(idx, weights=lw, minlength=n_classes))
         if correct is not None:
-            hits = (np.bincount(idx[correct], minlength=n_classes).astype(np.float64)
-                    if w is None else np.bincount(idx, weights=w * correct, minlength=n_classes))
+            hits = (
+                np.bincount(idx[correct], minlength=n_classes).astype(np.float64)
+                if w is None
+                else np.bincount(idx, weights=w * correct, minlength=n_classes)
+            )
             self._classes["accuracy"].add(hits)
 
     # multiclass --------------------------------------------------------------
@@ -501,36 +594,44 @@ class StreamingScores:
             ok = np.all((t == 0) | (t == 1), axis=1) & (t.sum(axis=1) == 1)
             if not ok.all():
                 i = _first(~ok)
-                raise ValueError(f"y_true row {row0 + i} is not a one-hot row: "
-                                 f"{np.asarray(t[i]).tolist()!r}")
+                raise ValueError(
+                    f"y_true row {row0 + i} is not a one-hot row: {np.asarray(t[i]).tolist()!r}"
+                )
             return np.argmax(t, axis=1).astype(np.intp)
         if self.labels is not None:
             return self._encode(truth, row0)
         kind = truth.dtype.kind
         if kind not in "biuf":
-            raise TypeError(f"y_true holds {truth.dtype} values; pass labels=[...] (the class "
-                            "of each column) to score non-integer class values")
+            raise TypeError(
+                f"y_true holds {truth.dtype} values; pass labels=[...] (the class "
+                "of each column) to score non-integer class values"
+            )
         bad = (truth < 0) | (truth >= c)
         if kind == "f":
             bad |= ~(truth == np.round(truth))
         if bad.any():
             i = _first(bad)
-            raise ValueError(f"y_true row {row0 + i} = {truth[i].item()!r} is not a class index "
-                             f"in [0, {c}) (y_pred has {c} columns; pass labels=[...] for other "
-                             "class values)")
+            raise ValueError(
+                f"y_true row {row0 + i} = {truth[i].item()!r} is not a class index "
+                f"in [0, {c}) (y_pred has {c} columns; pass labels=[...] for other "
+                "class values)"
+            )
         return truth.astype(np.intp)
 
     def _encode(self, truth, row0):
         if (truth.dtype.kind in "OUS") != (self._sorted.dtype.kind in "OUS"):
-            raise TypeError(f"y_true holds {truth.dtype} values but labels are "
-                            f"{self._sorted.dtype}")
+            raise TypeError(
+                f"y_true holds {truth.dtype} values but labels are {self._sorted.dtype}"
+            )
         pos = np.searchsorted(self._sorted, truth)
         pos = np.minimum(pos, self._sorted.shape[0] - 1)
         bad = self._sorted[pos] != truth
         if bad.any():
             i = _first(bad)
-            raise ValueError(f"y_true row {row0 + i} = {truth[i].item()!r} is not one of "
-                             f"labels {self.labels.tolist()!r}")
+            raise ValueError(
+                f"y_true row {row0 + i} = {truth[i].item()!r} is not one of "
+                f"labels {self.labels.tolist()!r}"
+            )
         return self._sorter[pos].astype(np.intp)
 
     def _multiclass(self, idx, pred, w, row0):
@@ -539,16 +640,25 @@ class StreamingScores:
         need = set(self.metrics)
         top_k = "top_k_accuracy" in need and self.k < c
         # one kernel pass gives every per-row number the metrics need (Design C)
-        want = [name for name, used in (("loss", logits),
-                                        ("argmax", need & {"accuracy", "ece", "per_class"}),
-                                        ("rank", top_k), ("p_top", "ece" in need),
-                                        ("sq", "brier" in need)) if used]
-        stats = row_stats(pred, idx, want=want, probabilities=not logits,
-                          n_threads=self.n_threads) if want else {}
+        want = [
+            name
+            for name, used in (
+                ("loss", logits),
+                ("argmax", need & {"accuracy", "ece", "per_class"}),
+                ("rank", top_k),
+                ("p_top", "ece" in need),
+                ("sq", "brier" in need),
+            )
+            if used
+        ]
+        stats = (
+            row_stats(pred, idx, want=want, probabilities=not logits, n_threads=self.n_threads)
+            if want
+            else {}
+        )
         loss = stats.get("loss")  # logits: always computed, as the NaN detector
         if loss is None and need & {"log_loss", "per_class"}:
-            loss = categorical_cross_entropy(pred, idx, reduction="none",
-                                             n_threads=self.n_threads)
+            loss = categorical_cross_entropy(pred, idx, reduction="none", n_threads=self.n_threads)
         if loss is not None:
             total, loss = self._checked_total(loss, pred, w, row0)
             self._sums["log_loss"].add(total)
@@ -573,13 +683,17 @@ class StreamingScores:
             pos = self._encode(truth, row0)  # column 0 = negative, 1 = positive
             return pos.astype(np.float64)
         if truth.dtype.kind not in "biuf":
-            raise TypeError(f"y_true holds {truth.dtype} values; pass labels=[negative, "
-                            "positive] to score them")
+            raise TypeError(
+                f"y_true holds {truth.dtype} values; pass labels=[negative, "
+                "positive] to score them"
+            )
         bad = (truth != 0) & (truth != 1)
         if bad.any():
             i = _first(bad)
-            raise ValueError(f"y_true row {row0 + i} = {truth[i].item()!r} is not 0 or 1 (pass "
-                             "labels=[negative, positive] for other class values)")
+            raise ValueError(
+                f"y_true row {row0 + i} = {truth[i].item()!r} is not 0 or 1 (pass "
+                "labels=[negative, positive] for other class values)"
+            )
         return truth.astype(np.float64)
 
     def _binary(self, t, pred, w, row0):
@@ -599,8 +713,9 @@ class StreamingScores:
         self._sums["accuracy"].add(self._wsum(correct, w))
         if need & {"brier", "ece"}:
             if logits:
-                prob = sigmoid(pred, out=self._scratch(n, 1, pred.dtype).reshape(-1),
-                               n_threads=self.n_threads)
+                prob = sigmoid(
+                    pred, out=self._scratch(n, 1, pred.dtype).reshape(-1), n_threads=self.n_threads
+                )
             else:
                 prob = pred
             if "ece" in need:
@@ -621,8 +736,10 @@ class StreamingScores:
         bad = (t != 0) & (t != 1)
         if bad.any():
             i = _first(bad.any(axis=1))
-            raise ValueError(f"y_true row {row0 + i} holds values other than 0 and 1: "
-                             f"{np.asarray(t[i]).tolist()!r}")
+            raise ValueError(
+                f"y_true row {row0 + i} holds values other than 0 and 1: "
+                f"{np.asarray(t[i]).tolist()!r}"
+            )
         return V.rows_contiguous(t.astype(dtype, copy=False))
 
     def _multilabel(self, t, pred, w, row0):
@@ -648,8 +765,9 @@ class StreamingScores:
             else:
                 prob = pred
             if "ece" in need:
-                self._bin(prob.reshape(-1), positive.reshape(-1),
-                          None if w is None else np.repeat(w, k))
+                self._bin(
+                    prob.reshape(-1), positive.reshape(-1), None if w is None else np.repeat(w, k)
+                )
             if "brier" in need:
                 err = np.subtract(prob, t, dtype=np.float64)
                 self._sums["brier"].add(self._wsum(np.einsum("ij,ij->i", err, err), w))
@@ -669,19 +787,30 @@ class StreamingScores:
         try:
             lab, _ = _check_grouped_labels(truth, n, sizes, None, name="y_true")
         except ValueError as exc:  # the block's row -> the stream's row
-            raise ValueError(re.sub(r"^y_true\[(\d+),", lambda m: f"y_true[{row0 + int(m.group(1))},",
-                                    str(exc))) from None
+            raise ValueError(
+                re.sub(r"^y_true\[(\d+),", lambda m: f"y_true[{row0 + int(m.group(1))},", str(exc))
+            ) from None
         need = set(self.metrics)
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         if self.inputs == "logits":
             # the kernel's per-entry losses, bit-identical to reduction="none"
-            loss = _compute_grouped(pred, sizes, lab, None, 0, 0.0, 0.0, "none",
-                                    V.resolve_n_threads(self.n_threads))[0]
+            loss = _compute_grouped(
+                pred, sizes, lab, None, 0, 0.0, 0.0, "none", V.resolve_n_threads(self.n_threads)
+            )[0]
         else:
             idx = lab.astype(np.intp)
-            loss = np.stack([categorical_cross_entropy(
-                pred[:, offsets[g]:offsets[g + 1]], idx[:, g], reduction="none",
-                n_threads=self.n_threads) for g in range(sizes.shape[0])], axis=1)
+            loss = np.stack(
+                [
+                    categorical_cross_entropy(
+                        pred[:, offsets[g] : offsets[g + 1]],
+                        idx[:, g],
+                        reduction="none",
+                        n_threads=self.n_threads,
+                    )
+                    for g in range(sizes.shape[0])
+                ],
+                axis=1,
+            )
         total, _ = self._checked_total(loss.sum(axis=1, dtype=np.float64), pred, w, row0)
         if w is not None and not np.isfinite(loss).all():
             loss = np.where(w[:, None] > 0, loss, 0)  # inf at weight 0 counts as 0
@@ -692,8 +821,13 @@ class StreamingScores:
             if (sizes == sizes[0]).all():  # one argmax over (N, G, C): 1.4-2.4x the slices
                 guess = pred.reshape(n, sizes.shape[0], -1).argmax(axis=2)
             else:
-                guess = np.stack([np.argmax(pred[:, offsets[g]:offsets[g + 1]], axis=1)
-                                  for g in range(sizes.shape[0])], axis=1)
+                guess = np.stack(
+                    [
+                        np.argmax(pred[:, offsets[g] : offsets[g + 1]], axis=1)
+                        for g in range(sizes.shape[0])
+                    ],
+                    axis=1,
+                )
             right = guess == lab
             self._sums["accuracy"].add(self._wsum(right.all(axis=1), w))
             self._group_sums["accuracy"].add(ones @ right.astype(np.float64))
@@ -720,16 +854,21 @@ class StreamingScores:
         if not isinstance(other, StreamingScores):
             raise TypeError(f"merge needs a StreamingScores; got {type(other).__name__}")
         if other._config() != self._config():
-            raise ValueError(f"cannot merge scores with different options: {self._config()} "
-                             f"vs {other._config()}")
+            raise ValueError(
+                f"cannot merge scores with different options: {self._config()} "
+                f"vs {other._config()}"
+            )
         if other._task is None:
             return self
         if self._task is None:
             self._reset(other._task, other._n_columns, other._sizes)
         elif (self._task, self._n_columns) != (other._task, other._n_columns) or (
-                self._sizes is not None and not np.array_equal(self._sizes, other._sizes)):
-            raise ValueError(f"cannot merge {self._task!r} scores with {self._n_columns} "
-                             f"column(s) and {other._task!r} scores with {other._n_columns}")
+            self._sizes is not None and not np.array_equal(self._sizes, other._sizes)
+        ):
+            raise ValueError(
+                f"cannot merge {self._task!r} scores with {self._n_columns} "
+                f"column(s) and {other._task!r} scores with {other._n_columns}"
+            )
         self._merge_sums(other)
         return self
 
@@ -741,8 +880,12 @@ class StreamingScores:
             decisions = weight * self._sizes.shape[0]  # one decision per (sample, group)
         else:
             decisions = weight * (self._n_columns if self._task == "multilabel" else 1)
-        out = {"task": task, "inputs": self.inputs, "n_samples": int(self.n_samples),
-               "weight_sum": weight}
+        out = {
+            "task": task,
+            "inputs": self.inputs,
+            "n_samples": int(self.n_samples),
+            "weight_sum": weight,
+        }
 
         def ratio(num, den):
             return float(num / den) if den > 0 else float("nan")
@@ -795,22 +938,33 @@ class StreamingScores:
         cw = self._classes["weight"].value()
         den = np.full(cw.shape, weight) if self._task == "multilabel" else cw
         with np.errstate(invalid="ignore", divide="ignore"):
+
             def mean(name):
                 return np.where(den > 0, self._classes[name].value() / den, np.nan).tolist()
+
             if self.labels is not None:
                 names = self.labels.tolist()
             else:
                 names = list(range(self._n_classes()))
-            return {"labels": names, "support": self._support.tolist(), "weight": cw.tolist(),
-                    "log_loss": mean("log_loss"), "accuracy": mean("accuracy")}
+            return {
+                "labels": names,
+                "support": self._support.tolist(),
+                "weight": cw.tolist(),
+                "log_loss": mean("log_loss"),
+                "accuracy": mean("accuracy"),
+            }
 
     def to_dict(self):
         """JSON-serialisable state (json.dumps / json.loads round-trips it
         exactly); StreamingScores.from_dict(d) resumes from it."""
         return {
-            "format": _FORMAT, "version": _VERSION, "config": self._config(),
-            "decided_task": self._task, "n_columns": self._n_columns,
-            "n_samples": int(self.n_samples), "weight": self._weight.to_json(),
+            "format": _FORMAT,
+            "version": _VERSION,
+            "config": self._config(),
+            "decided_task": self._task,
+            "n_columns": self._n_columns,
+            "n_samples": int(self.n_samples),
+            "weight": self._weight.to_json(),
             "sums": {name: s.to_json() for name, s in self._sums.items()},
             "bin_count": self._bin_count.tolist(),
             "bins": {name: s.to_json() for name, s in self._bins.items()},
@@ -824,15 +978,26 @@ class StreamingScores:
     def from_dict(cls, state):
         """Rebuild from `to_dict()` output (e.g. after a JSON round trip)."""
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise ValueError(f"state must be a dict made by StreamingScores.to_dict() (format "
-                             f"{_FORMAT!r}); got {type(state).__name__}")
+            raise ValueError(
+                f"state must be a dict made by StreamingScores.to_dict() (format "
+                f"{_FORMAT!r}); got {type(state).__name__}"
+            )
         if state.get("version") != _VERSION:
-            raise ValueError(f"state version {state.get('version')!r} is not supported "
-                             f"(this xentc reads version {_VERSION})")
+            raise ValueError(
+                f"state version {state.get('version')!r} is not supported "
+                f"(this xentc reads version {_VERSION})"
+            )
         try:
             cfg = state["config"]
-            self = cls(task=cfg["task"], inputs=cfg["inputs"], labels=cfg["labels"], k=cfg["k"],
-                       n_bins=cfg["n_bins"], metrics=cfg["metrics"], groups=cfg.get("groups"))
+            self = cls(
+                task=cfg["task"],
+                inputs=cfg["inputs"],
+                labels=cfg["labels"],
+                k=cfg["k"],
+                n_bins=cfg["n_bins"],
+                metrics=cfg["metrics"],
+                groups=cfg.get("groups"),
+            )
             task, n_columns = state["decided_task"], state["n_columns"]
             if task is not None:
                 _check_choice("decided_task", task, TASKS[1:])
@@ -840,30 +1005,38 @@ class StreamingScores:
                 if task == "grouped":
                     sizes = _check_groups(state["group_sizes"])
                     if sizes.sum() != n_columns:
-                        raise ValueError(f"state group_sizes {sizes.tolist()} do not sum to "
-                                         f"n_columns={n_columns}")
+                        raise ValueError(
+                            f"state group_sizes {sizes.tolist()} do not sum to "
+                            f"n_columns={n_columns}"
+                        )
                 self._reset(task, _check_int("n_columns", n_columns, 1), sizes)
             self.n_samples = _check_int("n_samples", state["n_samples"], 0)
             self._weight = _Sum.from_json(state["weight"])
             self._sums = {name: _Sum.from_json(state["sums"][name]) for name in self._sums}
             self._bin_count = np.asarray(state["bin_count"], dtype=np.int64).reshape(self.n_bins)
-            self._bins = {name: _Sum.from_json(state["bins"][name], self.n_bins)
-                          for name in self._bins}
+            self._bins = {
+                name: _Sum.from_json(state["bins"][name], self.n_bins) for name in self._bins
+            }
             nc = self._n_classes()
             self._support = np.asarray(state["support"], dtype=np.int64).reshape(nc)
-            self._classes = {name: _Sum.from_json(state["classes"][name], nc)
-                             for name in self._classes}
+            self._classes = {
+                name: _Sum.from_json(state["classes"][name], nc) for name in self._classes
+            }
             ng = 0 if self._sizes is None else self._sizes.shape[0]
             groups = state.get("groups") or {}  # absent in states of other tasks
-            self._group_sums = {name: _Sum.from_json(groups[name], ng) if ng else _Sum(0)
-                                for name in self._group_sums}
+            self._group_sums = {
+                name: _Sum.from_json(groups[name], ng) if ng else _Sum(0)
+                for name in self._group_sums
+            }
         except (KeyError, TypeError) as exc:
             raise ValueError(f"state is incomplete or malformed: {exc!r}") from exc
         return self
 
     def __repr__(self):
-        return (f"StreamingScores(task={self.task!r}, inputs={self.inputs!r}, k={self.k}, "
-                f"n_bins={self.n_bins}, n_samples={self.n_samples})")
+        return (
+            f"StreamingScores(task={self.task!r}, inputs={self.inputs!r}, k={self.k}, "
+            f"n_bins={self.n_bins}, n_samples={self.n_samples})"
+        )
 
 
 def _label_array(y):

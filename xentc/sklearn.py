@@ -24,6 +24,7 @@ Design:
      grouped softmax loss (a sample's loss is the sum over its groups, as for
      multilabel), not G separate models. classes_ is a list of G arrays.
 """
+
 import numbers
 import warnings
 
@@ -34,8 +35,10 @@ import scipy.sparse as sp
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("xentc.sklearn needs scikit-learn (pip install scikit-learn); "
-                      "xentc.metrics works without it") from exc
+    raise ImportError(
+        "xentc.sklearn needs scikit-learn (pip install scikit-learn); "
+        "xentc.metrics works without it"
+    ) from exc
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -48,8 +51,14 @@ from .linear import _linear_ce
 from .losses import SigmoidCrossEntropy, SparseSoftmaxCrossEntropy
 from .special import log_sigmoid, log_softmax, sigmoid, softmax
 
-__all__ = ["neg_log_loss_scorer", "neg_log_loss_logits_scorer", "accuracy_scorer",
-           "CrossEntropyClassifier", "TemperatureScaler", "LogitsTransformer"]
+__all__ = [
+    "CrossEntropyClassifier",
+    "LogitsTransformer",
+    "TemperatureScaler",
+    "accuracy_scorer",
+    "neg_log_loss_logits_scorer",
+    "neg_log_loss_scorer",
+]
 
 _FLOATS = [np.float64, np.float32]
 
@@ -95,19 +104,27 @@ def _labels_of(estimator, y_true):
 
 def _neg_log_loss(estimator, X, y_true, sample_weight):
     proba = estimator.predict_proba(X)
-    return -metrics.log_loss(y_true, proba, labels=_labels_of(estimator, y_true),
-                             sample_weight=sample_weight)
+    return -metrics.log_loss(
+        y_true, proba, labels=_labels_of(estimator, y_true), sample_weight=sample_weight
+    )
 
 
 def _neg_log_loss_logits(estimator, X, y_true, sample_weight):
     if not _is_single_label(y_true):
-        raise ValueError("neg_log_loss_logits_scorer scores binary and multiclass models "
-                         "(softmax / sigmoid over decision_function); y_true here is a 2-D "
-                         "multilabel target - use neg_log_loss_scorer, which reads "
-                         "predict_proba")
+        raise ValueError(
+            "neg_log_loss_logits_scorer scores binary and multiclass models "
+            "(softmax / sigmoid over decision_function); y_true here is a 2-D "
+            "multilabel target - use neg_log_loss_scorer, which reads "
+            "predict_proba"
+        )
     logits = estimator.decision_function(X)
-    return -metrics.log_loss(y_true, logits, labels=_labels_of(estimator, y_true),
-                             sample_weight=sample_weight, from_logits=True)
+    return -metrics.log_loss(
+        y_true,
+        logits,
+        labels=_labels_of(estimator, y_true),
+        sample_weight=sample_weight,
+        from_logits=True,
+    )
 
 
 def _accuracy(estimator, X, y_true, sample_weight):
@@ -131,25 +148,33 @@ def _accuracy(estimator, X, y_true, sample_weight):
         y = np.asarray(y_true).reshape(-1)
         known = np.isin(y, classes)
         if not known.all():
-            raise ValueError(f"y_true contains labels the estimator was not fitted on: "
-                             f"{np.unique(y[~known]).tolist()}")
+            raise ValueError(
+                f"y_true contains labels the estimator was not fitted on: "
+                f"{np.unique(y[~known]).tolist()}"
+            )
         order = np.argsort(classes, kind="stable")
         y_true = order[np.searchsorted(classes, y, sorter=order)]
     return metrics.accuracy(y_true, scores, from_logits=from_logits)
 
 
 neg_log_loss_scorer = _Scorer(
-    "neg_log_loss_scorer", _neg_log_loss,
-    "-log_loss(y, estimator.predict_proba(X), labels=estimator.classes_).")
+    "neg_log_loss_scorer",
+    _neg_log_loss,
+    "-log_loss(y, estimator.predict_proba(X), labels=estimator.classes_).",
+)
 neg_log_loss_logits_scorer = _Scorer(
-    "neg_log_loss_logits_scorer", _neg_log_loss_logits,
+    "neg_log_loss_logits_scorer",
+    _neg_log_loss_logits,
     "-log_loss(y, estimator.decision_function(X), from_logits=True): binary and multiclass "
-    "models; the probabilities are never formed.")
+    "models; the probabilities are never formed.",
+)
 accuracy_scorer = _Scorer(
-    "accuracy_scorer", _accuracy,
+    "accuracy_scorer",
+    _accuracy,
     "xentc.metrics.accuracy on predict_proba (else decision_function, else predict), with y "
     "encoded by estimator.classes_; exact match of every output for multiclass-multioutput "
-    "models.")
+    "models.",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -197,9 +222,12 @@ def _check_sample_weight(sample_weight, n_samples):
 
 def _column_vector_to_1d(y):
     if not sp.issparse(y) and y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
-                      "the shape of y to (n_samples, ), for example using ravel().",
-                      DataConversionWarning, stacklevel=3)
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please change "
+            "the shape of y to (n_samples, ), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=3,
+        )
         return y.reshape(-1)
     if sp.issparse(y) and y.shape[1] == 1:
         return y.toarray().reshape(-1)
@@ -262,8 +290,19 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_, feature_names_in_.
     """
 
-    def __init__(self, loss="auto", *, alpha=1e-4, fit_intercept=True, class_weight=None,
-                 pos_weight=None, label_smoothing=0.0, max_iter=100, tol=1e-4, n_threads=None):
+    def __init__(
+        self,
+        loss="auto",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        class_weight=None,
+        pos_weight=None,
+        label_smoothing=0.0,
+        max_iter=100,
+        tol=1e-4,
+        n_threads=None,
+    ):
         self.loss = loss
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -287,10 +326,12 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"loss must be 'auto', 'softmax' or 'sigmoid'; got {self.loss!r}")
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False; got {self.fit_intercept!r}")
-        return dict(alpha=_check_real("alpha", self.alpha, 0.0),
-                    smoothing=_check_real("label_smoothing", self.label_smoothing, 0.0, 1.0),
-                    max_iter=_check_int("max_iter", self.max_iter, 1),
-                    tol=_check_real("tol", self.tol, 0.0, low_open=True))
+        return dict(
+            alpha=_check_real("alpha", self.alpha, 0.0),
+            smoothing=_check_real("label_smoothing", self.label_smoothing, 0.0, 1.0),
+            max_iter=_check_int("max_iter", self.max_iter, 1),
+            tol=_check_real("tol", self.tol, 0.0, low_open=True),
+        )
 
     def _problem(self, y, sample_weight, n_samples, dtype):
         """Decide the link from y; returns (mode, targets, row weights)."""
@@ -300,11 +341,15 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         w = _check_sample_weight(sample_weight, n_samples)
         if y_type == "multilabel-indicator":
             if self.loss == "softmax":
-                raise ValueError("loss='softmax' needs one label per sample; y is a multilabel "
-                                 "indicator (use loss='auto' or 'sigmoid')")
+                raise ValueError(
+                    "loss='softmax' needs one label per sample; y is a multilabel "
+                    "indicator (use loss='auto' or 'sigmoid')"
+                )
             if self.class_weight is not None:
-                raise ValueError("class_weight is not supported for multilabel y; use "
-                                 "pos_weight to weight the positive labels")
+                raise ValueError(
+                    "class_weight is not supported for multilabel y; use "
+                    "pos_weight to weight the positive labels"
+                )
             _check_indicator(y)
             self.classes_ = np.arange(y.shape[1])
             self._label_dtype = y.dtype
@@ -313,36 +358,47 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         if y_type == "multiclass-multioutput":
             return self._grouped_problem(y, w, sample_weight)
         if y_type not in ("binary", "multiclass"):
-            raise ValueError(f"y must be binary, multiclass or a multilabel indicator; got a "
-                             f"{y_type} target")
+            raise ValueError(
+                f"y must be binary, multiclass or a multilabel indicator; got a {y_type} target"
+            )
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
-            raise ValueError("CrossEntropyClassifier needs samples of at least 2 classes in the "
-                             f"data, but the data contains only one class: {self.classes_[0]!r}")
+            raise ValueError(
+                "CrossEntropyClassifier needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {self.classes_[0]!r}"
+            )
         if self.class_weight is not None:
-            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
-                                      sample_weight=sample_weight)
+            cw = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+            )
             w = w * cw[y_idx]
             if not (w > 0).any():
-                raise ValueError("class_weight and sample_weight leave no sample with a "
-                                 "positive weight")
+                raise ValueError(
+                    "class_weight and sample_weight leave no sample with a positive weight"
+                )
         if n_classes == 2 and self.loss != "softmax":
             return "binary", (y_idx == 1).astype(dtype), w
         if self.loss == "sigmoid":  # one-vs-rest with a sparse one-hot target
-            onehot = sp.csr_matrix((np.ones(n_samples, dtype=dtype), y_idx,
-                                    np.arange(n_samples + 1)), shape=(n_samples, n_classes))
+            onehot = sp.csr_matrix(
+                (np.ones(n_samples, dtype=dtype), y_idx, np.arange(n_samples + 1)),
+                shape=(n_samples, n_classes),
+            )
             return "ovr", onehot, w
         return "softmax", y_idx.astype(np.int64), w
 
     def _grouped_problem(self, y, w, sample_weight):
         """Design F: labels encoded per output; returns ("grouped", codes, w)."""
         if self.loss == "sigmoid":
-            raise ValueError("loss='sigmoid' needs binary, multiclass or multilabel-indicator y; "
-                             "a multiclass-multioutput y takes loss='auto' or 'softmax'")
+            raise ValueError(
+                "loss='sigmoid' needs binary, multiclass or multilabel-indicator y; "
+                "a multiclass-multioutput y takes loss='auto' or 'softmax'"
+            )
         if self.pos_weight is not None:
-            raise ValueError("pos_weight applies to sigmoid losses; a multiclass-multioutput y "
-                             "is fitted with softmax losses (use class_weight)")
+            raise ValueError(
+                "pos_weight applies to sigmoid losses; a multiclass-multioutput y "
+                "is fitted with softmax losses (use class_weight)"
+            )
         y = np.asarray(y)
         columns = [np.unique(y[:, g], return_inverse=True) for g in range(y.shape[1])]
         self.classes_ = [c for c, _ in columns]
@@ -352,11 +408,14 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         if cw is not None:
             per_output = [cw] * len(columns) if isinstance(cw, str) else list(cw)
             if len(per_output) != len(columns):
-                raise ValueError(f"class_weight for a multioutput y must be 'balanced' or a list "
-                                 f"of {len(columns)} dicts (one per output); got {cw!r}")
+                raise ValueError(
+                    f"class_weight for a multioutput y must be 'balanced' or a list "
+                    f"of {len(columns)} dicts (one per output); got {cw!r}"
+                )
             self._group_class_weight = [
                 compute_class_weight(c_w, classes=classes, y=y[:, g], sample_weight=sample_weight)
-                for g, (c_w, classes) in enumerate(zip(per_output, self.classes_))]
+                for g, (c_w, classes) in enumerate(zip(per_output, self.classes_))
+            ]
         return "grouped", codes, w
 
     def fit(self, X, y, sample_weight=None):
@@ -367,39 +426,70 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         # scipy touch them: scipy's sparse products trust their indices
         X, y = V.checked_csr(X, "X"), V.checked_csr(y, "y")
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS, multi_output=True)
-        n_samples, n_features = X.shape
+        n_samples, _n_features = X.shape
         mode, targets, w = self._problem(y, sample_weight, n_samples, X.dtype)
         if mode == "grouped":
             loss = GroupedSoftmaxCrossEntropy(
-                groups=[len(c) for c in self.classes_], class_weight=self._group_class_weight,
-                label_smoothing=opts["smoothing"], reduction="sum", n_threads=self.n_threads)
+                groups=[len(c) for c in self.classes_],
+                class_weight=self._group_class_weight,
+                label_smoothing=opts["smoothing"],
+                reduction="sum",
+                n_threads=self.n_threads,
+            )
         elif mode == "softmax":
             if self.pos_weight is not None:
-                raise ValueError("pos_weight applies to sigmoid losses; the softmax loss has no "
-                                 "positive class (use class_weight)")
-            loss = SparseSoftmaxCrossEntropy(label_smoothing=opts["smoothing"], reduction="sum",
-                                             n_threads=self.n_threads)
+                raise ValueError(
+                    "pos_weight applies to sigmoid losses; the softmax loss has no "
+                    "positive class (use class_weight)"
+                )
+            loss = SparseSoftmaxCrossEntropy(
+                label_smoothing=opts["smoothing"], reduction="sum", n_threads=self.n_threads
+            )
         else:
-            loss = SigmoidCrossEntropy(pos_weight=self.pos_weight, reduction="sum",
-                                       label_smoothing=opts["smoothing"], n_threads=self.n_threads)
+            loss = SigmoidCrossEntropy(
+                pos_weight=self.pos_weight,
+                reduction="sum",
+                label_smoothing=opts["smoothing"],
+                n_threads=self.n_threads,
+            )
         if mode == "grouped":
             n_logits = sum(len(c) for c in self.classes_)
         else:
             n_logits = 1 if mode == "binary" else len(self.classes_)
         # weights normalised once: the "sum" reduction then yields the weighted mean
         w_norm = w / w.sum()
-        objective = _LinearObjective(X, targets, w_norm, loss, opts["alpha"], n_logits,
-                                     self.fit_intercept, squeeze=(mode == "binary"))
+        objective = _LinearObjective(
+            X,
+            targets,
+            w_norm,
+            loss,
+            opts["alpha"],
+            n_logits,
+            self.fit_intercept,
+            squeeze=(mode == "binary"),
+        )
         x0 = np.zeros(objective.n_params)
         res = scipy.optimize.minimize(
-            objective, x0, method="L-BFGS-B", jac=True,
-            options={"maxiter": opts["max_iter"], "maxls": 50, "gtol": opts["tol"],
-                     "ftol": 64 * np.finfo(float).eps})
+            objective,
+            x0,
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxiter": opts["max_iter"],
+                "maxls": 50,
+                "gtol": opts["tol"],
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
         if res.status != 0:
             msg = res.message.decode() if isinstance(res.message, bytes) else res.message
-            warnings.warn(f"L-BFGS did not converge after {res.nit} iteration(s) "
-                          f"(status={res.status}): {msg}. Increase max_iter or scale the data "
-                          "(e.g. StandardScaler).", ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"L-BFGS did not converge after {res.nit} iteration(s) "
+                f"(status={res.status}): {msg}. Increase max_iter or scale the data "
+                "(e.g. StandardScaler).",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         coef, intercept = objective.unpack(res.x)
         self.coef_ = coef.astype(X.dtype)
         self.intercept_ = intercept.astype(X.dtype)
@@ -411,8 +501,9 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, V.checked_csr(X, "X"), accept_sparse="csr", dtype=_FLOATS,
-                          reset=False)
+        X = validate_data(
+            self, V.checked_csr(X, "X"), accept_sparse="csr", dtype=_FLOATS, reset=False
+        )
         Z = _matmul(X, self.coef_) + self.intercept_
         return Z.reshape(-1) if self._mode == "binary" else Z
 
@@ -464,8 +555,10 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         if self._mode == "multilabel":
             return (Z > 0).astype(self._label_dtype)
         if self._mode == "grouped":
-            return np.stack([c[np.argmax(z, axis=1)]
-                             for c, z in zip(self.classes_, self._group_logits(Z))], axis=1)
+            return np.stack(
+                [c[np.argmax(z, axis=1)] for c, z in zip(self.classes_, self._group_logits(Z))],
+                axis=1,
+            )
         return self.classes_[np.argmax(Z, axis=1)]
 
     def _group_logits(self, Z):
@@ -486,12 +579,15 @@ class _LinearObjective:
         shape = (X.shape[0],) if squeeze else (X.shape[0], n_logits)
         self.loss_gradient = loss._bind(np.zeros(shape, dtype=X.dtype), targets, w_norm)
         self.n_params = self.k * self.d + (self.k if fit_intercept else 0)
-        self.fused = (type(loss) is SparseSoftmaxCrossEntropy and not sp.issparse(X)
-                      and n_logits >= FUSED_MIN_CLASSES)
+        self.fused = (
+            type(loss) is SparseSoftmaxCrossEntropy
+            and not sp.issparse(X)
+            and n_logits >= FUSED_MIN_CLASSES
+        )
 
     def unpack(self, params):
-        coef = params[:self.k * self.d].reshape(self.k, self.d)
-        intercept = params[self.k * self.d:] if self.fit_intercept else np.zeros(self.k)
+        coef = params[: self.k * self.d].reshape(self.k, self.d)
+        intercept = params[self.k * self.d :] if self.fit_intercept else np.zeros(self.k)
         return coef, intercept
 
     def __call__(self, params):
@@ -506,11 +602,11 @@ class _LinearObjective:
         value, grad_logits = self.loss_gradient(logits, out=logits)
         G = grad_logits.reshape(Z.shape)
         grad = np.empty(self.n_params)
-        grad_coef = grad[:self.k * self.d].reshape(self.k, self.d)
+        grad_coef = grad[: self.k * self.d].reshape(self.k, self.d)
         grad_coef[...] = _t_matmul(G, self.X)
         grad_coef += self.alpha * coef
         if self.fit_intercept:
-            grad[self.k * self.d:] = G.sum(axis=0, dtype=np.float64)
+            grad[self.k * self.d :] = G.sum(axis=0, dtype=np.float64)
         value += 0.5 * self.alpha * float(np.dot(coef.ravel(), coef.ravel()))
         return value, grad
 
@@ -519,13 +615,23 @@ class _LinearObjective:
         dtype = self.X.dtype
         bias = intercept.astype(dtype) if self.fit_intercept else None
         value, _, d_coef, d_intercept = _linear_ce(
-            self.X, coef.astype(dtype), self.targets, bias, None, self.w_norm, None,
-            self.loss.label_smoothing, "sum", self.loss.n_threads, grad=True,
-            want_hidden=False)
+            self.X,
+            coef.astype(dtype),
+            self.targets,
+            bias,
+            None,
+            self.w_norm,
+            None,
+            self.loss.label_smoothing,
+            "sum",
+            self.loss.n_threads,
+            grad=True,
+            want_hidden=False,
+        )
         grad = np.empty(self.n_params)
-        grad[:self.k * self.d] = (d_coef + self.alpha * coef).ravel()
+        grad[: self.k * self.d] = (d_coef + self.alpha * coef).ravel()
         if self.fit_intercept:
-            grad[self.k * self.d:] = d_intercept
+            grad[self.k * self.d :] = d_intercept
         value += 0.5 * self.alpha * float(np.dot(coef.ravel(), coef.ravel()))
         return value, grad
 
@@ -567,8 +673,10 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         if reset:
             self.n_features_in_ = n_cols
         elif n_cols != self.n_features_in_:
-            raise ValueError(f"X has {n_cols} logit column(s), but TemperatureScaler was fitted "
-                             f"on {self.n_features_in_}")
+            raise ValueError(
+                f"X has {n_cols} logit column(s), but TemperatureScaler was fitted "
+                f"on {self.n_features_in_}"
+            )
         return Z
 
     def fit(self, X, y, sample_weight=None):
@@ -578,12 +686,14 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         Z = self._logits(X, reset=True)
         w = _check_sample_weight(sample_weight, Z.shape[0])
         y = V.checked_csr(y, "y")
-        if sp.issparse(y) or np.ndim(y) == 2 and np.shape(y)[1] > 1:
+        if sp.issparse(y) or (np.ndim(y) == 2 and np.shape(y)[1] > 1):
             self._mode = "multilabel"
             Y = y if sp.issparse(y) else np.asarray(y)
             if Z.ndim != 2 or Y.shape != Z.shape:
-                raise ValueError(f"a 2-D (multilabel) y needs logits of the same shape; got X "
-                                 f"of shape {Z.shape} and y of shape {Y.shape}")
+                raise ValueError(
+                    f"a 2-D (multilabel) y needs logits of the same shape; got X "
+                    f"of shape {Z.shape} and y of shape {Y.shape}"
+                )
             _check_indicator(Y)
             self.classes_ = np.arange(Y.shape[1])
             targets = Y.astype(Z.dtype)
@@ -595,13 +705,17 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
             classes = np.unique(y) if self.classes is None else np.asarray(self.classes)
             n_needed = 2 if Z.ndim == 1 else Z.shape[1]
             if len(classes) != n_needed:
-                raise ValueError(f"the logits have {n_needed} class column(s) but y has "
-                                 f"{len(classes)} classes {classes.tolist()}; pass the classes "
-                                 "of the logit columns as `classes`")
+                raise ValueError(
+                    f"the logits have {n_needed} class column(s) but y has "
+                    f"{len(classes)} classes {classes.tolist()}; pass the classes "
+                    "of the logit columns as `classes`"
+                )
             unknown = ~np.isin(y, classes)
             if unknown.any():
-                raise ValueError(f"y contains labels not in classes {classes.tolist()}: "
-                                 f"{np.unique(y[unknown]).tolist()}")
+                raise ValueError(
+                    f"y contains labels not in classes {classes.tolist()}: "
+                    f"{np.unique(y[unknown]).tolist()}"
+                )
             self.classes_ = classes
             sorter = np.argsort(classes)
             y_idx = sorter[np.searchsorted(classes, y, sorter=sorter)]
@@ -622,12 +736,20 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
             value, G = loss_gradient(scaled)
             return value, np.array([-np.sum(G * scaled, dtype=np.float64)])
 
-        res = scipy.optimize.minimize(objective, np.zeros(1), method="L-BFGS-B", jac=True,
-                                      bounds=[self._LOG_T_BOUNDS],
-                                      options={"maxiter": max_iter, "gtol": tol})
+        res = scipy.optimize.minimize(
+            objective,
+            np.zeros(1),
+            method="L-BFGS-B",
+            jac=True,
+            bounds=[self._LOG_T_BOUNDS],
+            options={"maxiter": max_iter, "gtol": tol},
+        )
         if res.status != 0:
-            warnings.warn(f"temperature fit did not converge after {res.nit} iteration(s): "
-                          f"{res.message}", ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"temperature fit did not converge after {res.nit} iteration(s): {res.message}",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         self.temperature_ = float(np.exp(res.x[0]))
         self.n_iter_ = int(res.nit)
         return self

@@ -6,12 +6,13 @@ taken where it exists (a row whose max is +inf puts probability 1/k on each of
 its k infinite entries). float32 stays float32, float16 computes in float32,
 integers in float64.
 """
+
 import numpy as np
 
 from . import _kernels
 from . import _validation as V
 
-__all__ = ["logsumexp", "softmax", "log_softmax", "sigmoid", "log_sigmoid"]
+__all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax"]
 
 
 def _to_rows(x, axis, name="x"):
@@ -33,7 +34,11 @@ def _to_rows(x, axis, name="x"):
     else:
         moved = np.moveaxis(arr, axis, -1)
     # explicit row count: reshape(-1, 0) cannot infer it for empty arrays
-    rows = moved if moved.ndim == 2 else moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
+    rows = (
+        moved
+        if moved.ndim == 2
+        else moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
+    )
     return V.rows_contiguous(rows), (shape, axis)
 
 
@@ -59,7 +64,7 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     if ax is None:
         red_shape = (1,) * len(shape) if keepdims else ()
     else:
-        red_shape = shape[:ax] + ((1,) if keepdims else ()) + shape[ax + 1:]
+        red_shape = shape[:ax] + ((1,) if keepdims else ()) + shape[ax + 1 :]
     return _deliver(res.reshape(red_shape), out)
 
 
@@ -69,9 +74,15 @@ def _softmax_like(op, x, axis, out, n_threads):
     # rows along the last axis and a C-contiguous `out` of the result's shape
     # and dtype: write straight into it (no temporary, no copy), unless it
     # overlaps the input other than as the very same elements (in place)
-    if (type(out) is np.ndarray and out.flags.c_contiguous and out.flags.writeable
-            and out.shape == shape and out.dtype == rows.dtype and len(shape)
-            and (ax is None or ax == len(shape) - 1)):
+    if (
+        type(out) is np.ndarray
+        and out.flags.c_contiguous
+        and out.flags.writeable
+        and out.shape == shape
+        and out.dtype == rows.dtype
+        and len(shape)
+        and (ax is None or ax == len(shape) - 1)
+    ):
         target = out.reshape(rows.shape)
         if not np.may_share_memory(target, rows) or V.same_view(target, rows):
             if rows.size:
@@ -83,8 +94,11 @@ def _softmax_like(op, x, axis, out, n_threads):
     if ax is None:
         res = res.reshape(shape)
     else:
-        moved_shape = tuple(np.delete(np.array(shape, dtype=np.intp), ax)) + (shape[ax],) \
-            if len(shape) else (1,)
+        moved_shape = (
+            tuple(np.delete(np.array(shape, dtype=np.intp), ax)) + (shape[ax],)
+            if len(shape)
+            else (1,)
+        )
         res = np.moveaxis(res.reshape(moved_shape), -1, ax) if len(shape) else res.reshape(())
     return _deliver(res, out)
 
@@ -103,8 +117,12 @@ def log_softmax(x, axis=-1, *, out=None, n_threads=None):
 def _elementwise(op, x, out, n_threads):
     n_threads = V.resolve_n_threads(n_threads)
     arr = V.flat_contiguous(V.as_float_array(x, "x"))
-    if (type(out) is np.ndarray and out.flags.c_contiguous and out.flags.aligned
-            and (not np.may_share_memory(out, arr) or V.same_view(out, arr))):
+    if (
+        type(out) is np.ndarray
+        and out.flags.c_contiguous
+        and out.flags.aligned
+        and (not np.may_share_memory(out, arr) or V.same_view(out, arr))
+    ):
         V.check_out(out, arr.shape, arr.dtype)
         target = out
     else:

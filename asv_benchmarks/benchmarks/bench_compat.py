@@ -11,6 +11,7 @@ setup). The module is self-contained: its inputs are drawn here, seeded.
 Run (from asv_benchmarks/):
     asv run --python=same --bench bench_compat
 """
+
 import os
 import sys
 
@@ -20,7 +21,7 @@ import numpy as np
 def _import_xentc_compat():
     """xentc.compat from the environment, else from this checkout (--python=same)."""
     try:
-        import xentc.compat  # noqa: F401
+        import xentc.compat
     except ImportError:
         root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
         if root not in sys.path:
@@ -124,14 +125,21 @@ class _Shim:
 
 
 class TorchCrossEntropy(_Shim):
-    params = (["xentc", "torch"], ["float32", "float64"], [(20_000, 1_000), (200_000, 10)],
-              ["indices", "indices+smoothing", "probabilities"])
+    params = (
+        ["xentc", "torch"],
+        ["float32", "float64"],
+        [(20_000, 1_000), (200_000, 10)],
+        ["indices", "indices+smoothing", "probabilities"],
+    )
     param_names = ["impl", "dtype", "shape", "target"]
 
     def prepare(self, impl, dtype, shape, target):
         x = _inputs("logits", shape, dtype, 0)
-        y = _inputs("probs", shape, dtype, 1) if target == "probabilities" \
+        y = (
+            _inputs("probs", shape, dtype, 1)
+            if target == "probabilities"
             else _inputs("labels", shape, dtype, 2)
+        )
         ls = 0.1 if target == "indices+smoothing" else 0.0
         if impl == "xentc":
             xt = _need_compat("torch")
@@ -144,8 +152,12 @@ class TorchCrossEntropy(_Shim):
 
 
 class TorchSoftmaxFamily(_Shim):
-    params = (["xentc", "torch"], ["float32", "float64"], [(20_000, 1_000)],
-              ["log_softmax", "softmax", "nll_loss"])
+    params = (
+        ["xentc", "torch"],
+        ["float32", "float64"],
+        [(20_000, 1_000)],
+        ["log_softmax", "softmax", "nll_loss"],
+    )
     param_names = ["impl", "dtype", "shape", "op"]
 
     def prepare(self, impl, dtype, shape, op):
@@ -170,8 +182,12 @@ class TorchSoftmaxFamily(_Shim):
 
 
 class TorchBinary(_Shim):
-    params = (["xentc", "torch"], ["float32", "float64"], [(1_000_000,), (20_000, 50)],
-              ["with_logits", "with_logits+pos_weight", "probabilities"])
+    params = (
+        ["xentc", "torch"],
+        ["float32", "float64"],
+        [(1_000_000,), (20_000, 50)],
+        ["with_logits", "with_logits+pos_weight", "probabilities"],
+    )
     param_names = ["impl", "dtype", "shape", "loss"]
 
     def prepare(self, impl, dtype, shape, loss):
@@ -183,8 +199,9 @@ class TorchBinary(_Shim):
             if loss == "probabilities":
                 self.call = lambda: xt.binary_cross_entropy(x, t, n_threads=1)
             else:
-                self.call = lambda: xt.binary_cross_entropy_with_logits(x, t, pos_weight=pw,
-                                                                        n_threads=1)
+                self.call = lambda: xt.binary_cross_entropy_with_logits(
+                    x, t, pos_weight=pw, n_threads=1
+                )
         else:
             torch = _torch()
             F = torch.nn.functional
@@ -201,15 +218,21 @@ class TorchBinary(_Shim):
 
 
 class TFCrossEntropy(_Shim):
-    params = (["xentc", "tensorflow"], ["float32"], [(20_000, 1_000)],
-              ["sparse_softmax", "softmax", "sigmoid"])
+    params = (
+        ["xentc", "tensorflow"],
+        ["float32"],
+        [(20_000, 1_000)],
+        ["sparse_softmax", "softmax", "sigmoid"],
+    )
     param_names = ["impl", "dtype", "shape", "loss"]
 
     def prepare(self, impl, dtype, shape, loss):
         x = _inputs("logits", shape, dtype, 0)
-        labels = {"sparse_softmax": _inputs("labels", shape, dtype, 2),
-                  "softmax": _inputs("probs", shape, dtype, 1),
-                  "sigmoid": _inputs("binary", shape, dtype, 3)}[loss]
+        labels = {
+            "sparse_softmax": _inputs("labels", shape, dtype, 2),
+            "softmax": _inputs("probs", shape, dtype, 1),
+            "sigmoid": _inputs("binary", shape, dtype, 3),
+        }[loss]
         name = f"{loss}_cross_entropy_with_logits"
         if impl == "xentc":
             fn = getattr(_need_compat("tf"), name)
@@ -226,17 +249,30 @@ class TFCrossEntropy(_Shim):
 
 
 class KerasLosses(_Shim):
-    params = (["xentc", "keras"], ["float32"], [(20_000, 1_000)],
-              ["SparseCategoricalCrossentropy(from_logits)", "SparseCategoricalCrossentropy(probs)",
-               "CategoricalCrossentropy(probs, one-hot)", "CategoricalCrossentropy(probs, soft)",
-               "BinaryCrossentropy(probs)", "BinaryCrossentropy(from_logits)",
-               "CategoricalFocalCrossentropy(probs, one-hot)"])
+    params = (
+        ["xentc", "keras"],
+        ["float32"],
+        [(20_000, 1_000)],
+        [
+            "SparseCategoricalCrossentropy(from_logits)",
+            "SparseCategoricalCrossentropy(probs)",
+            "CategoricalCrossentropy(probs, one-hot)",
+            "CategoricalCrossentropy(probs, soft)",
+            "BinaryCrossentropy(probs)",
+            "BinaryCrossentropy(from_logits)",
+            "CategoricalFocalCrossentropy(probs, one-hot)",
+        ],
+    )
     param_names = ["impl", "dtype", "shape", "loss"]
 
     def prepare(self, impl, dtype, shape, loss):
         name = loss.split("(")[0]
         from_logits = "from_logits" in loss
-        p = _inputs("logits", shape, dtype, 0) if from_logits else _inputs("probs", shape, dtype, 1)
+        p = (
+            _inputs("logits", shape, dtype, 0)
+            if from_logits
+            else _inputs("probs", shape, dtype, 1)
+        )
         if name == "SparseCategoricalCrossentropy":
             y = _inputs("labels", shape, dtype, 2)
         elif name == "BinaryCrossentropy":
@@ -259,10 +295,15 @@ class KerasLosses(_Shim):
 
 
 class ScipySpecial(_Shim):
-    OPS = {"logsumexp(axis=1)": ("logsumexp", 1), "softmax(axis=1)": ("softmax", 1),
-           "log_softmax(axis=1)": ("log_softmax", 1), "logsumexp(axis=None)": ("logsumexp", None),
-           "softmax(axis=0)": ("softmax", 0), "expit": ("expit", None),
-           "log_expit": ("log_expit", None)}
+    OPS = {
+        "logsumexp(axis=1)": ("logsumexp", 1),
+        "softmax(axis=1)": ("softmax", 1),
+        "log_softmax(axis=1)": ("log_softmax", 1),
+        "logsumexp(axis=None)": ("logsumexp", None),
+        "softmax(axis=0)": ("softmax", 0),
+        "expit": ("expit", None),
+        "log_expit": ("log_expit", None),
+    }
     params = (["xentc", "scipy"], ["float32", "float64"], [(20_000, 1_000)], list(OPS))
     param_names = ["impl", "dtype", "shape", "op"]
 
@@ -294,8 +335,14 @@ def _side_by_side(repeats=7, dtypes=("float32",), only=None):
     import itertools
     import time
 
-    classes = [TorchCrossEntropy, TorchSoftmaxFamily, TorchBinary, TFCrossEntropy, KerasLosses,
-               ScipySpecial]
+    classes = [
+        TorchCrossEntropy,
+        TorchSoftmaxFamily,
+        TorchBinary,
+        TFCrossEntropy,
+        KerasLosses,
+        ScipySpecial,
+    ]
     print("| benchmark | case | xentc ms | framework ms | framework / xentc |")
     print("|---|---|---:|---:|---:|")
     for cls in classes:
@@ -322,12 +369,16 @@ def _side_by_side(repeats=7, dtypes=("float32",), only=None):
                     times.append(time.perf_counter() - start)
             ours, theirs = (min(runs[i][1]) * 1e3 for i in impls)
             case = ", ".join(str(r) for r in rest)
-            print(f"| {cls.__name__} | {case} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} |",
-                  flush=True)
+            print(
+                f"| {cls.__name__} | {case} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
     # arguments: dtypes (float32 / float64) and benchmark class names to keep
     args = sys.argv[1:]
-    _side_by_side(dtypes=tuple(a for a in args if a.startswith("float")) or ("float32",),
-                  only=[a for a in args if not a.startswith("float")])
+    _side_by_side(
+        dtypes=tuple(a for a in args if a.startswith("float")) or ("float32",),
+        only=[a for a in args if not a.startswith("float")],
+    )

@@ -10,11 +10,13 @@ Inputs are generated here from fixed seeds (self-contained; no common.py).
 
 Run:  cd asv_benchmarks && asv run --python=same --bench bench_dask
 """
+
 import numpy as np
 
 try:
     import dask
     import dask.array as da
+
     import xentc.dask as xd
 except ImportError:  # the dask extra is optional: asv skips these then
     da = None
@@ -25,12 +27,22 @@ N, C = 1_000_000, 10
 def _sklearn_block(x, y):
     from scipy.special import softmax
     from sklearn.metrics import log_loss
+
     return np.array([log_loss(y, softmax(x, axis=1), labels=np.arange(C), normalize=False)])
 
 
 def _sklearn_graph(y, x):
-    sums = da.blockwise(_sklearn_block, "i", x, "ij", y, "i", concatenate=True,
-                        adjust_chunks={"i": 1}, dtype=np.float64)
+    sums = da.blockwise(
+        _sklearn_block,
+        "i",
+        x,
+        "ij",
+        y,
+        "i",
+        concatenate=True,
+        adjust_chunks={"i": 1},
+        dtype=np.float64,
+    )
     return float(sums.sum().compute()) / x.shape[0]
 
 

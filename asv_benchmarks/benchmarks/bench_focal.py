@@ -7,6 +7,7 @@ focal formula (log_softmax, gather, (1 - p_t)^gamma) in PyTorch and JAX.
     cd asv_benchmarks && asv run --python=same --quick -b bench_focal
 One-process ratios: ../compare_focal.py.
 """
+
 import numpy as np
 
 from . import peers
@@ -44,13 +45,16 @@ def _jax_softmax_focal():
     def f(x, y):
         lp = jnp.take_along_axis(jax.nn.log_softmax(x, axis=1), y[:, None], axis=1)[:, 0]
         return jnp.mean(-((1 - jnp.exp(lp)) ** GAMMA) * lp)
+
     return f
 
 
 def inputs(op, dtype, shape):
     if op.startswith("sigmoid"):
-        return (get_input("binary_logits", shape, dtype),
-                get_input("binary_targets", shape, dtype))
+        return (
+            get_input("binary_logits", shape, dtype),
+            get_input("binary_targets", shape, dtype),
+        )
     return get_input("logits", shape, dtype), get_input("labels", shape)
 
 
@@ -61,8 +65,11 @@ def build(op, impl, dtype, shape, n_threads):
     grad = op.endswith("_grad")
     sig = op.startswith("sigmoid")
     if impl == "xentc":
-        obj = (xentc.SigmoidCrossEntropy(focal_gamma=GAMMA, focal_alpha=ALPHA, n_threads=n_threads)
-               if sig else xentc.SparseSoftmaxCrossEntropy(focal_gamma=GAMMA, n_threads=n_threads))
+        obj = (
+            xentc.SigmoidCrossEntropy(focal_gamma=GAMMA, focal_alpha=ALPHA, n_threads=n_threads)
+            if sig
+            else xentc.SparseSoftmaxCrossEntropy(focal_gamma=GAMMA, n_threads=n_threads)
+        )
         return (lambda: obj.loss_gradient(x, y)) if grad else (lambda: obj.loss(x, y))
     if impl == "torch":
         torch = peers.need("torch")
@@ -76,6 +83,7 @@ def build(op, impl, dtype, shape, n_threads):
             loss = f(torch, xg, yt)
             loss.backward()
             return loss, xg.grad
+
         return fg
     if impl == "jax":
         jax = peers.need("jax")

@@ -7,6 +7,7 @@ The builders here are shared with ../compare_grouped.py (one-run ratios).
 
     cd asv_benchmarks && asv run --python=same --quick -b bench_grouped
 """
+
 import numpy as np
 
 from .common import SkipNotImplemented, limit_cpus, unlimit_cpus
@@ -39,6 +40,7 @@ def build(impl, op, shape_name, dtype, n_threads=1):
     off = np.concatenate([[0], np.cumsum(groups)]).tolist()
     if impl == "xentc":
         import xentc
+
         obj = xentc.GroupedSoftmaxCrossEntropy(groups=list(groups), n_threads=n_threads)
         if op == "loss":
             return lambda: obj.loss(x, y)
@@ -57,14 +59,17 @@ def build(impl, op, shape_name, dtype, n_threads=1):
         def loss_of(logits):
             total = 0
             for g in range(n_groups):
-                total = total + F.cross_entropy(logits[:, off[g]:off[g + 1]], yt[g],
-                                                reduction="sum")
+                total = total + F.cross_entropy(
+                    logits[:, off[g] : off[g + 1]], yt[g], reduction="sum"
+                )
             return total / denom
 
         if op == "loss":
+
             def run():
                 with torch.no_grad():
                     return float(loss_of(xt))
+
             return run
         leaf = xt.clone().requires_grad_(True)
 
@@ -73,6 +78,7 @@ def build(impl, op, shape_name, dtype, n_threads=1):
             value = loss_of(leaf)
             value.backward()
             return float(value), leaf.grad.numpy()
+
         return run_grad
     if impl == "jax_optax":
         try:
@@ -89,8 +95,12 @@ def build(impl, op, shape_name, dtype, n_threads=1):
         def f(logits, labels):
             total = 0.0
             for g in range(n_groups):
-                total = total + optax.softmax_cross_entropy_with_integer_labels(
-                    logits[:, off[g]:off[g + 1]], labels[:, g]).sum()
+                total = (
+                    total
+                    + optax.softmax_cross_entropy_with_integer_labels(
+                        logits[:, off[g] : off[g + 1]], labels[:, g]
+                    ).sum()
+                )
             return total / denom
 
         if op == "loss":
@@ -101,6 +111,7 @@ def build(impl, op, shape_name, dtype, n_threads=1):
         def run_jax_grad():
             value, grad = fg(xj, yj)
             return float(value), np.asarray(grad.block_until_ready())
+
         return run_jax_grad
     raise ValueError(f"unknown implementation {impl!r}")
 
@@ -109,8 +120,8 @@ class GroupedSoftmaxCE:
     """grouped_softmax_cross_entropy vs a PyTorch per-group loop and JAX/optax
     per group under one jit, on one thread."""
 
-    param_names = ["impl", "op", "dtype", "shape"]  # noqa: RUF012 (asv's protocol)
-    params = [IMPLS, OPS, ["float32", "float64"], list(SHAPES)]  # noqa: RUF012
+    param_names = ["impl", "op", "dtype", "shape"]
+    params = [IMPLS, OPS, ["float32", "float64"], list(SHAPES)]
     number = 1
     repeat = (3, 10, 20.0)
     timeout = 900

@@ -12,6 +12,7 @@ in fresh processes, see ../compare_linear.py.
     cd asv_benchmarks && asv run --python=same --quick -b bench_linear_ce
     XENTC_BENCH_PROFILE=fast asv run --python=same -b bench_linear_ce
 """
+
 import os
 import time
 
@@ -40,6 +41,7 @@ def _inputs(shape):
 
 class LinearCE:
     """Forward and loss+gradient: xentc fused, bare GEMM, torch."""
+
     params = (["xentc", "gemm", "torch"], SHAPES)
     param_names = ["impl", "shape"]
     timeout = 600
@@ -50,8 +52,8 @@ class LinearCE:
             try:
                 import torch
                 import torch.nn.functional as F
-            except ImportError:
-                raise NotImplementedError("torch is not installed")
+            except ImportError as exc:
+                raise NotImplementedError("torch is not installed") from exc
             self.F = F
             self.t = [torch.from_numpy(a) for a in (self.h, self.w, self.b, self.y)]
         self.loss = LinearCrossEntropy()
@@ -62,6 +64,7 @@ class LinearCE:
         if impl == "gemm":
             return self.h @ self.w.T
         import torch
+
         with torch.no_grad():
             h, w, b, y = self.t
             return float(self.F.cross_entropy(self.F.linear(h, w, b), y))
@@ -91,6 +94,7 @@ class LinearCE:
 
 class LinearCERatio:
     """Forward time over bare-GEMM time, measured back to back (best of 3)."""
+
     params = ([SHAPES[0]],)
     param_names = ["shape"]
     timeout = 600
@@ -106,6 +110,7 @@ class LinearCERatio:
                 fn()
                 out = min(out, time.perf_counter() - t0)
             return out
+
         fused = best(lambda: linear_cross_entropy(self.h, self.w, self.y, bias=self.b))
         return fused / best(lambda: self.h @ self.w.T)
 

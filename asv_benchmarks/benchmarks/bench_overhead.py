@@ -4,10 +4,11 @@ input, where validation and dispatch cost more than the arithmetic. Target:
 
     cd asv_benchmarks && asv run --python=same --quick -b bench_overhead
 """
+
 from .common import Benchmark, grid
 
 
 class SparseSoftmaxCEOverhead(Benchmark):
     OP = "overhead_sparse_ce"
     params = grid(OP)
-    repeat = (20, 200, 2.0)   # microsecond calls: many samples
+    repeat = (20, 200, 2.0)  # microsecond calls: many samples

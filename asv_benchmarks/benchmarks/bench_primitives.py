@@ -3,6 +3,7 @@ element-wise sigmoid, xentc next to NumPy, scipy.special, PyTorch and JAX.
 
     cd asv_benchmarks && asv run --python=same --quick -b bench_primitives
 """
+
 from .common import Benchmark, grid
 
 
@@ -23,5 +24,6 @@ class Softmax(Benchmark):
 
 class Sigmoid(Benchmark):
     """xentc.sigmoid vs scipy.special.expit, torch.sigmoid, jax.nn.sigmoid."""
+
     OP = "sigmoid"
     params = grid(OP)

@@ -19,6 +19,7 @@ output; the files are written under --dir and deleted afterwards):
       python asv_benchmarks/benchmarks/bench_scoring.py --rows 1e7
       python asv_benchmarks/benchmarks/bench_scoring.py --rss-gb 1,4,8 --dir /tmp
 """
+
 import contextlib
 import io
 import os
@@ -39,7 +40,13 @@ except ImportError:  # a commit older than xentc.scoring (asv history): skip, se
     StreamingScores = None
 
 CHUNK = 65536
-_ROWS = {"quick": 1_000_000, "history": 1_000_000, "fast": 1_000_000, "regular": 10_000_000, "large": 40_000_000}
+_ROWS = {
+    "quick": 1_000_000,
+    "history": 1_000_000,
+    "fast": 1_000_000,
+    "regular": 10_000_000,
+    "large": 40_000_000,
+}
 SHAPES = [(_ROWS[profile_name()], 10)]
 IMPLS = ["stream-all", "stream-ll+acc", "oneshot-ll+acc", "sklearn"]
 
@@ -54,17 +61,23 @@ def score(impl, z, y):
         metrics = None if impl == "stream-all" else ["log_loss", "accuracy"]
         s = StreamingScores(metrics=metrics)
         for a in range(0, z.shape[0], CHUNK):
-            s.update(y[a:a + CHUNK], z[a:a + CHUNK])
+            s.update(y[a : a + CHUNK], z[a : a + CHUNK])
         return s.result()
     if impl == "oneshot-ll+acc":
-        return (xentc.metrics.log_loss(y, z, from_logits=True, labels=np.arange(z.shape[1])),
-                xentc.metrics.accuracy(y, z))
+        return (
+            xentc.metrics.log_loss(y, z, from_logits=True, labels=np.arange(z.shape[1])),
+            xentc.metrics.accuracy(y, z),
+        )
     from scipy.special import softmax
     from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
+
     p = softmax(z, axis=1)
     labels = np.arange(z.shape[1])
-    return (log_loss(y, p, labels=labels), accuracy_score(y, p.argmax(axis=1)),
-            brier_score_loss(y, p, labels=labels))
+    return (
+        log_loss(y, p, labels=labels),
+        accuracy_score(y, p.argmax(axis=1)),
+        brier_score_loss(y, p, labels=labels),
+    )
 
 
 class Scoring:
@@ -108,6 +121,7 @@ class ArgmaxAccuracy:
     params = (["xentc-accuracy", "np-argmax-accuracy", "ce-forward"], ["float32", "float64"])
     param_names = ["impl", "dtype"]
     repeat = (3, 10, 20.0)
+    version = "1"  # as common.Benchmark.version: keeps the committed history visible
 
     def setup(self, impl, dtype):
         shape = (1_000_000, 10)
@@ -127,15 +141,18 @@ def _write_npy_pair(directory, shape, seed=0):
     """An (N, C) float32 logits .npy and its labels, written in pieces."""
     n, c = shape
     rng = np.random.default_rng(seed)
-    zp, yp = os.path.join(directory, f"scoring-{n}x{c}.npy"), \
-        os.path.join(directory, f"scoring-{n}x{c}-labels.npy")
+    zp, yp = (
+        os.path.join(directory, f"scoring-{n}x{c}.npy"),
+        os.path.join(directory, f"scoring-{n}x{c}-labels.npy"),
+    )
     if not (os.path.exists(zp) and os.path.getsize(zp) == 128 + 4 * n * c):
         with open(zp, "wb") as f:
             np.lib.format.write_array_header_1_0(
-                f, {"descr": "<f4", "fortran_order": False, "shape": (n, c)})
+                f, {"descr": "<f4", "fortran_order": False, "shape": (n, c)}
+            )
             block = rng.standard_normal((min(n, 1_000_000), c), dtype=np.float32) * 3
             for a in range(0, n, block.shape[0]):
-                block[:min(block.shape[0], n - a)].tofile(f)
+                block[: min(block.shape[0], n - a)].tofile(f)
         np.save(yp, rng.integers(0, c, n))
     return zp, yp
 
@@ -152,6 +169,7 @@ class ScoreCommand:
     def setup(self, shape):
         _need_scoring()
         from .common import cache_dir
+
         os.makedirs(cache_dir(), exist_ok=True)
         self.paths = _write_npy_pair(cache_dir(), shape)
 
@@ -161,6 +179,7 @@ class ScoreCommand:
 
 def run_command(zp, yp):
     from xentc.cli import main
+
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["score", zp, "--labels", yp, "--no-progress"])
     assert code == 0
@@ -168,7 +187,6 @@ def run_command(zp, yp):
 
 # ---------------------------------------------------------------------------
 # one-run report (python bench_scoring.py ...)
-
 
 
 def side_by_side(rows, repeats, directory):
@@ -187,8 +205,10 @@ def side_by_side(rows, repeats, directory):
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
     base = best["oneshot-ll+acc"]
-    print(f"{rows:,} x 10 float32 logits, 64k-row chunks; {cpu_model()}, "
-          f"{len(os.sched_getaffinity(0))} CPUs, best of {repeats} interleaved runs")
+    print(
+        f"{rows:,} x 10 float32 logits, 64k-row chunks; {cpu_model()}, "
+        f"{len(os.sched_getaffinity(0))} CPUs, best of {repeats} interleaved runs"
+    )
     print(f"{'implementation':22s} {'seconds':>9s} {'/ oneshot':>10s} {'/ stream-all':>13s}")
     for name, t in best.items():
         print(f"{name:22s} {t:9.3f} {t / base:10.2f} {t / best['stream-all']:13.2f}")
@@ -216,6 +236,7 @@ def rss_of_files(sizes_gb, directory, usual_up_to_gb=1.0):
     """Peak RSS of `xentc score` (a fresh process each) on files of the sizes,
     and of the usual load-everything script on files up to usual_up_to_gb."""
     import subprocess
+
     print(f"peak RSS of `python -m xentc score` ({cpu_model()})")
     print(f"{'file':>8s} {'rows':>13s} {'peak RSS MB':>12s} {'seconds':>8s}")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -224,13 +245,19 @@ def rss_of_files(sizes_gb, directory, usual_up_to_gb=1.0):
         zp, yp = _write_npy_pair(directory, (rows, 10))
         # VmHWM of the child's own address space: ru_maxrss would include the
         # forked parent's pages (Linux keeps the high-water mark across exec)
-        code = ("import sys, time; from xentc.cli import main; t = time.time(); "
-                "c = main(sys.argv[1:]); "
-                "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
-                "print('RSS', hwm.split()[1], time.time() - t, file=sys.stderr); sys.exit(c)")
+        code = (
+            "import sys, time; from xentc.cli import main; t = time.time(); "
+            "c = main(sys.argv[1:]); "
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+            "print('RSS', hwm.split()[1], time.time() - t, file=sys.stderr); sys.exit(c)"
+        )
         env = dict(os.environ, PYTHONPATH=root)
-        runs = [("xentc score", [sys.executable, "-c", code, "score", zp, "--labels", yp,
-                                 "--no-progress"])]
+        runs = [
+            (
+                "xentc score",
+                [sys.executable, "-c", code, "score", zp, "--labels", yp, "--no-progress"],
+            )
+        ]
         if gb <= usual_up_to_gb:
             runs.append(("np.load + sklearn", [sys.executable, "-c", USUAL_SCRIPT, zp, yp]))
         for name, cmd in runs:
@@ -239,14 +266,17 @@ def rss_of_files(sizes_gb, directory, usual_up_to_gb=1.0):
                 print(name, proc.stderr.strip().splitlines()[-1:])
                 continue
             kib, secs = proc.stderr.split("RSS")[1].split()
-            print(f"{gb:6g}GB {rows:13,d} {int(kib) / 1024:12.0f} {float(secs):8.1f}  {name}",
-                  flush=True)
+            print(
+                f"{gb:6g}GB {rows:13,d} {int(kib) / 1024:12.0f} {float(secs):8.1f}  {name}",
+                flush=True,
+            )
         os.remove(zp)
         os.remove(yp)
 
 
 if __name__ == "__main__":
     import argparse
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e7)
     parser.add_argument("--repeats", type=int, default=3)

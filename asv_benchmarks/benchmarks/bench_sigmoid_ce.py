@@ -5,6 +5,7 @@ and JAX (optax.sigmoid_binary_cross_entropy).
 
     cd asv_benchmarks && asv run --python=same --quick -b bench_sigmoid_ce
 """
+
 from .common import Benchmark, grid
 
 

@@ -12,6 +12,7 @@ Inputs are generated here from fixed seeds (self-contained; no common.py).
 Run:  cd asv_benchmarks && asv run --bench bench_sklearn
       (asv run --quick --bench bench_sklearn for a smoke run)
 """
+
 import functools
 
 import numpy as np
@@ -26,10 +27,16 @@ from xentc.sklearn import CrossEntropyClassifier
 N_SAMPLES, N_FEATURES, C, TOL, MAX_ITER = 20_000, 100, 1.0, 1e-4, 1000
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _classification(n_classes, dtype):
-    X, y = make_classification(N_SAMPLES, N_FEATURES, n_informative=30, n_redundant=10,
-                               n_classes=n_classes, random_state=42)
+    X, y = make_classification(
+        N_SAMPLES,
+        N_FEATURES,
+        n_informative=30,
+        n_redundant=10,
+        n_classes=n_classes,
+        random_state=42,
+    )
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     return X.astype(dtype), y
 
@@ -79,7 +86,7 @@ class LinearClassifierFit:
     track_n_iter.unit = "iterations"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _scores(kind, dtype):
     rng = np.random.default_rng(7)
     if kind == "binary":  # 1e6 positive-class probabilities / logits
@@ -97,8 +104,11 @@ def _scores(kind, dtype):
 class LogLoss:
     """log_loss on probabilities (both) and on logits (xentc, from_logits=True)."""
 
-    params = (["xentc", "xentc-logits", "sklearn"], ["binary", "multiclass"],
-              ["float32", "float64"])
+    params = (
+        ["xentc", "xentc-logits", "sklearn"],
+        ["binary", "multiclass"],
+        ["float32", "float64"],
+    )
     param_names = ["impl", "kind", "dtype"]
 
     def setup(self, impl, kind, dtype):

@@ -8,12 +8,14 @@ loss_gradient(out=logits) allocates nothing of size N x C.
 
     cd asv_benchmarks && asv run --python=same --quick -b bench_softmax_ce
 """
+
 from .common import Benchmark, grid
 
 
 class SparseSoftmaxCE(Benchmark):
     """sparse_softmax_cross_entropy(logits, labels) vs F.cross_entropy, optax,
     HalfMultinomialLoss.loss, log_loss(softmax(.))."""
+
     OP = "sparse_ce"
     params = grid(OP)
 
@@ -21,6 +23,7 @@ class SparseSoftmaxCE(Benchmark):
 class SoftSoftmaxCE(Benchmark):
     """softmax_cross_entropy(logits, soft_targets) vs F.cross_entropy with
     probability targets, optax.softmax_cross_entropy."""
+
     OP = "soft_ce"
     params = grid(OP)
 
@@ -28,5 +31,6 @@ class SoftSoftmaxCE(Benchmark):
 class SparseSoftmaxCELossGradient(Benchmark):
     """SparseSoftmaxCrossEntropy().loss_gradient (and out=logits) vs torch
     autograd / closed form, jax.value_and_grad, HalfMultinomialLoss."""
+
     OP = "sparse_ce_grad"
     params = grid(OP)

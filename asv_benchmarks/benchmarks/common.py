@@ -19,6 +19,7 @@ Inputs are cached in memory and on disk (env XENTC_BENCH_CACHE, default
 ~/.cache/xentc-asv) because asv runs each parameter set in a fresh process
 and drawing 64M normals costs more than a second.
 """
+
 import abc
 import gc
 import os
@@ -38,9 +39,10 @@ except ImportError:  # pragma: no cover - outside asv
 # xentc itself: asv's own environments install it; under --python=same fall
 # back to the in-place build of the checkout this suite lives in.
 
+
 def _import_xentc():
     try:
-        import xentc  # noqa: F401
+        import xentc
     except ImportError:
         if os.environ.get("ASV_ENV_TYPE", "existing") != "existing":
             raise  # an asv-built env must test what it installed
@@ -56,32 +58,48 @@ xentc = _import_xentc()
 # ---------------------------------------------------------------------------
 # profiles
 
-_SOFTMAX_SHAPES = [(1_000_000, 2), (200_000, 10), (20_000, 1_000), (2_000, 32_000),
-                   (256, 128_000)]
+_SOFTMAX_SHAPES = [(1_000_000, 2), (200_000, 10), (20_000, 1_000), (2_000, 32_000), (256, 128_000)]
 _SIGMOID_SHAPES = [(1_000_000,), (200_000, 10), (20_000, 1_000)]
 
 PROFILES = {
     # README's quick pass: one mid-size shape per family, float32, one thread
-    "quick": dict(softmax_shapes=[(2_000, 1_000)], sigmoid_shapes=[(100_000,)],
-                  dtypes=["float32"], n_threads=[1]),
+    "quick": dict(
+        softmax_shapes=[(2_000, 1_000)],
+        sigmoid_shapes=[(100_000,)],
+        dtypes=["float32"],
+        n_threads=[1],
+    ),
     # the asv history (docs/benchmarks.md): one long-row and one short-row
     # shape, xentc and the NumPy twin only (NumPy's line is the machine-drift
     # baseline); with the -b selection in docs/benchmarks.md, ~25 commits an hour
-    "history": dict(softmax_shapes=[(2_000, 1_000), (200_000, 10)],
-                    sigmoid_shapes=[(100_000,)],
-                    dtypes=["float32"], n_threads=[1], impls=["xentc", "numpy"]),
+    "history": dict(
+        softmax_shapes=[(2_000, 1_000), (200_000, 10)],
+        sigmoid_shapes=[(100_000,)],
+        dtypes=["float32"],
+        n_threads=[1],
+        impls=["xentc", "numpy"],
+    ),
     # a smoke run: every benchmark, shapes 10x smaller, float32, one thread
-    "fast": dict(softmax_shapes=[(n // 10, c) for n, c in _SOFTMAX_SHAPES],
-                 sigmoid_shapes=[(s[0] // 10,) + s[1:] for s in _SIGMOID_SHAPES],
-                 dtypes=["float32"], n_threads=[1]),
+    "fast": dict(
+        softmax_shapes=[(n // 10, c) for n, c in _SOFTMAX_SHAPES],
+        sigmoid_shapes=[(s[0] // 10,) + s[1:] for s in _SIGMOID_SHAPES],
+        dtypes=["float32"],
+        n_threads=[1],
+    ),
     # the grid the README's speed targets are stated on
-    "regular": dict(softmax_shapes=_SOFTMAX_SHAPES, sigmoid_shapes=_SIGMOID_SHAPES,
-                    dtypes=["float32", "float64"], n_threads=[1, 2]),
+    "regular": dict(
+        softmax_shapes=_SOFTMAX_SHAPES,
+        sigmoid_shapes=_SIGMOID_SHAPES,
+        dtypes=["float32", "float64"],
+        n_threads=[1, 2],
+    ),
     # 4x more rows, every thread count up to the machine
-    "large": dict(softmax_shapes=[(n * 4, c) for n, c in _SOFTMAX_SHAPES],
-                  sigmoid_shapes=[(s[0] * 4,) + s[1:] for s in _SIGMOID_SHAPES],
-                  dtypes=["float32", "float64"],
-                  n_threads=sorted({1, 2, len(os.sched_getaffinity(0))})),
+    "large": dict(
+        softmax_shapes=[(n * 4, c) for n, c in _SOFTMAX_SHAPES],
+        sigmoid_shapes=[(s[0] * 4,) + s[1:] for s in _SIGMOID_SHAPES],
+        dtypes=["float32", "float64"],
+        n_threads=sorted({1, 2, len(os.sched_getaffinity(0))}),
+    ),
 }
 OVERHEAD_SHAPES = [(1, 10), (64, 1_000)]
 
@@ -106,10 +124,10 @@ PROFILE = PROFILES[profile_name()]
 # width.
 
 _SEEDS = {
-    "logits": 1,          # N(0, 3^2) softmax logits
-    "labels": 2,          # uniform class indices
-    "soft_targets": 3,    # rows of probabilities, u^4 normalised (peaky)
-    "binary_logits": 4,   # N(0, 3^2) sigmoid logits
+    "logits": 1,  # N(0, 3^2) softmax logits
+    "labels": 2,  # uniform class indices
+    "soft_targets": 3,  # rows of probabilities, u^4 normalised (peaky)
+    "binary_logits": 4,  # N(0, 3^2) sigmoid logits
     "binary_targets": 5,  # Bernoulli(0.3) as 0.0 / 1.0
 }
 _CACHE_VERSION = 1
@@ -134,8 +152,9 @@ def _generate(kind, shape):
 
 
 def cache_dir():
-    return os.environ.get("XENTC_BENCH_CACHE",
-                          os.path.join(os.path.expanduser("~"), ".cache", "xentc-asv"))
+    return os.environ.get(
+        "XENTC_BENCH_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "xentc-asv")
+    )
 
 
 def get_input(kind, shape, dtype="float32"):
@@ -148,8 +167,9 @@ def get_input(kind, shape, dtype="float32"):
     base_key = (kind, shape, None if kind == "labels" else "float32")
     base = _memory.get(base_key)
     if base is None:
-        path = os.path.join(cache_dir(), f"v{_CACHE_VERSION}-{kind}-"
-                            + "x".join(map(str, shape)) + ".npy")
+        path = os.path.join(
+            cache_dir(), f"v{_CACHE_VERSION}-{kind}-" + "x".join(map(str, shape)) + ".npy"
+        )
         try:
             base = np.load(path)
         except (OSError, ValueError):
@@ -192,7 +212,7 @@ ALL_CPUS = sorted(os.sched_getaffinity(0))
 
 
 def limit_cpus(n_threads):
-    cpus = set(ALL_CPUS[:max(1, int(n_threads))])
+    cpus = set(ALL_CPUS[: max(1, int(n_threads))])
     for tid in os.listdir("/proc/self/task"):
         try:
             os.sched_setaffinity(int(tid), cpus)
@@ -251,8 +271,12 @@ def extra_peak_bytes(fn):
 def grid(op):
     """asv params for peers.OPS[op]: implementations x dtypes x shapes x threads."""
     from . import peers
-    shapes = {"softmax": PROFILE["softmax_shapes"], "sigmoid": PROFILE["sigmoid_shapes"],
-              "overhead": OVERHEAD_SHAPES}[peers.OPS[op].family]
+
+    shapes = {
+        "softmax": PROFILE["softmax_shapes"],
+        "sigmoid": PROFILE["sigmoid_shapes"],
+        "overhead": OVERHEAD_SHAPES,
+    }[peers.OPS[op].family]
     impls = [i for i in peers.impl_names(op) if i in PROFILE.get("impls", [i])]
     return [impls, PROFILE["dtypes"], shapes, PROFILE["n_threads"]]
 
@@ -272,14 +296,19 @@ class Benchmark(abc.ABC):
         """key of peers.OPS (abstract, so asv does not collect this base)"""
 
     param_names = ["impl", "dtype", "shape", "n_threads"]
-    number = 1               # one call per sample: calls take milliseconds
+    number = 1  # one call per sample: calls take milliseconds
     repeat = (3, 10, 20.0)
     rounds = 1
-    warmup_time = 0.0        # the case's warm-up call ran in setup
+    warmup_time = 0.0  # the case's warm-up call ran in setup
+    # asv's default version is a hash of setup + body source, so a reformat
+    # would hide the committed history (docs/benchmarks.md); bump this when
+    # what is measured changes
+    version = "1"
     timeout = 600
 
     def setup(self, impl, dtype, shape, n_threads):
         from . import peers
+
         if n_threads > len(ALL_CPUS):
             raise NotImplementedError(f"{n_threads} threads > {len(ALL_CPUS)} CPUs")
         self.case = peers.get_case(self.OP, impl, dtype, shape, n_threads)
@@ -316,6 +345,7 @@ class Benchmark(abc.ABC):
     def track_max_abs_diff(self, impl, dtype, shape, n_threads):
         """max |impl - NumPy reference evaluated in float64|."""
         from . import peers
+
         self._once_per_thread_count(n_threads)
         return peers.max_abs_diff(self.OP, self.case, dtype, shape)
 
@@ -325,6 +355,7 @@ class Benchmark(abc.ABC):
         """time(impl) / time(xentc): how many times faster xentc is than this
         implementation (1.0 for xentc itself), median of 3 interleaved calls."""
         from . import peers
+
         ours = peers.get_case(self.OP, peers.impl_names(self.OP)[0], dtype, shape, n_threads)
         return peers.speed_ratio(self.case, ours, repeats=3)
 

@@ -23,6 +23,7 @@ Rules that keep the comparison fair (and conservative for xentc):
   n_threads is imposed on it, as on everyone, by CPU affinity
   (common.limit_cpus).
 """
+
 import functools
 import os
 import time
@@ -37,34 +38,40 @@ from .common import get_input, pos_weight_for, xentc
 # optional peers
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module(name):
     try:
         if name == "torch":
             import torch
-            import torch.nn.functional  # noqa: F401
+            import torch.nn.functional
+
             return torch
         if name == "jax":
             import jax
+
             jax.config.update("jax_enable_x64", True)
             # compiled programs persist between runs: XLA needs seconds for
             # some of them (value_and_grad at N = 1e6), none of it timed
-            jax.config.update("jax_compilation_cache_dir",
-                              os.path.join(common.cache_dir(), "jax"))
+            jax.config.update("jax_compilation_cache_dir", os.path.join(common.cache_dir(), "jax"))
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-            import jax.numpy  # noqa: F401
+            import jax.numpy
+
             return jax
         if name == "optax":
             import optax
+
             return optax
         if name == "sklearn_loss":
             from sklearn._loss import loss
+
             return loss
         if name == "sklearn_metrics":
             from sklearn import metrics
+
             return metrics
         if name == "scipy_special":
             from scipy import special
+
             return special
     except Exception as exc:  # ImportError, or a broken install
         return exc
@@ -118,6 +125,7 @@ def _jit(key, make):
 
     def call(*args):
         return jax.block_until_ready(jitted(*args))
+
     return call
 
 
@@ -195,11 +203,14 @@ def _single_threaded(n_threads):
 
 # -- softmax family ----------------------------------------------------------
 
+
 def _prim_builders(op):
-    xfun = {"logsumexp": xentc.logsumexp, "log_softmax": xentc.log_softmax,
-            "softmax": xentc.softmax}[op]
-    nfun = {"logsumexp": np_logsumexp, "log_softmax": np_log_softmax,
-            "softmax": np_softmax}[op]
+    xfun = {
+        "logsumexp": xentc.logsumexp,
+        "log_softmax": xentc.log_softmax,
+        "softmax": xentc.softmax,
+    }[op]
+    nfun = {"logsumexp": np_logsumexp, "log_softmax": np_log_softmax, "softmax": np_softmax}[op]
 
     def b_xentc(inp, nt):
         x = inp["x"]
@@ -218,21 +229,26 @@ def _prim_builders(op):
 
     def b_torch(inp, nt):
         torch = need("torch")
-        f = {"logsumexp": torch.logsumexp, "log_softmax": torch.log_softmax,
-             "softmax": torch.softmax}[op]
+        f = {
+            "logsumexp": torch.logsumexp,
+            "log_softmax": torch.log_softmax,
+            "softmax": torch.softmax,
+        }[op]
         xt = _torch_tensor(inp["x"])
         return lambda: f(xt, -1)
 
     def b_jax(inp, nt):
         jax = need("jax")
-        f = {"logsumexp": jax.nn.logsumexp, "log_softmax": jax.nn.log_softmax,
-             "softmax": jax.nn.softmax}[op]
-        g = _jit(op, lambda: (lambda a: f(a, axis=-1)))
+        f = {
+            "logsumexp": jax.nn.logsumexp,
+            "log_softmax": jax.nn.log_softmax,
+            "softmax": jax.nn.softmax,
+        }[op]
+        g = _jit(op, lambda: lambda a: f(a, axis=-1))
         xj = _jax_put(inp["x"])
         return lambda: g(xj)
 
-    return {"xentc": b_xentc, "numpy": b_numpy, "scipy": b_scipy, "torch": b_torch,
-            "jax": b_jax}
+    return {"xentc": b_xentc, "numpy": b_numpy, "scipy": b_scipy, "torch": b_torch, "jax": b_jax}
 
 
 def _sparse_ce_builders():
@@ -252,8 +268,10 @@ def _sparse_ce_builders():
 
     def b_jax(inp, nt):
         optax = need("optax")
-        g = _jit("sparse_ce", lambda: (
-            lambda a, b: optax.softmax_cross_entropy_with_integer_labels(a, b).mean()))
+        g = _jit(
+            "sparse_ce",
+            lambda: lambda a, b: optax.softmax_cross_entropy_with_integer_labels(a, b).mean(),
+        )
         xj, yj = _jax_put(inp["x"]), _jax_put(inp["y"])
         return lambda: g(xj, yj)
 
@@ -276,9 +294,15 @@ def _sparse_ce_builders():
         x, y = inp["x"], inp["y"]
         return lambda: xentc.sparse_softmax_cross_entropy(x, y)
 
-    return {"xentc": b_xentc, "xentc[n_threads=None]": b_xentc_default, "numpy": b_numpy,
-            "torch": b_torch, "jax": b_jax, "sklearn": b_sklearn,
-            "sklearn.log_loss": b_log_loss}
+    return {
+        "xentc": b_xentc,
+        "xentc[n_threads=None]": b_xentc_default,
+        "numpy": b_numpy,
+        "torch": b_torch,
+        "jax": b_jax,
+        "sklearn": b_sklearn,
+        "sklearn.log_loss": b_log_loss,
+    }
 
 
 def _soft_ce_builders():
@@ -298,7 +322,7 @@ def _soft_ce_builders():
 
     def b_jax(inp, nt):
         optax = need("optax")
-        g = _jit("soft_ce", lambda: (lambda a, b: optax.softmax_cross_entropy(a, b).mean()))
+        g = _jit("soft_ce", lambda: lambda a, b: optax.softmax_cross_entropy(a, b).mean())
         xj, tj = _jax_put(inp["x"]), _jax_put(inp["T"])
         return lambda: g(xj, tj)
 
@@ -332,6 +356,7 @@ def _sparse_ce_grad_builders():
             loss = F.cross_entropy(xt, yt)
             loss.backward()
             return loss.detach(), xt.grad
+
         return fn
 
     def b_torch_closed(inp, nt):
@@ -346,12 +371,17 @@ def _sparse_ce_grad_builders():
             g = lsm.exp_()
             g[rows, yt] -= 1
             return loss, g.mul_(scale)
+
         return fn
 
     def b_jax(inp, nt):
         jax, optax = need("jax"), need("optax")
-        g = _jit("sparse_ce_grad", lambda: jax.value_and_grad(
-            lambda a, b: optax.softmax_cross_entropy_with_integer_labels(a, b).mean()))
+        g = _jit(
+            "sparse_ce_grad",
+            lambda: jax.value_and_grad(
+                lambda a, b: optax.softmax_cross_entropy_with_integer_labels(a, b).mean()
+            ),
+        )
         xj, yj = _jax_put(inp["x"]), _jax_put(inp["y"])
         return lambda: g(xj, yj)
 
@@ -365,14 +395,22 @@ def _sparse_ce_grad_builders():
         def fn():
             lo, g = loss.loss_gradient(yf, x, sample_weight=w, n_threads=nt)
             return lo.sum(), g
+
         return fn
 
-    return {"xentc": b_xentc, "xentc[out=logits]": b_xentc_inplace, "numpy": b_numpy,
-            "torch": b_torch_autograd, "torch[closed-form]": b_torch_closed, "jax": b_jax,
-            "sklearn": b_sklearn}
+    return {
+        "xentc": b_xentc,
+        "xentc[out=logits]": b_xentc_inplace,
+        "numpy": b_numpy,
+        "torch": b_torch_autograd,
+        "torch[closed-form]": b_torch_closed,
+        "jax": b_jax,
+        "sklearn": b_sklearn,
+    }
 
 
 # -- sigmoid family ------------------------------------------------------------
+
 
 def _sigmoid_ce_builders(grad, with_pw):
     def pw_of(inp):
@@ -410,6 +448,7 @@ def _sigmoid_ce_builders(grad, with_pw):
             loss = F.binary_cross_entropy_with_logits(xg, tt, pos_weight=pwt)
             loss.backward()
             return loss.detach(), xg.grad
+
         return fn
 
     def b_torch_closed(inp, nt):
@@ -424,23 +463,30 @@ def _sigmoid_ce_builders(grad, with_pw):
             s = torch.sigmoid(xt)
             if pwt is None:
                 return loss, s.sub_(tt).mul_(scale)
-            pt = tt * pwt   # d/dx = (1 + pw*t - t) * s - pw*t
+            pt = tt * pwt  # d/dx = (1 + pw*t - t) * s - pw*t
             return loss, s.mul_(pt - tt + 1).sub_(pt).mul_(scale)
+
         return fn
 
     def b_jax(inp, nt):
         jax, optax = need("jax"), need("optax")
         pw = pw_of(inp)
         if pw is None:
+
             def f(a, b):
                 return optax.sigmoid_binary_cross_entropy(a, b).mean()
+
             args = (_jax_put(inp["x"]), _jax_put(inp["t"]))
         else:
             # optax has no pos_weight: the expression a JAX user writes
             def f(a, b, p):
                 return ((1 - b) * a + (1 + (p - 1) * b) * jax.nn.softplus(-a)).mean()
-            args = (_jax_put(inp["x"]), _jax_put(inp["t"]),
-                    _jax_put(np.asarray(pw, dtype=inp["x"].dtype)))
+
+            args = (
+                _jax_put(inp["x"]),
+                _jax_put(inp["t"]),
+                _jax_put(np.asarray(pw, dtype=inp["x"].dtype)),
+            )
         g = _jit(("sigmoid_ce", grad, with_pw), lambda: jax.value_and_grad(f) if grad else f)
         return lambda: g(*args)
 
@@ -458,10 +504,16 @@ def _sigmoid_ce_builders(grad, with_pw):
         def fn():
             lo, g = loss.loss_gradient(tf, xf, sample_weight=w, n_threads=nt)
             return lo.sum(), g.reshape(x.shape)
+
         return fn
 
-    out = {"xentc": b_xentc, "numpy": b_numpy, "torch": b_torch, "jax": b_jax,
-           "sklearn": b_sklearn}
+    out = {
+        "xentc": b_xentc,
+        "numpy": b_numpy,
+        "torch": b_torch,
+        "jax": b_jax,
+        "sklearn": b_sklearn,
+    }
     if grad:
         out["torch[closed-form]"] = b_torch_closed
     return out
@@ -493,12 +545,12 @@ def _sigmoid_builders():
         xj = _jax_put(inp["x"])
         return lambda: g(xj)
 
-    return {"xentc": b_xentc, "numpy": b_numpy, "scipy": b_scipy, "torch": b_torch,
-            "jax": b_jax}
+    return {"xentc": b_xentc, "numpy": b_numpy, "scipy": b_scipy, "torch": b_torch, "jax": b_jax}
 
 
 # ---------------------------------------------------------------------------
 # the registry
+
 
 class Op:
     def __init__(self, name, family, inputs, builders, reference, title):
@@ -510,36 +562,108 @@ def _without(builders, *names):
     return {k: v for k, v in builders.items() if k not in names}
 
 
-OPS = {op.name: op for op in [
-    Op("sparse_ce", "softmax", ("x", "y"), _without(_sparse_ce_builders(), "xentc[n_threads=None]"),
-       lambda i: np_sparse_ce(i["x"], i["y"]), "sparse softmax CE, forward (mean)"),
-    Op("soft_ce", "softmax", ("x", "T"), _soft_ce_builders(),
-       lambda i: np_soft_ce(i["x"], i["T"]), "soft-label softmax CE, forward (mean)"),
-    Op("logsumexp", "softmax", ("x",), _prim_builders("logsumexp"),
-       lambda i: np_logsumexp(i["x"]), "logsumexp over the last axis"),
-    Op("log_softmax", "softmax", ("x",), _prim_builders("log_softmax"),
-       lambda i: np_log_softmax(i["x"]), "log_softmax over the last axis"),
-    Op("softmax", "softmax", ("x",), _prim_builders("softmax"),
-       lambda i: np_softmax(i["x"]), "softmax over the last axis"),
-    Op("sparse_ce_grad", "softmax", ("x", "y"), _sparse_ce_grad_builders(),
-       lambda i: np_sparse_ce_grad(i["x"], i["y"]),
-       "sparse softmax CE, loss + gradient of the mean"),
-    Op("sigmoid_ce", "sigmoid", ("x", "t"), _sigmoid_ce_builders(False, False),
-       lambda i: np_sigmoid_ce(i["x"], i["t"]), "sigmoid BCE, forward (mean)"),
-    Op("sigmoid_ce_pw", "sigmoid", ("x", "t", "pw"), _sigmoid_ce_builders(False, True),
-       lambda i: np_sigmoid_ce(i["x"], i["t"], i["pw"]),
-       "sigmoid BCE with pos_weight, forward (mean)"),
-    Op("sigmoid_ce_grad", "sigmoid", ("x", "t"), _sigmoid_ce_builders(True, False),
-       lambda i: np_sigmoid_ce_grad(i["x"], i["t"]), "sigmoid BCE, loss + gradient"),
-    Op("sigmoid_ce_pw_grad", "sigmoid", ("x", "t", "pw"), _sigmoid_ce_builders(True, True),
-       lambda i: np_sigmoid_ce_grad(i["x"], i["t"], i["pw"]),
-       "sigmoid BCE with pos_weight, loss + gradient"),
-    Op("sigmoid", "sigmoid", ("x",), _sigmoid_builders(),
-       lambda i: np_sigmoid(i["x"]), "sigmoid (expit), element-wise"),
-    # per-call overhead: the sparse CE forward on tiny inputs
-    Op("overhead_sparse_ce", "overhead", ("x", "y"), _sparse_ce_builders(),
-       lambda i: np_sparse_ce(i["x"], i["y"]), "per-call overhead, sparse softmax CE forward"),
-]}
+OPS = {
+    op.name: op
+    for op in [
+        Op(
+            "sparse_ce",
+            "softmax",
+            ("x", "y"),
+            _without(_sparse_ce_builders(), "xentc[n_threads=None]"),
+            lambda i: np_sparse_ce(i["x"], i["y"]),
+            "sparse softmax CE, forward (mean)",
+        ),
+        Op(
+            "soft_ce",
+            "softmax",
+            ("x", "T"),
+            _soft_ce_builders(),
+            lambda i: np_soft_ce(i["x"], i["T"]),
+            "soft-label softmax CE, forward (mean)",
+        ),
+        Op(
+            "logsumexp",
+            "softmax",
+            ("x",),
+            _prim_builders("logsumexp"),
+            lambda i: np_logsumexp(i["x"]),
+            "logsumexp over the last axis",
+        ),
+        Op(
+            "log_softmax",
+            "softmax",
+            ("x",),
+            _prim_builders("log_softmax"),
+            lambda i: np_log_softmax(i["x"]),
+            "log_softmax over the last axis",
+        ),
+        Op(
+            "softmax",
+            "softmax",
+            ("x",),
+            _prim_builders("softmax"),
+            lambda i: np_softmax(i["x"]),
+            "softmax over the last axis",
+        ),
+        Op(
+            "sparse_ce_grad",
+            "softmax",
+            ("x", "y"),
+            _sparse_ce_grad_builders(),
+            lambda i: np_sparse_ce_grad(i["x"], i["y"]),
+            "sparse softmax CE, loss + gradient of the mean",
+        ),
+        Op(
+            "sigmoid_ce",
+            "sigmoid",
+            ("x", "t"),
+            _sigmoid_ce_builders(False, False),
+            lambda i: np_sigmoid_ce(i["x"], i["t"]),
+            "sigmoid BCE, forward (mean)",
+        ),
+        Op(
+            "sigmoid_ce_pw",
+            "sigmoid",
+            ("x", "t", "pw"),
+            _sigmoid_ce_builders(False, True),
+            lambda i: np_sigmoid_ce(i["x"], i["t"], i["pw"]),
+            "sigmoid BCE with pos_weight, forward (mean)",
+        ),
+        Op(
+            "sigmoid_ce_grad",
+            "sigmoid",
+            ("x", "t"),
+            _sigmoid_ce_builders(True, False),
+            lambda i: np_sigmoid_ce_grad(i["x"], i["t"]),
+            "sigmoid BCE, loss + gradient",
+        ),
+        Op(
+            "sigmoid_ce_pw_grad",
+            "sigmoid",
+            ("x", "t", "pw"),
+            _sigmoid_ce_builders(True, True),
+            lambda i: np_sigmoid_ce_grad(i["x"], i["t"], i["pw"]),
+            "sigmoid BCE with pos_weight, loss + gradient",
+        ),
+        Op(
+            "sigmoid",
+            "sigmoid",
+            ("x",),
+            _sigmoid_builders(),
+            lambda i: np_sigmoid(i["x"]),
+            "sigmoid (expit), element-wise",
+        ),
+        # per-call overhead: the sparse CE forward on tiny inputs
+        Op(
+            "overhead_sparse_ce",
+            "overhead",
+            ("x", "y"),
+            _sparse_ce_builders(),
+            lambda i: np_sparse_ce(i["x"], i["y"]),
+            "per-call overhead, sparse softmax CE forward",
+        ),
+    ]
+}
 
 
 def impl_names(op):
@@ -575,8 +699,13 @@ class Case:
     input it writes (call it outside the timing)."""
 
     def __init__(self, op, impl, dtype, shape, n_threads):
-        self.op, self.impl, self.dtype, self.shape, self.n_threads = \
-            op, impl, dtype, tuple(shape), n_threads
+        self.op, self.impl, self.dtype, self.shape, self.n_threads = (
+            op,
+            impl,
+            dtype,
+            tuple(shape),
+            n_threads,
+        )
         built = OPS[op].builders[impl](inputs_for(op, dtype, shape), n_threads)
         self.fn, self._reset = built if isinstance(built, tuple) else (built, None)
         self.n_elems = int(np.prod(self.shape))

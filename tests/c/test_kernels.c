@@ -41,17 +41,26 @@ typedef struct {
 
 static buf_t buf_new(int dt, size_t n)
 {
-    buf_t b = {dt, n, calloc(n ? n : 1, dt ? sizeof(double) : sizeof(float))};
-    if (!b.p) { fprintf(stderr, "out of memory\n"); exit(2); }
+    buf_t b = { dt, n, calloc(n ? n : 1, dt ? sizeof(double) : sizeof(float)) };
+    if (!b.p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
     return b;
 }
-static double get(buf_t b, size_t i) { return b.dt ? ((double *)b.p)[i] : ((float *)b.p)[i]; }
+static double get(buf_t b, size_t i)
+{ return b.dt ? ((double *)b.p)[i] : ((float *)b.p)[i]; }
 static void set(buf_t b, size_t i, double v)
 {
-    if (b.dt) ((double *)b.p)[i] = v; else ((float *)b.p)[i] = (float)v;
+    if (b.dt)
+        ((double *)b.p)[i] = v;
+    else
+        ((float *)b.p)[i] = (float)v;
 }
-static double eps_of(int dt) { return dt ? 0x1p-52 : 0x1p-23; }
-static double tiny_of(int dt) { return dt ? 0x1p-1022 : 0x1p-126; }
+static double eps_of(int dt)
+{ return dt ? 0x1p-52 : 0x1p-23; }
+static double tiny_of(int dt)
+{ return dt ? 0x1p-1022 : 0x1p-126; }
 
 /* unit in the last place of r in the dtype (subnormal spacing near 0) */
 static LD ulp_of(LD r, int dt)
@@ -85,7 +94,8 @@ typedef struct {
     double worst; /* largest error / allowed error seen (<= 1 passes) */
 } tally_t;
 
-static void check(tally_t *t, double err, double allowed, int exact_special, const char *what, double at)
+static void check(tally_t *t, double err, double allowed, int exact_special, const char *what,
+                  double at)
 {
     double ratio = allowed > 0 ? err / allowed : (err == 0 ? 0 : INFINITY);
     if (exact_special) ratio = err == 0 ? 0 : INFINITY;
@@ -101,8 +111,8 @@ static void check(tally_t *t, double err, double allowed, int exact_special, con
 
 static void report(const tally_t *t)
 {
-    printf("%-22s %-4s %-8s %7ld checks  worst %.3f of budget  %s\n", t->family, t->dt ? "f64" : "f32",
-           t->target, t->n, t->worst, t->bad ? "FAIL" : "ok");
+    printf("%-22s %-4s %-8s %7ld checks  worst %.3f of budget  %s\n", t->family,
+           t->dt ? "f64" : "f32", t->target, t->n, t->worst, t->bad ? "FAIL" : "ok");
     if (t->bad || t->n == 0) failures++;
 }
 
@@ -115,17 +125,22 @@ static int same_special(double a, LD b)
 
 /* ---- element-wise primitives ------------------------------------------- */
 typedef LD (*ref1_fn)(LD);
-static LD ref_exp(LD x) { return expl(x); }
-static LD ref_log(LD x) { return logl(x); }
-static LD ref_log1p(LD x) { return log1pl(x); }
-static LD ref_sigmoid(LD x) { return x >= 0 ? 1 / (1 + expl(-x)) : expl(x) / (1 + expl(x)); }
-static LD ref_log_sigmoid(LD x) { return x >= 0 ? -log1pl(expl(-x)) : x - log1pl(expl(x)); }
+static LD ref_exp(LD x)
+{ return expl(x); }
+static LD ref_log(LD x)
+{ return logl(x); }
+static LD ref_log1p(LD x)
+{ return log1pl(x); }
+static LD ref_sigmoid(LD x)
+{ return x >= 0 ? 1 / (1 + expl(-x)) : expl(x) / (1 + expl(x)); }
+static LD ref_log_sigmoid(LD x)
+{ return x >= 0 ? -log1pl(expl(-x)) : x - log1pl(expl(x)); }
 
 static void elem_family(const xentc_kernel_table *T, int dt, const char *name, xentc_elem_fn f,
-                        ref1_fn ref, double lo, double hi, double budget_ulp, const double *special,
-                        size_t n_special)
+                        ref1_fn ref, double lo, double hi, double budget_ulp,
+                        const double *special, size_t n_special)
 {
-    tally_t t = {name, T->name, dt, 0, 0, 0};
+    tally_t t = { name, T->name, dt, 0, 0, 0 };
     const size_t n = 4000;
     buf_t x = buf_new(dt, n + n_special), y = buf_new(dt, n + n_special);
     for (size_t i = 0; i < n; i++) set(x, i, lo + (hi - lo) * unif());
@@ -137,7 +152,7 @@ static void elem_family(const xentc_kernel_table *T, int dt, const char *name, x
     for (size_t i = 0; i < n + n_special; i++) {
         LD r = ref((LD)get(x, i));
         double g = get(y, i);
-        if (!isfinite((double)r))      /* inf / NaN: exactly that */
+        if (!isfinite((double)r)) /* inf / NaN: exactly that */
             check(&t, same_special(g, r) ? 0 : 1, 0, 1, name, get(x, i));
         else if (!isfinite(g))
             check(&t, INFINITY, 1, 0, name, get(x, i));
@@ -150,7 +165,7 @@ static void elem_family(const xentc_kernel_table *T, int dt, const char *name, x
 }
 
 /* ---- row primitives ----------------------------------------------------- */
-static const ptrdiff_t NCOLS[] = {1, 2, 3, 5, 7, 10, 16, 17, 33, 100, 1000};
+static const ptrdiff_t NCOLS[] = { 1, 2, 3, 5, 7, 10, 16, 17, 33, 100, 1000 };
 #define N_NCOLS (sizeof NCOLS / sizeof NCOLS[0])
 enum { ROWS = 37 };
 
@@ -172,8 +187,8 @@ static LD row_lse(buf_t x, size_t off, ptrdiff_t n, LD *m_out)
 static void row_families(const xentc_kernel_table *T, int dt)
 {
     const double e = eps_of(dt), tiny = tiny_of(dt);
-    tally_t tl = {"logsumexp", T->name, dt, 0, 0, 0}, ts = {"softmax", T->name, dt, 0, 0, 0},
-            tg = {"log_softmax", T->name, dt, 0, 0, 0};
+    tally_t tl = { "logsumexp", T->name, dt, 0, 0, 0 }, ts = { "softmax", T->name, dt, 0, 0, 0 },
+            tg = { "log_softmax", T->name, dt, 0, 0, 0 };
     for (size_t c = 0; c < N_NCOLS; c++) {
         const ptrdiff_t n = NCOLS[c], ld = n + (c % 2); /* odd cases: padded rows */
         buf_t x = buf_new(dt, ROWS * ld), o = buf_new(dt, ROWS * ld), l = buf_new(dt, ROWS);
@@ -189,8 +204,8 @@ static void row_families(const xentc_kernel_table *T, int dt)
             LD m, r = row_lse(x, i * ld, n, &m);
             for (ptrdiff_t j = 0; j < n; j++) {
                 LD d = (LD)get(x, i * ld + j) - m, p = expl((LD)get(x, i * ld + j) - r);
-                check(&ts, fabs(get(o, i * ld + j) - (double)p), 8 * e * (double)(p * (1 + fabsl(d))) + tiny,
-                      0, "softmax", (double)n);
+                check(&ts, fabs(get(o, i * ld + j) - (double)p),
+                      8 * e * (double)(p * (1 + fabsl(d))) + tiny, 0, "softmax", (double)n);
             }
         }
         T->log_softmax[dt](x.p, ld, n, 0, ROWS, o.p, ld);
@@ -198,11 +213,13 @@ static void row_families(const xentc_kernel_table *T, int dt)
             LD m, r = row_lse(x, i * ld, n, &m);
             for (ptrdiff_t j = 0; j < n; j++) {
                 LD d = (LD)get(x, i * ld + j) - m, lp = (LD)get(x, i * ld + j) - r;
-                check(&tg, fabs(get(o, i * ld + j) - (double)lp), 8 * e * (double)(fabsl(d) + fabsl(r - m) + 1),
-                      0, "log_softmax", (double)n);
+                check(&tg, fabs(get(o, i * ld + j) - (double)lp),
+                      8 * e * (double)(fabsl(d) + fabsl(r - m) + 1), 0, "log_softmax", (double)n);
             }
         }
-        free(x.p); free(o.p); free(l.p);
+        free(x.p);
+        free(o.p);
+        free(l.p);
     }
     report(&tl);
     report(&ts);
@@ -230,16 +247,20 @@ static xentc_args base_args(buf_t x, ptrdiff_t n, ptrdiff_t ld)
 static void check_total(tally_t *t, double total, buf_t lo, size_t count)
 {
     LD s = 0, sa = 0;
-    for (size_t i = 0; i < count; i++) { s += get(lo, i); sa += fabs(get(lo, i)); }
-    check(t, fabs(total - (double)s), (double)(count + 4) * eps_of(lo.dt) * (double)sa + 1e-300, 0, "total",
-          (double)count);
+    for (size_t i = 0; i < count; i++) {
+        s += get(lo, i);
+        sa += fabs(get(lo, i));
+    }
+    check(t, fabs(total - (double)s), (double)(count + 4) * eps_of(lo.dt) * (double)sa + 1e-300, 0,
+          "total", (double)count);
 }
 
 static void softmax_ce_families(const xentc_kernel_table *T, int dt)
 {
     const double e = eps_of(dt), tiny = tiny_of(dt);
-    tally_t ts = {"sparse_softmax_ce+grad", T->name, dt, 0, 0, 0},
-            td = {"dense_softmax_ce", T->name, dt, 0, 0, 0}, tc = {"csr_softmax_ce", T->name, dt, 0, 0, 0};
+    tally_t ts = { "sparse_softmax_ce+grad", T->name, dt, 0, 0, 0 },
+            td = { "dense_softmax_ce", T->name, dt, 0, 0, 0 },
+            tc = { "csr_softmax_ce", T->name, dt, 0, 0, 0 };
     for (size_t c = 0; c < N_NCOLS; c++) {
         const ptrdiff_t n = NCOLS[c], ld = n;
         buf_t x = buf_new(dt, ROWS * ld), g = buf_new(dt, ROWS * ld), lo = buf_new(dt, ROWS),
@@ -258,7 +279,10 @@ static void softmax_ce_families(const xentc_kernel_table *T, int dt)
                 set(tt, i * n + j, v);
                 s += get(tt, i * n + j);
             }
-            if (s == 0) { set(tt, i * n, 1.0); s = get(tt, i * n); }
+            if (s == 0) {
+                set(tt, i * n, 1.0);
+                s = get(tt, i * n);
+            }
             for (ptrdiff_t j = 0; j < n; j++) set(tt, i * n + j, get(tt, i * n + j) / s);
             indptr[i + 1] = indptr[i];
             for (ptrdiff_t j = 0; j < n; j++)
@@ -282,18 +306,21 @@ static void softmax_ce_families(const xentc_kernel_table *T, int dt)
                 spread += expl((LD)get(x, i * ld + j) - r) * fabsl((LD)get(x, i * ld + j) - m);
             if (lab[i] < 0) {
                 check(&ts, fabs(get(lo, i)), 0, 1, "ignored row loss", (double)n);
-                for (ptrdiff_t j = 0; j < n; j++) check(&ts, fabs(get(g, i * n + j)), 0, 1, "ignored row grad", (double)n);
+                for (ptrdiff_t j = 0; j < n; j++)
+                    check(&ts, fabs(get(g, i * n + j)), 0, 1, "ignored row grad", (double)n);
                 continue;
             }
             LD loss = r - (LD)get(x, i * ld + lab[i]);
-            check(&ts, fabs(get(lo, i) - (double)loss), 4 * e * (double)(loss + spread) + 4 * e * (double)loss + tiny,
-                  0, "loss", (double)n);
+            check(&ts, fabs(get(lo, i) - (double)loss),
+                  4 * e * (double)(loss + spread) + 4 * e * (double)loss + tiny, 0, "loss",
+                  (double)n);
             for (ptrdiff_t j = 0; j < n; j++) {
                 LD p = expl((LD)get(x, i * ld + j) - r), d = fabsl((LD)get(x, i * ld + j) - m);
                 LD ref = p - (j == lab[i] ? 1 : 0);
                 check(&ts, fabs(get(g, i * n + j) - (double)ref),
-                      8 * e * (double)(fabsl(ref) + p * (1 + d) + (j == lab[i] ? spread : 0)) + 2 * tiny, 0,
-                      "gradient", (double)n);
+                      8 * e * (double)(fabsl(ref) + p * (1 + d) + (j == lab[i] ? spread : 0)) +
+                          2 * tiny,
+                      0, "gradient", (double)n);
             }
         }
 
@@ -321,12 +348,18 @@ static void softmax_ce_families(const xentc_kernel_table *T, int dt)
                     loss += tj * (r - (LD)get(x, i * ld + j));
                     mag += tj * (fabsl((LD)get(x, i * ld + j) - m) + fabsl(r - m) + 1);
                 }
-                check(csr ? &tc : &td, fabs(get(lo, i) - (double)loss), 8 * e * (double)mag + tiny, 0, "loss",
-                      (double)n);
+                check(csr ? &tc : &td, fabs(get(lo, i) - (double)loss), 8 * e * (double)mag + tiny,
+                      0, "loss", (double)n);
             }
         }
-        free(x.p); free(g.p); free(lo.p); free(tt.p); free(vals.p);
-        free(lab); free(indptr); free(indices);
+        free(x.p);
+        free(g.p);
+        free(lo.p);
+        free(tt.p);
+        free(vals.p);
+        free(lab);
+        free(indptr);
+        free(indices);
     }
     report(&ts);
     report(&td);
@@ -336,13 +369,15 @@ static void softmax_ce_families(const xentc_kernel_table *T, int dt)
 static void sigmoid_binary_families(const xentc_kernel_table *T, int dt)
 {
     const double e = eps_of(dt), tiny = tiny_of(dt);
-    tally_t ts = {"sigmoid_ce", T->name, dt, 0, 0, 0}, tc = {"csr_sigmoid_ce", T->name, dt, 0, 0, 0},
-            tb = {"binary_ce", T->name, dt, 0, 0, 0};
+    tally_t ts = { "sigmoid_ce", T->name, dt, 0, 0, 0 },
+            tc = { "csr_sigmoid_ce", T->name, dt, 0, 0, 0 },
+            tb = { "binary_ce", T->name, dt, 0, 0, 0 };
     for (size_t c = 0; c < N_NCOLS; c++) {
         const ptrdiff_t n = NCOLS[c];
         buf_t x = buf_new(dt, ROWS * n), tt = buf_new(dt, ROWS * n), lo = buf_new(dt, ROWS * n),
               ones = buf_new(dt, ROWS * n), p = buf_new(dt, ROWS * n);
-        int64_t *indptr = malloc((ROWS + 1) * sizeof *indptr), *indices = malloc(ROWS * n * sizeof *indices);
+        int64_t *indptr = malloc((ROWS + 1) * sizeof *indptr),
+                *indices = malloc(ROWS * n * sizeof *indices);
         fill_logits(x, ROWS * n, 6.0);
         indptr[0] = 0;
         for (ptrdiff_t i = 0; i < ROWS; i++) {
@@ -357,18 +392,25 @@ static void sigmoid_binary_families(const xentc_kernel_table *T, int dt)
         }
         for (int csr = 0; csr < 2; csr++) {
             xentc_args a = base_args(x, n, n);
-            if (csr) { a.indptr = indptr; a.indices = indices; a.values = ones.p; }
-            else { a.t = tt.p; a.ldt = n; }
+            if (csr) {
+                a.indptr = indptr;
+                a.indices = indices;
+                a.values = ones.p;
+            } else {
+                a.t = tt.p;
+                a.ldt = n;
+            }
             a.loss_out = lo.p;
-            double total = csr ? T->csr_sigmoid_ce[dt](&a, 0, ROWS) : T->sigmoid_ce[dt](&a, 0, ROWS);
+            double total =
+                csr ? T->csr_sigmoid_ce[dt](&a, 0, ROWS) : T->sigmoid_ce[dt](&a, 0, ROWS);
             check_total(csr ? &tc : &ts, total, lo, (size_t)(ROWS * n));
             for (ptrdiff_t k = 0; k < ROWS * n; k++) {
                 /* the sign-split form: both terms >= 0, so the reference itself
                  * does not cancel when the loss is tiny */
                 LD xv = (LD)get(x, k), tv = (LD)get(tt, k);
                 LD loss = (xv >= 0 ? (1 - tv) * xv : -tv * xv) + log1pl(expl(-fabsl(xv)));
-                check(csr ? &tc : &ts, fabs(get(lo, k) - (double)loss), 8 * e * (double)loss + tiny, 0, "loss",
-                      (double)n);
+                check(csr ? &tc : &ts, fabs(get(lo, k) - (double)loss),
+                      8 * e * (double)loss + tiny, 0, "loss", (double)n);
             }
         }
         xentc_args a = base_args(p, n, n);
@@ -380,10 +422,16 @@ static void sigmoid_binary_families(const xentc_kernel_table *T, int dt)
         for (ptrdiff_t k = 0; k < ROWS * n; k++) {
             LD pv = (LD)get(p, k), tv = (LD)get(tt, k);
             LD loss = -(tv * logl(pv) + (1 - tv) * log1pl(-pv));
-            check(&tb, fabs(get(lo, k) - (double)loss), 8 * e * (double)loss + tiny, 0, "loss", (double)n);
+            check(&tb, fabs(get(lo, k) - (double)loss), 8 * e * (double)loss + tiny, 0, "loss",
+                  (double)n);
         }
-        free(x.p); free(tt.p); free(lo.p); free(ones.p); free(p.p);
-        free(indptr); free(indices);
+        free(x.p);
+        free(tt.p);
+        free(lo.p);
+        free(ones.p);
+        free(p.p);
+        free(indptr);
+        free(indices);
     }
     report(&ts);
     report(&tc);
@@ -393,9 +441,9 @@ static void sigmoid_binary_families(const xentc_kernel_table *T, int dt)
 static void categorical_families(const xentc_kernel_table *T, int dt)
 {
     const double e = eps_of(dt);
-    tally_t tl = {"sparse_categorical_ce", T->name, dt, 0, 0, 0},
-            td = {"dense_categorical_ce", T->name, dt, 0, 0, 0},
-            tc = {"csr_categorical_ce", T->name, dt, 0, 0, 0};
+    tally_t tl = { "sparse_categorical_ce", T->name, dt, 0, 0, 0 },
+            td = { "dense_categorical_ce", T->name, dt, 0, 0, 0 },
+            tc = { "csr_categorical_ce", T->name, dt, 0, 0, 0 };
     for (size_t c = 0; c < N_NCOLS; c++) {
         const ptrdiff_t n = NCOLS[c];
         buf_t p = buf_new(dt, ROWS * n), tt = buf_new(dt, ROWS * n), lo = buf_new(dt, ROWS),
@@ -405,14 +453,21 @@ static void categorical_families(const xentc_kernel_table *T, int dt)
         indptr[0] = 0;
         for (ptrdiff_t i = 0; i < ROWS; i++) {
             double s = 0;
-            for (ptrdiff_t j = 0; j < n; j++) { set(p, i * n + j, unif() + 1e-3); s += get(p, i * n + j); }
+            for (ptrdiff_t j = 0; j < n; j++) {
+                set(p, i * n + j, unif() + 1e-3);
+                s += get(p, i * n + j);
+            }
             for (ptrdiff_t j = 0; j < n; j++) set(p, i * n + j, get(p, i * n + j) / s);
             lab[i] = (int64_t)(unif() * n);
             indptr[i + 1] = indptr[i];
             for (ptrdiff_t j = 0; j < n; j++) {
                 double v = (j == lab[i]) ? 0.75 : (unif() < 0.3 ? 0.25 / n : 0.0);
                 set(tt, i * n + j, v);
-                if (v != 0) { indices[indptr[i + 1]] = j; set(vals, (size_t)indptr[i + 1], v); indptr[i + 1]++; }
+                if (v != 0) {
+                    indices[indptr[i + 1]] = j;
+                    set(vals, (size_t)indptr[i + 1], v);
+                    indptr[i + 1]++;
+                }
             }
         }
         for (int kind = 0; kind < 3; kind++) {
@@ -420,26 +475,45 @@ static void categorical_families(const xentc_kernel_table *T, int dt)
             a.loss_out = lo.p;
             tally_t *t = kind == 0 ? &tl : (kind == 1 ? &td : &tc);
             double total;
-            if (kind == 0) { a.labels = lab; total = T->sparse_categorical_ce[dt](&a, 0, ROWS); }
-            else if (kind == 1) { a.t = tt.p; a.ldt = n; total = T->dense_categorical_ce[dt](&a, 0, ROWS); }
-            else { a.indptr = indptr; a.indices = indices; a.values = vals.p; total = T->csr_categorical_ce[dt](&a, 0, ROWS); }
+            if (kind == 0) {
+                a.labels = lab;
+                total = T->sparse_categorical_ce[dt](&a, 0, ROWS);
+            } else if (kind == 1) {
+                a.t = tt.p;
+                a.ldt = n;
+                total = T->dense_categorical_ce[dt](&a, 0, ROWS);
+            } else {
+                a.indptr = indptr;
+                a.indices = indices;
+                a.values = vals.p;
+                total = T->csr_categorical_ce[dt](&a, 0, ROWS);
+            }
             check_total(t, total, lo, ROWS);
             for (ptrdiff_t i = 0; i < ROWS; i++) {
                 /* the kernel adds the terms in order: allow the classic bound
                  * of a sequential sum, (terms + 4) eps sum |term| */
                 LD loss = 0, terms = 1;
-                if (kind == 0) loss = -logl((LD)get(p, i * n + lab[i]));
+                if (kind == 0)
+                    loss = -logl((LD)get(p, i * n + lab[i]));
                 else
                     for (ptrdiff_t j = 0; j < n; j++) {
                         LD tj = (LD)get(tt, i * n + j);
-                        if (tj != 0) { loss -= tj * logl((LD)get(p, i * n + j)); terms++; }
+                        if (tj != 0) {
+                            loss -= tj * logl((LD)get(p, i * n + j));
+                            terms++;
+                        }
                     }
-                check(t, fabs(get(lo, i) - (double)loss), e * (double)((terms + 4) * fabsl(loss) + 4), 0, "loss",
-                      (double)n);
+                check(t, fabs(get(lo, i) - (double)loss),
+                      e * (double)((terms + 4) * fabsl(loss) + 4), 0, "loss", (double)n);
             }
         }
-        free(p.p); free(tt.p); free(lo.p); free(vals.p);
-        free(lab); free(indptr); free(indices);
+        free(p.p);
+        free(tt.p);
+        free(lo.p);
+        free(vals.p);
+        free(lab);
+        free(indptr);
+        free(indices);
     }
     report(&tl);
     report(&td);
@@ -449,16 +523,18 @@ static void categorical_families(const xentc_kernel_table *T, int dt)
 /* ---- dispatch ------------------------------------------------------------ */
 static void dispatch_checks(void)
 {
-    tally_t t = {"dispatch", "-", 1, 0, 0, 0};
+    tally_t t = { "dispatch", "-", 1, 0, 0, 0 };
     const char *sup = xentc_supported_targets();
     check(&t, xentc_select("baseline") == 0 ? 0 : 1, 0, 1, "select baseline", 0);
     check(&t, strcmp(xentc_active()->name, "baseline") == 0 ? 0 : 1, 0, 1, "active baseline", 0);
     check(&t, xentc_select("no-such-isa") == -1 ? 0 : 1, 0, 1, "unknown name refused", 0);
 #if !defined(__x86_64__) && !defined(__i386__)
     /* not x86: no x86 target may be compiled in, offered or selected */
-    check(&t, xentc_select("avx2") == -1 && xentc_select("avx512") == -1 ? 0 : 1, 0, 1, "x86 refused", 0);
+    check(&t, xentc_select("avx2") == -1 && xentc_select("avx512") == -1 ? 0 : 1, 0, 1,
+          "x86 refused", 0);
     check(&t, strstr(sup, "avx") == NULL ? 0 : 1, 0, 1, "x86 not supported", 0);
-    check(&t, strstr(xentc_compiled_targets(), "avx") == NULL ? 0 : 1, 0, 1, "x86 not compiled", 0);
+    check(&t, strstr(xentc_compiled_targets(), "avx") == NULL ? 0 : 1, 0, 1, "x86 not compiled",
+          0);
     check(&t, strcmp(xentc_active()->name, "baseline") == 0 ? 0 : 1, 0, 1, "still baseline", 0);
 #endif
     printf("dispatch: compiled %s; this CPU runs %s\n", xentc_compiled_targets(), sup);
@@ -467,11 +543,14 @@ static void dispatch_checks(void)
 
 int main(void)
 {
-    static const double sp_exp[] = {0.0, -0.0, 1.0, -1.0, INFINITY, -INFINITY, NAN, 1000.0, -1000.0};
-    static const double sp_log[] = {0.0, -0.0, 1.0, 2.0, 0.5, -1.0, INFINITY, -INFINITY, NAN, 1e-310, 4e-45};
-    static const double sp_log1p[] = {0.0, -0.0, 1e-30, -1e-30, -1.0, -2.0, INFINITY, NAN};
-    static const double sp_sig[] = {0.0, -0.0, 30.0, -30.0, 100.0, -100.0, INFINITY, -INFINITY, NAN};
-    const xentc_kernel_table *tables[] = {&xentc_table_baseline, &xentc_table_emu512};
+    static const double sp_exp[] = { 0.0,       -0.0, 1.0,    -1.0,   INFINITY,
+                                     -INFINITY, NAN,  1000.0, -1000.0 };
+    static const double sp_log[] = { 0.0,      -0.0,      1.0, 2.0,    0.5,  -1.0,
+                                     INFINITY, -INFINITY, NAN, 1e-310, 4e-45 };
+    static const double sp_log1p[] = { 0.0, -0.0, 1e-30, -1e-30, -1.0, -2.0, INFINITY, NAN };
+    static const double sp_sig[] = { 0.0,    -0.0,     30.0,      -30.0, 100.0,
+                                     -100.0, INFINITY, -INFINITY, NAN };
+    const xentc_kernel_table *tables[] = { &xentc_table_baseline, &xentc_table_emu512 };
     printf("xentc kernel check (%s, long double has %d mantissa bits)\n",
 #if defined(__aarch64__)
            "aarch64",
@@ -493,7 +572,8 @@ int main(void)
             elem_family(T, dt, "log (0.5..2)", T->log[dt], ref_log, 0.5, 2, 1.0, sp_log, 0);
             elem_family(T, dt, "log1p", T->log1p[dt], ref_log1p, -0.999, 10, 1.5, sp_log1p, 8);
             elem_family(T, dt, "sigmoid", T->sigmoid[dt], ref_sigmoid, -40, 40, 3.0, sp_sig, 9);
-            elem_family(T, dt, "log_sigmoid", T->log_sigmoid[dt], ref_log_sigmoid, -40, 40, 2.0, sp_sig, 9);
+            elem_family(T, dt, "log_sigmoid", T->log_sigmoid[dt], ref_log_sigmoid, -40, 40, 2.0,
+                        sp_sig, 9);
             row_families(T, dt);
             softmax_ce_families(T, dt);
             sigmoid_binary_families(T, dt);

@@ -28,13 +28,14 @@ D. Where a framework's +/-inf arithmetic yields NaN (inf - inf) xentc returns
 Only the mechanics shared by several shims live here: moving axes to rows
 and splitting a broadcast weight into (rows, columns).
 """
+
 import importlib
 
 import numpy as np
 
 from .. import _validation as V
 
-__all__ = ["torch", "tf", "keras", "scipy"]
+__all__ = ["keras", "scipy", "tf", "torch"]
 
 
 def _normalize_axes(axes, ndim, name="axis"):
@@ -102,8 +103,9 @@ def _broadcast_split(weight, shape, name):
     except ValueError:
         full = None
     if full != tuple(shape):
-        raise ValueError(f"{name} of shape {w.shape} must broadcast to the input's shape "
-                         f"{tuple(shape)}")
+        raise ValueError(
+            f"{name} of shape {w.shape} must broadcast to the input's shape {tuple(shape)}"
+        )
     padded = (1,) * (len(shape) - w.ndim) + w.shape
     varying = [i for i, s in enumerate(padded) if s != 1]
     if not varying:

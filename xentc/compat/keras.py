@@ -33,23 +33,34 @@ Keras rules reproduced here (and only here):
 Backends differ in a few corners; this follows the torch backend (for
 sparse probability inputs the TF backend skips the renormalisation).
 """
+
 import numbers
 import warnings
 
 import numpy as np
 
+from .. import _validation as V
 from .. import losses as _losses
 from .. import special as _special
-from .. import _validation as V
 from . import _normalize_axes, _to_rows
 
 __all__ = [
-    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "binary_focal_crossentropy", "categorical_focal_crossentropy",
-    "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
-    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "to_categorical",
+    "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "SparseCategoricalCrossentropy",
+    "binary_accuracy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy",
+    "to_categorical",
+    "top_k_categorical_accuracy",
 ]
 
 EPSILON = 1e-7  # keras.backend.epsilon()
@@ -74,8 +85,10 @@ def _true_like(y_true, p):
 
 def _same_shape(y, p):
     if y.shape != p.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape; got y_true.shape={y.shape} "
-                         f"and y_pred.shape={p.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape; got y_true.shape={y.shape} "
+            f"and y_pred.shape={p.shape}"
+        )
 
 
 def _smoothing(label_smoothing):
@@ -94,8 +107,9 @@ def _explain_range(arr, name, lo, hi):
         flat = arr.reshape(-1)
         i = int(np.flatnonzero((flat < lo) | (flat > hi))[0])
         pos = tuple(int(j) for j in np.unravel_index(i, arr.shape))
-        raise ValueError(f"{name} must be in [{lo}, {hi}]; got {flat[i].item()!r} "
-                         f"at position {pos}")
+        raise ValueError(
+            f"{name} must be in [{lo}, {hi}]; got {flat[i].item()!r} at position {pos}"
+        )
 
 
 def _out_of_unit(arr):
@@ -113,23 +127,30 @@ def _binary_elements(y, p, from_logits, ls, n_threads):
     pf, yf = p.reshape(-1), y.reshape(-1)
     if from_logits:
         try:
-            return _losses.sigmoid_cross_entropy(pf, yf, label_smoothing=ls, reduction="none",
-                                                 n_threads=n_threads).reshape(shape)
+            return _losses.sigmoid_cross_entropy(
+                pf, yf, label_smoothing=ls, reduction="none", n_threads=n_threads
+            ).reshape(shape)
         except ValueError:
             _explain_range(y, "y_true", 0, 1)
             raise
     if ls:
         yf = yf * (1 - ls) + 0.5 * ls
     try:
-        per = _losses.binary_cross_entropy(pf, yf, eps=EPSILON, reduction="none",
-                                           n_threads=n_threads)
+        per = _losses.binary_cross_entropy(
+            pf, yf, eps=EPSILON, reduction="none", n_threads=n_threads
+        )
     except ValueError:
         if not _out_of_unit(pf):
             _explain_range(yf, "y_true", 0, 1)
             raise
         # Keras clips predictions outside [0, 1] silently
-        per = _losses.binary_cross_entropy(np.clip(pf, EPSILON, 1 - EPSILON), yf, eps=EPSILON,
-                                           reduction="none", n_threads=n_threads)
+        per = _losses.binary_cross_entropy(
+            np.clip(pf, EPSILON, 1 - EPSILON),
+            yf,
+            eps=EPSILON,
+            reduction="none",
+            n_threads=n_threads,
+        )
     return per.reshape(shape)
 
 
@@ -138,23 +159,27 @@ def _categorical_rows(rows, targets, from_logits, ls, n_threads):
     integer labels (the sparse loss)."""
     if from_logits:
         if targets.ndim == 1:
-            return _losses.sparse_softmax_cross_entropy(rows, targets, reduction="none",
-                                                        n_threads=n_threads)
-        return _losses.softmax_cross_entropy(rows, targets, label_smoothing=ls, reduction="none",
-                                             n_threads=n_threads)
+            return _losses.sparse_softmax_cross_entropy(
+                rows, targets, reduction="none", n_threads=n_threads
+            )
+        return _losses.softmax_cross_entropy(
+            rows, targets, label_smoothing=ls, reduction="none", n_threads=n_threads
+        )
     if ls:
         targets = targets * (1 - ls) + ls / targets.shape[-1]
     try:
-        return _losses.categorical_cross_entropy(rows, targets, eps=EPSILON, renormalize=True,
-                                                 reduction="none", n_threads=n_threads)
+        return _losses.categorical_cross_entropy(
+            rows, targets, eps=EPSILON, renormalize=True, reduction="none", n_threads=n_threads
+        )
     except ValueError:
         if not _out_of_unit(rows):
             raise
     # probabilities outside [0, 1]: Keras renormalises and clips them silently
     q = rows / np.sum(rows, axis=1, keepdims=True)
     np.clip(q, EPSILON, 1 - EPSILON, out=q)
-    return _losses.categorical_cross_entropy(q, targets, eps=EPSILON, renormalize=False,
-                                             reduction="none", n_threads=n_threads)
+    return _losses.categorical_cross_entropy(
+        q, targets, eps=EPSILON, renormalize=False, reduction="none", n_threads=n_threads
+    )
 
 
 def _smooth_last_axis(y, ls, axis_is_last):
@@ -169,8 +194,9 @@ def _smooth_last_axis(y, ls, axis_is_last):
 # loss functions
 
 
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, *,
-                        n_threads=None):
+def binary_crossentropy(
+    y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, *, n_threads=None
+):
     """keras.losses.binary_crossentropy: element-wise, averaged over `axis`."""
     p = _pred(y_pred)
     y = _true_like(y_true, p)
@@ -179,8 +205,9 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return np.mean(per, axis=axis)
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, *,
-                             n_threads=None):
+def categorical_crossentropy(
+    y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, *, n_threads=None
+):
     """keras.losses.categorical_crossentropy: one value per sample (the
     shape of y_pred without `axis`)."""
     _check_axis_type(axis)
@@ -197,16 +224,19 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     try:
         return _categorical_rows(rows, trows, from_logits, ls, n_threads).reshape(outer)
     except ValueError:
-        _explain_range(y, "y_true", 0, np.inf)   # the core takes no negative targets
+        _explain_range(y, "y_true", 0, np.inf)  # the core takes no negative targets
         raise
 
 
 def _warn_single_class(p, fn_name):
     if p.ndim and p.shape[-1] == 1:
-        warnings.warn(f"In loss {fn_name}, expected y_pred.shape to be (batch_size, num_classes) "
-                      f"with num_classes > 1. Received: y_pred.shape={p.shape}. Consider using "
-                      "'binary_crossentropy' if you only have 2 classes.", SyntaxWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"In loss {fn_name}, expected y_pred.shape to be (batch_size, num_classes) "
+            f"with num_classes > 1. Received: y_pred.shape={p.shape}. Consider using "
+            "'binary_crossentropy' if you only have 2 classes.",
+            SyntaxWarning,
+            stacklevel=3,
+        )
 
 
 def _sparse(y_true, y_pred, from_logits, ignore_class, axis, n_threads):
@@ -220,17 +250,20 @@ def _sparse(y_true, y_pred, from_logits, ignore_class, axis, n_threads):
         raise TypeError(f"y_true must hold class indices; got dtype={y.dtype}")
     if y.ndim == p.ndim and y.shape[ax] == 1:
         y = np.squeeze(y, axis=ax)
-    expected = p.shape[:ax] + p.shape[ax + 1:]
+    expected = p.shape[:ax] + p.shape[ax + 1 :]
     if y.shape != expected:
-        raise ValueError(f"y_true must have the shape of y_pred without axis {axis}, "
-                         f"{expected}; got y_true.shape={y.shape} (y_pred.shape={p.shape})")
+        raise ValueError(
+            f"y_true must have the shape of y_pred without axis {axis}, "
+            f"{expected}; got y_true.shape={y.shape} (y_pred.shape={p.shape})"
+        )
     rows, outer, _ = _to_rows(p, (ax,))
     labels = y.reshape(-1)
     valid = None if ignore_class is None else labels != ignore_class
     try:
         if from_logits:
-            per = _losses.sparse_softmax_cross_entropy(rows, labels, ignore_index=ignore_class,
-                                                       reduction="none", n_threads=n_threads)
+            per = _losses.sparse_softmax_cross_entropy(
+                rows, labels, ignore_index=ignore_class, reduction="none", n_threads=n_threads
+            )
         else:
             # the probability kernel knows no ignored rows: class 0 for them, zeroed after
             safe = labels if valid is None else np.where(valid, labels, 0)
@@ -251,21 +284,33 @@ def _explain_labels(y, labels, valid, n_classes):
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         pos = tuple(int(j) for j in np.unravel_index(i, y.shape))
-        raise ValueError(f"y_true holds {labels[i].item()!r} at position {pos}: class indices "
-                         f"must be integers in [0, {n_classes})")
+        raise ValueError(
+            f"y_true holds {labels[i].item()!r} at position {pos}: class indices "
+            f"must be integers in [0, {n_classes})"
+        )
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
-                                    axis=-1, *, n_threads=None):
+def sparse_categorical_crossentropy(
+    y_true, y_pred, from_logits=False, ignore_class=None, axis=-1, *, n_threads=None
+):
     """keras.losses.sparse_categorical_crossentropy: integer y_true of
     y_pred's shape without `axis` (a trailing size-1 axis is squeezed);
     entries equal to `ignore_class` give 0."""
     return _sparse(y_true, y_pred, from_logits, ignore_class, axis, n_threads)[0]
 
 
-def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
-                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1, *,
-                              n_threads=None):
+def binary_focal_crossentropy(
+    y_true,
+    y_pred,
+    apply_class_balancing=False,
+    alpha=0.25,
+    gamma=2.0,
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+    *,
+    n_threads=None,
+):
     """keras.losses.binary_focal_crossentropy: (1 - p_t)^gamma * BCE
     (times alpha / 1 - alpha with class balancing), averaged over `axis`."""
     p = _pred(y_pred)
@@ -288,8 +333,17 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     return np.mean(bce, axis=axis)
 
 
-def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
-                                   label_smoothing=0.0, axis=-1, *, n_threads=None):
+def categorical_focal_crossentropy(
+    y_true,
+    y_pred,
+    alpha=0.25,
+    gamma=2.0,
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+    *,
+    n_threads=None,
+):
     """keras.losses.categorical_focal_crossentropy:
     -sum alpha (1 - q)^gamma y log(q), q the renormalised, clipped probabilities."""
     _check_axis_type(axis)
@@ -304,7 +358,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     if ls:
         y = y * (1 - ls) + ls / y.shape[-1]
     if from_logits:
-        q = _special.softmax(p, axis=ax, n_threads=n_threads)   # ours: normalise in place
+        q = _special.softmax(p, axis=ax, n_threads=n_threads)  # ours: normalise in place
         q /= np.sum(q, axis=ax, keepdims=True)
     else:
         q = p / np.sum(p, axis=ax, keepdims=True)
@@ -401,8 +455,13 @@ class _Loss:
         y_true = V.plain_array(y_true, "y_true").astype(dtype, copy=False)
         y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
         values, mask = self._values(y_true, y_pred)
-        return _reduce_weighted(np.asarray(values).astype(dtype, copy=False), sample_weight, mask,
-                                self.reduction, dtype)
+        return _reduce_weighted(
+            np.asarray(values).astype(dtype, copy=False),
+            sample_weight,
+            mask,
+            self.reduction,
+            dtype,
+        )
 
     def get_config(self):
         config = {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
@@ -423,17 +482,31 @@ class BinaryCrossentropy(_Loss):
 
     _args = ("from_logits", "label_smoothing", "axis")
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None, *,
-                 n_threads=None):
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="binary_crossentropy",
+        dtype=None,
+        *,
+        n_threads=None,
+    ):
         super().__init__(reduction, name, dtype, n_threads)
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
 
     def _values(self, y_true, y_pred):
-        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing,
-                                   self.axis, n_threads=self.n_threads), None
+        return binary_crossentropy(
+            y_true,
+            y_pred,
+            self.from_logits,
+            self.label_smoothing,
+            self.axis,
+            n_threads=self.n_threads,
+        ), None
 
 
 class CategoricalCrossentropy(_Loss):
@@ -441,17 +514,31 @@ class CategoricalCrossentropy(_Loss):
 
     _args = ("from_logits", "label_smoothing", "axis")
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None, *,
-                 n_threads=None):
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_crossentropy",
+        dtype=None,
+        *,
+        n_threads=None,
+    ):
         super().__init__(reduction, name, dtype, n_threads)
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
 
     def _values(self, y_true, y_pred):
-        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing,
-                                        self.axis, n_threads=self.n_threads), None
+        return categorical_crossentropy(
+            y_true,
+            y_pred,
+            self.from_logits,
+            self.label_smoothing,
+            self.axis,
+            n_threads=self.n_threads,
+        ), None
 
 
 class SparseCategoricalCrossentropy(_Loss):
@@ -459,16 +546,26 @@ class SparseCategoricalCrossentropy(_Loss):
 
     _args = ("from_logits", "ignore_class", "axis")
 
-    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 axis=-1, name="sparse_categorical_crossentropy", dtype=None, *, n_threads=None):
+    def __init__(
+        self,
+        from_logits=False,
+        ignore_class=None,
+        reduction="sum_over_batch_size",
+        axis=-1,
+        name="sparse_categorical_crossentropy",
+        dtype=None,
+        *,
+        n_threads=None,
+    ):
         super().__init__(reduction, name, dtype, n_threads)
         self.from_logits = from_logits
         self.ignore_class = ignore_class
         self.axis = axis
 
     def _values(self, y_true, y_pred):
-        return _sparse(y_true, y_pred, self.from_logits, self.ignore_class, self.axis,
-                       self.n_threads)
+        return _sparse(
+            y_true, y_pred, self.from_logits, self.ignore_class, self.axis, self.n_threads
+        )
 
 
 class BinaryFocalCrossentropy(_Loss):
@@ -476,9 +573,20 @@ class BinaryFocalCrossentropy(_Loss):
 
     _args = ("apply_class_balancing", "alpha", "gamma", "from_logits", "label_smoothing", "axis")
 
-    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
-                 label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="binary_focal_crossentropy", dtype=None, *, n_threads=None):
+    def __init__(
+        self,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="binary_focal_crossentropy",
+        dtype=None,
+        *,
+        n_threads=None,
+    ):
         super().__init__(reduction, name, dtype, n_threads)
         self.apply_class_balancing = apply_class_balancing
         self.alpha = alpha
@@ -489,8 +597,16 @@ class BinaryFocalCrossentropy(_Loss):
 
     def _values(self, y_true, y_pred):
         return binary_focal_crossentropy(
-            y_true, y_pred, self.apply_class_balancing, self.alpha, self.gamma, self.from_logits,
-            self.label_smoothing, self.axis, n_threads=self.n_threads), None
+            y_true,
+            y_pred,
+            self.apply_class_balancing,
+            self.alpha,
+            self.gamma,
+            self.from_logits,
+            self.label_smoothing,
+            self.axis,
+            n_threads=self.n_threads,
+        ), None
 
 
 class CategoricalFocalCrossentropy(_Loss):
@@ -498,9 +614,19 @@ class CategoricalFocalCrossentropy(_Loss):
 
     _args = ("alpha", "gamma", "from_logits", "label_smoothing", "axis")
 
-    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy",
-                 dtype=None, *, n_threads=None):
+    def __init__(
+        self,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_focal_crossentropy",
+        dtype=None,
+        *,
+        n_threads=None,
+    ):
         super().__init__(reduction, name, dtype, n_threads)
         self.alpha = alpha
         self.gamma = gamma
@@ -510,8 +636,15 @@ class CategoricalFocalCrossentropy(_Loss):
 
     def _values(self, y_true, y_pred):
         return categorical_focal_crossentropy(
-            y_true, y_pred, self.alpha, self.gamma, self.from_logits, self.label_smoothing,
-            self.axis, n_threads=self.n_threads), None
+            y_true,
+            y_pred,
+            self.alpha,
+            self.gamma,
+            self.from_logits,
+            self.label_smoothing,
+            self.axis,
+            n_threads=self.n_threads,
+        ), None
 
 
 # ---------------------------------------------------------------------------
@@ -532,7 +665,7 @@ def categorical_accuracy(y_true, y_pred):
     true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
     p = V.plain_array(y_pred, "y_pred")
     shape = true_cls.shape
-    if true_cls.ndim == p.ndim:     # y_true had one axis more than y_pred
+    if true_cls.ndim == p.ndim:  # y_true had one axis more than y_pred
         true_cls = np.squeeze(true_cls, -1)
     hit = (true_cls == np.argmax(p, axis=-1)).astype(np.float32)
     return hit.reshape(shape) if len(shape) == p.ndim else hit
@@ -562,14 +695,16 @@ def _in_top_k(labels, scores, k):
     labels = V.plain_array(labels, "labels").astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= c):
         i = int(np.flatnonzero((labels < 0) | (labels >= c))[0])
-        raise ValueError(f"y_true[{i}] = {labels[i]} is out of range: class indices must be in "
-                         f"[0, {c}) (y_pred has {c} columns)")
+        raise ValueError(
+            f"y_true[{i}] = {labels[i]} is out of range: class indices must be in "
+            f"[0, {c}) (y_pred has {c} columns)"
+        )
     out = np.empty(n, dtype=bool)
     for r0 in range(0, n, _ROW_CHUNK):
-        block = scores[r0:r0 + _ROW_CHUNK]
-        at = np.take_along_axis(block, labels[r0:r0 + _ROW_CHUNK, None], axis=1)
+        block = scores[r0 : r0 + _ROW_CHUNK]
+        at = np.take_along_axis(block, labels[r0 : r0 + _ROW_CHUNK, None], axis=1)
         above = np.count_nonzero(block > at, axis=1)
-        out[r0:r0 + _ROW_CHUNK] = (above < k) & ~np.isnan(at[:, 0])
+        out[r0 : r0 + _ROW_CHUNK] = (above < k) & ~np.isnan(at[:, 0])
     return out
 
 

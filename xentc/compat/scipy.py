@@ -10,13 +10,14 @@ negative (then the sign is returned with `return_sign=True`, or a negative
 sum gives NaN); entries with b == 0 add nothing even where `a` is inf or NaN.
 An integer input computes in float64, like SciPy.
 """
+
 import numpy as np
 
-from .. import special as _special
 from .. import _validation as V
+from .. import special as _special
 from . import _along, _normalize_axes, _to_rows
 
-__all__ = ["logsumexp", "softmax", "log_softmax", "expit", "log_expit"]
+__all__ = ["expit", "log_expit", "log_softmax", "logsumexp", "softmax"]
 
 
 def _axes(axis, ndim):
@@ -49,7 +50,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, *, n_thre
     axes = _axes(axis, arr.ndim)
     rows, _, _ = _to_rows(arr, axes)
     shape = _reduced_shape(arr.shape, axes, keepdims)
-    if arr.size == 0:   # SciPy: -inf everywhere, and sign(-inf) = -1 as the sign
+    if arr.size == 0:  # SciPy: -inf everywhere, and sign(-inf) = -1 as the sign
         out, sign = np.full(shape, -np.inf, arr.dtype), np.full(shape, -1.0, arr.dtype)
     elif b is None:
         out = _special.logsumexp(rows, axis=-1, n_threads=n_threads).reshape(shape)
@@ -58,7 +59,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, *, n_thre
         brows, _, _ = _to_rows((b.reshape(1) if b.ndim == 0 else b), axes)
         out, sign = _weighted_logsumexp(rows, brows.astype(rows.dtype, copy=False), n_threads)
         out, sign = out.reshape(shape), sign.reshape(shape)
-        if not return_sign:     # a negative sum has no real log
+        if not return_sign:  # a negative sum has no real log
             out = np.where(sign < 0, np.nan, out)
     if return_sign:
         return _unwrap(out), _unwrap(sign)
@@ -91,8 +92,8 @@ def _weighted_logsumexp(rows, brows, n_threads):
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         sign = np.sign(lse_pos - lse_neg)
         out = big + np.log1p(-np.exp(small - big))
-    out = np.where(big == -np.inf, -np.inf, out)       # both sums empty: log(0)
-    out = np.where(small == np.inf, np.nan, out)       # inf - inf
+    out = np.where(big == -np.inf, -np.inf, out)  # both sums empty: log(0)
+    out = np.where(small == np.inf, np.nan, out)  # inf - inf
     sign = np.where(lse_pos == lse_neg, np.where(big == np.inf, np.nan, 0.0), sign)
     sign = np.where(np.isnan(lse_pos) | np.isnan(lse_neg), np.nan, sign)
     out = np.where(np.isnan(sign), np.nan, out)

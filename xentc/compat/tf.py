@@ -15,15 +15,20 @@ out-of-range sparse labels raise, as TF does on CPU. Formulas (TF docs):
 
 `name` is accepted and ignored (no graph here); `n_threads` is xentc's.
 """
+
 import numpy as np
 
+from .. import _validation as V
 from .. import losses as _losses
 from .. import special as _special
-from .. import _validation as V
 from . import _broadcast_split, _normalize_axes, _to_rows
 
-__all__ = ["sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
-           "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits"]
+__all__ = [
+    "sigmoid_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits",
+    "sparse_softmax_cross_entropy_with_logits",
+    "weighted_cross_entropy_with_logits",
+]
 
 
 def _labels_like(labels, x):
@@ -41,17 +46,19 @@ def _sigmoid_family(labels, logits, pos_weight, n_threads):
     x = V.as_float_array(logits, "logits")
     z = _labels_like(labels, x)
     shape = x.shape
-    split, pw = (None, None) if pos_weight is None else \
-        _broadcast_split(pos_weight, shape, "pos_weight")
-    if split is None:   # one long row: the core splits elements across threads
+    split, pw = (
+        (None, None) if pos_weight is None else _broadcast_split(pos_weight, shape, "pos_weight")
+    )
+    if split is None:  # one long row: the core splits elements across threads
         xr, zr = x.reshape(-1), z.reshape(-1)
-    else:               # rows meeting the per-column pos_weight
+    else:  # rows meeting the per-column pos_weight
         rows = (int(np.prod(shape[:split], dtype=np.int64)), pw.size)
         xr, zr = x.reshape(rows), z.reshape(rows)
     if pw is None or bool(np.all(np.isfinite(pw)) and np.all(np.asarray(pw) >= 0)):
         try:
-            res = _losses.sigmoid_cross_entropy(xr, zr, pos_weight=pw, reduction="none",
-                                                n_threads=n_threads)
+            res = _losses.sigmoid_cross_entropy(
+                xr, zr, pos_weight=pw, reduction="none", n_threads=n_threads
+            )
             return res.reshape(shape)
         except ValueError:
             if not z.size or (np.min(z) >= 0 and np.max(z) <= 1):
@@ -88,8 +95,9 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None, *, n_t
     rows, outer, _ = _to_rows(x, (ax,))
     trows, _, _ = _to_rows(t, (ax,))
     try:
-        return _losses.softmax_cross_entropy(rows, trows, reduction="none",
-                                             n_threads=n_threads).reshape(outer)
+        return _losses.softmax_cross_entropy(
+            rows, trows, reduction="none", n_threads=n_threads
+        ).reshape(outer)
     except ValueError:
         if not trows.size or np.min(trows) >= 0:
             raise
@@ -98,8 +106,9 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None, *, n_t
     return (-np.einsum("ij,ij->i", trows, lp)).reshape(outer)
 
 
-def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None, *,
-                                             n_threads=None):
+def sparse_softmax_cross_entropy_with_logits(
+    labels=None, logits=None, name=None, *, n_threads=None
+):
     """tf.nn.sparse_softmax_cross_entropy_with_logits: integer labels of the
     logits' shape without the last axis; one loss per label."""
     if labels is None or logits is None:
@@ -110,13 +119,17 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     V.refuse_masked(labels, "labels")
     y = np.asarray(labels)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"labels must be an integer array (int32 or int64 class indices); "
-                        f"got dtype={y.dtype}")
+        raise TypeError(
+            f"labels must be an integer array (int32 or int64 class indices); got dtype={y.dtype}"
+        )
     if y.shape != x.shape[:-1]:
-        raise ValueError(f"labels must have the shape of logits without the last dimension, "
-                         f"{x.shape[:-1]}; got {y.shape} (logits shape {x.shape})")
+        raise ValueError(
+            f"labels must have the shape of logits without the last dimension, "
+            f"{x.shape[:-1]}; got {y.shape} (logits shape {x.shape})"
+        )
     # explicit row count: reshape(-1, 0) cannot infer it for (N, 0) logits
     rows = x.reshape(int(np.prod(x.shape[:-1], dtype=np.int64)), x.shape[-1])
     # the core raises ValueError naming the first out-of-range label and the range
-    return _losses.sparse_softmax_cross_entropy(rows, y.reshape(-1), reduction="none",
-                                                n_threads=n_threads).reshape(y.shape)
+    return _losses.sparse_softmax_cross_entropy(
+        rows, y.reshape(-1), reduction="none", n_threads=n_threads
+    ).reshape(y.shape)

@@ -28,17 +28,25 @@ PyTorch rules reproduced here (and only here):
 - binary_cross_entropy_with_logits: `weight` and `pos_weight` broadcast
   against the input like PyTorch; "mean" over elements.
 """
+
 import warnings
 
 import numpy as np
 
+from .. import _validation as V
 from .. import losses as _losses
 from .. import special as _special
-from .. import _validation as V
 from . import _along, _broadcast_split, _normalize_axes
 
-__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "softmax", "log_softmax", "sigmoid_focal_loss"]
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "log_softmax",
+    "nll_loss",
+    "sigmoid_focal_loss",
+    "softmax",
+]
 
 # PyTorch clamps each log term of binary_cross_entropy at -100.
 _LOG_FLOOR = -100.0
@@ -55,8 +63,12 @@ def _reduction(size_average, reduce, reduction):
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "size_average and reduce args will be deprecated, please use "
+            f"reduction='{reduction}' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"reduction must be 'none', 'mean' or 'sum'; got {reduction!r}")
     return reduction
@@ -67,11 +79,13 @@ def _class_weight(weight, n_classes):
         return None
     w = V.plain_array(weight, "weight")
     if w.dtype.kind not in "biuf":
-        raise TypeError(f"weight must be a numeric array of length {n_classes}; "
-                        f"got dtype={w.dtype}")
+        raise TypeError(
+            f"weight must be a numeric array of length {n_classes}; got dtype={w.dtype}"
+        )
     if w.shape != (n_classes,):
-        raise ValueError(f"weight must have shape ({n_classes},), one entry per class; "
-                         f"got shape {w.shape}")
+        raise ValueError(
+            f"weight must have shape ({n_classes},), one entry per class; got shape {w.shape}"
+        )
     return w.astype(np.float64)
 
 
@@ -93,15 +107,21 @@ def _index_target(target, x, ignore_index):
     """Class-index target of the input's per-sample shape, checked in range."""
     t = V.plain_array(target, "target")
     if t.dtype.kind not in "iu":
-        raise TypeError(f"target must hold integer class indices (or float class probabilities "
-                        f"of the input's shape {x.shape}); got dtype={t.dtype} and shape {t.shape}")
+        raise TypeError(
+            f"target must hold integer class indices (or float class probabilities "
+            f"of the input's shape {x.shape}); got dtype={t.dtype} and shape {t.shape}"
+        )
     expected = () if x.ndim == 1 else (x.shape[0],) + x.shape[2:]
     if t.shape != expected:
         if x.ndim >= 2 and t.ndim >= 1 and t.shape[0] != x.shape[0]:
-            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0]}).")
-        raise ValueError(f"target must have shape {expected} for an input of shape {x.shape} "
-                         f"(class axis {0 if x.ndim == 1 else 1} removed); got {t.shape}")
+            raise ValueError(
+                f"Expected input batch_size ({x.shape[0]}) to match target "
+                f"batch_size ({t.shape[0]})."
+            )
+        raise ValueError(
+            f"target must have shape {expected} for an input of shape {x.shape} "
+            f"(class axis {0 if x.ndim == 1 else 1} removed); got {t.shape}"
+        )
     flat = t.reshape(-1)
     n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
     if flat.size and not (flat.min() >= 0 and flat.max() < n_classes):
@@ -110,9 +130,11 @@ def _index_target(target, x, ignore_index):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             pos = np.unravel_index(i, t.shape) if t.ndim else ()
-            raise IndexError(f"Target {flat[i].item()} is out of bounds: class indices must be in "
-                             f"[0, {n_classes}) or equal ignore_index={ignore_index}; found at "
-                             f"position {tuple(int(p) for p in pos)}")
+            raise IndexError(
+                f"Target {flat[i].item()} is out of bounds: class indices must be in "
+                f"[0, {n_classes}) or equal ignore_index={ignore_index}; found at "
+                f"position {tuple(int(p) for p in pos)}"
+            )
     return flat, expected
 
 
@@ -139,8 +161,18 @@ def _from_core(value, dtype, shape):
 # softmax cross-entropy
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
-                  reduce=None, reduction="mean", label_smoothing=0.0, *, n_threads=None):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+    *,
+    n_threads=None,
+):
     """torch.nn.functional.cross_entropy: softmax cross-entropy of logits.
 
     `target` holds class indices (shape of `input` without axis 1) or class
@@ -159,43 +191,61 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_probs(rows, t, x, w, ignore_index, eps, reduction, n_threads)
     labels, out_shape = _index_target(t, x, ignore_index)
     if not _regular(w):
-        return _cross_entropy_general(rows, labels, w, ignore_index, eps, reduction,
-                                      out_shape, n_threads)
+        return _cross_entropy_general(
+            rows, labels, w, ignore_index, eps, reduction, out_shape, n_threads
+        )
     if w is None or eps == 0.0:
         # the core's rule is PyTorch's here: w[y_i] weights the row, and the
         # weighted mean divides by sum w[y_i] over the non-ignored rows
         res = _losses.sparse_softmax_cross_entropy(
-            rows, labels, class_weight=w, ignore_index=ignore_index, label_smoothing=eps,
-            reduction=reduction, n_threads=n_threads)
+            rows,
+            labels,
+            class_weight=w,
+            ignore_index=ignore_index,
+            label_smoothing=eps,
+            reduction=reduction,
+            n_threads=n_threads,
+        )
         return _from_core(res, rows.dtype, out_shape)
     # weighted smoothing: one-hot CSR targets let the core weight each class
     # term (PyTorch's rule); ignored rows get no entry and are zeroed after
-    import scipy.sparse     # here: a plain `import xentc.compat.torch` stays light
+    import scipy.sparse  # here: a plain `import xentc.compat.torch` stays light
 
     valid = labels != ignore_index
     indptr = np.concatenate(([0], np.cumsum(valid, dtype=np.int64)))
     onehot = scipy.sparse.csr_matrix(
-        (np.ones(int(indptr[-1]), dtype=rows.dtype), labels[valid], indptr),
-        shape=rows.shape)
-    per = _losses.softmax_cross_entropy(rows, onehot, class_weight=w, label_smoothing=eps,
-                                        reduction="none", n_threads=n_threads)
+        (np.ones(int(indptr[-1]), dtype=rows.dtype), labels[valid], indptr), shape=rows.shape
+    )
+    per = _losses.softmax_cross_entropy(
+        rows, onehot, class_weight=w, label_smoothing=eps, reduction="none", n_threads=n_threads
+    )
     per[~valid] = 0
     return _finish(per, out_shape, rows.dtype, reduction, w[labels[valid]].sum())
 
 
 def _cross_entropy_probs(rows, t, x, w, ignore_index, eps, reduction, n_threads):
     if t.dtype.kind != "f":
-        raise TypeError(f"target has the input's shape {x.shape}, so it holds class "
-                        f"probabilities and must be floating point; got dtype={t.dtype}")
+        raise TypeError(
+            f"target has the input's shape {x.shape}, so it holds class "
+            f"probabilities and must be floating point; got dtype={t.dtype}"
+        )
     if ignore_index >= 0:
-        raise ValueError(f"ignore_index is not supported for probability targets (target of "
-                         f"the input's shape); got ignore_index={ignore_index}")
+        raise ValueError(
+            f"ignore_index is not supported for probability targets (target of "
+            f"the input's shape); got ignore_index={ignore_index}"
+        )
     trows, out_shape = _class_rows(t)
     if _regular(w):
         try:
             # "mean" of the core divides by the number of rows: PyTorch's rule
-            res = _losses.softmax_cross_entropy(rows, trows, class_weight=w, label_smoothing=eps,
-                                                reduction=reduction, n_threads=n_threads)
+            res = _losses.softmax_cross_entropy(
+                rows,
+                trows,
+                class_weight=w,
+                label_smoothing=eps,
+                reduction=reduction,
+                n_threads=n_threads,
+            )
             return _from_core(res, rows.dtype, out_shape)
         except ValueError:
             if not trows.size or np.min(trows) >= 0:
@@ -203,8 +253,11 @@ def _cross_entropy_probs(rows, t, x, w, ignore_index, eps, reduction, n_threads)
     # negative probabilities or weights: PyTorch's formula, no domain check
     lp = _special.log_softmax(rows, n_threads=n_threads)
     ts = trows.astype(rows.dtype) * (1 - eps) + eps / rows.shape[1] if eps else trows
-    per = -np.einsum("ij,ij,j->i", ts, lp, w, dtype=np.float64) if w is not None \
+    per = (
+        -np.einsum("ij,ij,j->i", ts, lp, w, dtype=np.float64)
+        if w is not None
         else -np.einsum("ij,ij->i", ts, lp, dtype=np.float64)
+    )
     return _finish(per, out_shape, rows.dtype, reduction, rows.shape[0])
 
 
@@ -222,8 +275,9 @@ def _cross_entropy_general(rows, labels, w, ignore_index, eps, reduction, out_sh
     return _finish(per, out_shape, rows.dtype, reduction, wy.sum())
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
+):
     """torch.nn.functional.nll_loss: -weight[y] * input[y] for log-probability
     input (N, C, d1, ...); a gather, so no kernel is involved."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -234,7 +288,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     w = _class_weight(weight, n_classes)
     labels, out_shape = _index_target(target, x, ignore_index)
     valid = labels != ignore_index
-    everything = bool(valid.all())     # the usual case: skip the masking
+    everything = bool(valid.all())  # the usual case: skip the masking
     safe = labels if everything else np.where(valid, labels, 0)
     if x.ndim == 1:
         picked = x[safe]
@@ -250,7 +304,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
             per = -(wy * picked)
         denominator = wy.sum()
     if not everything:
-        per[~valid] = 0     # also where an ignored entry holds inf or NaN
+        per[~valid] = 0  # also where an ignored entry holds inf or NaN
     return _finish(per, out_shape, x.dtype, reduction, denominator)
 
 
@@ -267,8 +321,10 @@ def _unit_interval(arr, name):
         flat = arr.reshape(-1)
         i = int(np.flatnonzero(~((flat >= 0) & (flat <= 1)))[0])
         pos = tuple(int(p) for p in np.unravel_index(i, arr.shape))
-        raise ValueError(f"all elements of {name} should be between 0 and 1; got "
-                         f"{flat[i].item()!r} at position {pos}")
+        raise ValueError(
+            f"all elements of {name} should be between 0 and 1; got "
+            f"{flat[i].item()!r} at position {pos}"
+        )
     return lo, hi
 
 
@@ -298,8 +354,9 @@ def _apply_weight(per, weight, shape):
     return per
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean", *, n_threads=None):
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", *, n_threads=None
+):
     """torch.nn.functional.binary_cross_entropy on probabilities in [0, 1],
     each log term clamped at -100 as PyTorch does."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -315,11 +372,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     floor = max(_P_FLOOR, float(np.finfo(x.dtype).tiny))
     clamped = float(lo) < floor or hi == 1
     if weight is None and not clamped:
-        res = _losses.binary_cross_entropy(flat_x, flat_t, eps=0.0, n_threads=n_threads,
-                                           reduction=reduction)
+        res = _losses.binary_cross_entropy(
+            flat_x, flat_t, eps=0.0, n_threads=n_threads, reduction=reduction
+        )
         return _from_core(res, x.dtype, shape)
-    per = _losses.binary_cross_entropy(flat_x, flat_t, eps=0.0, reduction="none",
-                                       n_threads=n_threads)
+    per = _losses.binary_cross_entropy(
+        flat_x, flat_t, eps=0.0, reduction="none", n_threads=n_threads
+    )
     if clamped:
         at = np.flatnonzero((flat_x < x.dtype.type(floor)) | (flat_x == 1))
         p, y = flat_x[at].astype(np.float64), flat_t[at].astype(np.float64)
@@ -333,8 +392,17 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _finish(per, shape, x.dtype, reduction, x.size)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None, *, n_threads=None):
+def binary_cross_entropy_with_logits(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    pos_weight=None,
+    *,
+    n_threads=None,
+):
     """torch.nn.functional.binary_cross_entropy_with_logits:
     -[pos_weight * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))] * weight,
     overflow-free for any logit."""
@@ -342,23 +410,29 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     x = V.as_float_array(input, "input")
     t = _elementwise_target(x, target, "Target size ({t}) must be the same as input size ({x})")
     shape = x.shape
-    split, pw = (None, None) if pos_weight is None else \
-        _broadcast_split(pos_weight, shape, "pos_weight")
-    if split is None:   # one long row: the core splits elements across threads
+    split, pw = (
+        (None, None) if pos_weight is None else _broadcast_split(pos_weight, shape, "pos_weight")
+    )
+    if split is None:  # one long row: the core splits elements across threads
         xr, tr = x.reshape(-1), t.reshape(-1)
-    else:               # rows meeting the per-column pos_weight
+    else:  # rows meeting the per-column pos_weight
         rows = (int(np.prod(shape[:split], dtype=np.int64)), pw.size)
         xr, tr = x.reshape(rows), t.reshape(rows)
-    per_element = weight is not None    # the core has no element weights
+    per_element = weight is not None  # the core has no element weights
     res = None
     if pw is None or bool(np.all(np.isfinite(pw)) and np.all(np.asarray(pw) >= 0)):
         try:
-            res = _losses.sigmoid_cross_entropy(xr, tr, pos_weight=pw, n_threads=n_threads,
-                                                reduction="none" if per_element else reduction)
+            res = _losses.sigmoid_cross_entropy(
+                xr,
+                tr,
+                pos_weight=pw,
+                n_threads=n_threads,
+                reduction="none" if per_element else reduction,
+            )
         except ValueError:
             if not t.size or (np.min(t) >= 0 and np.max(t) <= 1):
                 raise
-    if res is None:     # targets outside [0, 1] or a negative pos_weight
+    if res is None:  # targets outside [0, 1] or a negative pos_weight
         res, per_element = _bce_logits_general(xr, tr, pw, n_threads), True
     if not per_element:
         return _from_core(res, x.dtype, shape)
@@ -382,9 +456,12 @@ def _bce_logits_general(x, y, pw, n_threads):
 
 
 def _implicit_dim(ndim, name, stacklevel):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
-                  "Change the call to include dim=X as an argument.", UserWarning,
-                  stacklevel=stacklevel)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -408,8 +485,9 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
     """torch.nn.functional.log_softmax along `dim`, without forming log(softmax)."""
-    return _softmax_like(_special.log_softmax, "log_softmax", input, dim, _stacklevel, dtype,
-                         n_threads)
+    return _softmax_like(
+        _special.log_softmax, "log_softmax", input, dim, _stacklevel, dtype, n_threads
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -427,14 +505,21 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none", *
     in [0, 1] (torchvision does not check).
     """
     if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"Invalid Value for arg 'reduction': '{reduction} \n Supported "
-                         "reduction modes: 'none', 'mean', 'sum'")
+        raise ValueError(
+            f"Invalid Value for arg 'reduction': '{reduction} \n Supported "
+            "reduction modes: 'none', 'mean', 'sum'"
+        )
     x = V.as_float_array(inputs, "inputs")
     t = np.asarray(targets)
     if t.shape != x.shape:
         raise ValueError(f"targets must have the shape of inputs {x.shape}; got {t.shape}")
     focal_alpha = float(alpha) if alpha >= 0 else None
-    res = _losses.sigmoid_cross_entropy(x.reshape(-1), t.reshape(-1), focal_gamma=float(gamma),
-                                        focal_alpha=focal_alpha, reduction=reduction,
-                                        n_threads=n_threads)
+    res = _losses.sigmoid_cross_entropy(
+        x.reshape(-1),
+        t.reshape(-1),
+        focal_gamma=float(gamma),
+        focal_alpha=focal_alpha,
+        reduction=reduction,
+        n_threads=n_threads,
+    )
     return _from_core(res, x.dtype, x.shape)
