@@ -6,8 +6,11 @@ of swallow". This copies local copies (Debian's libjs-jquery,
 libjs-jquery-flot, libjs-bootstrap, libjs-jquery-stupidtable and
 node-blueimp-md5 packages, under /usr/share/javascript) into html/vendor/
 and points the pages at them. Debian's Flot 4 bundle already holds the time,
-selection and categories plugins; the bar-order plugin is not packaged and
-only orders bars side by side, so those tags get an empty file.
+selection, categories and axis-label plugins (asv's own axis-label plugin
+would draw every label twice, so it is dropped); the bar-order plugin is
+not packaged and only orders bars side by side, so those tags get an empty
+file. Flot 4 draws the legend on an SVG rectangle that is black unless
+given a colour, hence one CSS rule.
 
     python asv_benchmarks/offline_html.py [asv_benchmarks/html] [--js-dir DIR]
 """
@@ -31,6 +34,7 @@ LOCAL = {
     "bootstrap.min.js": "bootstrap/js/bootstrap.min.js",
     "bootstrap.min.css": "bootstrap/css/bootstrap.min.css",
 }
+LEGEND_CSS = "<style>.legendLayer rect.background { fill: #fff; }</style>"
 TAG = re.compile(
     r'(src|href)="https://[^"]*/([^/"]+)"(?:\s+integrity="[^"]*")?'
     r'(?:\s+crossorigin="[^"]*")?(?:\s+referrerpolicy="[^"]*")?'
@@ -55,6 +59,7 @@ def main(argv=None):
             shutil.copyfile(js_dir / rel, vendor / name)
         else:
             (vendor / name).write_text("")
+    (vendor / "empty.js").write_text("")
 
     def local(m):
         name = m.group(2)
@@ -63,7 +68,11 @@ def main(argv=None):
         return f'{m.group(1)}="vendor/{name}"'
 
     for page in pages:
-        page.write_text(TAG.sub(local, page.read_text()))
+        text = TAG.sub(local, page.read_text())
+        text = text.replace('src="jquery.flot.axislabels.js"', 'src="vendor/empty.js"')
+        if LEGEND_CSS not in text:
+            text = text.replace("</head>", LEGEND_CSS + "</head>", 1)
+        page.write_text(text)
     print(f"{len(pages)} pages point at {vendor}")
 
 
