@@ -2,7 +2,7 @@
 # The asv history of xentc (docs/benchmarks.md): one fixed profile and one
 # benchmark selection, so every recorded commit is timed on the same grid.
 #   asv_benchmarks/history.sh run NEW                      # extend: main's new commits
-#   asv_benchmarks/history.sh run HASHFILE:hashes.txt      # chosen commits
+#   asv_benchmarks/history.sh run HASHFILE:/tmp/hashes.txt # chosen commits
 #   asv_benchmarks/history.sh continuous -f 1.1 main HEAD  # pre-merge check
 #   asv_benchmarks/history.sh publish                      # html/ from results/
 # ASV_MACHINE (default xeon-spr-2core) names the machine of
