@@ -24,7 +24,8 @@ def _history_profile():
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and key.value == "history":
-                    return {k.value: ast.literal_eval(v) for k, v in zip(value.keys, value.values)}
+                    # "history": dict(softmax_shapes=..., ...)
+                    return {kw.arg: ast.literal_eval(kw.value) for kw in value.keywords}
     raise AssertionError("common.py has no 'history' profile")
 
 
