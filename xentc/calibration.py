@@ -155,14 +155,63 @@ def brier_score(
     scale_by_half="auto",
     from_logits=False,
 ):
-    """Brier score: mean over samples of the squared error of the predicted
-    probabilities (drop-in for sklearn.metrics.brier_score_loss).
+    """Brier score: mean squared error of the predicted probabilities.
 
-    1-D y_proba: probability of the positive class (``from_logits``: a
-    sigmoid logit), mean of (y - p)^2. 2-D y_proba (columns in sorted class
-    order; ``from_logits``: softmax logits): mean over samples of
-    sum_c (onehot_c - p_c)^2, in [0, 2]. ``scale_by_half="auto"`` halves the
-    2-D sum for two columns only, so binary scores lie in [0, 1] either way.
+    A drop-in for :func:`sklearn.metrics.brier_score_loss`. 1-D scores: the
+    mean of ``(y - p)**2``. 2-D scores: the mean over samples of
+    ``sum_c (onehot_c - p_c)**2``, in ``[0, 2]``.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels (N,) (any values: binary ``[negative, positive]`` or the
+        classes, sorted, as columns), or a 2-D 0/1 target (N, K) for
+        multi-label scores.
+    y_proba : array_like of shape (N,) or (N, C)
+        1-D: probability of the positive class (a sigmoid logit with
+        ``from_logits``); 2-D: one column per class in sorted class order
+        (softmax logits with ``from_logits``), or per label.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    pos_label : int, float, bool or str, optional
+        The positive class of 1-D scores (default: the larger of the two
+        values, as scikit-learn).
+    labels : array_like, optional
+        The classes, when ``y_true`` does not show them all.
+    scale_by_half : bool or "auto", default="auto"
+        Halve the 2-D sum; ``"auto"`` halves it for two columns only, so
+        binary scores lie in ``[0, 1]`` either way (scikit-learn >= 1.7).
+    from_logits : bool, default=False
+        ``y_proba`` holds logits: sigmoid (1-D) or softmax (2-D) is applied
+        by the kernels, without forming a probability array.
+
+    Returns
+    -------
+    float
+        The Brier score (lower is better).
+
+    Raises
+    ------
+    ValueError
+        If the probabilities are outside ``[0, 1]``, the shapes disagree, or
+        the labels do not match the columns.
+
+    See Also
+    --------
+    expected_calibration_error, reliability_curve
+    xentc.scoring.StreamingScores : The same in one pass over chunks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.metrics import brier_score
+    >>> y = np.array([0, 1, 1, 0, 1, 1])
+    >>> p = np.array([0.1, 0.8, 0.6, 0.3, 0.9, 0.4])
+    >>> round(brier_score(y, p), 6)
+    0.111667
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0], [1.0, 0.2, 0.3]])
+    >>> round(brier_score(np.array([0, 2, 1]), logits, from_logits=True), 6)
+    0.346049
     """
     if not (scale_by_half == "auto" or isinstance(scale_by_half, (bool, np.bool_))):
         raise ValueError(f"scale_by_half must be True, False or 'auto'; got {scale_by_half!r}")
@@ -187,13 +236,62 @@ def expected_calibration_error(
     labels=None,
     from_logits=False,
 ):
-    """Expected calibration error with equal-width bins on [0, 1]:
-    sum over bins of (bin weight / total) * |accuracy - confidence|.
+    """Expected calibration error over equal-width bins on ``[0, 1]``.
 
-    2-D scores with 1-D labels: top-label confidence (softmax of the logits
-    with ``from_logits``); 1-D scores: the positive-class probability against
-    the 0/1 outcome; 2-D scores with a 2-D 0/1 target: every label decision.
-    A value on a bin edge falls in the bin below (as calibration_curve).
+    ``sum_b (weight_b / total) * |accuracy_b - confidence_b|``. 2-D scores
+    with 1-D labels use the top-label confidence against "argmax is right";
+    1-D scores the positive-class probability against the 0/1 outcome; 2-D
+    scores with a 2-D 0/1 target every label decision. A value on a bin
+    edge falls in the bin below (as
+    :func:`sklearn.calibration.calibration_curve`).
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels (N,) (any values: binary ``[negative, positive]`` or the
+        classes, sorted, as columns), or a 2-D 0/1 target (N, K) for
+        multi-label scores.
+    y_proba : array_like of shape (N,) or (N, C)
+        1-D: probability of the positive class (a sigmoid logit with
+        ``from_logits``); 2-D: one column per class in sorted class order
+        (softmax logits with ``from_logits``), or per label.
+    n_bins : int, default=15
+        Number of equal-width bins.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    pos_label : int, float, bool or str, optional
+        The positive class of 1-D scores (default: the larger of the two
+        values, as scikit-learn).
+    labels : array_like, optional
+        The classes, when ``y_true`` does not show them all.
+    from_logits : bool, default=False
+        ``y_proba`` holds logits: sigmoid (1-D) or softmax (2-D) is applied
+        by the kernels, without forming a probability array.
+
+    Returns
+    -------
+    float
+        The ECE, in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_bins`` is not positive, the probabilities are outside
+        ``[0, 1]``, or the shapes disagree.
+
+    See Also
+    --------
+    reliability_curve : The per-bin numbers.
+    brier_score
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.metrics import expected_calibration_error
+    >>> y = np.array([0, 1, 1, 0, 1, 1])
+    >>> p = np.array([0.1, 0.8, 0.6, 0.3, 0.9, 0.4])
+    >>> round(expected_calibration_error(y, p, n_bins=5), 6)
+    0.183333
     """
     return float(
         _scores_state(
@@ -234,14 +332,65 @@ def reliability_curve(
     labels=None,
     from_logits=False,
 ):
-    """Observed frequency against mean predicted probability per bin, and the
-    number of predictions in each bin (non-empty bins only).
+    """Observed frequency against mean predicted probability, per bin.
 
-    Returns ``(prob_true, prob_pred, counts)``; for 1-D probabilities the
-    first two equal ``sklearn.calibration.calibration_curve``. ``strategy``
-    is "uniform" (equal-width bins) or "quantile" (equal-count bins). 2-D
-    scores use the top-label confidence (or every label decision for a 2-D
-    target); ``sample_weight`` weights the means (counts stay counts).
+    For 1-D probabilities the first two results equal
+    :func:`sklearn.calibration.calibration_curve`'s; the third counts the
+    predictions in each bin. Only non-empty bins are returned.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels (N,) (any values: binary ``[negative, positive]`` or the
+        classes, sorted, as columns), or a 2-D 0/1 target (N, K) for
+        multi-label scores.
+    y_proba : array_like of shape (N,) or (N, C)
+        1-D: probability of the positive class (a sigmoid logit with
+        ``from_logits``); 2-D: one column per class in sorted class order
+        (softmax logits with ``from_logits``), or per label.
+    n_bins : int, default=5
+        Number of bins.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width or equal-count bins.
+    pos_label : int, float, bool or str, optional
+        The positive class of 1-D scores (default: the larger of the two
+        values, as scikit-learn).
+    sample_weight : array_like of shape (N,), optional
+        Weights of the means (``counts`` stays counts).
+    labels : array_like, optional
+        The classes, when ``y_true`` does not show them all.
+    from_logits : bool, default=False
+        ``y_proba`` holds logits: sigmoid (1-D) or softmax (2-D) is applied
+        by the kernels, without forming a probability array.
+
+    Returns
+    -------
+    prob_true : ndarray
+        Fraction of positives (or of right top-label predictions) per bin.
+    prob_pred : ndarray
+        Mean predicted probability (confidence) per bin.
+    counts : ndarray of int
+        Number of predictions per bin.
+
+    Raises
+    ------
+    ValueError
+        If ``n_bins`` or ``strategy`` is invalid, the probabilities are
+        outside ``[0, 1]``, or the shapes disagree.
+
+    See Also
+    --------
+    expected_calibration_error
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.metrics import reliability_curve
+    >>> y = np.array([0, 1, 1, 0, 1, 1])
+    >>> p = np.array([0.1, 0.8, 0.6, 0.3, 0.9, 0.4])
+    >>> prob_true, prob_pred, counts = reliability_curve(y, p, n_bins=2)
+    >>> prob_true, counts
+    (array([0.33333333, 1.        ]), array([3, 3]))
     """
     if (
         isinstance(n_bins, (bool, np.bool_))
