@@ -845,6 +845,8 @@ class SparseCategoricalCrossentropy(_Loss):
     reduction : str or None, default="sum_over_batch_size"
         One of ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``,
         ``"mean_with_sample_weight"``, ``"none"`` or None, as in Keras.
+    axis : int, default=-1
+        The class axis.
     name : str
         The loss's name (for ``get_config``).
     dtype : dtype, optional
@@ -1065,7 +1067,7 @@ _ROW_CHUNK = 4096  # rows per block in top-k, so its comparison mask stays small
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """``keras.metrics.binary_accuracy``: ``y_true == (y_pred > threshold)``, averaged over the last axis.
+    """``keras.metrics.binary_accuracy``: ``y_true == (y_pred > threshold)``, element-wise.
 
     Parameters
     ----------
@@ -1079,7 +1081,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     Returns
     -------
     ndarray of float32
-        Accuracy per sample.
+        1 or 0 per element, ``y_pred``'s shape.
 
     See Also
     --------
@@ -1092,7 +1094,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     >>> y_true = np.array([[1.0, 0.0, 1.0]])
     >>> y_pred = np.array([[0.9, 0.2, 0.6]])
     >>> K.binary_accuracy(y_true, y_pred)
-    array([1.], dtype=float32)
+    array([[1., 1., 1.]], dtype=float32)
     """
     y, p = _squeeze_or_expand(V.plain_array(y_true, "y_true"), V.plain_array(y_pred, "y_pred"))
     hit = (p > threshold).astype(y.dtype) == y
