@@ -40,7 +40,8 @@ myst_heading_anchors = 3  # links such as scoring.md#grouped-targets-taskgrouped
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": False}
-autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
+autodoc_typehints = "none"
+toc_object_entries_show_parents = "hide"  # "loss_gradient()", not "Cls.loss_gradient()"  # numpydoc's Parameters sections carry the types
 numpydoc_show_class_members = False  # methods are listed by the class template
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
@@ -72,14 +73,16 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"xentc {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    "header_links_before_dropdown": 6,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": []}
+html_sidebars = {"index": [], "accuracy": [], "DESIGN": [], "guides": []}
 html_show_sourcelink = False
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["xentc.css"]
 
 
 # -- the README's and the guides' links to repository files ------------------
