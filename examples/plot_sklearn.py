@@ -22,7 +22,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from xentc.metrics import accuracy, expected_calibration_error, log_loss
+from xentc.metrics import accuracy, expected_calibration_error, log_loss, reliability_curve
 from xentc.sklearn import (
     CrossEntropyClassifier,
     LogitsTransformer,
@@ -54,36 +54,44 @@ print("held-out log-loss:", log_loss(y_test, proba))
 print("held-out accuracy:", accuracy(y_test, proba))
 
 # %%
-# Calibrate with a temperature
-# ----------------------------
-# ``LogitsTransformer`` turns the fitted model into a step that outputs its
-# logits (``decision_function``), ``FrozenEstimator`` keeps it as fitted, and
-# ``TemperatureScaler`` fits one temperature on held-out data.
+# Calibrate an over-confident model
+# ---------------------------------
+# The tuned model is already well calibrated. An unregularised one fitted on
+# 300 samples is not: it is over-confident. ``LogitsTransformer`` turns the
+# fitted model into a step that outputs its logits (``decision_function``),
+# ``FrozenEstimator`` keeps it as fitted, and ``TemperatureScaler`` fits one
+# temperature on held-out data.
+overfit = make_pipeline(StandardScaler(), CrossEntropyClassifier(alpha=0.0, max_iter=1000))
+overfit.fit(X_train[:300], y_train[:300])
 calibrated = Pipeline(
     [
-        ("logits", LogitsTransformer(FrozenEstimator(model))),
+        ("logits", LogitsTransformer(FrozenEstimator(overfit))),
         ("temperature", TemperatureScaler()),
     ]
 ).fit(X_valid, y_valid)
 print("temperature:", calibrated[-1].temperature_)
-proba_cal = calibrated.predict_proba(X_test)
-for name, p in (("before", proba), ("after", proba_cal)):
+before, after = overfit.predict_proba(X_test), calibrated.predict_proba(X_test)
+for name, p in (("before", before), ("after", after)):
     print(
         f"{name:>6}: log-loss {log_loss(y_test, p):.4f}, "
-        f"ECE {expected_calibration_error(y_test, p, n_bins=10):.4f}"
+        f"ECE {expected_calibration_error(y_test, p, n_bins=10):.4f}, "
+        f"accuracy {accuracy(y_test, p):.4f}"
     )
 
 # %%
-# Confidence before and after
-# ---------------------------
-# The temperature rescales every logit row, so the predicted classes (and
-# the accuracy) are unchanged; only the confidence moves.
-fig, ax = plt.subplots(figsize=(5.5, 4))
-bins = np.linspace(1 / 3, 1, 21)
-ax.hist(proba.max(axis=1), bins=bins, alpha=0.6, label="model")
-ax.hist(proba_cal.max(axis=1), bins=bins, alpha=0.6, label="temperature-scaled")
-ax.set_xlabel("top-class probability")
-ax.set_ylabel("test samples")
+# Reliability before and after
+# ----------------------------
+# Per bin of top-class probability, the fraction of right predictions
+# (``xentc.metrics.reliability_curve``). Dividing the logits by the
+# temperature moves the confidence, never the predicted class, so the
+# accuracy is unchanged.
+fig, ax = plt.subplots(figsize=(5, 4.5))
+ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
+for name, p in (("unregularised", before), ("temperature-scaled", after)):
+    frac_right, confidence, _ = reliability_curve(y_test, p, n_bins=10)
+    ax.plot(confidence, frac_right, marker="o", label=name)
+ax.set_xlabel("mean top-class probability in bin")
+ax.set_ylabel("fraction right in bin")
 ax.legend()
 fig.tight_layout()
-assert np.array_equal(proba.argmax(axis=1), proba_cal.argmax(axis=1))
+assert np.array_equal(before.argmax(axis=1), after.argmax(axis=1))
