@@ -1,6 +1,6 @@
 """The public docstrings are numpydoc with examples, and every example runs
 and prints what it shows (the API reference of the documentation site is
-generated from them)."""
+generated from them). xentc.metrics: its own two tests at the end."""
 
 import doctest
 import importlib
@@ -9,6 +9,8 @@ import inspect
 import numpy as np
 import pytest
 
+import xentc.metrics
+
 # module -> the optional dependency it needs
 MODULES = {
     "xentc._config": None,
@@ -16,7 +18,6 @@ MODULES = {
     "xentc.losses": None,
     "xentc.grouped": None,
     "xentc.linear": None,
-    "xentc.calibration": None,
     "xentc.scoring": None,
     "xentc.sklearn": "sklearn",
     "xentc.dask": "dask",
@@ -115,3 +116,32 @@ def test_public_docstrings_are_numpydoc(name):
         if problems:
             missing.append(f"{name}.{attr}: {'; '.join(problems)}")
     assert not missing, "\n".join(missing)
+
+
+# -- xentc.metrics ------------------------------------------------------------
+
+METRICS_MODULES = [
+    "xentc.metrics._log_loss",
+    "xentc.metrics._accuracy",
+    "xentc.metrics._calibration",
+    "xentc.grouped",
+]
+
+
+@pytest.mark.parametrize("name", METRICS_MODULES)
+def test_metrics_examples_run(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result
+
+
+@pytest.mark.parametrize("name", xentc.metrics.__all__)
+def test_numpydoc_sections(name):
+    validate = pytest.importorskip("numpydoc.validate")
+    func = getattr(xentc.metrics, name)
+    assert func.__module__.startswith(("xentc.metrics.", "xentc.grouped"))
+    report = validate.validate(f"{func.__module__}.{name}")
+    # GL08: no docstring; PR01/PR02: parameters missing or unknown; RT01: no
+    # Returns; EX01: no Examples; SS01/GL02/GL03: summary and blank lines
+    wanted = {"GL08", "PR01", "PR02", "RT01", "EX01", "GL02", "GL03", "SS01"}
+    errors = [(code, msg) for code, msg in report["errors"] if code in wanted]
+    assert not errors, errors

@@ -140,7 +140,7 @@ def _weighted_logsumexp(rows, brows, n_threads):
     return out.astype(rows.dtype, copy=False), sign.astype(rows.dtype)
 
 
-def _softmax_like(fn, x, axis, n_threads):
+def _along_scipy_axis(fn, x, axis, n_threads):
     arr = V.as_float_array(x, "x")
     if arr.ndim == 0:
         return _unwrap(_along(fn, arr.reshape(1), (0,), n_threads).reshape(()))
@@ -178,7 +178,7 @@ def softmax(x, axis=None, *, n_threads=None):
     array([[0.7856, 0.1753, 0.0391],
            [0.042 , 0.1142, 0.8438]])
     """
-    return _softmax_like(_special.softmax, x, axis, n_threads)
+    return _along_scipy_axis(_special.softmax, x, axis, n_threads)
 
 
 def log_softmax(x, axis=None, *, n_threads=None):
@@ -212,7 +212,7 @@ def log_softmax(x, axis=None, *, n_threads=None):
     array([[-0.2413, -1.7413, -3.2413],
            [-3.1698, -2.1698, -0.1698]])
     """
-    return _softmax_like(_special.log_softmax, x, axis, n_threads)
+    return _along_scipy_axis(_special.log_softmax, x, axis, n_threads)
 
 
 def expit(x, out=None, *, n_threads=None):
