@@ -122,7 +122,7 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     rows, (shape, ax) = _checked_rows(x, axis)
     res = np.empty(rows.shape[0], dtype=rows.dtype)
     if rows.shape[0]:
-        _kernels.rows("logsumexp", rows, res, n_threads)
+        _kernels.logsumexp_rows(rows, res, n_threads)
     if ax is None:
         red_shape = (1,) * len(shape) if keepdims else ()
     else:
@@ -148,11 +148,11 @@ def _map_rows(op, x, axis, out, n_threads):
         target = out.reshape(rows.shape)
         if not np.may_share_memory(target, rows) or V.same_view(target, rows):
             if rows.size:
-                _kernels.rows(op, rows, target, n_threads)
+                op(rows, target, n_threads)
             return out
     res = np.empty(rows.shape, dtype=rows.dtype)
     if rows.size:
-        _kernels.rows(op, rows, res, n_threads)
+        op(rows, res, n_threads)
     if ax is None:
         res = res.reshape(shape)
     else:
@@ -217,7 +217,7 @@ def softmax(x, axis=-1, *, out=None, n_threads=None):
     >>> xentc.softmax(x32, out=x32) is x32  # in place
     True
     """
-    return _map_rows("softmax", x, axis, out, n_threads)
+    return _map_rows(_kernels.softmax_rows, x, axis, out, n_threads)
 
 
 def log_softmax(x, axis=-1, *, out=None, n_threads=None):
@@ -266,7 +266,7 @@ def log_softmax(x, axis=-1, *, out=None, n_threads=None):
     array([[ -2.4076,  -1.4076,  -0.4076],
            [ -0.6931,  -0.6931, -80.6931]])
     """
-    return _map_rows("log_softmax", x, axis, out, n_threads)
+    return _map_rows(_kernels.log_softmax_rows, x, axis, out, n_threads)
 
 
 def _elementwise(op, x, out, n_threads):
@@ -283,7 +283,7 @@ def _elementwise(op, x, out, n_threads):
     else:
         target = np.empty(arr.shape, dtype=arr.dtype)
     if arr.size:
-        _kernels.elementwise(op, arr.reshape(-1), target.reshape(-1), n_threads)
+        op(arr.reshape(-1), target.reshape(-1), n_threads)
     if target is out:
         return out
     return _deliver(target if arr.ndim else target[()], out)
@@ -333,7 +333,7 @@ def sigmoid(x, *, out=None, n_threads=None):
     >>> xentc.sigmoid(np.array([-50.0, 0.0, 3.0]))
     array([1.92874985e-22, 5.00000000e-01, 9.52574127e-01])
     """
-    return _elementwise("sigmoid", x, out, n_threads)
+    return _elementwise(_kernels.sigmoid_elements, x, out, n_threads)
 
 
 def log_sigmoid(x, *, out=None, n_threads=None):
@@ -379,4 +379,4 @@ def log_sigmoid(x, *, out=None, n_threads=None):
     >>> xentc.log_sigmoid(np.array([-800.0, 0.0, 3.0]))
     array([-8.00000000e+02, -6.93147181e-01, -4.85873516e-02])
     """
-    return _elementwise("log_sigmoid", x, out, n_threads)
+    return _elementwise(_kernels.log_sigmoid_elements, x, out, n_threads)
