@@ -23,6 +23,16 @@ B. Determinism: rows are cut into blocks of ``_block_rows(n_cols)`` rows, a
    2 threads slower than 1 on a busy 2-core machine).
 C. Small inputs (under ``_PARALLEL_MIN`` elements) run on the calling thread:
    starting an OpenMP team costs more than they take.
+E. Fresh output pages: a kernel that writes an (N, C) array (softmax,
+   log_softmax, element-wise, gradients) hands its blocks out ``guided``:
+   large contiguous runs first (half, a quarter, ... of what is left per
+   thread), single blocks at the end. The output is usually a fresh
+   ``np.empty`` whose pages the kernel faults in; one 32 KiB block at a time
+   put the threads side by side inside every 2 MiB transparent huge page,
+   both faulted it, and the kernel cleared a huge page for each and threw
+   one away (extra faults per call, docs/threads.md). Fixed 2 MiB chunks do
+   not help: threads in lockstep meet at every chunk boundary. Guided runs
+   keep each page to one thread and still end dynamically (Design B).
 """
 import numpy as np
 cimport numpy as cnp
@@ -250,8 +260,9 @@ cdef int _team(Py_ssize_t n_blocks, Py_ssize_t n_elems, int n_threads) noexcept 
 
 
 cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ssize_t block,
-                      Py_ssize_t n_elems, int n_threads) except? -1:
-    """Runs fn over [0, n_units) in blocks; sums block partials in order."""
+                      Py_ssize_t n_elems, int n_threads, bint writes_rows=False) except? -1:
+    """Runs fn over [0, n_units) in blocks; sums block partials in order.
+    writes_rows: fn writes an (N, C) gradient / Hessian (Design E)."""
     cdef Py_ssize_t n_blocks = (n_units + block - 1) // block
     cdef Py_ssize_t b, r0, r1
     cdef double total = 0.0
@@ -269,10 +280,16 @@ cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ss
     if partial == NULL:
         raise MemoryError()
     with nogil:
-        for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
-            r0 = b * block
-            r1 = r0 + block if r0 + block < n_units else n_units
-            partial[b] = fn(a, r0, r1)
+        if writes_rows:
+            for b in prange(n_blocks, num_threads=team, schedule="guided"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                partial[b] = fn(a, r0, r1)
+        else:
+            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                partial[b] = fn(a, r0, r1)
         for b in range(n_blocks):
             total = total + partial[b]
     free(partial)
@@ -487,11 +504,17 @@ def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
     cdef Py_ssize_t n_blocks = (n_rows + block - 1) // block
     cdef int team = _team(n_blocks, n_rows * n_cols, n_threads)
     cdef Py_ssize_t b, r0, r1
+    cdef bint one_per_row = op == "logsumexp"
     with nogil:
         if team == 1:
             fn(xp, ldx, n_cols, 0, n_rows, op_, ldo)
-        else:
+        elif one_per_row:  # logsumexp: no (N, C) output to fault in
             for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_rows else n_rows
+                fn(xp, ldx, n_cols, r0, r1, op_, ldo)
+        else:  # an (N, C) output: Design E
+            for b in prange(n_blocks, num_threads=team, schedule="guided"):
                 r0 = b * block
                 r1 = r0 + block if r0 + block < n_rows else n_rows
                 fn(xp, ldx, n_cols, r0, r1, op_, ldo)
@@ -525,8 +548,8 @@ def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
     with nogil:
         if team == 1:
             fn(xp, op_, 0, n)
-        else:
-            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+        else:  # guided: Design E
+            for b in prange(n_blocks, num_threads=team, schedule="guided"):
                 i0 = b * block
                 i1 = i0 + block if i0 + block < n else n
                 fn(xp, op_, i0, i1)
@@ -601,7 +624,8 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.ldg = _ld(grad_out)
     a.hess_out = _ptr(hess_out)
     a.ldh = _ld(hess_out)
-    return _run_loss(fn, &a, n_units, block, x.size, n_threads)
+    return _run_loss(fn, &a, n_units, block, x.size, n_threads,
+                     grad_out is not None or hess_out is not None)
 
 
 # ---------------------------------------------------------------------------
