@@ -5,7 +5,7 @@ logits are one row of 12 + 7 + 5 columns, its labels one row of 3 indices,
 and each group of columns is a softmax of its own. `groups` gives the group
 sizes (logits (N, sum(groups))), or the logits are (N, G, C) with equal
 groups. One C pass over each block of rows does every group
-(src/grouped_body.h); here are the checks, the weights and the layout.
+(src/body_grouped.h); here are the checks, the weights and the layout.
 
 Weighting follows the losses' one rule (DESIGN.md 3.2, 3.9) per (sample,
 group) entry: w_ig = sample_weight_i * class_weight_g[y_ig]; "none" gives
@@ -279,7 +279,7 @@ def _compute_grouped(
     g_buf = _out_buffer(out, x, in_shape) if grad else None
     h_buf = np.empty(x.shape, dtype=x.dtype) if hess else None
     c = int(sizes[0])
-    # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
+    # equal groups, packed rows: (N*G, C) rows of one group (body_grouped.h B)
     flat = bool((sizes == c).all()) and all(_packed(a, total_cols) for a in (x, g_buf, h_buf))
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
     per_entry = np.empty((n, n_groups), dtype=x.dtype) if reduction == "none" else None
@@ -457,12 +457,39 @@ class GroupedSoftmaxCrossEntropy(_LossBase):
 def grouped_accuracy(y_true, y_pred, groups=None):
     """Per-group accuracy and exact match (every group right) of a grouped task.
 
-    y_true : (N, G) labels (within-group class indices, or any values when
-        y_pred holds predicted labels).
-    y_pred : (N, G) predicted labels when `groups` is None and y_pred is 2-D;
-        otherwise scores (logits or probabilities): (N, sum(groups)) with
-        `groups`, or (N, G, C); each group's prediction is its argmax.
-    Returns {"per_group": [accuracy of group g, ...], "exact_match": float}.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, n_groups)
+        Labels: within-group class indices, or any values when y_pred holds
+        predicted labels.
+    y_pred : array-like
+        (n_samples, n_groups) predicted labels when `groups` is None and
+        y_pred is 2-D; otherwise scores (logits or probabilities):
+        (n_samples, sum(groups)) with `groups`, or (n_samples, n_groups,
+        n_classes). Each group's prediction is its argmax.
+    groups : sequence of int, default=None
+        Class count of each group, for (n_samples, sum(groups)) scores.
+
+    Returns
+    -------
+    dict
+        ``{"per_group": [accuracy of group g, ...], "exact_match": float}``.
+
+    Raises
+    ------
+    ValueError
+        y_true not 2-D or empty, shapes that do not fit y_true or `groups`.
+    TypeError
+        Non-numeric scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.metrics import grouped_accuracy
+    >>> y_true = np.array([[0, 1], [2, 0]])
+    >>> scores = np.array([[5.0, 1, 0, 0, 3], [0, 1, 4, 1, 2]])  # groups of 3 and 2
+    >>> grouped_accuracy(y_true, scores, groups=[3, 2])
+    {'per_group': [1.0, 0.5], 'exact_match': 0.5}
     """
     truth = np.asarray(y_true)
     if truth.ndim != 2:
