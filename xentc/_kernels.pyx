@@ -1021,3 +1021,9 @@ def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, to
                 r0 = b * block
                 r1 = r0 + block if r0 + block < a.n_rows else a.n_rows
                 fn(&a, r0, r1)
+
+
+# ---------------------------------------------------------------------------
+# per-call fast paths of single small requests (see the file's header)
+
+include "_fast_paths.pxi"

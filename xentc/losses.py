@@ -154,6 +154,19 @@ def _sample_weight(sample_weight, n, reduction):
     return V.scaled_for_mean(w) if reduction == "mean" else w
 
 
+def _plain(class_weight, sample_weight, label_smoothing):
+    """No weights and no smoothing: a call the per-call fast paths
+    (_kernels.fast_*, xentc/_fast_paths.pxi) may serve. They check the rest
+    (arrays, reduction, n_threads, focal options) and return None for
+    anything they do not serve, which then takes the checked path."""
+    return (
+        class_weight is None
+        and sample_weight is None
+        and type(label_smoothing) in (float, int)
+        and label_smoothing == 0
+    )
+
+
 def _run_kernel(plain, focal_twin, x, targets, focal=None, **kw):
     """plain(x, *targets, **kw): one _kernels entry; or its focal twin, which
     takes focal = (gamma, alpha, use_alpha) before the targets
@@ -301,6 +314,10 @@ def sparse_softmax_cross_entropy(
     of length C, a dict {class: weight} or "balanced". focal_gamma > 0: the
     focal loss -sum_j t_j (1 - p_j)^gamma log p_j (docs/focal.md).
     """
+    if _plain(class_weight, sample_weight, label_smoothing) and ignore_index is None:
+        res = _kernels.fast_sparse_softmax_ce(logits, labels, reduction, n_threads, focal_gamma)
+        if res is not None:
+            return res
     if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
         return _focal.sparse_softmax(
             logits,
@@ -486,6 +503,10 @@ def softmax_cross_entropy(
     loss_i = sum_j cw_j * t_ij * (logsumexp(x_i) - x_ij), with t smoothed to
     (1 - eps) * t + eps / C. focal_gamma > 0: each term times (1 - p_ij)^gamma.
     """
+    if _plain(class_weight, sample_weight, label_smoothing):
+        res = _kernels.fast_softmax_ce(logits, targets, reduction, n_threads, focal_gamma)
+        if res is not None:
+            return res
     if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
         return _focal.soft_softmax(
             logits,
@@ -729,6 +750,12 @@ def sigmoid_cross_entropy(
     focal_gamma / focal_alpha: alpha_t (1 - p_t)^gamma times that
     (torchvision's sigmoid_focal_loss; docs/focal.md).
     """
+    if _plain(None, sample_weight, label_smoothing):
+        res = _kernels.fast_sigmoid_ce(
+            logits, targets, pos_weight, reduction, n_threads, focal_gamma, focal_alpha
+        )
+        if res is not None:
+            return res
     if focal_alpha is not None or type(focal_gamma) is not float or focal_gamma != 0.0:
         return _focal.sigmoid(
             logits,
@@ -791,6 +818,10 @@ def binary_cross_entropy(
     p is clipped to [eps, 1 - eps] (eps="auto": the dtype's machine epsilon,
     as scikit-learn's log_loss); 0 * log(0) terms count as 0.
     """
+    if sample_weight is None:
+        res = _kernels.fast_binary_ce(probs, targets, eps, reduction, n_threads)
+        if res is not None:
+            return res
     return _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads)[0]
 
 
@@ -893,6 +924,10 @@ def categorical_cross_entropy(
     or (N, C) dense / scipy.sparse. With renormalize=True each row is first
     divided by its sum (Keras's behaviour).
     """
+    if sample_weight is None and renormalize is False:
+        res = _kernels.fast_categorical_ce(probs, targets, eps, reduction, n_threads)
+        if res is not None:
+            return res
     return _categorical_prob(
         probs, targets, eps, renormalize, sample_weight, reduction, n_threads
     )[0]
@@ -958,7 +993,15 @@ class _LossBase:
 
     def loss(self, y_pred, y, sample_weight=None):
         """The reduced loss (per-sample array for reduction='none')."""
+        if sample_weight is None:
+            res = self._fast_loss(y_pred, y)
+            if res is not None:
+                return res
         return self._run(y_pred, y, sample_weight, self.reduction)[0]
+
+    def _fast_loss(self, y_pred, y):
+        """The per-call fast path of the matching function, or None."""
+        return None
 
     def loss_gradient(self, y_pred, y, sample_weight=None, *, out=None):
         """(loss, gradient) from one fused pass. `out` may be y_pred itself
@@ -1022,6 +1065,15 @@ class SparseSoftmaxCrossEntropy(_LossBase):
         )
         return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
+    def _fast_loss(self, y_pred, y):
+        if not (
+            _plain(self.class_weight, None, self.label_smoothing) and self.ignore_index is None
+        ):
+            return None
+        return _kernels.fast_sparse_softmax_ce(
+            y_pred, y, self.reduction, self.n_threads, self.focal_gamma
+        )
+
 
 class SoftmaxCrossEntropy(_LossBase):
     """Softmax cross-entropy on logits (N, C) with one-hot/soft targets (N, C),
@@ -1055,6 +1107,13 @@ class SoftmaxCrossEntropy(_LossBase):
             self.n_threads,
         )
         return fn, x, _focal.with_focal(kw, self.focal_gamma)
+
+    def _fast_loss(self, y_pred, y):
+        if not _plain(self.class_weight, None, self.label_smoothing):
+            return None
+        return _kernels.fast_softmax_ce(
+            y_pred, y, self.reduction, self.n_threads, self.focal_gamma
+        )
 
 
 class SigmoidCrossEntropy(_LossBase):
@@ -1098,6 +1157,19 @@ class SigmoidCrossEntropy(_LossBase):
         )
         return fn, x, _focal.with_focal(kw, self.focal_gamma, self.focal_alpha)
 
+    def _fast_loss(self, y_pred, y):
+        if not _plain(None, None, self.label_smoothing):
+            return None
+        return _kernels.fast_sigmoid_ce(
+            y_pred,
+            y,
+            self.pos_weight,
+            self.reduction,
+            self.n_threads,
+            self.focal_gamma,
+            self.focal_alpha,
+        )
+
 
 class BinaryCrossEntropy(_LossBase):
     """Binary cross-entropy on probabilities; derivatives are w.r.t. the
@@ -1112,6 +1184,9 @@ class BinaryCrossEntropy(_LossBase):
 
     def _prepare(self, y_pred, y, sample_weight, reduction):
         return _prep_binary_prob(y_pred, y, self.eps, sample_weight, reduction, self.n_threads)
+
+    def _fast_loss(self, y_pred, y):
+        return _kernels.fast_binary_ce(y_pred, y, self.eps, self.reduction, self.n_threads)
 
 
 class CategoricalCrossEntropy(_LossBase):
@@ -1130,6 +1205,11 @@ class CategoricalCrossEntropy(_LossBase):
         return _prep_categorical(
             y_pred, y, self.eps, self.renormalize, sample_weight, reduction, self.n_threads
         )
+
+    def _fast_loss(self, y_pred, y):
+        if self.renormalize is not False:
+            return None
+        return _kernels.fast_categorical_ce(y_pred, y, self.eps, self.reduction, self.n_threads)
 
 
 # fused linear + cross-entropy (DESIGN 3.10) lives in linear.py, which imports

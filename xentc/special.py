@@ -5,6 +5,11 @@ log_expit) for finite input; for rows with +/-inf the mathematical limit is
 taken where it exists (a row whose max is +inf puts probability 1/k on each of
 its k infinite entries). float32 stays float32, float16 computes in float32,
 integers in float64.
+
+Each function first offers its arguments to a per-call fast path
+(``_kernels.fast_*``, xentc/_fast_paths.pxi): exact C-contiguous native
+float32/float64 ndarrays below the parallel threshold, no ``out=``. It returns
+None for anything else, which then takes the checked path below.
 """
 
 import math
@@ -69,6 +74,10 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     Empty reductions give -inf, rows holding NaN give NaN, a +inf entry gives
     +inf.
     """
+    if out is None and (keepdims is False or keepdims is True):  # per-call fast path
+        res = _kernels.fast_logsumexp(x, axis, keepdims, n_threads)
+        if res is not None:
+            return res
     n_threads = V.resolve_n_threads(n_threads)
     rows, (shape, ax) = _checked_rows(x, axis)
     res = np.empty(rows.shape[0], dtype=rows.dtype)
@@ -107,11 +116,7 @@ def _map_rows(op, x, axis, out, n_threads):
     if ax is None:
         res = res.reshape(shape)
     else:
-        moved_shape = (
-            tuple(np.delete(np.array(shape, dtype=np.intp), ax)) + (shape[ax],)
-            if len(shape)
-            else (1,)
-        )
+        moved_shape = shape[:ax] + shape[ax + 1 :] + shape[ax : ax + 1] if len(shape) else (1,)
         res = np.moveaxis(res.reshape(moved_shape), -1, ax) if len(shape) else res.reshape(())
     return _deliver(res, out)
 
@@ -119,11 +124,19 @@ def _map_rows(op, x, axis, out, n_threads):
 def softmax(x, axis=-1, *, out=None, n_threads=None):
     """exp(x - logsumexp(x)) along `axis`; the argmax entry is computed as
     1/(1 + sum of the others) so it keeps full precision near 1."""
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_softmax(x, axis, n_threads)
+        if res is not None:
+            return res
     return _map_rows(_kernels.softmax_rows, x, axis, out, n_threads)
 
 
 def log_softmax(x, axis=-1, *, out=None, n_threads=None):
     """x - logsumexp(x) along `axis`, without forming log(softmax)."""
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_log_softmax(x, axis, n_threads)
+        if res is not None:
+            return res
     return _map_rows(_kernels.log_softmax_rows, x, axis, out, n_threads)
 
 
@@ -150,10 +163,18 @@ def _elementwise(op, x, out, n_threads):
 def sigmoid(x, *, out=None, n_threads=None):
     """1 / (1 + exp(-x)), evaluated as exp(-|x|)/(1 + exp(-|x|)) for x < 0 so
     tiny probabilities keep their relative precision (== scipy.special.expit)."""
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_sigmoid(x, n_threads)
+        if res is not None:
+            return res
     return _elementwise(_kernels.sigmoid_elements, x, out, n_threads)
 
 
 def log_sigmoid(x, *, out=None, n_threads=None):
     """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))
     (== scipy.special.log_expit)."""
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_log_sigmoid(x, n_threads)
+        if res is not None:
+            return res
     return _elementwise(_kernels.log_sigmoid_elements, x, out, n_threads)
