@@ -203,15 +203,13 @@ static void FN(gcols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                            FN(gcols_t) *B, int want_e)
 {
     enum { PF = 8 };
-    for (ptrdiff_t r = 0; r < rows; r++) {
-        const R *xr = x + (r0 + r) * ldx;
-        __builtin_prefetch(xr + PF * ldx, 0, 3);
-        __builtin_prefetch(xr + PF * ldx + n - 1, 0, 3);
-        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = xr[j];
-    }
-    for (ptrdiff_t j = 0; j < n; j++)
-        for (ptrdiff_t r = rows; r < BR; r++) B->t[j * BR + r] = 0;
     for (ptrdiff_t r = 0; r < BR; r += NL) {
+        for (ptrdiff_t l = r; l < r + NL && l < rows; l++) {
+            const R *xr = x + (r0 + l) * ldx;
+            __builtin_prefetch(xr + PF * ldx, 0, 3);
+            __builtin_prefetch(xr + PF * ldx + n - 1, 0, 3);
+        }
+        FN(gather_cols)(x + (r0 + r) * ldx, ldx, n, rows - r, B->t + r, BR);
         VR m = LD(B->t + r);
         for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, LD(B->t + j * BR + r));
         ST(B->m + r, m);
@@ -264,7 +262,7 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
         }
         if (want_grad) {
             const R unif = (R)(eps / (double)n);
-            for (ptrdiff_t r = 0; r < BR; r += NL) {
+            for (ptrdiff_t r = 0; r < rows; r += NL) {
                 VR ga = SPLAT((R)a->grad_scale);
                 if (a->row_weight)
                     for (ptrdiff_t l = 0; l < NL && r + l < rows; l++)
@@ -274,9 +272,16 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
                 for (ptrdiff_t j = 0; j < n; j++) {
                     const VR e = LD(B.e + j * BR + r), p = e * inv_s;
                     const VI at_max = e == 1;
-                    ST(B.gg + j * BR + r, SEL(at_max, g_max, ga * p - gu));
-                    ST(B.hh + j * BR + r, SEL(at_max, h_max, ga * p * (1 - p)));
+                    if (a->grad_out) ST(B.gg + j * BR + r, SEL(at_max, g_max, ga * p - gu));
+                    if (a->hess_out) ST(B.hh + j * BR + r, SEL(at_max, h_max, ga * p * (1 - p)));
                 }
+                /* formed NL rows per vector op (transposed); stored transposed back */
+                if (a->grad_out)
+                    FN(scatter_cols)(B.gg + r, BR, n, rows - r,
+                                     (R *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
+                if (a->hess_out)
+                    FN(scatter_cols)(B.hh + r, BR, n, rows - r,
+                                     (R *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
@@ -293,16 +298,10 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
-                                             eps, ga, g, h);
-            } else if (want_grad) {
-                /* the block's derivatives were formed NL rows per vector op
-                 * above (transposed); here they are stored, then the label
-                 * entry is redone in float64 without cancellation */
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) g[j] = B.gg[j * BR + i];
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) h[j] = B.hh[j * BR + i];
+                R xr[GCOLS_MAX]; /* g may alias x and is written: the block's copy */
+                FN(cols_row)(B.t, n, i, xr);
+                loss = FN(softmax_ce_limits)(xr, n, y, NULL, NULL, NULL, 0, NULL, eps, ga, g, h);
+            } else if (want_grad) { /* the label entry, in float64 without cancellation */
                 const R e_y = B.e[y * BR + i], q_max = B.q_max[i];
                 const double p_y = (double)e_y * (double)B.inv_s[i];
                 const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;

@@ -202,12 +202,15 @@ static int FN(stats)(const R *x, ptrdiff_t n, FN(stats_t) *st, R *e_out, int ful
 }
 
 /* sum_j w_j * (m - x_j) and sum_j w_j with w_j = c_j * (a*t_j + b);
- * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing. */
-static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R m, R a, R b,
-                             double *gap_out, double *wsum_out)
+ * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing.
+ * Returns 1 when some t_j < 0 (NaN is not): the sign check of dense targets
+ * rides on this pass (xentc_args.neg_target_row). */
+static int FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R m, R a, R b,
+                            double *gap_out, double *wsum_out)
 {
     const VR vm = SPLAT(m);
     double gap = 0.0, wsum = 0.0;
+    VI neg = { 0 };
     for (ptrdiff_t j = 0; j < n;) {
         const ptrdiff_t end = FN(min_p)(n, j + CHUNK);
         VR ag = SPLAT(0), aw = SPLAT(0);
@@ -220,12 +223,24 @@ static void FN(weighted_gap)(const R *x, const R *t, const R *c, ptrdiff_t n, R 
             if (k < NL) w = SEL(FN(lane_lt)(k), w, SPLAT(0));
             ag += FN(clear)(w == 0, w * (vm - xv)); /* 0 * inf = 0: zero targets drop out */
             aw += w;
+            neg |= tv < 0;
         }
         gap += FN(hsum)(ag);
         wsum += FN(hsum)(aw);
     }
     *gap_out = gap;
     *wsum_out = wsum;
+    return ANY(neg);
+}
+
+/* xentc_args.neg_target_row = min(itself, row), atomically (rows of one
+ * call run on several threads) */
+static inline void FN(report_neg_row)(const xentc_args *a, ptrdiff_t row)
+{
+    int64_t cur = __atomic_load_n(a->neg_target_row, __ATOMIC_RELAXED);
+    while ((int64_t)row < cur &&
+           !__atomic_compare_exchange_n(a->neg_target_row, &cur, (int64_t)row, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {}
 }
 
 /* ---- the limits path (Design D) ---------------------------------------- */
@@ -387,15 +402,77 @@ typedef struct {
     R q_max[BR];       /* (s - 1) / s = 1 - p at the max, without cancellation */
 } FN(cols_t);
 
+/* Design E, transposes: rows l < rows (at most NL) of n columns, row l at
+ * x + l*ldx, into column vectors dst[j*ld .. j*ld + NL) (rows past `rows`:
+ * 0). NL columns at a time: one masked load per row, an in-register
+ * NL x NL transpose, one store per column. */
+static inline void FN(gather_cols)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t rows, R *dst,
+                                   ptrdiff_t ld)
+{
+    if (2 * n <= NL) { /* two rows per vector: half the shuffles */
+        VR v[NL / 2];
+        _Pragma("GCC unroll 8") for (ptrdiff_t l = 0; l < NL / 2; l++)
+        {
+            const VR a = l < rows ? LDPART(x + l * ldx, n, 0) : SPLAT(0);
+            const VR b = l + NL / 2 < rows ? LDPART(x + (l + NL / 2) * ldx, n, 0) : SPLAT(0);
+            v[l] = CONCAT_LO(a, b);
+        }
+        HALF_TRANSPOSE(v);
+        _Pragma("GCC unroll 8") for (ptrdiff_t j = 0; j < NL / 2; j++) if (j < n)
+            ST(dst + j * ld, v[j]);
+        return;
+    }
+    for (ptrdiff_t c0 = 0; c0 < n; c0 += NL) {
+        const ptrdiff_t w = FN(min_p)(NL, n - c0);
+        VR v[NL];
+        _Pragma("GCC unroll 16") for (ptrdiff_t l = 0; l < NL; l++) v[l] =
+            l < rows ? (w == NL ? LD(x + l * ldx + c0) : LDPART(x + l * ldx + c0, w, 0))
+                     : SPLAT(0);
+        TRANSPOSE(v);
+        _Pragma("GCC unroll 16") for (ptrdiff_t j = 0; j < NL; j++) if (j < w)
+            ST(dst + (c0 + j) * ld, v[j]);
+    }
+}
+
+/* The inverse: column vectors src[j*ld ..] to rows l < rows of o (row l at
+ * o + l*ldo), n columns each, with masked stores. */
+static inline void FN(scatter_cols)(const R *src, ptrdiff_t ld, ptrdiff_t n, ptrdiff_t rows, R *o,
+                                    ptrdiff_t ldo)
+{
+    if (2 * n <= NL) { /* two rows per vector, as in gather_cols */
+        VR v[NL / 2];
+        _Pragma("GCC unroll 8") for (ptrdiff_t j = 0; j < NL / 2; j++) v[j] =
+            j < n ? LD(src + j * ld) : SPLAT(0);
+        HALF_TRANSPOSE(v);
+        _Pragma("GCC unroll 8") for (ptrdiff_t l = 0; l < NL / 2; l++)
+        {
+            if (l < rows) STPART(o + l * ldo, v[l], n);
+            if (l + NL / 2 < rows) STPART(o + (l + NL / 2) * ldo, HIGH_DOWN(v[l]), n);
+        }
+        return;
+    }
+    for (ptrdiff_t c0 = 0; c0 < n; c0 += NL) {
+        const ptrdiff_t w = FN(min_p)(NL, n - c0);
+        VR v[NL];
+        _Pragma("GCC unroll 16") for (ptrdiff_t j = 0; j < NL; j++) v[j] =
+            j < w ? LD(src + (c0 + j) * ld) : SPLAT(0);
+        TRANSPOSE(v);
+        _Pragma("GCC unroll 16") for (ptrdiff_t l = 0; l < NL; l++) if (l < rows)
+        {
+            if (w == NL)
+                ST(o + l * ldo + c0, v[l]);
+            else
+                STPART(o + l * ldo + c0, v[l], w);
+        }
+    }
+}
+
 static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, ptrdiff_t rows,
                           FN(cols_t) *B, int want_e, int full)
 {
     B->rows = rows;
-    for (ptrdiff_t r = 0; r < rows; r++)
-        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = x[(r0 + r) * ldx + j];
-    for (ptrdiff_t j = 0; j < n; j++)
-        for (ptrdiff_t r = rows; r < BR; r++) B->t[j * BR + r] = 0;
     for (ptrdiff_t r = 0; r < BR; r += NL) {
+        FN(gather_cols)(x + (r0 + r) * ldx, ldx, n, rows - r, B->t + r, BR);
         VR m = LD(B->t + r);
         for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, LD(B->t + j * BR + r));
         ST(B->m + r, m);
@@ -417,6 +494,13 @@ static void FN(cols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, 
         ST(B->inv_s + r, inv);
         ST(B->q_max + r, s_m1 * inv);
     }
+}
+
+/* Row i of a columnar block, back in a row (the limits paths read rows;
+ * the output rows may alias x and are already written). */
+static inline void FN(cols_row)(const R *t, ptrdiff_t n, ptrdiff_t i, R *row)
+{
+    for (ptrdiff_t j = 0; j < n; j++) row[j] = t[j * BR + i];
 }
 
 /* ---- two classes, contiguous rows: NL rows per vector step -------------- */
@@ -469,14 +553,20 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
         FN(cols_t) B;
         for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
             FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, 0, 0);
-            for (ptrdiff_t i = 0; i < B.rows; i++) {
-                double lse = (double)B.m[i] + (double)B.log_s[i];
-                if (!isfinite(lse)) {
-                    FN(limits_t) L;
-                    FN(limits)(x + (i0 + i) * ldx, n, &L);
-                    lse = FN(limit_lse)(&L);
+            for (ptrdiff_t r = 0; r < B.rows; r += NL) {
+                const VR lse = LD(B.m + r) + LD(B.log_s + r);
+                if (r + NL <= B.rows)
+                    ST(out + i0 + r, lse);
+                else
+                    STPART(out + i0 + r, lse, B.rows - r);
+                if (!ANY(lse - lse != 0)) continue;
+                for (ptrdiff_t i = r; i < r + NL && i < B.rows; i++) {
+                    if (!isfinite(lse[i - r])) { /* inf or NaN: take the limit */
+                        FN(limits_t) L;
+                        FN(limits)(x + (i0 + i) * ldx, n, &L);
+                        out[i0 + i] = (R)FN(limit_lse)(&L);
+                    }
                 }
-                out[i0 + i] = (R)lse;
             }
         }
         return;
@@ -542,17 +632,22 @@ static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, pt
         FN(cols_t) B;
         for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
             FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, !want_log, 1);
-            for (ptrdiff_t i = 0; i < B.rows; i++) {
-                R *o = out + (i0 + i) * ldo;
-                if (!isfinite(B.m[i]) || !isfinite(B.log_s[i])) {
-                    FN(softmax_row_limits)(x + (i0 + i) * ldx, n, o, want_log);
-                    continue;
+            /* outputs formed in the columnar layout (into B.e), NL rows per op,
+             * then transposed back to the rows */
+            for (ptrdiff_t r = 0; r < B.rows; r += NL) {
+                const VR m = LD(B.m + r), ls = LD(B.log_s + r), inv_s = LD(B.inv_s + r);
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    R *e = B.e + j * BR + r;
+                    ST(e, want_log ? (LD(B.t + j * BR + r) - m) - ls : LD(e) * inv_s);
                 }
-                const R ls = B.log_s[i], inv_s = B.inv_s[i], m = B.m[i];
-                if (want_log)
-                    for (ptrdiff_t j = 0; j < n; j++) o[j] = (B.t[j * BR + i] - m) - ls;
-                else
-                    for (ptrdiff_t j = 0; j < n; j++) o[j] = B.e[j * BR + i] * inv_s;
+                FN(scatter_cols)(B.e + r, BR, n, B.rows - r, out + (i0 + r) * ldo, ldo);
+            }
+            for (ptrdiff_t i = 0; i < B.rows; i++) {
+                if (!isfinite(B.m[i]) || !isfinite(B.log_s[i])) {
+                    R xr[SMALL_C];
+                    FN(cols_row)(B.t, n, i, xr);
+                    FN(softmax_row_limits)(xr, n, out + (i0 + i) * ldo, want_log);
+                }
             }
         }
         return;
@@ -655,18 +750,25 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
     const double eps = a->smoothing;
     const int want_grad = a->grad_out || a->hess_out;
     double total = 0.0;
+    VACC acc = { 0 };
     FN(cols_t) B;
-    R loss_v[BR];
+    R loss_v[BR], gg[SMALL_C * BR], hh[SMALL_C * BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         FN(cols_load)(x, a->ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, want_grad, 0);
-        /* the labelled logit of each row, then the loss of NL rows at a time */
-        for (ptrdiff_t i = 0; i < BR; i++) {
-            const int64_t y = i < B.rows ? a->labels[i0 + i] : -1;
-            loss_v[i] = y >= 0 ? B.t[y * BR + i] : B.m[i];
-        }
+        /* the labelled logit of each row (a select per column, NL rows at a
+         * time; m for ignored rows), then the loss of NL rows at a time */
         for (ptrdiff_t i = 0; i < BR; i += NL) {
-            VR m = LD(B.m + i), ls = LD(B.log_s + i);
-            VR l = (m - LD(loss_v + i)) + ls;
+            VR m = LD(B.m + i), ls = LD(B.log_s + i), xy = m;
+            if (i + NL <= B.rows) {
+                const VI yv = LDLAB(a->labels + i0 + i);
+                for (ptrdiff_t j = 0; j < n; j++) xy = SEL(yv == (IT)j, LD(B.t + j * BR + i), xy);
+            } else {
+                for (ptrdiff_t l = 0; l < NL && i + l < B.rows; l++) {
+                    const int64_t y = a->labels[i0 + i + l];
+                    if (y >= 0) xy[l] = B.t[y * BR + i + l];
+                }
+            }
+            VR l = (m - xy) + ls;
             if (eps > 0) {
                 VR gap = SPLAT(0);
                 for (ptrdiff_t j = 0; j < n; j++) gap += m - LD(B.t + j * BR + i);
@@ -674,7 +776,43 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
             }
             ST(loss_v + i, l);
         }
+        if (want_grad) { /* NL rows per op in the columnar layout, then transposed back */
+            const R unif = (R)(eps / (double)n);
+            for (ptrdiff_t r = 0; r < B.rows; r += NL) {
+                VR ga = SPLAT((R)a->grad_scale);
+                if (a->row_weight)
+                    for (ptrdiff_t l = 0; l < NL && r + l < B.rows; l++)
+                        ga[l] = (R)(a->row_weight[i0 + r + l] * a->grad_scale);
+                const VR gu = ga * unif, inv_s = LD(B.inv_s + r), q_max = LD(B.q_max + r);
+                const VR g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    const VR e = LD(B.e + j * BR + r), p = e * inv_s;
+                    const VI at_max = e == 1;
+                    if (a->grad_out) ST(gg + j * BR + r, SEL(at_max, g_max, ga * p - gu));
+                    if (a->hess_out) ST(hh + j * BR + r, SEL(at_max, h_max, ga * p * (1 - p)));
+                }
+                if (a->grad_out)
+                    FN(scatter_cols)(gg + r, BR, n, B.rows - r,
+                                     (R *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
+                if (a->hess_out)
+                    FN(scatter_cols)(hh + r, BR, n, B.rows - r,
+                                     (R *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
+            }
+        }
         for (ptrdiff_t i = 0; i < B.rows; i++) {
+            if (!want_grad && i % NL == 0 && i + NL <= B.rows) {
+                /* loss only, NL rows with labels and finite maxima: one vector step */
+                const VI yv = LDLAB(a->labels + i0 + i);
+                const VR m = LD(B.m + i);
+                if (!ANY((yv < 0) | (m - m != 0))) {
+                    const VR w = a->row_weight ? LDW(a->row_weight + i0 + i) : SPLAT(1);
+                    const VR wl = w * LD(loss_v + i);
+                    if (a->loss_out) ST((R *)a->loss_out + i0 + i, wl);
+                    ACC(&acc, wl);
+                    i += NL - 1;
+                    continue;
+                }
+            }
             const ptrdiff_t row = i0 + i;
             R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
             R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
@@ -688,24 +826,12 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
-                                             eps, ga, g, h);
-            } else if (want_grad) {
-                const R gaR = (R)ga, inv_s = B.inv_s[i], gu = gaR * (R)(eps / (double)n);
-                const R q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
-                /* separate loops: g comes out bit-identical with or without h */
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        const R e = B.e[j * BR + i];
-                        g[j] = e == 1 ? (gaR - gu) - gaR * q_max : gaR * (e * inv_s) - gu;
-                    }
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        const R p = B.e[j * BR + i] * inv_s;
-                        h[j] = B.e[j * BR + i] == 1 ? h_max : gaR * p * (1 - p);
-                    }
-                const R e_y = B.e[y * BR + i];
-                const double p_y = (double)e_y * (double)inv_s;
+                R xr[SMALL_C]; /* g may alias x and is written: the block's copy */
+                FN(cols_row)(B.t, n, i, xr);
+                loss = FN(softmax_ce_limits)(xr, n, y, NULL, NULL, NULL, 0, NULL, eps, ga, g, h);
+            } else if (want_grad) { /* the label entry, in float64 without cancellation */
+                const R e_y = B.e[y * BR + i], q_max = B.q_max[i];
+                const double p_y = (double)e_y * (double)B.inv_s[i];
                 const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
                 if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
                 if (h) h[y] = (R)(ga * p_y * q_y);
@@ -714,6 +840,7 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
             total += w * loss;
         }
     }
+    for (ptrdiff_t l = 0; l < (ptrdiff_t)(sizeof acc / sizeof(double)); l++) total += acc[l];
     return total;
 }
 
@@ -828,11 +955,20 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const R 
     double loss, S = 0.0;
     st.m = FN(row_max)(x, n);
     if (!isfinite(st.m)) {
+        if (t && a->neg_target_row)
+            for (ptrdiff_t j = 0; j < n; j++)
+                if (t[j] < 0) {
+                    FN(report_neg_row)(a, i);
+                    break;
+                }
         loss = FN(softmax_ce_limits)(x, n, -1, t, idx, val, nnz, c, eps, ga, g, h);
     } else {
         double gap = 0.0; /* the target terms first: g may alias x */
         if (t) {
-            FN(weighted_gap)(x, t, c, n, st.m, (R)(1.0 - eps), (R)(eps / (double)n), &gap, &S);
+            if (FN(weighted_gap)(x, t, c, n, st.m, (R)(1.0 - eps), (R)(eps / (double)n), &gap,
+                                 &S) &&
+                a->neg_target_row)
+                FN(report_neg_row)(a, i);
         } else {
             for (ptrdiff_t k = 0; k < nnz; k++) {
                 const double cw = c ? (double)c[idx[k]] : 1.0;
@@ -880,11 +1016,18 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(cols_load)(x, a->ldx, n, i0, rows, &B, want_grad, 0);
-        for (ptrdiff_t r = 0; r < rows; r++)
-            for (ptrdiff_t j = 0; j < n; j++)
-                tt[j * BR + r] = ((const R *)a->t)[(i0 + r) * a->ldt + j];
-        for (ptrdiff_t j = 0; j < n; j++)
-            for (ptrdiff_t r = rows; r < BR; r++) tt[j * BR + r] = 0;
+        for (ptrdiff_t r = 0; r < BR; r += NL) {
+            FN(gather_cols)((const R *)a->t + (i0 + r) * a->ldt, a->ldt, n, rows - r, tt + r, BR);
+            if (a->neg_target_row) { /* rows past `rows` were filled with 0 */
+                VI neg = { 0 };
+                for (ptrdiff_t j = 0; j < n; j++) neg |= LD(tt + j * BR + r) < 0;
+                for (ptrdiff_t l = 0; l < NL && ANY(neg); l++)
+                    if (neg[l]) {
+                        FN(report_neg_row)(a, i0 + r + l);
+                        break;
+                    }
+            }
+        }
         for (ptrdiff_t r = 0; r < BR; r += NL) {
             const VR m = LD(B.m + r);
             VR gap = SPLAT(0), S = SPLAT(0);
@@ -911,6 +1054,12 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
                     ST(hh + j * BR + r, SEL(at_max, gs * inv_s * q_max, gs * p * (1 - p)));
                     ST(gg + j * BR + r, SEL(at_max, (gs - tw) - gs * q_max, gs * p - tw));
                 }
+                if (r < rows && a->grad_out)
+                    FN(scatter_cols)(gg + r, BR, n, rows - r, (R *)a->grad_out + (i0 + r) * a->ldg,
+                                     a->ldg);
+                if (r < rows && a->hess_out)
+                    FN(scatter_cols)(hh + r, BR, n, rows - r, (R *)a->hess_out + (i0 + r) * a->ldh,
+                                     a->ldh);
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
@@ -920,14 +1069,10 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
             const double w = FN(row_weight)(a, row);
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss =
-                    FN(softmax_ce_limits)(x + row * a->ldx, n, -1, (const R *)a->t + row * a->ldt,
-                                          NULL, NULL, 0, c, eps, w * a->grad_scale, g, h);
-            } else {
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
+                R xr[SMALL_C]; /* g may alias x and is written: the block's copy */
+                FN(cols_row)(B.t, n, i, xr);
+                loss = FN(softmax_ce_limits)(xr, n, -1, (const R *)a->t + row * a->ldt, NULL, NULL,
+                                             0, c, eps, w * a->grad_scale, g, h);
             }
             if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
             total += w * loss;

@@ -37,6 +37,10 @@
 #define ANY any_f32
 #define DEINTERLEAVE deinterleave_f32
 #define INTERLEAVE interleave_f32
+#define TRANSPOSE transpose_f32
+#define HALF_TRANSPOSE half_transpose_f32
+#define CONCAT_LO concat_lo_f32
+#define HIGH_DOWN high_down_f32
 #define CHUNK ((ptrdiff_t)256)
 #include "kernels_body.h"
 #undef R
@@ -64,6 +68,10 @@
 #undef ANY
 #undef DEINTERLEAVE
 #undef INTERLEAVE
+#undef TRANSPOSE
+#undef HALF_TRANSPOSE
+#undef CONCAT_LO
+#undef HIGH_DOWN
 #undef CHUNK
 
 #define R double
@@ -91,6 +99,10 @@
 #define ANY any_f64
 #define DEINTERLEAVE deinterleave_f64
 #define INTERLEAVE interleave_f64
+#define TRANSPOSE transpose_f64
+#define HALF_TRANSPOSE half_transpose_f64
+#define CONCAT_LO concat_lo_f64
+#define HIGH_DOWN high_down_f64
 #define CHUNK ((ptrdiff_t)4096)
 #include "kernels_body.h"
 

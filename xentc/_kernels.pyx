@@ -59,6 +59,7 @@ cdef extern from "xentc_kernels.h" nogil:
         Py_ssize_t ldg
         void *hess_out
         Py_ssize_t ldh
+        int64_t *neg_target_row
 
     ctypedef double (*xentc_loss_fn)(const xentc_args *a, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil
     ctypedef void (*xentc_rows_fn)(const void *x, Py_ssize_t ldx, Py_ssize_t n_cols,
@@ -537,8 +538,11 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
          values=None, row_weight=None, elem_weight=None, col_weight=None,
          double pos_weight=1.0, double col_weight_sum=0.0, double smoothing=0.0,
          double eps=0.0, bint renormalize=False, bint flat=False, double grad_scale=1.0,
-         loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+         loss_out=None, grad_out=None, hess_out=None, neg_target_row=None, int n_threads=1):
     """Runs loss kernel `kind`; returns sum_i w_i * loss_i as a Python float.
+
+    neg_target_row: int64 array of one element, lowered by the dense softmax
+    kernel to the first row holding a negative target (None: not looked for).
 
     x is (n_rows, n_cols) with contiguous rows, or 1-D with flat=True (then
     the element-wise kernels split elements, not rows, across threads).
@@ -601,6 +605,7 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.ldg = _ld(grad_out)
     a.hess_out = _ptr(hess_out)
     a.ldh = _ld(hess_out)
+    a.neg_target_row = <int64_t *>_ptr(neg_target_row)
     return _run_loss(fn, &a, n_units, block, x.size, n_threads)
 
 
