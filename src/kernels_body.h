@@ -406,8 +406,8 @@ typedef struct {
  * x + l*ldx, into column vectors dst[j*ld .. j*ld + NL) (rows past `rows`:
  * 0). NL columns at a time: one masked load per row, an in-register
  * NL x NL transpose, one store per column. */
-static inline void FN(gather_cols)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t rows, R *dst,
-                                   ptrdiff_t ld)
+__attribute__((noinline)) static void FN(gather_cols)(const R *x, ptrdiff_t ldx, ptrdiff_t n,
+                                                      ptrdiff_t rows, R *dst, ptrdiff_t ld)
 {
     if (2 * n <= NL) { /* two rows per vector: half the shuffles */
         VR v[NL / 2];
@@ -436,8 +436,8 @@ static inline void FN(gather_cols)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdi
 
 /* The inverse: column vectors src[j*ld ..] to rows l < rows of o (row l at
  * o + l*ldo), n columns each, with masked stores. */
-static inline void FN(scatter_cols)(const R *src, ptrdiff_t ld, ptrdiff_t n, ptrdiff_t rows, R *o,
-                                    ptrdiff_t ldo)
+__attribute__((noinline)) static void FN(scatter_cols)(const R *src, ptrdiff_t ld, ptrdiff_t n,
+                                                       ptrdiff_t rows, R *o, ptrdiff_t ldo)
 {
     if (2 * n <= NL) { /* two rows per vector, as in gather_cols */
         VR v[NL / 2];
