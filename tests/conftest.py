@@ -1,5 +1,7 @@
 """Shared fixtures: SIMD targets, dtypes, thread counts, array layouts."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,27 @@ THREADS = [1, 2, 4]
 # relative tolerance of a kernel result against the float64 reference
 RTOL = {np.float32: 2e-5, np.float64: 1e-12}
 ATOL = {np.float32: 1e-6, np.float64: 1e-13}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--without-sklearn",
+        action="store_true",
+        help="make scikit-learn unimportable, to prove tests that should not need it",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("--without-sklearn"):
+        for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
+            del sys.modules[name]
+        sys.modules["sklearn"] = None  # `import sklearn` now raises ImportError
+
+
+def pytest_report_header(config):
+    if config.getoption("--without-sklearn"):
+        return "scikit-learn hidden (--without-sklearn)"
+    return None
 
 
 @pytest.fixture(params=TARGETS, ids=lambda t: f"simd={t}")

@@ -4,9 +4,9 @@ Map of the package (arrows point to what a module calls):
 
     compat/{torch,tf,keras,scipy}   sklearn    dask     __main__, cli (`xentc score`)
                   \\                   |          |        |  reads files with _io, draws with _plot
-                  \\                   |    scoring (StreamingScores)  <-  calibration
-                  \\                   |          |                     (metrics re-exports it)
-         special.py  (primitives)   losses.py   metrics.py
+                  \\                   |    scoring (StreamingScores)  <-  metrics/_calibration
+                  \\                   |          |
+         special.py  (primitives)   losses.py   metrics/ (_targets, _log_loss, _accuracy)
                   \\                  |  _focal.py (focal options), grouped.py,
                   \\                  |  linear.py (fused linear CE -> _linear.pyx + BLAS)
                  _validation.py  (every dtype/shape/value check and message;

@@ -1,6 +1,6 @@
 """Per-row scoring statistics from one pass over each row (src/rowstats_body.h).
 
-Internal and unchecked: scoring.py and metrics.py have validated the
+Internal and unchecked: scoring.py, xentc.metrics and compat.keras have validated the
 arrays (2-D float32/float64 scores, labels in [0, C)) before they call
 here. One kernel call yields any subset of: the loss lse - x_y (bit-identical
 to sparse_softmax_cross_entropy(reduction="none")), the argmax (np.argmax's
@@ -15,10 +15,11 @@ import numpy as np
 from . import _kernels
 from . import _validation as V
 
-__all__ = ["WANTS", "argmax_rows", "row_stats"]
+__all__ = ["WANTS", "argmax_rows", "in_top_k", "row_stats"]
 
 WANTS = ("loss", "argmax", "top", "rank", "p_top", "sq")
 _NEEDS_LABELS = ("loss", "rank")
+_ROW_CHUNK = 4096  # rows per block of in_top_k's NumPy path: its (rows, C) masks stay small
 
 
 def row_stats(pred, labels=None, *, want, probabilities=False, n_threads=None):
@@ -71,3 +72,37 @@ def argmax_rows(pred, n_threads=None):
     the argmax hold NaN iff pred does."""
     st = row_stats(pred, want=("argmax", "top"), n_threads=n_threads)
     return st["argmax"], bool(np.isnan(st["top"]).any())
+
+
+def in_top_k(scores, labels, k, *, ties):
+    """Whether each row's label is among the k highest scores of its row.
+
+    scores: (N, C); labels: (N,) integer class indices in [0, C), checked by
+    the caller. A label is in the top k when fewer than k scores of its row
+    rank above its own score; `ties` says which equal scores rank above:
+
+    - "index": scikit-learn's top_k_accuracy_score rule, equal scores at a
+      larger column index rank above (a stable ascending sort read
+      backwards); float32/float64 scores go through the rowstats kernel,
+      which counts the same way.
+    - "in": Keras's in_top_k rule, only strictly larger scores rank above
+      (ties count as in), and a NaN score at the label is out.
+    """
+    if ties not in ("index", "in"):
+        raise ValueError(f"ties must be 'index' or 'in'; got {ties!r}")
+    if ties == "index" and scores.dtype in (np.float32, np.float64):
+        return row_stats(scores, labels, want=("rank",))["rank"] < k
+    n, c = scores.shape
+    hits = np.empty(n, dtype=bool)
+    cols = np.arange(c)
+    for r0 in range(0, n, _ROW_CHUNK):
+        block = scores[r0 : r0 + _ROW_CHUNK]
+        lab = labels[r0 : r0 + _ROW_CHUNK, None]
+        own = np.take_along_axis(block, lab, axis=1)
+        above = np.count_nonzero(block > own, axis=1)
+        if ties == "index":
+            above += np.count_nonzero((block == own) & (cols > lab), axis=1)
+            hits[r0 : r0 + _ROW_CHUNK] = above < k
+        else:
+            hits[r0 : r0 + _ROW_CHUNK] = (above < k) & ~np.isnan(own[:, 0])
+    return hits

@@ -231,6 +231,75 @@ def check_weights(w, name, length, dtype=np.float64):
     return arr
 
 
+def sklearn_assert_finite(arr, input_name="", allow_inf=False):
+    """scikit-learn's check_array NaN / infinity messages, for the drop-in
+    metrics. Returns (min, max) of a float array (None otherwise): min and
+    max propagate NaN and hold any inf, so two reductions replace a full
+    boolean mask and serve range checks too."""
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return None
+    lo, hi = arr.min(), arr.max()
+    padded = input_name + " " if input_name else ""
+    if np.isnan(lo):
+        raise ValueError(f"Input {padded}contains NaN.")
+    if not allow_inf and (np.isinf(lo) or np.isinf(hi)):
+        raise ValueError(
+            f"Input {padded}contains infinity or a value too large for {arr.dtype!r}."
+        )
+    return lo, hi
+
+
+def check_sample_weight(sample_weight, n_samples, *, allow_negative):
+    """Per-sample weights of a metric or an estimator; None stays None.
+
+    The rule, for both: a 1-D array of length `n_samples`, finite, not all
+    zero. `allow_negative` is the one difference and says who calls:
+
+    - ``allow_negative=True``: scikit-learn's metrics rule (``log_loss``
+      accepts a negative weight, it subtracts that sample). Used by the
+      drop-in ``xentc.metrics.log_loss``, so the messages are
+      scikit-learn's, word for word, and integer weights keep their dtype.
+    - ``allow_negative=False``: the losses' rule (a weighted mean and an
+      objective to minimise need w >= 0). Used by the estimators of
+      ``xentc.sklearn``; xentc's messages (as ``check_weights``), float64.
+    """
+    if sample_weight is None:
+        return None
+    if allow_negative:
+        w = np.asarray(sample_weight)
+        if w.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported\n{w}\n")
+        if w.dtype.kind not in "biuf":
+            w = w.astype(np.float64)
+        if w.ndim >= 3:
+            raise ValueError(f"Found array with dim {w.ndim}, while dim <= 2 is required.")
+        sklearn_assert_finite(w, "sample_weight")
+        if w.ndim != 1:
+            raise ValueError(
+                f"Sample weights must be 1D array or scalar, got {w.ndim}D array. "
+                "Expected either a scalar value or a 1D array of length "
+                f"{n_samples}."
+            )
+        if w.shape != (n_samples,):
+            raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n_samples,)}!")
+    else:
+        if _is_sparse(sample_weight):
+            raise TypeError("sample_weight must be a dense 1-D array; got a scipy.sparse matrix")
+        w = np.asarray(sample_weight)
+        if w.dtype.kind not in "biuf":
+            raise TypeError(f"sample_weight must be numeric; got dtype={w.dtype}")
+        w = w.astype(np.float64)
+        if w.ndim != 1 or w.shape[0] != n_samples:
+            raise ValueError(f"sample_weight must have shape ({n_samples},); got shape {w.shape}")
+        if not np.isfinite(w).all():
+            raise ValueError("sample_weight must be finite; got NaN or infinity")
+        if (w < 0).any():
+            raise ValueError(f"sample_weight must be non-negative; got {w[w < 0][0]}")
+    if not np.any(w != 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return w
+
+
 def scaled_for_mean(w):
     """w times a power of two that brings max(w) into [0.5, 1): a weighted
     mean sum(w l) / sum(w) is unchanged (the scaling is exact) but neither

@@ -167,7 +167,7 @@ def _softmax_block(b, op, axis, n_threads):
     return op(b, axis=axis, n_threads=_task_threads(n_threads))
 
 
-def _softmax_like(op, x, axis, n_threads):
+def _lazy_along_axis(op, x, axis, n_threads):
     x = _as_dask(x, "x")
     dtype = _float_dtype(x, "x")
     n_threads = _check_n_threads(n_threads)
@@ -182,12 +182,12 @@ def _softmax_like(op, x, axis, n_threads):
 
 def softmax(x, axis=-1, *, n_threads=None):
     """Lazy `xentc.softmax` along `axis` (rechunked into one chunk if split)."""
-    return _softmax_like(_special.softmax, x, axis, n_threads)
+    return _lazy_along_axis(_special.softmax, x, axis, n_threads)
 
 
 def log_softmax(x, axis=-1, *, n_threads=None):
     """Lazy `xentc.log_softmax` along `axis` (rechunked into one chunk if split)."""
-    return _softmax_like(_special.log_softmax, x, axis, n_threads)
+    return _lazy_along_axis(_special.log_softmax, x, axis, n_threads)
 
 
 def _lse_block(b, axis, keepdims, n_threads):

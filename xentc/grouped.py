@@ -457,12 +457,39 @@ class GroupedSoftmaxCrossEntropy(_LossBase):
 def grouped_accuracy(y_true, y_pred, groups=None):
     """Per-group accuracy and exact match (every group right) of a grouped task.
 
-    y_true : (N, G) labels (within-group class indices, or any values when
-        y_pred holds predicted labels).
-    y_pred : (N, G) predicted labels when `groups` is None and y_pred is 2-D;
-        otherwise scores (logits or probabilities): (N, sum(groups)) with
-        `groups`, or (N, G, C); each group's prediction is its argmax.
-    Returns {"per_group": [accuracy of group g, ...], "exact_match": float}.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, n_groups)
+        Labels: within-group class indices, or any values when y_pred holds
+        predicted labels.
+    y_pred : array-like
+        (n_samples, n_groups) predicted labels when `groups` is None and
+        y_pred is 2-D; otherwise scores (logits or probabilities):
+        (n_samples, sum(groups)) with `groups`, or (n_samples, n_groups,
+        n_classes). Each group's prediction is its argmax.
+    groups : sequence of int, default=None
+        Class count of each group, for (n_samples, sum(groups)) scores.
+
+    Returns
+    -------
+    dict
+        ``{"per_group": [accuracy of group g, ...], "exact_match": float}``.
+
+    Raises
+    ------
+    ValueError
+        y_true not 2-D or empty, shapes that do not fit y_true or `groups`.
+    TypeError
+        Non-numeric scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.metrics import grouped_accuracy
+    >>> y_true = np.array([[0, 1], [2, 0]])
+    >>> scores = np.array([[5.0, 1, 0, 0, 3], [0, 1, 4, 1, 2]])  # groups of 3 and 2
+    >>> grouped_accuracy(y_true, scores, groups=[3, 2])
+    {'per_group': [1.0, 0.5], 'exact_match': 0.5}
     """
     truth = np.asarray(y_true)
     if truth.ndim != 2:

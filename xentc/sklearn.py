@@ -199,27 +199,6 @@ def _check_int(name, value, low):
     return int(value)
 
 
-def _check_sample_weight(sample_weight, n_samples):
-    """float64 weights: 1-D of length n_samples, finite, >= 0, not all 0."""
-    if sample_weight is None:
-        return np.ones(n_samples)
-    if sp.issparse(sample_weight):
-        raise TypeError("sample_weight must be a dense 1-D array; got a scipy.sparse matrix")
-    w = np.asarray(sample_weight)
-    if w.dtype.kind not in "biuf":
-        raise TypeError(f"sample_weight must be numeric; got dtype={w.dtype}")
-    w = w.astype(np.float64)
-    if w.ndim != 1 or w.shape[0] != n_samples:
-        raise ValueError(f"sample_weight must have shape ({n_samples},); got shape {w.shape}")
-    if not np.isfinite(w).all():
-        raise ValueError("sample_weight must be finite; got NaN or infinity")
-    if (w < 0).any():
-        raise ValueError(f"sample_weight must be non-negative; got {w[w < 0][0]}")
-    if not (w > 0).any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return w
-
-
 def _column_vector_to_1d(y):
     if not sp.issparse(y) and y.ndim == 2 and y.shape[1] == 1:
         warnings.warn(
@@ -338,7 +317,8 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         y = _column_vector_to_1d(y)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y")
-        w = _check_sample_weight(sample_weight, n_samples)
+        w = V.check_sample_weight(sample_weight, n_samples, allow_negative=False)
+        w = np.ones(n_samples) if w is None else w
         if y_type == "multilabel-indicator":
             if self.loss == "softmax":
                 raise ValueError(
@@ -684,7 +664,8 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         max_iter = _check_int("max_iter", self.max_iter, 1)
         tol = _check_real("tol", self.tol, 0.0, low_open=True)
         Z = self._logits(X, reset=True)
-        w = _check_sample_weight(sample_weight, Z.shape[0])
+        w = V.check_sample_weight(sample_weight, Z.shape[0], allow_negative=False)
+        w = np.ones(Z.shape[0]) if w is None else w
         y = V.checked_csr(y, "y")
         if sp.issparse(y) or (np.ndim(y) == 2 and np.shape(y)[1] > 1):
             self._mode = "multilabel"

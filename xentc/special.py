@@ -7,6 +7,8 @@ its k infinite entries). float32 stays float32, float16 computes in float32,
 integers in float64.
 """
 
+import math
+
 import numpy as np
 
 from . import _kernels
@@ -15,8 +17,27 @@ from . import _validation as V
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax"]
 
 
-def _to_rows(x, axis, name="x"):
-    """(2-D rows view, restore info). Rows run along `axis` (None = all)."""
+def _to_rows(arr, axes):
+    """(rows, outer_shape, perm): `arr` with `axes` moved last and flattened
+    into rows of length prod(shape[axes]); a view when that needs no move."""
+    rest = [i for i in range(arr.ndim) if i not in axes]
+    perm = rest + list(axes)
+    moved = arr if perm == list(range(arr.ndim)) else arr.transpose(perm)
+    outer = tuple(arr.shape[i] for i in rest)
+    width = math.prod(arr.shape[i] for i in axes)
+    return moved.reshape(math.prod(outer), width), outer, perm
+
+
+def _from_rows(rows, shape, perm):
+    """Inverse of _to_rows for a result of the input's full shape."""
+    moved_shape = tuple(shape[i] for i in perm)
+    res = rows.reshape(moved_shape)
+    return res if perm == list(range(len(shape))) else res.transpose(np.argsort(perm))
+
+
+def _checked_rows(x, axis, name="x"):
+    """(2-D rows with contiguous elements, restore info) of a float input.
+    Rows run along `axis` (None = all elements in one row)."""
     arr = V.as_float_array(x, name)
     shape = arr.shape
     if axis is None:
@@ -29,16 +50,8 @@ def _to_rows(x, axis, name="x"):
     axis = int(axis) % ndim
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    if axis == ndim - 1:  # the common case: rows are already last, no moveaxis
-        moved = arr
-    else:
-        moved = np.moveaxis(arr, axis, -1)
-    # explicit row count: reshape(-1, 0) cannot infer it for empty arrays
-    rows = (
-        moved
-        if moved.ndim == 2
-        else moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
-    )
+    # the common case, (N, C) along its last axis, skips the general reshaping
+    rows = arr if arr.ndim == 2 and axis == 1 else _to_rows(arr, (axis,))[0]
     return V.rows_contiguous(rows), (shape, axis)
 
 
@@ -57,7 +70,7 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     +inf.
     """
     n_threads = V.resolve_n_threads(n_threads)
-    rows, (shape, ax) = _to_rows(x, axis)
+    rows, (shape, ax) = _checked_rows(x, axis)
     res = np.empty(rows.shape[0], dtype=rows.dtype)
     if rows.shape[0]:
         _kernels.rows("logsumexp", rows, res, n_threads)
@@ -68,9 +81,9 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     return _deliver(res.reshape(red_shape), out)
 
 
-def _softmax_like(op, x, axis, out, n_threads):
+def _map_rows(op, x, axis, out, n_threads):
     n_threads = V.resolve_n_threads(n_threads)
-    rows, (shape, ax) = _to_rows(x, axis)
+    rows, (shape, ax) = _checked_rows(x, axis)
     # rows along the last axis and a C-contiguous `out` of the result's shape
     # and dtype: write straight into it (no temporary, no copy), unless it
     # overlaps the input other than as the very same elements (in place)
@@ -106,12 +119,12 @@ def _softmax_like(op, x, axis, out, n_threads):
 def softmax(x, axis=-1, *, out=None, n_threads=None):
     """exp(x - logsumexp(x)) along `axis`; the argmax entry is computed as
     1/(1 + sum of the others) so it keeps full precision near 1."""
-    return _softmax_like("softmax", x, axis, out, n_threads)
+    return _map_rows("softmax", x, axis, out, n_threads)
 
 
 def log_softmax(x, axis=-1, *, out=None, n_threads=None):
     """x - logsumexp(x) along `axis`, without forming log(softmax)."""
-    return _softmax_like("log_softmax", x, axis, out, n_threads)
+    return _map_rows("log_softmax", x, axis, out, n_threads)
 
 
 def _elementwise(op, x, out, n_threads):

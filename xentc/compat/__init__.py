@@ -25,8 +25,10 @@ C. Inputs the core refuses but a framework accepts (probabilities outside
 D. Where a framework's +/-inf arithmetic yields NaN (inf - inf) xentc returns
    the mathematical limit (DESIGN.md section 2); docs/compat.md lists each case.
 
-Only the mechanics shared by several shims live here: moving axes to rows
-and splitting a broadcast weight into (rows, columns).
+Only the mechanics shared by several shims live here: applying a row
+function along axes (rows come from xentc.special._to_rows), laying a
+broadcast weight onto rows, and the pos_weight sigmoid cross-entropy that
+tf and torch share.
 """
 
 import importlib
@@ -34,6 +36,9 @@ import importlib
 import numpy as np
 
 from .. import _validation as V
+from .. import losses as _losses
+from .. import special as _special
+from ..special import _from_rows, _to_rows
 
 __all__ = ["keras", "scipy", "tf", "torch"]
 
@@ -57,24 +62,6 @@ def _normalize_axes(axes, ndim, name="axis"):
     if len(set(out)) != len(out):
         raise ValueError(f"duplicate value in {name}: {axes!r}")
     return tuple(out)
-
-
-def _to_rows(arr, axes):
-    """(rows, outer_shape, perm): `arr` with `axes` moved last and flattened
-    into rows of length prod(shape[axes]); a view when that needs no move."""
-    rest = [i for i in range(arr.ndim) if i not in axes]
-    perm = rest + list(axes)
-    moved = arr if perm == list(range(arr.ndim)) else arr.transpose(perm)
-    outer = tuple(arr.shape[i] for i in rest)
-    width = int(np.prod([arr.shape[i] for i in axes], dtype=np.int64))
-    return moved.reshape(int(np.prod(outer, dtype=np.int64)), width), outer, perm
-
-
-def _from_rows(rows, shape, perm):
-    """Inverse of _to_rows for a result of the input's full shape."""
-    moved_shape = tuple(shape[i] for i in perm)
-    res = rows.reshape(moved_shape)
-    return res if perm == list(range(len(shape))) else res.transpose(np.argsort(perm))
 
 
 def _along(fn, arr, axes, n_threads):
@@ -113,6 +100,42 @@ def _broadcast_split(weight, shape, name):
     split = varying[0]
     cols = np.broadcast_to(w.reshape(padded[split:]), tuple(shape[split:])).reshape(-1)
     return split, np.ascontiguousarray(cols)
+
+
+def _sigmoid_ce(x, t, pos_weight, reduction, n_threads):
+    """Sigmoid cross-entropy of logits `x` against targets `t` of the same
+    shape, with a `pos_weight` that broadcasts to it (TF's and PyTorch's
+    rule). Returns (result, from_core).
+
+    The core computes it (`reduction` applied, from_core True) when the
+    inputs are in its domain; for targets outside [0, 1] or a negative
+    pos_weight, which both frameworks accept, their formula
+    (1 - t) x - (1 + (pw - 1) t) log(sigmoid(x)) is evaluated per element
+    instead (from_core False). Per-element results come as rows: reshape
+    them to x.shape.
+    """
+    shape = x.shape
+    split, pw = (
+        (None, None) if pos_weight is None else _broadcast_split(pos_weight, shape, "pos_weight")
+    )
+    if split is None:  # one long row: the core splits elements across threads
+        xr, tr = x.reshape(-1), t.reshape(-1)
+    else:  # rows meeting the per-column pos_weight
+        rows = (int(np.prod(shape[:split], dtype=np.int64)), pw.size)
+        xr, tr = x.reshape(rows), t.reshape(rows)
+    if pw is None or bool(np.all(np.isfinite(pw)) and np.all(np.asarray(pw) >= 0)):
+        try:
+            res = _losses.sigmoid_cross_entropy(
+                xr, tr, pos_weight=pw, reduction=reduction, n_threads=n_threads
+            )
+            return res, True
+        except ValueError:
+            if not t.size or (np.min(t) >= 0 and np.max(t) <= 1):
+                raise
+    log_sig = _special.log_sigmoid(xr, n_threads=n_threads)
+    coef = 1.0 if pw is None else 1 + (np.asarray(pw, dtype=x.dtype) - 1) * tr
+    with np.errstate(invalid="ignore"):
+        return (1 - tr) * xr - coef * log_sig, False
 
 
 def __getattr__(name):

@@ -42,6 +42,7 @@ import numpy as np
 from .. import _validation as V
 from .. import losses as _losses
 from .. import special as _special
+from .._rowstats import in_top_k
 from . import _normalize_axes, _to_rows
 
 __all__ = [
@@ -650,8 +651,6 @@ class CategoricalFocalCrossentropy(_Loss):
 # ---------------------------------------------------------------------------
 # metrics (Keras's functions: one float32 0/1 per sample, no averaging)
 
-_ROW_CHUNK = 4096  # rows per block in top-k, so its comparison mask stays small
-
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """keras.metrics.binary_accuracy: y_true == (y_pred > threshold), element-wise."""
@@ -688,10 +687,10 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return hit
 
 
-def _in_top_k(labels, scores, k):
-    """Is each label's score among the k largest of its row? Ties count as
-    in (fewer than k scores strictly greater); a NaN score at the label is out."""
-    n, c = scores.shape
+def _checked_in_top_k(labels, scores, k):
+    """Is each label's score among the k largest of its row? Keras's rule:
+    ties count as in, a NaN score at the label is out."""
+    c = scores.shape[1]
     labels = V.plain_array(labels, "labels").astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= c):
         i = int(np.flatnonzero((labels < 0) | (labels >= c))[0])
@@ -699,13 +698,7 @@ def _in_top_k(labels, scores, k):
             f"y_true[{i}] = {labels[i]} is out of range: class indices must be in "
             f"[0, {c}) (y_pred has {c} columns)"
         )
-    out = np.empty(n, dtype=bool)
-    for r0 in range(0, n, _ROW_CHUNK):
-        block = scores[r0 : r0 + _ROW_CHUNK]
-        at = np.take_along_axis(block, labels[r0 : r0 + _ROW_CHUNK, None], axis=1)
-        above = np.count_nonzero(block > at, axis=1)
-        out[r0 : r0 + _ROW_CHUNK] = (above < k) & ~np.isnan(at[:, 0])
-    return out
+    return in_top_k(scores, labels, k, ties="in")
 
 
 def _check_k(k):
@@ -720,7 +713,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     p = V.plain_array(y_pred, "y_pred")
     true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
     shape = true_cls.shape
-    hit = _in_top_k(true_cls.reshape(-1), p.reshape(-1, p.shape[-1]), k).astype(np.float32)
+    hit = _checked_in_top_k(true_cls.reshape(-1), p.reshape(-1, p.shape[-1]), k).astype(np.float32)
     return hit.reshape(shape)
 
 
@@ -735,7 +728,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     if from_sorted_ids:
         hit = np.any(y.reshape(-1, 1).astype(rows.dtype) == rows[:, :k], axis=1)
     else:
-        hit = _in_top_k(y.reshape(-1), rows, k)
+        hit = _checked_in_top_k(y.reshape(-1), rows, k)
     return hit.astype(np.float32).reshape(shape)
 
 

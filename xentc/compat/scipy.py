@@ -100,7 +100,7 @@ def _weighted_logsumexp(rows, brows, n_threads):
     return out.astype(rows.dtype, copy=False), sign.astype(rows.dtype)
 
 
-def _softmax_like(fn, x, axis, n_threads):
+def _along_scipy_axis(fn, x, axis, n_threads):
     arr = V.as_float_array(x, "x")
     if arr.ndim == 0:
         return _unwrap(_along(fn, arr.reshape(1), (0,), n_threads).reshape(()))
@@ -109,12 +109,12 @@ def _softmax_like(fn, x, axis, n_threads):
 
 def softmax(x, axis=None, *, n_threads=None):
     """scipy.special.softmax over `axis` (None: the whole array)."""
-    return _softmax_like(_special.softmax, x, axis, n_threads)
+    return _along_scipy_axis(_special.softmax, x, axis, n_threads)
 
 
 def log_softmax(x, axis=None, *, n_threads=None):
     """scipy.special.log_softmax over `axis` (None: the whole array)."""
-    return _softmax_like(_special.log_softmax, x, axis, n_threads)
+    return _along_scipy_axis(_special.log_softmax, x, axis, n_threads)
 
 
 def expit(x, out=None, *, n_threads=None):

@@ -21,7 +21,7 @@ import numpy as np
 from .. import _validation as V
 from .. import losses as _losses
 from .. import special as _special
-from . import _broadcast_split, _normalize_axes, _to_rows
+from . import _normalize_axes, _sigmoid_ce, _to_rows
 
 __all__ = [
     "sigmoid_cross_entropy_with_logits",
@@ -45,30 +45,8 @@ def _sigmoid_family(labels, logits, pos_weight, n_threads):
     """Element-wise sigmoid cross-entropy, TF's output shape."""
     x = V.as_float_array(logits, "logits")
     z = _labels_like(labels, x)
-    shape = x.shape
-    split, pw = (
-        (None, None) if pos_weight is None else _broadcast_split(pos_weight, shape, "pos_weight")
-    )
-    if split is None:  # one long row: the core splits elements across threads
-        xr, zr = x.reshape(-1), z.reshape(-1)
-    else:  # rows meeting the per-column pos_weight
-        rows = (int(np.prod(shape[:split], dtype=np.int64)), pw.size)
-        xr, zr = x.reshape(rows), z.reshape(rows)
-    if pw is None or bool(np.all(np.isfinite(pw)) and np.all(np.asarray(pw) >= 0)):
-        try:
-            res = _losses.sigmoid_cross_entropy(
-                xr, zr, pos_weight=pw, reduction="none", n_threads=n_threads
-            )
-            return res.reshape(shape)
-        except ValueError:
-            if not z.size or (np.min(z) >= 0 and np.max(z) <= 1):
-                raise
-    # labels outside [0, 1] or a negative pos_weight: TF evaluates its formula
-    # anyway; the core's domain is narrower, so use (1 - z) x - L log(sigmoid(x))
-    log_sig = _special.log_sigmoid(xr, n_threads=n_threads)
-    coef = 1.0 if pw is None else 1 + (np.asarray(pw, dtype=x.dtype) - 1) * zr
-    with np.errstate(invalid="ignore"):
-        return ((1 - zr) * xr - coef * log_sig).reshape(shape)
+    res, _ = _sigmoid_ce(x, z, pos_weight, "none", n_threads)
+    return res.reshape(x.shape)
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None, *, n_threads=None):

@@ -36,7 +36,7 @@ import numpy as np
 from .. import _validation as V
 from .. import losses as _losses
 from .. import special as _special
-from . import _along, _broadcast_split, _normalize_axes
+from . import _along, _normalize_axes, _sigmoid_ce
 
 __all__ = [
     "binary_cross_entropy",
@@ -410,45 +410,14 @@ def binary_cross_entropy_with_logits(
     x = V.as_float_array(input, "input")
     t = _elementwise_target(x, target, "Target size ({t}) must be the same as input size ({x})")
     shape = x.shape
-    split, pw = (
-        (None, None) if pos_weight is None else _broadcast_split(pos_weight, shape, "pos_weight")
-    )
-    if split is None:  # one long row: the core splits elements across threads
-        xr, tr = x.reshape(-1), t.reshape(-1)
-    else:  # rows meeting the per-column pos_weight
-        rows = (int(np.prod(shape[:split], dtype=np.int64)), pw.size)
-        xr, tr = x.reshape(rows), t.reshape(rows)
     per_element = weight is not None  # the core has no element weights
-    res = None
-    if pw is None or bool(np.all(np.isfinite(pw)) and np.all(np.asarray(pw) >= 0)):
-        try:
-            res = _losses.sigmoid_cross_entropy(
-                xr,
-                tr,
-                pos_weight=pw,
-                n_threads=n_threads,
-                reduction="none" if per_element else reduction,
-            )
-        except ValueError:
-            if not t.size or (np.min(t) >= 0 and np.max(t) <= 1):
-                raise
-    if res is None:  # targets outside [0, 1] or a negative pos_weight
-        res, per_element = _bce_logits_general(xr, tr, pw, n_threads), True
-    if not per_element:
+    res, from_core = _sigmoid_ce(x, t, pos_weight, "none" if per_element else reduction, n_threads)
+    if from_core and not per_element:
         return _from_core(res, x.dtype, shape)
     per = res.reshape(shape)
     if weight is not None:
         _apply_weight(per, weight, shape)
     return _finish(per, shape, x.dtype, reduction, x.size)
-
-
-def _bce_logits_general(x, y, pw, n_threads):
-    """PyTorch's formula for targets outside [0, 1] or negative pos_weight,
-    which the core refuses: (1 - y) x - (1 + (pw - 1) y) log(sigmoid(x))."""
-    log_sig = _special.log_sigmoid(x, n_threads=n_threads)
-    coef = 1.0 if pw is None else 1 + (np.asarray(pw, dtype=x.dtype) - 1) * y
-    with np.errstate(invalid="ignore"):
-        return (1 - y) * x - coef * log_sig
 
 
 # ---------------------------------------------------------------------------
@@ -465,7 +434,7 @@ def _implicit_dim(ndim, name, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _softmax_like(fn, name, input, dim, stacklevel, dtype, n_threads):
+def _along_torch_dim(fn, name, input, dim, stacklevel, dtype, n_threads):
     x = np.asarray(input)
     if dtype is not None:
         x = x.astype(dtype)
@@ -480,12 +449,12 @@ def _softmax_like(fn, name, input, dim, stacklevel, dtype, n_threads):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
     """torch.nn.functional.softmax along `dim` (`dtype`: cast the input first)."""
-    return _softmax_like(_special.softmax, "softmax", input, dim, _stacklevel, dtype, n_threads)
+    return _along_torch_dim(_special.softmax, "softmax", input, dim, _stacklevel, dtype, n_threads)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
     """torch.nn.functional.log_softmax along `dim`, without forming log(softmax)."""
-    return _softmax_like(
+    return _along_torch_dim(
         _special.log_softmax, "log_softmax", input, dim, _stacklevel, dtype, n_threads
     )
 

@@ -1,5 +1,5 @@
 """Calibration metrics on whole arrays: Brier score, expected calibration
-error and the reliability curve (re-exported by xentc.metrics).
+error and the reliability curve (public as xentc.metrics.<name>).
 
 Design:
   A. `brier_score` is a drop-in for scikit-learn's `brier_score_loss`
@@ -22,10 +22,11 @@ import warnings
 
 import numpy as np
 
-from . import _validation as V
-from ._rowstats import row_stats
-from .scoring import StreamingScores
-from .special import sigmoid
+from .. import _validation as V
+from .._rowstats import row_stats
+from ..scoring import StreamingScores
+from ..special import sigmoid
+from ._targets import _binary_outcome, _sorted_class_indices
 
 __all__ = ["brier_score", "expected_calibration_error", "reliability_curve"]
 
@@ -70,55 +71,6 @@ def _check_length(y, p, sample_weight):
         raise ValueError(f"Found input variables with inconsistent numbers of samples: {lengths}")
 
 
-def _positive(y, pos_label):
-    """0/1 targets of binary y_true, the positive class chosen as
-    scikit-learn does: pos_label, else 1 for {0, 1} / {-1, 1}, else the
-    larger of two numeric labels (strings need pos_label)."""
-    classes = np.unique(y)
-    if classes.shape[0] > 2:
-        raise ValueError(
-            "The type of the target inferred from y_true is multiclass but should "
-            "be binary according to the shape of y_prob."
-        )
-    if pos_label is None:
-        if classes.dtype.kind in "OUS":
-            raise ValueError(
-                f"y_true takes value in {set(classes.tolist())} and pos_label is "
-                "not specified: either make y_true take value in {0, 1} or "
-                "{-1, 1} or pass pos_label explicitly."
-            )
-        values = set(classes.tolist())
-        pos_label = 1 if values <= {0, 1} or values <= {-1, 1} else classes[-1]
-    return (y == pos_label).astype(np.int8)
-
-
-def _classes(y, labels, n_columns):
-    """Sorted class values and y's column indices (scikit-learn's order)."""
-    classes = np.unique(np.asarray(labels)) if labels is not None else np.unique(y)
-    if labels is not None and classes.shape[0] != len(labels):
-        raise ValueError("Parameter 'labels' must be unique.")
-    if classes.shape[0] != n_columns:
-        if labels is None:
-            raise ValueError(
-                f"y_true and y_prob contain different number of classes: "
-                f"{classes.shape[0]} vs {n_columns}. Please provide the true "
-                "labels explicitly through the labels argument. Classes found in "
-                f"y_true: {classes}"
-            )
-        raise ValueError(
-            "The number of classes in labels is different from that in y_prob. "
-            f"Classes found in labels: {classes}"
-        )
-    idx = np.searchsorted(classes, y)
-    bad = classes[np.minimum(idx, classes.shape[0] - 1)] != y
-    if bad.any():
-        raise ValueError(
-            f"y_true contains values {set(y[bad].tolist())} not belonging to the "
-            f"passed labels {classes.tolist()}."
-        )
-    return idx
-
-
 def _scores_state(
     y_true, y_proba, sample_weight, pos_label, labels, from_logits, metrics, n_bins=15
 ):
@@ -128,11 +80,11 @@ def _scores_state(
     _check_length(y, p, sample_weight)
     inputs = "logits" if from_logits else "probabilities"
     if p.ndim == 1:
-        task, target = "binary", _positive(y, pos_label)
+        task, target = "binary", _binary_outcome(y, pos_label)
     elif V._is_sparse(y) or y.ndim == 2:
         task, target = "multilabel", y
     else:
-        task, target = "multiclass", _classes(y, labels, p.shape[1])
+        task, target = "multiclass", _sorted_class_indices(y, labels, p.shape[1])
         if not from_logits:
             sums = p.sum(axis=1)
             if not np.all(np.isclose(sums, 1, rtol=math.sqrt(np.finfo(p.dtype).eps))):
@@ -155,14 +107,53 @@ def brier_score(
     scale_by_half="auto",
     from_logits=False,
 ):
-    """Brier score: mean over samples of the squared error of the predicted
-    probabilities (drop-in for sklearn.metrics.brier_score_loss).
+    """Brier score: mean squared error of the predicted probabilities.
 
-    1-D y_proba: probability of the positive class (``from_logits``: a
-    sigmoid logit), mean of (y - p)^2. 2-D y_proba (columns in sorted class
-    order; ``from_logits``: softmax logits): mean over samples of
-    sum_c (onehot_c - p_c)^2, in [0, 2]. ``scale_by_half="auto"`` halves the
-    2-D sum for two columns only, so binary scores lie in [0, 1] either way.
+    Drop-in for ``sklearn.metrics.brier_score_loss`` (scikit-learn >= 1.7).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        1-D: probability of the positive class (``from_logits``: a sigmoid
+        logit); the score is the mean of (y - p)^2. 2-D (columns in sorted
+        class order; ``from_logits``: softmax logits): the mean over samples
+        of sum_c (onehot_c - p_c)^2, in [0, 2].
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative per-sample weights.
+    pos_label : int, float, bool or str, default=None
+        The positive class of 1-D y_proba (default: the larger label, or 1).
+    labels : array-like, default=None
+        All class labels of 2-D y_proba, when y_true does not hold every one.
+    scale_by_half : bool or "auto", default="auto"
+        Halve the 2-D sum; "auto" halves it for two columns only, so binary
+        scores lie in [0, 1] either way.
+    from_logits : bool, default=False
+        Whether y_proba holds logits.
+
+    Returns
+    -------
+    float
+        The (weighted) mean squared error.
+
+    Raises
+    ------
+    ValueError
+        Probabilities outside [0, 1], NaN, lengths that differ, labels that
+        do not fit the columns, a bad ``scale_by_half``.
+
+    See Also
+    --------
+    expected_calibration_error, reliability_curve, log_loss
+
+    Examples
+    --------
+    >>> from xentc.metrics import brier_score
+    >>> round(brier_score([0, 1, 1], [0.1, 0.8, 0.7]), 6)
+    0.046667
+    >>> round(brier_score([0, 1, 2], [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8]]), 6)
+    0.086667
     """
     if not (scale_by_half == "auto" or isinstance(scale_by_half, (bool, np.bool_))):
         raise ValueError(f"scale_by_half must be True, False or 'auto'; got {scale_by_half!r}")
@@ -187,13 +178,52 @@ def expected_calibration_error(
     labels=None,
     from_logits=False,
 ):
-    """Expected calibration error with equal-width bins on [0, 1]:
-    sum over bins of (bin weight / total) * |accuracy - confidence|.
+    """Expected calibration error with equal-width bins on [0, 1].
 
-    2-D scores with 1-D labels: top-label confidence (softmax of the logits
-    with ``from_logits``); 1-D scores: the positive-class probability against
-    the 0/1 outcome; 2-D scores with a 2-D 0/1 target: every label decision.
-    A value on a bin edge falls in the bin below (as calibration_curve).
+    The sum over bins of (bin weight / total weight) * |accuracy -
+    confidence|. A value on a bin edge falls in the bin below (as
+    ``sklearn.calibration.calibration_curve``).
+
+    Parameters
+    ----------
+    y_true : array-like or scipy.sparse matrix
+        Labels (n_samples,), or a 2-D 0/1 target for multilabel scores.
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        2-D scores with 1-D labels: the top-label confidence is used
+        (softmax of the logits with ``from_logits``); 1-D scores: the
+        positive-class probability against the 0/1 outcome; 2-D scores with
+        a 2-D target: every label decision.
+    n_bins : int, default=15
+        Number of equal-width bins.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative per-sample weights.
+    pos_label : int, float, bool or str, default=None
+        The positive class of 1-D y_proba.
+    labels : array-like, default=None
+        All class labels of 2-D y_proba.
+    from_logits : bool, default=False
+        Whether y_proba holds logits.
+
+    Returns
+    -------
+    float
+        The ECE, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Probabilities outside [0, 1], NaN, lengths or shapes that differ,
+        a bad ``n_bins``.
+
+    See Also
+    --------
+    reliability_curve, brier_score
+
+    Examples
+    --------
+    >>> from xentc.metrics import expected_calibration_error
+    >>> round(expected_calibration_error([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.3], n_bins=2), 6)
+    0.175
     """
     return float(
         _scores_state(
@@ -206,7 +236,7 @@ def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
     p = _scores(y_proba, from_logits)
     y = _labels_1d(y_true)
     if p.ndim == 1:
-        hits = _positive(y, pos_label)
+        hits = _binary_outcome(y, pos_label)
         if y.shape[0] != p.shape[0]:
             _check_length(y, p, None)
         return (sigmoid(p) if from_logits else p), hits, 1
@@ -217,7 +247,7 @@ def _confidence_and_hits(y_true, y_proba, pos_label, labels, from_logits):
         prob = sigmoid(p) if from_logits else p
         return prob.reshape(-1), (t.reshape(-1) == 1), p.shape[1]
     _check_length(y, p, None)
-    idx = _classes(y, labels, p.shape[1])
+    idx = _sorted_class_indices(y, labels, p.shape[1])
     # top-label probability and argmax from one kernel pass (no softmax array)
     st = row_stats(p, want=("argmax", "p_top"), probabilities=not from_logits)
     return st["p_top"], st["argmax"] == idx, 1
@@ -234,14 +264,58 @@ def reliability_curve(
     labels=None,
     from_logits=False,
 ):
-    """Observed frequency against mean predicted probability per bin, and the
-    number of predictions in each bin (non-empty bins only).
+    """Observed frequency and mean predicted probability per bin, with counts.
 
-    Returns ``(prob_true, prob_pred, counts)``; for 1-D probabilities the
-    first two equal ``sklearn.calibration.calibration_curve``. ``strategy``
-    is "uniform" (equal-width bins) or "quantile" (equal-count bins). 2-D
-    scores use the top-label confidence (or every label decision for a 2-D
-    target); ``sample_weight`` weights the means (counts stay counts).
+    Only non-empty bins are returned. For 1-D probabilities the first two outputs equal
+    ``sklearn.calibration.calibration_curve``.
+
+    Parameters
+    ----------
+    y_true : array-like or scipy.sparse matrix
+        Labels (n_samples,), or a 2-D 0/1 target for multilabel scores.
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Probabilities (logits with ``from_logits``). 2-D scores use the
+        top-label confidence (every label decision for a 2-D target).
+    n_bins : int, default=5
+        Number of bins.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width bins on [0, 1], or equal-count bins.
+    pos_label : int, float, bool or str, default=None
+        The positive class of 1-D y_proba.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the means (counts stay counts).
+    labels : array-like, default=None
+        All class labels of 2-D y_proba.
+    from_logits : bool, default=False
+        Whether y_proba holds logits.
+
+    Returns
+    -------
+    prob_true : ndarray
+        Observed frequency of hits in each non-empty bin.
+    prob_pred : ndarray
+        Mean confidence in each non-empty bin.
+    counts : ndarray of int
+        Number of predictions in each non-empty bin.
+
+    Raises
+    ------
+    ValueError
+        A bad ``n_bins`` or ``strategy``, probabilities outside [0, 1],
+        NaN, lengths or shapes that differ.
+
+    See Also
+    --------
+    expected_calibration_error, brier_score
+
+    Examples
+    --------
+    >>> from xentc.metrics import reliability_curve
+    >>> prob_true, prob_pred, counts = reliability_curve(
+    ...     [0, 0, 1, 1, 1], [0.1, 0.3, 0.6, 0.8, 0.9], n_bins=2
+    ... )
+    >>> prob_true.tolist(), prob_pred.round(6).tolist(), counts.tolist()
+    ([0.0, 1.0], [0.2, 0.766667], [2, 3])
     """
     if (
         isinstance(n_bins, (bool, np.bool_))
