@@ -76,8 +76,7 @@ EXTENSIONS = [
         Extension(
             "xentc._linear",
             sources=["xentc/_linear.pyx", "src/dispatch.c"],
-            include_dirs=["xentc"],
-            depends=HEADERS + ["xentc/_linear_kernels.h", "xentc/_linear_body.h"],
+            depends=HEADERS,
         ),
         True,
     ),

@@ -1,110 +1,32 @@
 /* kernels_target.h -- instantiates the kernel bodies for one ISA.
  *
  * A src/target_<isa>.c file defines XENTC_TARGET (and XENTC_VBYTES through
- * its compile flags), then includes this header, which expands
- * kernels_body.h for float32 and float64 and exports one table,
- * xentc_table_<isa>. Nothing else in the translation unit is visible.
+ * its compile flags), then includes this header, which expands the kernel
+ * families (kernels_body.h: src/body_*.h) for float32 and float64 and
+ * exports one table, xentc_table_<isa>. Nothing else in the translation unit
+ * is visible.
+ *
+ * The bodies are written against the XT_* macro set of src/dtype_f32.h /
+ * src/dtype_f64.h; src/dtype_undef.h undoes it between the two passes.
  */
 #include "xentc_simd.h"
 #include "xentc_kernels.h"
 
 #define XCAT2_(a, b) a##_##b
 #define XCAT2(a, b) XCAT2_(a, b)
+#define XCAT3_(a, b, c) a##_##b##_##c
+#define XCAT3(a, b, c) XCAT3_(a, b, c)
+/* every kernel-body function gets its dtype and ISA suffix: FN(hsum) is
+ * hsum_f32_avx2 in the float32 pass of target_avx2.c */
+#define FN(name) XCAT3(name, XT_SFX, XENTC_TARGET)
 
-/* float32: partial sums of up to CHUNK float32 lanes, then float64 */
-#define R float
-#define IT int32_t
-#define SFX f32
-#define VR vf32
-#define VI vi32
-#define NL NL32
-#define LD ld_f32
-#define ST st_f32
-#define SPLAT splat_f32
-#define SEL sel_f32
-#define LDPART ldpart_f32
-#define STPART stpart_f32
-#define VEXP vexp_f32
-#define VLOG vlog_f32
-#define VLOG1P vlog1p_f32
-#define VEXPN vexpn_f32
-#define I2F i2f_f32
-#define VLOG1P_UNIT vlog1p_unit_f32
-#define LDLAB ldlab_f32
-#define LDW ldw_f32
-#define VACC vdbl32
-#define ACC acc_f32
-#define ANY any_f32
-#define DEINTERLEAVE deinterleave_f32
-#define INTERLEAVE interleave_f32
-#define TRANSPOSE transpose_f32
-#define HALF_TRANSPOSE half_transpose_f32
-#define CONCAT_LO concat_lo_f32
-#define HIGH_DOWN high_down_f32
-#define CHUNK ((ptrdiff_t)256)
+#include "dtype_f32.h"
 #include "kernels_body.h"
-#undef R
-#undef IT
-#undef SFX
-#undef VR
-#undef VI
-#undef NL
-#undef LD
-#undef ST
-#undef SPLAT
-#undef SEL
-#undef LDPART
-#undef STPART
-#undef VEXP
-#undef VLOG
-#undef VLOG1P
-#undef VEXPN
-#undef I2F
-#undef VLOG1P_UNIT
-#undef LDLAB
-#undef LDW
-#undef VACC
-#undef ACC
-#undef ANY
-#undef DEINTERLEAVE
-#undef INTERLEAVE
-#undef TRANSPOSE
-#undef HALF_TRANSPOSE
-#undef CONCAT_LO
-#undef HIGH_DOWN
-#undef CHUNK
+#include "dtype_undef.h"
 
-#define R double
-#define IT int64_t
-#define SFX f64
-#define VR vf64
-#define VI vi64
-#define NL NL64
-#define LD ld_f64
-#define ST st_f64
-#define SPLAT splat_f64
-#define SEL sel_f64
-#define LDPART ldpart_f64
-#define STPART stpart_f64
-#define VEXP vexp_f64
-#define VLOG vlog_f64
-#define VLOG1P vlog1p_f64
-#define VEXPN vexpn_f64
-#define I2F i2f_f64
-#define VLOG1P_UNIT vlog1p_f64
-#define LDLAB ldlab_f64
-#define LDW ldw_f64
-#define VACC vf64
-#define ACC acc_f64
-#define ANY any_f64
-#define DEINTERLEAVE deinterleave_f64
-#define INTERLEAVE interleave_f64
-#define TRANSPOSE transpose_f64
-#define HALF_TRANSPOSE half_transpose_f64
-#define CONCAT_LO concat_lo_f64
-#define HIGH_DOWN high_down_f64
-#define CHUNK ((ptrdiff_t)4096)
+#include "dtype_f64.h"
 #include "kernels_body.h"
+#include "dtype_undef.h"
 
 #define BOTH(name) { XCAT3(name, f32, XENTC_TARGET), XCAT3(name, f64, XENTC_TARGET) }
 

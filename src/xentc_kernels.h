@@ -38,9 +38,8 @@ typedef struct {
     const void *elem_weight;  /* per element (flat element-wise kernels), or NULL = 1 */
     const void *col_weight;   /* class_weight (softmax) / pos_weight (sigmoid), or NULL */
     double pos_weight;        /* scalar pos_weight when col_weight is NULL (sigmoid) */
-    double col_weight_sum;    /* sum of class_weight over classes (C if NULL) */
     double smoothing;         /* label smoothing in [0, 1] */
-    double eps;               /* probability clipping */
+    double clip_eps;          /* probabilities clipped to [clip_eps, 1 - clip_eps] */
     int renormalize;          /* probability rows divided by their sum first */
     int flat;                 /* element-wise kernels: one long row, weights per element */
     double grad_scale;        /* multiplies w_i in gradient and Hessian */
@@ -55,7 +54,7 @@ typedef struct {
     int64_t *neg_target_row;
 } xentc_args;
 
-/* grouped softmax CE (src/grouped_body.h): `base` describes the whole
+/* grouped softmax CE (src/body_grouped.h): `base` describes the whole
  * (n_rows, n_cols) logits; its row_weight and loss_out are (n_rows,
  * n_groups), C order, and base.labels is unused. The kernel has the
  * xentc_loss_fn signature and is passed &args.base (the first member). */
@@ -85,7 +84,7 @@ typedef void (*xentc_rows_fn)(const void *x, ptrdiff_t ldx, ptrdiff_t n_cols, pt
 /* element-wise primitives over [i0, i1) of contiguous arrays */
 typedef void (*xentc_elem_fn)(const void *x, void *out, ptrdiff_t i0, ptrdiff_t i1);
 
-/* Per-row statistics for scoring (rowstats_body.h); any output may be NULL. */
+/* Per-row statistics for scoring (src/body_rowstats.h); any output may be NULL. */
 typedef struct {
     ptrdiff_t n_rows, n_cols;
     const void *x; /* logits, or probabilities when `probabilities` */
@@ -117,7 +116,7 @@ typedef struct {
     xentc_loss_fn dense_categorical_ce[2];  /* probabilities, dense targets */
     xentc_loss_fn csr_categorical_ce[2];    /* probabilities, CSR targets */
     xentc_loss_fn grouped_softmax_ce[2];    /* xentc_grouped_args: groups of columns */
-    /* focal losses (focal_body.h): called with &xentc_focal_args.base */
+    /* focal losses (src/body_focal.h): called with &xentc_focal_args.base */
     xentc_loss_fn focal_sigmoid_ce[2], focal_csr_sigmoid_ce[2];
     xentc_loss_fn focal_sparse_softmax_ce[2], focal_dense_softmax_ce[2], focal_csr_softmax_ce[2];
     xentc_rowstats_fn rowstats[2]; /* per-row scoring statistics */

@@ -16,8 +16,9 @@
  *    3.1e-9 (float32, degree 6) and 3.6e-18 (float64, degree 11), well under
  *    half an ulp.  2^n is applied as two factors 2^(n/2) * 2^(n - n/2) so that
  *    results in the subnormal range are rounded once, not flushed to zero.
- *    Measured max error (tests/test_vmath.py, against mpmath): see the
- *    XENTC_*_ULP constants in tests/test_vmath.py.
+ *    Measured max errors and their budgets: ULP_BUDGET in
+ *    tests/test_vmath.py (against an 80-bit reference, every target) and the
+ *    exp/log/log1p budgets in tests/c/test_kernels.c.
  * D. log: x = 2^k * m with m in [sqrt(1/2), sqrt(2)), f = m - 1, then
  *    log(1+f) = 2*atanh(s), s = f/(2+f), |s| <= 0.1716, as the odd series
  *    2s + s*R(s^2), R(z) = sum_k 2 z^k/(2k+1), truncated where the next term is

@@ -739,7 +739,7 @@ def test_accuracy_scorer_on_multioutput_model_is_exact_match():
 
 @pytest.mark.parametrize("gamma,eps", [(2.0, 0.0), (0.5, 0.0), (3.0, 0.15)])
 def test_one_group_equals_sparse_focal_loss(gamma, eps):
-    """two independent focal implementations (grouped_body.h, focal_body.h)"""
+    """two independent focal implementations (body_grouped.h, body_focal.h)"""
     x, y = _data(60, [7], np.float64)
     cw = np.linspace(0.5, 2.0, 7)
     kw = {"focal_gamma": gamma, "label_smoothing": eps, "reduction": "sum"}

@@ -1,4 +1,4 @@
-"""The fused per-row scoring kernel (src/rowstats_body.h via xentc._rowstats)
+"""The fused per-row scoring kernel (src/body_rowstats.h via xentc._rowstats)
 against its NumPy twin, the sparse CE kernel (bit for bit), scikit-learn's
 top-k ties and mpmath; every SIMD target, dtype, layout and thread count."""
 

@@ -15,10 +15,10 @@ Map of the package (arrows point to what a module calls):
                  _kernels.pyx  (Cython: pointers, row blocks, prange, GIL off)
                                       |
       src/dispatch.c  ->  src/target_{baseline,avx2,avx512}.c
-                              each = kernels_body.h (one body per operation,
-                              float32 + float64; grouped_body.h, focal_body.h,
-                              rowstats_body.h) over xentc_simd.h (vector
-                              types, exp / log / log1p)
+                              each = kernels_body.h: the families body_*.h
+                              (one body per operation, float32 + float64 via
+                              dtype_f32.h / dtype_f64.h) over xentc_simd.h
+                              (vector types, exp / log / log1p)
 
 Legend: decisions and messages live in Python; threads live in Cython
 (fixed row blocks, so results do not depend on n_threads); arithmetic

@@ -4,7 +4,7 @@ of the sigmoid and softmax cross-entropies of xentc.losses.
 xentc.losses keeps the plain path and sends a call here unless gamma is the
 float 0.0 and no alpha is given; `with_focal` sends gamma = 0 back to the
 plain kernels, bit for bit. Validation, weights and reductions are
-the plain losses' (DESIGN.md 3.2); the kernels are src/focal_body.h.
+the plain losses' (DESIGN.md 3.2); the kernels are src/body_focal.h.
 
 Conventions (docs/focal.md):
 - sigmoid: loss = alpha_t * (1 - p_t)^gamma * CE(x, y) with

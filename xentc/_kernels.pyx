@@ -48,9 +48,8 @@ cdef extern from "xentc_kernels.h" nogil:
         const void *elem_weight
         const void *col_weight
         double pos_weight
-        double col_weight_sum
         double smoothing
-        double eps
+        double clip_eps
         int renormalize
         int flat
         double grad_scale
@@ -536,7 +535,7 @@ def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
 
 def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=None,
          values=None, row_weight=None, elem_weight=None, col_weight=None,
-         double pos_weight=1.0, double col_weight_sum=0.0, double smoothing=0.0,
+         double pos_weight=1.0, double smoothing=0.0,
          double eps=0.0, bint renormalize=False, bint flat=False, double grad_scale=1.0,
          loss_out=None, grad_out=None, hess_out=None, neg_target_row=None, int n_threads=1):
     """Runs loss kernel `kind`; returns sum_i w_i * loss_i as a Python float.
@@ -594,9 +593,8 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
     a.elem_weight = _ptr(elem_weight)
     a.col_weight = _ptr(col_weight)
     a.pos_weight = pos_weight
-    a.col_weight_sum = col_weight_sum
     a.smoothing = smoothing
-    a.eps = eps
+    a.clip_eps = eps
     a.renormalize = renormalize
     a.flat = flat
     a.grad_scale = grad_scale
@@ -610,7 +608,7 @@ def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=N
 
 
 # ---------------------------------------------------------------------------
-# focal losses (src/focal_body.h, driven from xentc/_focal.py): the kernels
+# focal losses (src/body_focal.h, driven from xentc/_focal.py): the kernels
 # take the plain xentc_args followed by gamma / alpha, and run through the
 # same block loop (_run_loss) as every other loss.
 
@@ -784,7 +782,7 @@ def grouped_labels(cnp.ndarray src, cnp.ndarray sizes, object ignore_index):
 
 
 # ---------------------------------------------------------------------------
-# Per-row scoring statistics (src/rowstats_body.h). Every output is written
+# Per-row scoring statistics (src/body_rowstats.h). Every output is written
 # per row, so any block schedule gives the same bits; rows are cut as the
 # loss driver cuts them (_block_rows), which keeps the two-class loss
 # bit-identical to sparse_softmax_ce's.

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Cython driver of the fused linear + cross-entropy kernels
-(_linear_kernels.h): NumPy buffers to pointers, GIL released.
+(src/linear_kernels.h): NumPy buffers to pointers, GIL released.
 
 Design:
 A. Mechanical only: linear.py has checked dtypes, shapes and values and
@@ -8,12 +8,12 @@ A. Mechanical only: linear.py has checked dtypes, shapes and values and
    (what BLAS accepts), int64 labels and float64 per-row arrays.
 B. BLAS is the user's: sgemm/dgemm from scipy.linalg.cython_blas (no new
    dependency, no link-time BLAS). The threads are ours (OpenMP, see
-   _linear_body.h Design C); linear.py keeps BLAS single-threaded around the
+   src/linear_body.h Design C); linear.py keeps BLAS single-threaded around the
    call so the two thread pools do not multiply.
 C. exp is the dispatched SIMD kernel. This module links its own copy of
    src/dispatch.c, so each call first selects the target that _kernels has
    active (`set_simd_target`, XENTC_SIMD): both modules run the same code.
-   The tile loops of _linear_body.h follow the same target name.
+   The tile loops of src/linear_body.h follow the same target name.
 """
 import numpy as np
 cimport numpy as cnp
@@ -29,7 +29,7 @@ cdef extern from "xentc_kernels.h" nogil:
     int xentc_select(const char *name)
     const xentc_kernel_table *xentc_active()
 
-cdef extern from "_linear_kernels.h" nogil:
+cdef extern from "linear_kernels.h" nogil:
     enum:
         XL_OP_STATS
         XL_OP_TOPK

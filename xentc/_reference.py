@@ -310,7 +310,7 @@ def categorical_cross_entropy(
 
 # ---- focal losses -------------------------------------------------------------
 # Textbook product-rule forms (q^(gamma-1), q^(gamma-2) written out), distinct
-# from the kernels' bounded forms (src/focal_body.h); fine away from p -> 1.
+# from the kernels' bounded forms (src/body_focal.h); fine away from p -> 1.
 
 
 def sigmoid_focal_cross_entropy(

@@ -1,4 +1,4 @@
-"""Per-row scoring statistics from one pass over each row (src/rowstats_body.h).
+"""Per-row scoring statistics from one pass over each row (src/body_rowstats.h).
 
 Internal and unchecked: scoring.py, xentc.metrics and compat.keras have validated the
 arrays (2-D float32/float64 scores, labels in [0, C)) before they call

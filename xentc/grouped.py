@@ -5,7 +5,7 @@ logits are one row of 12 + 7 + 5 columns, its labels one row of 3 indices,
 and each group of columns is a softmax of its own. `groups` gives the group
 sizes (logits (N, sum(groups))), or the logits are (N, G, C) with equal
 groups. One C pass over each block of rows does every group
-(src/grouped_body.h); here are the checks, the weights and the layout.
+(src/body_grouped.h); here are the checks, the weights and the layout.
 
 Weighting follows the losses' one rule (DESIGN.md 3.2, 3.9) per (sample,
 group) entry: w_ig = sample_weight_i * class_weight_g[y_ig]; "none" gives
@@ -279,7 +279,7 @@ def _compute_grouped(
     g_buf = _out_buffer(out, x, in_shape) if grad else None
     h_buf = np.empty(x.shape, dtype=x.dtype) if hess else None
     c = int(sizes[0])
-    # equal groups, packed rows: (N*G, C) rows of one group (grouped_body.h B)
+    # equal groups, packed rows: (N*G, C) rows of one group (body_grouped.h B)
     flat = bool((sizes == c).all()) and all(_packed(a, total_cols) for a in (x, g_buf, h_buf))
     scale = _grad_scale(reduction if reduction != "none" else "sum", weight_sum)
     per_entry = np.empty((n, n_groups), dtype=x.dtype) if reduction == "none" else None

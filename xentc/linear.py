@@ -11,7 +11,7 @@ reductions as `sparse_softmax_cross_entropy` (losses.py).
 
 Design:
   A. Decisions and messages here; tiles, threads and BLAS calls in
-     _linear.pyx / _linear_kernels.h. Extra memory is O(N) per-row state plus
+     _linear.pyx / src/linear_kernels.h. Extra memory is O(N) per-row state plus
      one logits tile (512 x <= 256) per thread and, for the gradient, up to
      16 (512, d) d_hidden partials.
   B. BLAS runs single-threaded inside our OpenMP threads: threadpoolctl (a
@@ -42,7 +42,7 @@ from .losses import _class_weight_array, _grad_scale, _LossBase, _reduce
 
 __all__ = ["LinearCrossEntropy", "linear_cross_entropy", "linear_log_prob", "linear_top_k"]
 
-# rows per super-block (Design A of _linear_body.h): the K of the d_weight GEMM
+# rows per super-block (Design A of src/linear_body.h): the K of the d_weight GEMM
 # and the reuse of each packed weight tile; 512 measured ~5% faster than 256
 _ROWS_SB = 512
 _TILE_MAX = 256  # vocabulary columns per tile, at most

@@ -160,7 +160,6 @@ def _run_kernel(kernel, x, focal=None, **kw):
     if focal is None:
         return _kernels.loss(kernel, x, **kw)
     kw.pop("eps", None)
-    kw.pop("col_weight_sum", None)
     return _kernels.focal_loss(kernel, x, *focal, **kw)
 
 
@@ -427,7 +426,7 @@ def _compute_softmax_soft(
     reads t for the loss (and raises after it: only fresh buffers were
     written); with gradients (which may overwrite x) or focal, t is checked
     before anything is written."""
-    n, c = x.shape
+    n = x.shape[0]
     fold = not signs_checked
     if fold and (grad or hess or focal is not None):
         _check_nonnegative_rows(targets, "targets")
@@ -449,7 +448,6 @@ def _compute_softmax_soft(
         row_weight=w,
         col_weight=cw,
         smoothing=eps,
-        col_weight_sum=float(cw.sum()) if cw is not None else float(c),
         grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
         n_threads=n_threads,
     )

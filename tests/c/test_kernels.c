@@ -236,7 +236,6 @@ static xentc_args base_args(buf_t x, ptrdiff_t n, ptrdiff_t ld)
     a.x = x.p;
     a.ldx = ld;
     a.pos_weight = 1.0;
-    a.col_weight_sum = (double)n;
     a.grad_scale = 1.0;
     return a;
 }

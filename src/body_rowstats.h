@@ -1,7 +1,7 @@
-/* rowstats_body.h -- per-row statistics for scoring, from one read of the row.
+/* body_rowstats.h -- per-row statistics for scoring, from one read of the row.
  *
  * Included at the end of kernels_body.h, so once per dtype and ISA, with the
- * same macros (R, VR, NL, ...) and helpers (row stats, columnar blocks,
+ * same macros (XT_REAL, XT_VREAL, XT_NLANES, ...) and helpers (row stats, columnar blocks,
  * limits path).
  *
  * Design:
@@ -16,7 +16,7 @@
  *    The score at the argmax (`top`, NaN for a row holding NaN) lets a
  *    caller check a whole array for NaN from n values instead of n*C.
  * B. The loss comes from the same operations in the same order as
- *    sparse_softmax_ce (max, then the Design A/C sums of kernels_body.h; the
+ *    sparse_softmax_ce (max, then the Design A/C sums of body_common.h; the
  *    columnar block for C < SMALL_C; the pair formula for contiguous C = 2
  *    rows, in the same row blocks when the driver cuts rows as the loss
  *    driver does), so it is bit-identical to
@@ -28,7 +28,7 @@
  *    the top k iff rank < k. One comparison per element.
  * D. Squared error sum_j (p_j - [j = y])^2 = sum_{j != y} e_j^2 / s^2
  *    + (1 - p_y)^2, e_j = exp(x_j - m). The max entries' e_j = 1 are counted
- *    exactly (as s = k + s_o, Design A of kernels_body.h), and 1 - p_y is
+ *    exactly (as s = k + s_o, Design A of body_common.h), and 1 - p_y is
  *    (s - 1)/s when y is at the max, so a confident right prediction keeps
  *    its small error instead of cancelling sum p^2 - 2 p_y + 1.
  * E. Rows holding NaN or a non-finite max take the scalar limits path:
@@ -42,47 +42,48 @@
 /* ---- helpers ------------------------------------------------------------ */
 
 /* row_max (same order of operations) that also reports a NaN anywhere */
-static R FN(rs_row_max)(const R *x, ptrdiff_t n, int *nan_out)
+static XT_REAL FN(rs_row_max)(const XT_REAL *x, ptrdiff_t n, int *nan_out)
 {
-    if (n < NL) {
-        VR v = LDPART(x, n, -INFINITY);
-        *nan_out = ANY(v != v);
+    if (n < XT_NLANES) {
+        XT_VREAL v = XT_LOAD_PART(x, n, -INFINITY);
+        *nan_out = XT_ANY(v != v);
         return FN(hmax)(v);
     }
-    VR m0 = SPLAT(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
-    VI bad = { 0 };
+    XT_VREAL m0 = XT_SPLAT(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+    XT_VINT bad = { 0 };
     ptrdiff_t j = 0;
-    for (; j + 4 * NL <= n; j += 4 * NL) {
-        VR v0 = LD(x + j), v1 = LD(x + j + NL), v2 = LD(x + j + 2 * NL), v3 = LD(x + j + 3 * NL);
+    for (; j + 4 * XT_NLANES <= n; j += 4 * XT_NLANES) {
+        XT_VREAL v0 = XT_LOAD(x + j), v1 = XT_LOAD(x + j + XT_NLANES),
+                 v2 = XT_LOAD(x + j + 2 * XT_NLANES), v3 = XT_LOAD(x + j + 3 * XT_NLANES);
         bad |= (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
         m0 = FN(vmax)(m0, v0);
         m1 = FN(vmax)(m1, v1);
         m2 = FN(vmax)(m2, v2);
         m3 = FN(vmax)(m3, v3);
     }
-    for (; j + NL <= n; j += NL) {
-        VR v = LD(x + j);
+    for (; j + XT_NLANES <= n; j += XT_NLANES) {
+        XT_VREAL v = XT_LOAD(x + j);
         bad |= v != v;
         m0 = FN(vmax)(m0, v);
     }
     if (j < n) {
-        VR v = LD(x + n - NL);
+        XT_VREAL v = XT_LOAD(x + n - XT_NLANES);
         bad |= v != v;
         m1 = FN(vmax)(m1, v);
     }
-    *nan_out = ANY(bad);
+    *nan_out = XT_ANY(bad);
     return FN(hmax)(FN(vmax)(FN(vmax)(m0, m1), FN(vmax)(m2, m3)));
 }
 
 /* first j with x_j == m (m is an element of the row) */
-static ptrdiff_t FN(rs_first_eq)(const R *x, ptrdiff_t n, R m)
+static ptrdiff_t FN(rs_first_eq)(const XT_REAL *x, ptrdiff_t n, XT_REAL m)
 {
-    const VR vm = SPLAT(m);
+    const XT_VREAL vm = XT_SPLAT(m);
     ptrdiff_t j = 0;
-    for (; j + NL <= n; j += NL) {
-        VI eq = LD(x + j) == vm;
-        if (ANY(eq))
-            for (ptrdiff_t l = 0; l < NL; l++)
+    for (; j + XT_NLANES <= n; j += XT_NLANES) {
+        XT_VINT eq = XT_LOAD(x + j) == vm;
+        if (XT_ANY(eq))
+            for (ptrdiff_t l = 0; l < XT_NLANES; l++)
                 if (eq[l]) return j + l;
     }
     for (; j < n; j++)
@@ -91,56 +92,56 @@ static ptrdiff_t FN(rs_first_eq)(const R *x, ptrdiff_t n, R m)
 }
 
 /* Design C */
-static int64_t FN(rs_rank)(const R *x, ptrdiff_t n, int64_t y)
+static int64_t FN(rs_rank)(const XT_REAL *x, ptrdiff_t n, int64_t y)
 {
-    const VR vy = SPLAT(x[y]);
-    VI iota, cnt = { 0 };
-    for (ptrdiff_t l = 0; l < NL; l++) iota[l] = (IT)l;
+    const XT_VREAL vy = XT_SPLAT(x[y]);
+    XT_VINT iota, cnt = { 0 };
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) iota[l] = (XT_LANE_INT)l;
     ptrdiff_t j = 0;
-    for (; j + NL <= n; j += NL) {
-        VR v = LD(x + j);
-        VI after = (iota + (IT)j) > (IT)y;
+    for (; j + XT_NLANES <= n; j += XT_NLANES) {
+        XT_VREAL v = XT_LOAD(x + j);
+        XT_VINT after = (iota + (XT_LANE_INT)j) > (XT_LANE_INT)y;
         cnt -= (after & (v >= vy)) | (~after & (v > vy));
     }
     if (j < n) {
-        VR v = LDPART(x + j, n - j, 0);
-        VI after = (iota + (IT)j) > (IT)y;
+        XT_VREAL v = XT_LOAD_PART(x + j, n - j, 0);
+        XT_VINT after = (iota + (XT_LANE_INT)j) > (XT_LANE_INT)y;
         cnt -= ((after & (v >= vy)) | (~after & (v > vy))) & FN(lane_lt)(n - j);
     }
     int64_t r = 0;
-    for (ptrdiff_t l = 0; l < NL; l++) r += (int64_t)cnt[l];
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) r += (int64_t)cnt[l];
     return r;
 }
 
 /* sum_exp_below (same operations, same order: the same s_o bit for bit)
  * that also sums the squares of the exps below the max into *q_out. */
-static double FN(rs_sum_exp_sq_below)(const R *x, ptrdiff_t n, R m, double *k_out, double *q_out,
-                                      const R *pf)
+static double FN(rs_sum_exp_sq_below)(const XT_REAL *x, ptrdiff_t n, XT_REAL m, double *k_out,
+                                      double *q_out, const XT_REAL *pf)
 {
-    const VR vm = SPLAT(m);
-    VI kc = { 0 };
+    const XT_VREAL vm = XT_SPLAT(m);
+    XT_VINT kc = { 0 };
     double total = 0.0, qtotal = 0.0;
     ptrdiff_t j = 0;
-    while (j + NL <= n) {
-        const ptrdiff_t end = FN(min_p)(n, j + CHUNK);
-        VR a0 = SPLAT(0), a1 = SPLAT(0), q0 = SPLAT(0), q1 = SPLAT(0);
-        for (; j + 2 * NL <= end; j += 2 * NL) {
+    while (j + XT_NLANES <= n) {
+        const ptrdiff_t end = FN(min_p)(n, j + XT_CHUNK);
+        XT_VREAL a0 = XT_SPLAT(0), a1 = XT_SPLAT(0), q0 = XT_SPLAT(0), q1 = XT_SPLAT(0);
+        for (; j + 2 * XT_NLANES <= end; j += 2 * XT_NLANES) {
             if (pf) __builtin_prefetch(pf + j, 0, 3);
-            VR d0 = LD(x + j) - vm, d1 = LD(x + j + NL) - vm;
-            VR x0 = VEXPN(d0), x1 = VEXPN(d1);
-            VI e0 = d0 == 0, e1 = d1 == 0;
-            VR c0 = FN(clear)(e0, x0), c1 = FN(clear)(e1, x1);
+            XT_VREAL d0 = XT_LOAD(x + j) - vm, d1 = XT_LOAD(x + j + XT_NLANES) - vm;
+            XT_VREAL x0 = XT_VEXP_NONPOS(d0), x1 = XT_VEXP_NONPOS(d1);
+            XT_VINT e0 = d0 == 0, e1 = d1 == 0;
+            XT_VREAL c0 = FN(clear)(e0, x0), c1 = FN(clear)(e1, x1);
             a0 += c0;
             a1 += c1;
             q0 += c0 * c0;
             q1 += c1 * c1;
             kc -= e0 + e1;
         }
-        for (; j + NL <= end; j += NL) {
-            VR d0 = LD(x + j) - vm;
-            VR x0 = VEXPN(d0);
-            VI e0 = d0 == 0;
-            VR c0 = FN(clear)(e0, x0);
+        for (; j + XT_NLANES <= end; j += XT_NLANES) {
+            XT_VREAL d0 = XT_LOAD(x + j) - vm;
+            XT_VREAL x0 = XT_VEXP_NONPOS(d0);
+            XT_VINT e0 = d0 == 0;
+            XT_VREAL c0 = FN(clear)(e0, x0);
             a0 += c0;
             q0 += c0 * c0;
             kc -= e0;
@@ -149,24 +150,24 @@ static double FN(rs_sum_exp_sq_below)(const R *x, ptrdiff_t n, R m, double *k_ou
         qtotal += FN(hsum)(q0 + q1);
     }
     if (j < n) {
-        VR d;
-        VI skip;
-        if (n < NL) {
-            d = LDPART(x + j, n - j, -INFINITY) - vm;
+        XT_VREAL d;
+        XT_VINT skip;
+        if (n < XT_NLANES) {
+            d = XT_LOAD_PART(x + j, n - j, -INFINITY) - vm;
             skip = ~FN(lane_lt)(n - j);
         } else { /* re-read the last full vector, as sum_exp_below */
-            d = LD(x + n - NL) - vm;
-            skip = FN(lane_lt)(NL - (n - j));
+            d = XT_LOAD(x + n - XT_NLANES) - vm;
+            skip = FN(lane_lt)(XT_NLANES - (n - j));
         }
-        VR ex = VEXPN(d);
-        VI eq = (d == 0) & ~skip;
-        VR c = FN(clear)(skip | eq, ex);
+        XT_VREAL ex = XT_VEXP_NONPOS(d);
+        XT_VINT eq = (d == 0) & ~skip;
+        XT_VREAL c = FN(clear)(skip | eq, ex);
         total += FN(hsum)(c);
         qtotal += FN(hsum)(c * c);
         kc -= eq;
     }
     double k = 0.0;
-    for (ptrdiff_t l = 0; l < NL; l++) k += (double)kc[l];
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) k += (double)kc[l];
     *k_out = k;
     *q_out = qtotal;
     return total;
@@ -174,15 +175,16 @@ static double FN(rs_sum_exp_sq_below)(const R *x, ptrdiff_t n, R m, double *k_ou
 
 /* ---- the limits path (Design E) -------------------------------------------- */
 
-static int64_t FN(rs_rank_scalar)(const R *x, ptrdiff_t n, int64_t y)
+static int64_t FN(rs_rank_scalar)(const XT_REAL *x, ptrdiff_t n, int64_t y)
 {
-    const R xy = x[y];
+    const XT_REAL xy = x[y];
     int64_t r = 0;
     for (ptrdiff_t j = 0; j < n; j++) r += j <= y ? x[j] > xy : x[j] >= xy;
     return r;
 }
 
-static void FN(rs_row_limits)(const xentc_rowstats_args *a, const R *x, ptrdiff_t n, ptrdiff_t i)
+static void FN(rs_row_limits)(const xentc_rowstats_args *a, const XT_REAL *x, ptrdiff_t n,
+                              ptrdiff_t i)
 {
     const int64_t y = a->labels ? a->labels[i] : -1;
     FN(limits_t) L;
@@ -194,12 +196,12 @@ static void FN(rs_row_limits)(const xentc_rowstats_args *a, const R *x, ptrdiff_
         else
             while ((double)x[am] != L.m) am++;
         if (a->argmax_out) a->argmax_out[i] = am;
-        if (a->top_out) ((R *)a->top_out)[i] = x[am];
+        if (a->top_out) ((XT_REAL *)a->top_out)[i] = x[am];
     }
     if (a->rank_out) a->rank_out[i] = FN(rs_rank_scalar)(x, n, y);
     if (a->loss_out)
-        ((R *)a->loss_out)[i] =
-            (R)FN(softmax_ce_limits)(x, n, y, NULL, NULL, NULL, 0, NULL, 0.0, 0.0, NULL, NULL);
+        ((XT_REAL *)a->loss_out)[i] = (XT_REAL)FN(softmax_ce_limits)(x, n, y, NULL, NULL, NULL, 0,
+                                                                     NULL, 0.0, 0.0, NULL, NULL);
     if (!a->p_top_out && !a->sq_out) return;
     double top = NAN, sq = NAN;
     if (!L.nan && !L.undefined) {
@@ -212,7 +214,7 @@ static void FN(rs_row_limits)(const xentc_rowstats_args *a, const R *x, ptrdiff_
             sq += d * d;
         }
     }
-    if (a->p_top_out) ((R *)a->p_top_out)[i] = (R)top;
+    if (a->p_top_out) ((XT_REAL *)a->p_top_out)[i] = (XT_REAL)top;
     if (a->sq_out) a->sq_out[i] = sq;
 }
 
@@ -221,7 +223,7 @@ static void FN(rs_row_limits)(const xentc_rowstats_args *a, const R *x, ptrdiff_
 static void FN(rs_row)(const xentc_rowstats_args *a, ptrdiff_t i, int need_exp)
 {
     const ptrdiff_t n = a->n_cols;
-    const R *x = (const R *)a->x + i * a->ldx;
+    const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
     const int64_t y = a->labels ? a->labels[i] : -1;
     int nan;
     FN(stats_t) st;
@@ -231,18 +233,19 @@ static void FN(rs_row)(const xentc_rowstats_args *a, ptrdiff_t i, int need_exp)
         return;
     }
     if (a->argmax_out) a->argmax_out[i] = FN(rs_first_eq)(x, n, st.m);
-    if (a->top_out) ((R *)a->top_out)[i] = st.m;
+    if (a->top_out) ((XT_REAL *)a->top_out)[i] = st.m;
     if (a->rank_out) a->rank_out[i] = FN(rs_rank)(x, n, y);
     if (!need_exp) return;
     double q;
-    const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+    const XT_REAL *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
     st.s_o = FN(rs_sum_exp_sq_below)(x, n, st.m, &st.k, &q, pf);
     FN(finish_stats)(&st);
     if (a->loss_out) {
         const double xy = x[y];
-        ((R *)a->loss_out)[i] = (R)(((double)st.m - xy) + st.log_s); /* as sparse_row_loss */
+        ((XT_REAL *)a->loss_out)[i] =
+            (XT_REAL)(((double)st.m - xy) + st.log_s); /* as sparse_row_loss */
     }
-    if (a->p_top_out) ((R *)a->p_top_out)[i] = (R)st.inv_s;
+    if (a->p_top_out) ((XT_REAL *)a->p_top_out)[i] = (XT_REAL)st.inv_s;
     if (a->sq_out) {
         /* Design D: sum_{j != y} e_j^2 and 1 - p_y without cancellation */
         double others = st.k + q, one_minus = 0.0;
@@ -259,16 +262,16 @@ static void FN(rs_row)(const xentc_rowstats_args *a, ptrdiff_t i, int need_exp)
     }
 }
 
-/* ---- rows shorter than SMALL_C: columnar blocks (Design E of kernels_body.h) */
+/* ---- rows shorter than SMALL_C: columnar blocks (Design E of body_common.h) */
 
 static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r1, int need_exp)
 {
     const ptrdiff_t n = a->n_cols;
-    const R *x = (const R *)a->x;
+    const XT_REAL *x = (const XT_REAL *)a->x;
     const int have_y = a->labels != NULL;
     FN(cols_t) B;
-    R xy_v[BR], ey_v[BR], loss_v[BR], sq_v[BR];
-    IT y_v[BR], am_v[BR], rk_v[BR], nan_v[BR];
+    XT_REAL xy_v[BR], ey_v[BR], loss_v[BR], sq_v[BR];
+    XT_LANE_INT y_v[BR], am_v[BR], rk_v[BR], nan_v[BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         if (need_exp) {
@@ -279,52 +282,53 @@ static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r
                 for (ptrdiff_t j = 0; j < n; j++) B.t[j * BR + r] = x[(i0 + r) * a->ldx + j];
             for (ptrdiff_t j = 0; j < n; j++)
                 for (ptrdiff_t r = rows; r < BR; r++) B.t[j * BR + r] = 0;
-            for (ptrdiff_t r = 0; r < BR; r += NL) {
-                VR m = LD(B.t + r);
-                for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, LD(B.t + j * BR + r));
-                ST(B.m + r, m);
+            for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+                XT_VREAL m = XT_LOAD(B.t + r);
+                for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, XT_LOAD(B.t + j * BR + r));
+                XT_STORE(B.m + r, m);
             }
         }
         for (ptrdiff_t i = 0; i < BR; i++) {
             const int64_t y = have_y && i < rows ? a->labels[i0 + i] : 0;
-            y_v[i] = (IT)y;
+            y_v[i] = (XT_LANE_INT)y;
             xy_v[i] = B.t[y * BR + i];
             ey_v[i] = need_exp && a->sq_out ? B.e[y * BR + i] : 0;
         }
-        for (ptrdiff_t r = 0; r < BR; r += NL) {
-            const VR m = LD(B.m + r), vy = LD(xy_v + r);
-            VI yi, nan = { 0 }, am = { 0 }, cnt = { 0 };
+        for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+            const XT_VREAL m = XT_LOAD(B.m + r), vy = XT_LOAD(xy_v + r);
+            XT_VINT yi, nan = { 0 }, am = { 0 }, cnt = { 0 };
             memcpy(&yi, y_v + r, sizeof yi);
             for (ptrdiff_t j = n - 1; j >= 0; j--) { /* descending: the first max wins */
-                const VR v = LD(B.t + j * BR + r);
-                const VI eq = v == m;
+                const XT_VREAL v = XT_LOAD(B.t + j * BR + r);
+                const XT_VINT eq = v == m;
                 nan |= v != v;
-                am = (eq & ((VI){ 0 } + (IT)j)) | (~eq & am);
+                am = (eq & ((XT_VINT){ 0 } + (XT_LANE_INT)j)) | (~eq & am);
             }
             if (a->rank_out)
                 for (ptrdiff_t j = 0; j < n; j++) { /* Design C */
-                    const VR v = LD(B.t + j * BR + r);
-                    const VI after = yi < (IT)j;
+                    const XT_VREAL v = XT_LOAD(B.t + j * BR + r);
+                    const XT_VINT after = yi < (XT_LANE_INT)j;
                     cnt -= (after & (v >= vy)) | (~after & (v > vy));
                 }
             memcpy(nan_v + r, &nan, sizeof nan);
             memcpy(am_v + r, &am, sizeof am);
             memcpy(rk_v + r, &cnt, sizeof cnt);
             if (!need_exp) continue;
-            const VR ls = LD(B.log_s + r), inv = LD(B.inv_s + r);
-            ST(loss_v + r, (m - vy) + ls); /* as sparse_softmax_small */
+            const XT_VREAL ls = XT_LOAD(B.log_s + r), inv = XT_LOAD(B.inv_s + r);
+            XT_STORE(loss_v + r, (m - vy) + ls); /* as sparse_softmax_small */
             if (a->sq_out) {
-                VR q = SPLAT(0);
+                XT_VREAL q = XT_SPLAT(0);
                 for (ptrdiff_t j = 0; j < n; j++) {
-                    const VR e = LD(B.e + j * BR + r);
-                    q += have_y ? FN(clear)(yi == (IT)j, e * e) : e * e;
+                    const XT_VREAL e = XT_LOAD(B.e + j * BR + r);
+                    q += have_y ? FN(clear)(yi == (XT_LANE_INT)j, e * e) : e * e;
                 }
-                VR sq = q * inv * inv;
+                XT_VREAL sq = q * inv * inv;
                 if (have_y) {
-                    const VR one_minus = SEL(vy == m, LD(B.q_max + r), 1 - LD(ey_v + r) * inv);
+                    const XT_VREAL one_minus =
+                        XT_SELECT(vy == m, XT_LOAD(B.q_max + r), 1 - XT_LOAD(ey_v + r) * inv);
                     sq += one_minus * one_minus;
                 }
-                ST(sq_v + r, sq);
+                XT_STORE(sq_v + r, sq);
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
@@ -334,22 +338,23 @@ static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r
                 continue;
             }
             if (a->argmax_out) a->argmax_out[row] = am_v[i];
-            if (a->top_out) ((R *)a->top_out)[row] = B.m[i];
+            if (a->top_out) ((XT_REAL *)a->top_out)[row] = B.m[i];
             if (a->rank_out) a->rank_out[row] = rk_v[i];
-            if (a->loss_out) ((R *)a->loss_out)[row] = loss_v[i];
-            if (a->p_top_out) ((R *)a->p_top_out)[row] = B.inv_s[i];
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = loss_v[i];
+            if (a->p_top_out) ((XT_REAL *)a->p_top_out)[row] = B.inv_s[i];
             if (a->sq_out) a->sq_out[row] = (double)sq_v[i];
         }
     }
     /* contiguous C = 2: whole vectors of rows take the pair formula of
      * sparse_softmax_pairs, exactly as the loss kernel does (Design B) */
     const ptrdiff_t np = a->loss_out ? FN(pair_rows)(n, a->ldx, r0, r1) : 0;
-    for (ptrdiff_t i = r0; i < r0 + np; i += NL) {
-        const VI is_b = LDLAB(a->labels + i) == 1;
-        VR va, vb;
+    for (ptrdiff_t i = r0; i < r0 + np; i += XT_NLANES) {
+        const XT_VINT is_b = XT_LOAD_LABELS(a->labels + i) == 1;
+        XT_VREAL va, vb;
         FN(load_pairs)(x, i, &va, &vb);
-        const VR loss = (FN(vmax)(va, vb) - SEL(is_b, vb, va)) + VLOG1P_UNIT(FN(pair_e)(va, vb));
-        if (!ANY(loss - loss != 0)) ST((R *)a->loss_out + i, loss);
+        const XT_VREAL loss =
+            (FN(vmax)(va, vb) - XT_SELECT(is_b, vb, va)) + XT_VLOG1P_UNIT(FN(pair_e)(va, vb));
+        if (!XT_ANY(loss - loss != 0)) XT_STORE((XT_REAL *)a->loss_out + i, loss);
     }
 }
 
@@ -358,7 +363,7 @@ static void FN(rs_small)(const xentc_rowstats_args *a, ptrdiff_t r0, ptrdiff_t r
 static void FN(rs_prob_row)(const xentc_rowstats_args *a, ptrdiff_t i)
 {
     const ptrdiff_t n = a->n_cols;
-    const R *x = (const R *)a->x + i * a->ldx;
+    const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
     const int64_t y = a->labels ? a->labels[i] : -1;
     ptrdiff_t am = 0;
     int nan = x[0] != x[0];
@@ -375,10 +380,10 @@ static void FN(rs_prob_row)(const xentc_rowstats_args *a, ptrdiff_t i)
         }
     }
     if (a->argmax_out) a->argmax_out[i] = am;
-    if (a->top_out) ((R *)a->top_out)[i] = x[am];
+    if (a->top_out) ((XT_REAL *)a->top_out)[i] = x[am];
     if (a->rank_out)
         a->rank_out[i] = n >= SMALL_C ? FN(rs_rank)(x, n, y) : FN(rs_rank_scalar)(x, n, y);
-    if (a->p_top_out) ((R *)a->p_top_out)[i] = x[am];
+    if (a->p_top_out) ((XT_REAL *)a->p_top_out)[i] = x[am];
     if (a->sq_out) a->sq_out[i] = sq;
 }
 

@@ -1,8 +1,8 @@
-/* focal_body.h -- focal losses (Lin et al. 2017) on logits: loss, gradient and
+/* body_focal.h -- focal losses (Lin et al. 2017) on logits: loss, gradient and
  * diagonal Hessian w.r.t. the logits from one fused pass per span / row.
  *
  * Included at the end of kernels_body.h, so it is compiled for every ISA and
- * both dtypes with the same macros (R, VR, FN, ...) and helpers (row_max,
+ * both dtypes with the same macros (XT_REAL, XT_VREAL, FN, ...) and helpers (row_max,
  * sum_exp_below, limits, ...). The kernels have the xentc_loss_fn signature;
  * their argument is the `base` member of an xentc_focal_args, which carries
  * gamma and alpha after it.
@@ -44,7 +44,7 @@
  *    relative precision of confident rows.
  * D. 1 - p is formed only where p <= 1/2 (no cancellation). At the max,
  *    q_m = (s-1)/s and log q_m = log(s-1) - log(s) from the row stats of
- *    kernels_body.h Design A, where s - 1 = (k-1) + s_o is exact: a row with
+ *    body_common.h Design A, where s - 1 = (k-1) + s_o is exact: a row with
  *    x_y - x_j = 30 keeps q ~ e^-30 to the last bit, where 1 - p would
  *    return 0 (float32) or 3 digits (float64). (1-p)^gamma = exp(gamma log q).
  * E. Softmax with integer labels and no smoothing (the common case) has one
@@ -54,11 +54,11 @@
  *    plain kernel does); the labelled entry is patched afterwards. Otherwise
  *    two vector passes: sums (loss, U, V), then g and h, each recomputing
  *    exp / log1p / power rather than storing them (g may alias x).
- *    Integer labels on rows shorter than SMALL_C run columnar (NL rows per
- *    vector op, kernels_body.h Design E), the labelled entry gathered per
+ *    Integer labels on rows shorter than SMALL_C run columnar (XT_NLANES rows per
+ *    vector op, body_common.h Design E), the labelled entry gathered per
  *    lane when there is no smoothing.
  * F. Rows whose max is not finite take a scalar float64 path with the
- *    limits of kernels_body.h Design D (NaN row -> NaN loss, gradient and
+ *    limits of body_common.h Design D (NaN row -> NaN loss, gradient and
  *    Hessian; +inf logits share probability 1/k).
  */
 
@@ -99,104 +99,110 @@ static inline double xentc_focal_h(double a, xentc_focal_terms T, double p, doub
 }
 #endif /* XENTC_FOCAL_COMMON */
 
-static inline VR FN(focal_clamp)(VR v)
-{ return XCAT2(vclamp_lo, SFX)(v, (R)-1e30); }
+static inline XT_VREAL FN(focal_clamp)(XT_VREAL v)
+{ return XCAT2(vclamp_lo, XT_SFX)(v, (XT_REAL)-1e30); }
 
-/* float64 sum of the lanes as a tree (depth log2 NL, not a chain of NL
+/* float64 sum of the lanes as a tree (depth log2 XT_NLANES, not a chain of XT_NLANES
  * dependent adds: short rows pay it four times per row) */
-static inline double FN(focal_hsum)(VR v)
+static inline double FN(focal_hsum)(XT_VREAL v)
 {
-    double b[NL];
-    for (ptrdiff_t l = 0; l < NL; l++) b[l] = (double)v[l];
-    for (ptrdiff_t w = NL / 2; w > 0; w /= 2)
+    double b[XT_NLANES];
+    for (ptrdiff_t l = 0; l < XT_NLANES; l++) b[l] = (double)v[l];
+    for (ptrdiff_t w = XT_NLANES / 2; w > 0; w /= 2)
         for (ptrdiff_t l = 0; l < w; l++) b[l] += b[l + w];
     return b[0];
 }
 
 /* ---- sigmoid (Design B) --------------------------------------------------- */
 
-XENTC_INLINE VR FN(focal_sigmoid_step)(const R *x, const R *t, const R *pw, R pw_s, const R *we,
-                                       R w, R keep, R half_eps, R gsc, R gamma, R alpha,
-                                       int use_alpha, R *lo, R *g, R *h, ptrdiff_t j, ptrdiff_t k,
-                                       int full)
+XENTC_INLINE XT_VREAL FN(focal_sigmoid_step)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *pw,
+                                             XT_REAL pw_s, const XT_REAL *we, XT_REAL w,
+                                             XT_REAL keep, XT_REAL half_smoothing, XT_REAL gsc,
+                                             XT_REAL gamma, XT_REAL alpha, int use_alpha,
+                                             XT_REAL *lo, XT_REAL *g, XT_REAL *h, ptrdiff_t j,
+                                             ptrdiff_t k, int full)
 {
-    VR xv = full ? LD(x + j) : LDPART(x + j, k, 0);
-    VR yv = t ? (full ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
-    yv = yv * keep + half_eps;
-    VR pv = pw ? (full ? LD(pw + j) : LDPART(pw + j, k, 1)) : SPLAT(pw_s);
-    VR wv = we ? (full ? LD(we + j) : LDPART(we + j, k, 0)) : SPLAT(w);
-    VR e = VEXPN(-FN(vabs)(xv));
-    VR d = 1 / (1 + e), qq = e * d; /* max(s, sb), min(s, sb) */
-    VI pos = xv >= 0;
-    VR s = SEL(pos, d, qq), sb = SEL(pos, qq, d);
-    VR l1p = VLOG1P_UNIT(e);
-    VR L = 1 + (pv - 1) * yv;
-    VR coef = SEL(pos, 1 - yv, -pv * yv);
-    VR ce = L * l1p + FN(clear)(coef == 0, coef * xv);
+    XT_VREAL xv = full ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, 0);
+    XT_VREAL yv = t ? (full ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0)) : XT_SPLAT(0);
+    yv = yv * keep + half_smoothing;
+    XT_VREAL pv = pw ? (full ? XT_LOAD(pw + j) : XT_LOAD_PART(pw + j, k, 1)) : XT_SPLAT(pw_s);
+    XT_VREAL wv = we ? (full ? XT_LOAD(we + j) : XT_LOAD_PART(we + j, k, 0)) : XT_SPLAT(w);
+    XT_VREAL e = XT_VEXP_NONPOS(-FN(vabs)(xv));
+    XT_VREAL d = 1 / (1 + e), qq = e * d; /* max(s, sb), min(s, sb) */
+    XT_VINT pos = xv >= 0;
+    XT_VREAL s = XT_SELECT(pos, d, qq), sb = XT_SELECT(pos, qq, d);
+    XT_VREAL l1p = XT_VLOG1P_UNIT(e);
+    XT_VREAL L = 1 + (pv - 1) * yv;
+    XT_VREAL coef = XT_SELECT(pos, 1 - yv, -pv * yv);
+    XT_VREAL ce = L * l1p + FN(clear)(coef == 0, coef * xv);
     /* log s = min(x,0) - log1p(e), log sb = -max(x,0) - log1p(e) */
-    VR log_s = SEL(pos, SPLAT(0), xv) - l1p, log_sb = -SEL(pos, xv, SPLAT(0)) - l1p;
-    VI hard1 = yv == 1, soft = ~(hard1 | (yv == 0));
-    VR lq = SEL(hard1, log_sb, log_s), rho = SEL(hard1, s, sb);
-    if (ANY(soft)) {
-        VR q = yv * sb + (1 - yv) * s;
-        lq = SEL(soft, VLOG(q), lq);
-        rho = SEL(soft, SEL(q > 0, (s * sb) / q, SPLAT(1)), rho);
+    XT_VREAL log_s = XT_SELECT(pos, XT_SPLAT(0), xv) - l1p,
+             log_sb = -XT_SELECT(pos, xv, XT_SPLAT(0)) - l1p;
+    XT_VINT hard1 = yv == 1, soft = ~(hard1 | (yv == 0));
+    XT_VREAL lq = XT_SELECT(hard1, log_sb, log_s), rho = XT_SELECT(hard1, s, sb);
+    if (XT_ANY(soft)) {
+        XT_VREAL q = yv * sb + (1 - yv) * s;
+        lq = XT_SELECT(soft, XT_VLOG(q), lq);
+        rho = XT_SELECT(soft, XT_SELECT(q > 0, (s * sb) / q, XT_SPLAT(1)), rho);
     }
-    VR M = VEXPN(gamma * FN(focal_clamp)(lq));
-    VR aM = wv * M;
+    XT_VREAL M = XT_VEXP_NONPOS(gamma * FN(focal_clamp)(lq));
+    XT_VREAL aM = wv * M;
     if (use_alpha) aM = aM * (alpha * yv + (1 - alpha) * (1 - yv));
-    VR wl = aM * ce;
-    if (!full) wl = SEL(FN(lane_lt)(k), wl, SPLAT(0));
+    XT_VREAL wl = aM * ce;
+    if (!full) wl = XT_SELECT(FN(lane_lt)(k), wl, XT_SPLAT(0));
     if (lo) {
         if (full)
-            ST(lo + j, wl);
+            XT_STORE(lo + j, wl);
         else
-            STPART(lo + j, wl, k);
+            XT_STORE_PART(lo + j, wl, k);
     }
     if (g || h) {
-        VR om2y = 1 - 2 * yv;
-        VR D = gamma * om2y * rho;
-        VR dce = SEL(pos, (1 - yv) - L * qq, L * qq - pv * yv);
-        VR gaM = aM * gsc;
+        XT_VREAL om2y = 1 - 2 * yv;
+        XT_VREAL D = gamma * om2y * rho;
+        XT_VREAL dce = XT_SELECT(pos, (1 - yv) - L * qq, L * qq - pv * yv);
+        XT_VREAL gaM = aM * gsc;
         if (g) {
-            VR gv = gaM * (FN(clear)(D == 0, D * ce) + dce);
+            XT_VREAL gv = gaM * (FN(clear)(D == 0, D * ce) + dce);
             if (full)
-                ST(g + j, gv);
+                XT_STORE(g + j, gv);
             else
-                STPART(g + j, gv, k);
+                XT_STORE_PART(g + j, gv, k);
         }
         if (h) {
-            VR om2s = SEL(pos, qq - d, d - qq); /* 1 - 2s = sb - s */
-            VR K = D * D + gamma * om2y * rho * (om2s - rho * om2y);
-            VR hv = gaM * (FN(clear)(K == 0, K * ce) + 2 * D * dce + L * qq * d);
+            XT_VREAL om2s = XT_SELECT(pos, qq - d, d - qq); /* 1 - 2s = sb - s */
+            XT_VREAL K = D * D + gamma * om2y * rho * (om2s - rho * om2y);
+            XT_VREAL hv = gaM * (FN(clear)(K == 0, K * ce) + 2 * D * dce + L * qq * d);
             if (full)
-                ST(h + j, hv);
+                XT_STORE(h + j, hv);
             else
-                STPART(h + j, hv, k);
+                XT_STORE_PART(h + j, hv, k);
         }
     }
     return wl;
 }
 
-/* A contiguous span, as sigmoid_span in kernels_body.h. */
-static double FN(focal_sigmoid_span)(const xentc_focal_args *fa, const R *x, const R *t,
-                                     ptrdiff_t n, const R *pw, R pw_s, const R *we, double w,
-                                     R *lo, R *g, R *h)
+/* A contiguous span, as sigmoid_span in body_sigmoid_ce.h. */
+static double FN(focal_sigmoid_span)(const xentc_focal_args *fa, const XT_REAL *x,
+                                     const XT_REAL *t, ptrdiff_t n, const XT_REAL *pw,
+                                     XT_REAL pw_s, const XT_REAL *we, double w, XT_REAL *lo,
+                                     XT_REAL *g, XT_REAL *h)
 {
     const xentc_args *a = &fa->base;
-    const R keep = (R)(1.0 - a->smoothing), half_eps = (R)(a->smoothing / 2);
-    const R gsc = (R)a->grad_scale, wR = (R)w, gamma = (R)fa->gamma, alpha = (R)fa->alpha;
+    const XT_REAL keep = (XT_REAL)(1.0 - a->smoothing),
+                  half_smoothing = (XT_REAL)(a->smoothing / 2);
+    const XT_REAL gsc = (XT_REAL)a->grad_scale, wR = (XT_REAL)w, gamma = (XT_REAL)fa->gamma,
+                  alpha = (XT_REAL)fa->alpha;
     const int ua = fa->use_alpha;
     double total = 0.0;
     for (ptrdiff_t j0 = 0; j0 < n;) {
-        const ptrdiff_t end = FN(min_p)(n, j0 + CHUNK);
-        VR acc = SPLAT(0);
+        const ptrdiff_t end = FN(min_p)(n, j0 + XT_CHUNK);
+        XT_VREAL acc = XT_SPLAT(0);
         ptrdiff_t j = j0;
-        for (; j + NL <= end; j += NL)
-            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma,
-                                          alpha, ua, lo, g, h, j, NL, 1);
+        for (; j + XT_NLANES <= end; j += XT_NLANES)
+            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_smoothing, gsc, gamma,
+                                          alpha, ua, lo, g, h, j, XT_NLANES, 1);
         if (j < end)
-            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_eps, gsc, gamma,
+            acc += FN(focal_sigmoid_step)(x, t, pw, pw_s, we, wR, keep, half_smoothing, gsc, gamma,
                                           alpha, ua, lo, g, h, j, end - j, 0);
         total += FN(hsum)(acc);
         j0 = end;
@@ -207,22 +213,22 @@ static double FN(focal_sigmoid_span)(const xentc_focal_args *fa, const R *x, con
 static double FN(focal_sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const xentc_focal_args *fa = (const xentc_focal_args *)a;
-    const R *pw = (const R *)a->col_weight;
-    const R pw_s = (R)a->pos_weight;
+    const XT_REAL *pw = (const XT_REAL *)a->col_weight;
+    const XT_REAL pw_s = (XT_REAL)a->pos_weight;
     if (a->flat) { /* one long row; r0, r1 index elements */
-        const R *we = (const R *)a->elem_weight;
-        return FN(focal_sigmoid_span)(fa, (const R *)a->x + r0, (const R *)a->t + r0, r1 - r0,
-                                      pw ? pw + r0 : NULL, pw_s, we ? we + r0 : NULL, 1.0,
-                                      a->loss_out ? (R *)a->loss_out + r0 : NULL,
-                                      a->grad_out ? (R *)a->grad_out + r0 : NULL,
-                                      a->hess_out ? (R *)a->hess_out + r0 : NULL);
+        const XT_REAL *we = (const XT_REAL *)a->elem_weight;
+        return FN(focal_sigmoid_span)(fa, (const XT_REAL *)a->x + r0, (const XT_REAL *)a->t + r0,
+                                      r1 - r0, pw ? pw + r0 : NULL, pw_s, we ? we + r0 : NULL, 1.0,
+                                      a->loss_out ? (XT_REAL *)a->loss_out + r0 : NULL,
+                                      a->grad_out ? (XT_REAL *)a->grad_out + r0 : NULL,
+                                      a->hess_out ? (XT_REAL *)a->hess_out + r0 : NULL);
     }
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
         total += FN(focal_sigmoid_span)(
-            fa, (const R *)a->x + i * a->ldx, (const R *)a->t + i * a->ldt, n, pw, pw_s, NULL,
-            FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
+            fa, (const XT_REAL *)a->x + i * a->ldx, (const XT_REAL *)a->t + i * a->ldt, n, pw,
+            pw_s, NULL, FN(row_weight)(a, i), FN(row_ptr)(a->loss_out, n, i),
             FN(row_ptr)(a->grad_out, a->ldg, i), FN(row_ptr)(a->hess_out, a->ldh, i));
     return total;
 }
@@ -232,15 +238,15 @@ static double FN(focal_csr_sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdif
 {
     const xentc_focal_args *fa = (const xentc_focal_args *)a;
     const ptrdiff_t n = a->n_cols;
-    const R *pw = (const R *)a->col_weight;
-    const R pw_s = (R)a->pos_weight;
-    const R *vals = (const R *)a->values;
+    const XT_REAL *pw = (const XT_REAL *)a->col_weight;
+    const XT_REAL pw_s = (XT_REAL)a->pos_weight;
+    const XT_REAL *vals = (const XT_REAL *)a->values;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
-        const R *x = (const R *)a->x + i * a->ldx;
-        R *lo = FN(row_ptr)(a->loss_out, n, i);
-        R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
-        R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+        const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
+        XT_REAL *lo = FN(row_ptr)(a->loss_out, n, i);
+        XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+        XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
         const double w = FN(row_weight)(a, i);
         ptrdiff_t j = 0;
         for (int64_t k = a->indptr[i]; k <= a->indptr[i + 1]; k++) {
@@ -262,9 +268,9 @@ static double FN(focal_csr_sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdif
 /* ---- softmax (Design C-F) ------------------------------------------------ */
 
 /* target weight of entry j (scalar): label, dense row or sorted CSR row */
-static inline double FN(focal_tw1)(ptrdiff_t j, int64_t label, const R *t, const int64_t *idx,
-                                   const R *val, ptrdiff_t nnz, ptrdiff_t *kk, const R *c,
-                                   double keep, double unif)
+static inline double FN(focal_tw1)(ptrdiff_t j, int64_t label, const XT_REAL *t,
+                                   const int64_t *idx, const XT_REAL *val, ptrdiff_t nnz,
+                                   ptrdiff_t *kk, const XT_REAL *c, double keep, double unif)
 {
     double tj = 0.0;
     if (t)
@@ -276,64 +282,72 @@ static inline double FN(focal_tw1)(ptrdiff_t j, int64_t label, const R *t, const
     return (c ? (double)c[j] : 1.0) * (keep * tj + unif);
 }
 
-/* target weights of the k (<= NL used) entries from j; lanes past k are 0 */
-static inline VR FN(focal_twv)(ptrdiff_t j, ptrdiff_t k, int64_t label, const R *t,
-                               const int64_t *idx, const R *val, ptrdiff_t nnz, ptrdiff_t *kk,
-                               const R *c, R keep, R unif)
+/* target weights of the k (<= XT_NLANES used) entries from j; lanes past k are 0 */
+static inline XT_VREAL FN(focal_twv)(ptrdiff_t j, ptrdiff_t k, int64_t label, const XT_REAL *t,
+                                     const int64_t *idx, const XT_REAL *val, ptrdiff_t nnz,
+                                     ptrdiff_t *kk, const XT_REAL *c, XT_REAL keep, XT_REAL unif)
 {
-    const int full = k >= NL;
-    VR tv = t ? (full ? LD(t + j) : LDPART(t + j, k, 0)) : SPLAT(0);
-    for (; *kk < nnz && idx[*kk] < j + NL; (*kk)++) tv[idx[*kk] - j] = val[*kk];
-    if (label >= j && label < j + NL) tv[label - j] = 1;
-    VR cv = c ? (full ? LD(c + j) : LDPART(c + j, k, 0)) : SPLAT(1);
-    VR a = cv * (keep * tv + unif);
-    return full ? a : SEL(FN(lane_lt)(k), a, SPLAT(0));
+    const int full = k >= XT_NLANES;
+    XT_VREAL tv = t ? (full ? XT_LOAD(t + j) : XT_LOAD_PART(t + j, k, 0)) : XT_SPLAT(0);
+    for (; *kk < nnz && idx[*kk] < j + XT_NLANES; (*kk)++) tv[idx[*kk] - j] = val[*kk];
+    if (label >= j && label < j + XT_NLANES) tv[label - j] = 1;
+    XT_VREAL cv = c ? (full ? XT_LOAD(c + j) : XT_LOAD_PART(c + j, k, 0)) : XT_SPLAT(1);
+    XT_VREAL a = cv * (keep * tv + unif);
+    return full ? a : XT_SELECT(FN(lane_lt)(k), a, XT_SPLAT(0));
 }
 
 typedef struct {
-    R m, log_s, inv_s, q_m, lq_m;
+    XT_REAL m, log_s, inv_s, q_m, lq_m;
 } FN(focal_rowc_t);
 
 /* p, q, l = log p, log q of the k entries from j (Design D); padding lanes
  * get p = 0, never at_max */
-static inline VR FN(focal_probs)(const R *x, ptrdiff_t j, ptrdiff_t k, const FN(focal_rowc_t) *rc,
-                                 VR *q, VR *l, VI *at_max)
+static inline XT_VREAL FN(focal_probs)(const XT_REAL *x, ptrdiff_t j, ptrdiff_t k,
+                                       const FN(focal_rowc_t) *rc, XT_VREAL *q, XT_VREAL *l,
+                                       XT_VINT *at_max)
 {
-    VR xv = k >= NL ? LD(x + j) : LDPART(x + j, k, -INFINITY);
-    VR d = xv - rc->m;
-    VR p = VEXPN(d) * rc->inv_s;
+    XT_VREAL xv = k >= XT_NLANES ? XT_LOAD(x + j) : XT_LOAD_PART(x + j, k, -INFINITY);
+    XT_VREAL d = xv - rc->m;
+    XT_VREAL p = XT_VEXP_NONPOS(d) * rc->inv_s;
     *at_max = d == 0;
-    *q = SEL(*at_max, SPLAT(rc->q_m), 1 - p);
+    *q = XT_SELECT(*at_max, XT_SPLAT(rc->q_m), 1 - p);
     *l = d - rc->log_s;
     return p;
 }
 
-/* phi, fp, G (as xentc_focal_terms_d) of NL entries with log q = lq */
-static inline void FN(focal_terms_lq)(VR p, VR q, VR l, VR lq, R gamma, VR *phi, VR *fp, VR *G)
+/* phi, fp, G (as xentc_focal_terms_d) of XT_NLANES entries with log q = lq */
+static inline void FN(focal_terms_lq)(XT_VREAL p, XT_VREAL q, XT_VREAL l, XT_VREAL lq,
+                                      XT_REAL gamma, XT_VREAL *phi, XT_VREAL *fp, XT_VREAL *G)
 {
-    VR M = VEXPN(gamma * FN(focal_clamp)(lq));
-    VR pr = SEL(q == 0, SPLAT(1), SEL(p == 0, SPLAT(0), p * (-l) / q));
+    XT_VREAL M = XT_VEXP_NONPOS(gamma * FN(focal_clamp)(lq));
+    XT_VREAL pr = XT_SELECT(q == 0, XT_SPLAT(1), XT_SELECT(p == 0, XT_SPLAT(0), p * (-l) / q));
     *phi = M * (-l);
     *fp = -M * (1 + gamma * pr);
-    *G = SEL(p == 0, SPLAT(0), gamma * M * p * (2 + l + (gamma - 1) * pr));
+    *G = XT_SELECT(p == 0, XT_SPLAT(0), gamma * M * p * (2 + l + (gamma - 1) * pr));
 }
 
-static inline void FN(focal_terms)(VR p, VR q, VR l, VI at_max, const FN(focal_rowc_t) *rc,
-                                   R gamma, VR *phi, VR *fp, VR *G)
-{ FN(focal_terms_lq)(p, q, l, SEL(at_max, SPLAT(rc->lq_m), VLOG1P(-p)), gamma, phi, fp, G); }
+static inline void FN(focal_terms)(XT_VREAL p, XT_VREAL q, XT_VREAL l, XT_VINT at_max,
+                                   const FN(focal_rowc_t) *rc, XT_REAL gamma, XT_VREAL *phi,
+                                   XT_VREAL *fp, XT_VREAL *G)
+{
+    FN(focal_terms_lq)(p, q, l, XT_SELECT(at_max, XT_SPLAT(rc->lq_m), XT_VLOG1P(-p)), gamma, phi,
+                       fp, G);
+}
 
 /* Rows whose max is not finite (Design F): scalar float64. */
-static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const R *x, ptrdiff_t n,
-                                       int64_t label, const R *t, const int64_t *idx, const R *val,
-                                       ptrdiff_t nnz, const R *c, double ga, R *g, R *h)
+static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const XT_REAL *x, ptrdiff_t n,
+                                       int64_t label, const XT_REAL *t, const int64_t *idx,
+                                       const XT_REAL *val, ptrdiff_t nnz, const XT_REAL *c,
+                                       double ga, XT_REAL *g, XT_REAL *h)
 {
-    const double eps = fa->base.smoothing, keep = 1.0 - eps, unif = eps / (double)n;
+    const double smoothing = fa->base.smoothing, keep = 1.0 - smoothing,
+                 unif = smoothing / (double)n;
     FN(limits_t) Lm;
     FN(limits)(x, n, &Lm);
     if (Lm.nan || Lm.undefined) {
         for (ptrdiff_t j = 0; j < n; j++) {
-            if (g) g[j] = (R)NAN;
-            if (h) h[j] = (R)NAN;
+            if (g) g[j] = (XT_REAL)NAN;
+            if (h) h[j] = (XT_REAL)NAN;
         }
         return NAN;
     }
@@ -368,42 +382,43 @@ static double FN(focal_softmax_limits)(const xentc_focal_args *fa, const R *x, p
                 gj = xentc_focal_g(aj, at ? T_m : T_0, at ? p_m : 0.0, &S);
                 hj = xentc_focal_h(aj, at ? T_m : T_0, at ? p_m : 0.0, at ? q_m : 1.0, &S);
             }
-            if (g) g[j] = (R)(ga * gj);
-            if (h) h[j] = (R)(ga * hj);
+            if (g) g[j] = (XT_REAL)(ga * gj);
+            if (h) h[j] = (XT_REAL)(ga * hj);
         }
     }
     return loss;
 }
 
-/* One softmax focal row; target weights a_j = c_j ((1-eps) t_j + eps/C) with
+/* One softmax focal row; target weights a_j = c_j ((1-smoothing) t_j + smoothing/C) with
  * t_j from `label` (>= 0), a dense row t or CSR (idx, val, nnz). Returns
  * w_i * loss_i and writes the weighted per-row loss / g / h as asked. */
 static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int64_t label,
-                                    const R *t, const int64_t *idx, const R *val, ptrdiff_t nnz,
-                                    const R *c)
+                                    const XT_REAL *t, const int64_t *idx, const XT_REAL *val,
+                                    ptrdiff_t nnz, const XT_REAL *c)
 {
     const xentc_args *a = &fa->base;
     const ptrdiff_t n = a->n_cols;
-    const double eps = a->smoothing, gamma = fa->gamma;
-    const R keepR = (R)(1.0 - eps), unifR = (R)(eps / (double)n), gammaR = (R)gamma;
-    const R *x = (const R *)a->x + i * a->ldx;
-    R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
-    R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+    const double smoothing = a->smoothing, gamma = fa->gamma;
+    const XT_REAL keepR = (XT_REAL)(1.0 - smoothing), unifR = (XT_REAL)(smoothing / (double)n),
+                  gammaR = (XT_REAL)gamma;
+    const XT_REAL *x = (const XT_REAL *)a->x + i * a->ldx;
+    XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+    XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
     const double w = FN(row_weight)(a, i), ga = w * a->grad_scale;
     FN(stats_t) st;
     double loss;
     st.m = FN(row_max)(x, n);
     if (!isfinite(st.m)) {
         loss = FN(focal_softmax_limits)(fa, x, n, label, t, idx, val, nnz, c, ga, g, h);
-        if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+        if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
         return w * loss;
     }
-    const int thin = label >= 0 && eps == 0; /* Design E */
+    const int thin = label >= 0 && smoothing == 0; /* Design E */
     /* thin rows keep exp(x_j - m) in g (or h) for the gradient pass, as the
      * plain kernel does; x[label] is read first (g may alias x) */
     const double d_y = thin ? (double)x[label] - (double)st.m : 0.0;
-    R *e_buf = thin ? (g ? g : h) : NULL;
-    const R *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
+    XT_REAL *e_buf = thin ? (g ? g : h) : NULL;
+    const XT_REAL *pf = i + 1 < a->n_rows ? x + a->ldx : NULL;
     st.s_o = e_buf ? FN(sum_exp_below_store)(x, n, st.m, &st.k, e_buf, 0, pf)
                    : FN(sum_exp_below)(x, n, st.m, &st.k, pf);
     FN(finish_stats)(&st);
@@ -414,7 +429,8 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
     const xentc_focal_terms T_m = (!thin || y_at_max)
                                       ? xentc_focal_terms_d(p_m, q_m, -st.log_s, lq_m, gamma)
                                       : (xentc_focal_terms){ 0, 0, 0 };
-    const FN(focal_rowc_t) rc = { st.m, (R)st.log_s, (R)st.inv_s, (R)q_m, (R)lq_m };
+    const FN(focal_rowc_t) rc = { st.m, (XT_REAL)st.log_s, (XT_REAL)st.inv_s, (XT_REAL)q_m,
+                                  (XT_REAL)lq_m };
     double A_m, L_o, U_o, V_o;
     /* thin rows: the labelled entry's own terms (float64) */
     double p_y = 0, q_y = 1;
@@ -436,16 +452,16 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
         double sl = 0, su = 0, sv = 0, sa = 0;
         ptrdiff_t kk = 0;
         for (ptrdiff_t j0 = 0; j0 < n;) {
-            const ptrdiff_t end = FN(min_p)(n, j0 + CHUNK);
-            VR al = SPLAT(0), au = SPLAT(0), av = SPLAT(0), am = SPLAT(0);
-            for (ptrdiff_t j = j0; j < end; j += NL) {
-                const ptrdiff_t k = FN(min_p)(NL, end - j);
-                VR q, l, phi, fp, G;
-                VI at;
-                VR av_ = FN(focal_twv)(j, k, label, t, idx, val, nnz, &kk, c, keepR, unifR);
-                VR p = FN(focal_probs)(x, j, k, &rc, &q, &l, &at);
+            const ptrdiff_t end = FN(min_p)(n, j0 + XT_CHUNK);
+            XT_VREAL al = XT_SPLAT(0), au = XT_SPLAT(0), av = XT_SPLAT(0), am = XT_SPLAT(0);
+            for (ptrdiff_t j = j0; j < end; j += XT_NLANES) {
+                const ptrdiff_t k = FN(min_p)(XT_NLANES, end - j);
+                XT_VREAL q, l, phi, fp, G;
+                XT_VINT at;
+                XT_VREAL av_ = FN(focal_twv)(j, k, label, t, idx, val, nnz, &kk, c, keepR, unifR);
+                XT_VREAL p = FN(focal_probs)(x, j, k, &rc, &q, &l, &at);
                 FN(focal_terms)(p, q, l, at, &rc, gammaR, &phi, &fp, &G);
-                VI skip = at | (av_ == 0); /* at-max entries: float64 below; 0 * inf = 0 */
+                XT_VINT skip = at | (av_ == 0); /* at-max entries: float64 below; 0 * inf = 0 */
                 al += FN(clear)(skip, av_ * phi);
                 au += FN(clear)(skip, av_ * fp);
                 av += FN(clear)(skip, av_ * (G / q));
@@ -467,83 +483,88 @@ static double FN(focal_softmax_row)(const xentc_focal_args *fa, ptrdiff_t i, int
         const xentc_focal_row S = { U_o + A_m * T_m.fp, U_o, V_o, A_m * T_m.G,
                                     q_m > 0 ? 1.0 / q_m : 0.0 };
         const int special = st.k == 1.0 && A_m != 0;
-        const R U = (R)S.U, Vo = (R)S.V_o, Fm = (R)S.Fm, iq = (R)S.inv_qm, gaR = (R)ga;
+        const XT_REAL U = (XT_REAL)S.U, Vo = (XT_REAL)S.V_o, Fm = (XT_REAL)S.Fm,
+                      iq = (XT_REAL)S.inv_qm, gaR = (XT_REAL)ga;
         ptrdiff_t jm = -1, kk = 0;
-        for (ptrdiff_t j = 0; j < n; j += NL) {
-            const ptrdiff_t k = FN(min_p)(NL, n - j);
-            VR q, l = SPLAT(0), p;
-            VI at = { 0 };
+        for (ptrdiff_t j = 0; j < n; j += XT_NLANES) {
+            const ptrdiff_t k = FN(min_p)(XT_NLANES, n - j);
+            XT_VREAL q, l = XT_SPLAT(0), p;
+            XT_VINT at = { 0 };
             if (e_buf) {
-                const VR ev = k == NL ? LD(e_buf + j) : LDPART(e_buf + j, k, 0);
+                const XT_VREAL ev =
+                    k == XT_NLANES ? XT_LOAD(e_buf + j) : XT_LOAD_PART(e_buf + j, k, 0);
                 p = ev * rc.inv_s;
-                q = SEL(ev == 1, SPLAT(rc.q_m), 1 - p); /* Design D */
+                q = XT_SELECT(ev == 1, XT_SPLAT(rc.q_m), 1 - p); /* Design D */
             } else {
                 p = FN(focal_probs)(x, j, k, &rc, &q, &l, &at);
             }
-            VR shared = p * (p * Vo + (p * iq) * Fm) - p * q * U;
-            VR gv = -p * U, hv = shared;
+            XT_VREAL shared = p * (p * Vo + (p * iq) * Fm) - p * q * U;
+            XT_VREAL gv = -p * U, hv = shared;
             if (!thin) {
-                VR phi, fp, G;
-                VR av_ = FN(focal_twv)(j, k, label, t, idx, val, nnz, &kk, c, keepR, unifR);
+                XT_VREAL phi, fp, G;
+                XT_VREAL av_ = FN(focal_twv)(j, k, label, t, idx, val, nnz, &kk, c, keepR, unifR);
                 FN(focal_terms)(p, q, l, at, &rc, gammaR, &phi, &fp, &G);
                 gv = av_ * fp + gv;
                 hv = FN(clear)(av_ == 0, av_ * (G / q) * (1 - 2 * p)) + hv;
             }
-            if (special && !thin && ANY(at))
+            if (special && !thin && XT_ANY(at))
                 for (ptrdiff_t ll = 0; ll < k; ll++)
                     if (at[ll]) jm = j + ll;
             gv = gaR * gv;
             hv = gaR * hv;
             if (g) {
-                if (k == NL)
-                    ST(g + j, gv);
+                if (k == XT_NLANES)
+                    XT_STORE(g + j, gv);
                 else
-                    STPART(g + j, gv, k);
+                    XT_STORE_PART(g + j, gv, k);
             }
             if (h) {
-                if (k == NL)
-                    ST(h + j, hv);
+                if (k == XT_NLANES)
+                    XT_STORE(h + j, hv);
                 else
-                    STPART(h + j, hv, k);
+                    XT_STORE_PART(h + j, hv, k);
             }
         }
         if (thin && !(special && y_at_max)) { /* the labelled entry, generic form */
             const double pp = y_at_max ? p_m : p_y, qq = y_at_max ? q_m : q_y;
-            if (g) g[label] = (R)(ga * xentc_focal_g(1.0, T_y, pp, &S));
-            if (h) h[label] = (R)(ga * xentc_focal_h(1.0, T_y, pp, qq, &S));
+            if (g) g[label] = (XT_REAL)(ga * xentc_focal_g(1.0, T_y, pp, &S));
+            if (h) h[label] = (XT_REAL)(ga * xentc_focal_h(1.0, T_y, pp, qq, &S));
         }
         if (special && thin) jm = label;
         if (special && jm >= 0) { /* Design C: the max entry */
-            if (g) g[jm] = (R)(ga * (q_m * A_m * T_m.fp - p_m * S.U_o));
-            if (h) h[jm] = (R)(ga * (A_m * T_m.G * q_m - p_m * q_m * S.U + p_m * p_m * S.V_o));
+            if (g) g[jm] = (XT_REAL)(ga * (q_m * A_m * T_m.fp - p_m * S.U_o));
+            if (h)
+                h[jm] = (XT_REAL)(ga * (A_m * T_m.G * q_m - p_m * q_m * S.U + p_m * p_m * S.V_o));
         }
     }
-    if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+    if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
     return w * loss;
 }
 
 /* Integer labels on short rows (C < SMALL_C): columnar like
- * sparse_softmax_small in kernels_body.h (Design E there), every vector op on
- * NL rows, with the same formulas as focal_softmax_row; rows whose max is not
- * finite go to focal_softmax_row (limits). Entry j of the NL rows from r of
- * block B, with a_j = (1-eps) [j == y] + eps/C (0 for ignored rows), or from
+ * sparse_softmax_small in body_short_rows.h (Design E there), every vector op on
+ * XT_NLANES rows, with the same formulas as focal_softmax_row; rows whose max is not
+ * finite go to focal_softmax_row (limits). Entry j of the XT_NLANES rows from r of
+ * block B, with a_j = (1-smoothing) [j == y] + smoothing/C (0 for ignored rows), or from
  * dense targets tt (transposed) and class weights c: */
-XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, VR mm, VR log_s,
-                                VR inv_s, VR q_m, VR lq_m, VI yv, const R *tt, const R *c, R keep,
-                                R unif, R gamma, VR *p, VR *q, VR *aj, VI *at, VR *phi, VR *fp,
-                                VR *G)
+XENTC_INLINE void FN(focal_col)(const FN(cols_t) *B, ptrdiff_t j, ptrdiff_t r, XT_VREAL mm,
+                                XT_VREAL log_s, XT_VREAL inv_s, XT_VREAL q_m, XT_VREAL lq_m,
+                                XT_VINT yv, const XT_REAL *tt, const XT_REAL *c, XT_REAL keep,
+                                XT_REAL unif, XT_REAL gamma, XT_VREAL *p, XT_VREAL *q,
+                                XT_VREAL *aj, XT_VINT *at, XT_VREAL *phi, XT_VREAL *fp,
+                                XT_VREAL *G)
 {
-    VR d = LD(B->t + j * BR + r) - mm;
+    XT_VREAL d = XT_LOAD(B->t + j * BR + r) - mm;
     *at = d == 0;
-    *p = LD(B->e + j * BR + r) * inv_s;
-    *q = SEL(*at, q_m, 1 - *p);
-    if (tt) { /* dense targets, transposed like x: a_j = c_j ((1-eps) t_j + eps/C) */
-        *aj = (c ? c[j] : (R)1) * (keep * LD(tt + j * BR + r) + unif);
+    *p = XT_LOAD(B->e + j * BR + r) * inv_s;
+    *q = XT_SELECT(*at, q_m, 1 - *p);
+    if (tt) { /* dense targets, transposed like x: a_j = c_j ((1-smoothing) t_j + smoothing/C) */
+        *aj = (c ? c[j] : (XT_REAL)1) * (keep * XT_LOAD(tt + j * BR + r) + unif);
     } else {
-        *aj = SEL(yv == (IT)j, SPLAT(keep + unif), SPLAT(unif));
-        *aj = SEL(yv < 0, SPLAT(0), *aj);
+        *aj = XT_SELECT(yv == (XT_LANE_INT)j, XT_SPLAT(keep + unif), XT_SPLAT(unif));
+        *aj = XT_SELECT(yv < 0, XT_SPLAT(0), *aj);
     }
-    FN(focal_terms_lq)(*p, *q, d - log_s, SEL(*at, lq_m, VLOG1P(-*p)), gamma, phi, fp, G);
+    FN(focal_terms_lq)(*p, *q, d - log_s, XT_SELECT(*at, lq_m, XT_VLOG1P(-*p)), gamma, phi, fp, G);
 }
 
 static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, ptrdiff_t r1,
@@ -551,116 +572,120 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
 {
     const xentc_args *a = &fa->base;
     const ptrdiff_t n = a->n_cols;
-    const R *x = (const R *)a->x, *c = dense ? (const R *)a->col_weight : NULL;
-    const R keep = (R)(1.0 - a->smoothing), unif = (R)(a->smoothing / (double)n);
-    const R gamma = (R)fa->gamma;
+    const XT_REAL *x = (const XT_REAL *)a->x, *c = dense ? (const XT_REAL *)a->col_weight : NULL;
+    const XT_REAL keep = (XT_REAL)(1.0 - a->smoothing), unif = (XT_REAL)(a->smoothing / (double)n);
+    const XT_REAL gamma = (XT_REAL)fa->gamma;
     const int want_grad = a->grad_out || a->hess_out;
     const int thin = !dense && a->smoothing == 0; /* one non-zero a_j per row (Design E) */
-    const VI ones = (VI){ 0 } == (VI){ 0 };
+    const XT_VINT ones = (XT_VINT){ 0 } == (XT_VINT){ 0 };
     double total = 0.0;
     FN(cols_t) B;
-    R gg[SMALL_C * BR], hh[SMALL_C * BR], tt[SMALL_C * BR], loss_v[BR];
-    const R *tt_p = dense ? tt : NULL;
-    IT lab[BR];
+    XT_REAL gg[SMALL_C * BR], hh[SMALL_C * BR], tt[SMALL_C * BR], loss_v[BR];
+    const XT_REAL *tt_p = dense ? tt : NULL;
+    XT_LANE_INT lab[BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(cols_load)(x, a->ldx, n, i0, rows, &B, 1, 0);
         for (ptrdiff_t r = 0; r < BR; r++)
-            lab[r] = dense ? 0 : (r < rows ? (IT)a->labels[i0 + r] : -1);
+            lab[r] = dense ? 0 : (r < rows ? (XT_LANE_INT)a->labels[i0 + r] : -1);
         if (dense)
             for (ptrdiff_t j = 0; j < n; j++)
                 for (ptrdiff_t r = 0; r < BR; r++)
-                    tt[j * BR + r] = r < rows ? ((const R *)a->t)[(i0 + r) * a->ldt + j] : 0;
-        for (ptrdiff_t r = 0; r < BR; r += NL) {
-            VI yv;
-            for (ptrdiff_t l = 0; l < NL; l++) yv[l] = lab[r + l];
-            const VR m = LD(B.m + r), log_s = LD(B.log_s + r), inv_s = LD(B.inv_s + r);
-            const VR q_m = LD(B.q_max + r), lq_m = VLOG(q_m);
-            const VR mm = SEL(m - m == 0, m, SPLAT(0)); /* as cols_load */
-            VR phi_m, fp_m, G_m, Lo = SPLAT(0), Uo = SPLAT(0), Vo = SPLAT(0), Am = SPLAT(0);
-            VI kc = { 0 };
+                    tt[j * BR + r] = r < rows ? ((const XT_REAL *)a->t)[(i0 + r) * a->ldt + j] : 0;
+        for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+            XT_VINT yv;
+            for (ptrdiff_t l = 0; l < XT_NLANES; l++) yv[l] = lab[r + l];
+            const XT_VREAL m = XT_LOAD(B.m + r), log_s = XT_LOAD(B.log_s + r),
+                           inv_s = XT_LOAD(B.inv_s + r);
+            const XT_VREAL q_m = XT_LOAD(B.q_max + r), lq_m = XT_VLOG(q_m);
+            const XT_VREAL mm = XT_SELECT(m - m == 0, m, XT_SPLAT(0)); /* as cols_load */
+            XT_VREAL phi_m, fp_m, G_m, Lo = XT_SPLAT(0), Uo = XT_SPLAT(0), Vo = XT_SPLAT(0),
+                                       Am = XT_SPLAT(0);
+            XT_VINT kc = { 0 };
             FN(focal_terms_lq)(inv_s, q_m, -log_s, lq_m, gamma, &phi_m, &fp_m, &G_m);
             /* thin: the labelled entry of each lane gathered, its terms once */
-            VR p_y = SPLAT(0), q_y = SPLAT(1), fp_y = SPLAT(0), Gq_y = SPLAT(0);
+            XT_VREAL p_y = XT_SPLAT(0), q_y = XT_SPLAT(1), fp_y = XT_SPLAT(0), Gq_y = XT_SPLAT(0);
             if (thin) {
-                VR d_y = SPLAT(-INFINITY), e_y = SPLAT(0);
+                XT_VREAL d_y = XT_SPLAT(-INFINITY), e_y = XT_SPLAT(0);
                 for (ptrdiff_t j = 0; j < n; j++) {
-                    const VR d = LD(B.t + j * BR + r) - mm;
-                    const VI is_y = yv == (IT)j;
-                    d_y = SEL(is_y, d, d_y);
-                    e_y = SEL(is_y, LD(B.e + j * BR + r), e_y);
+                    const XT_VREAL d = XT_LOAD(B.t + j * BR + r) - mm;
+                    const XT_VINT is_y = yv == (XT_LANE_INT)j;
+                    d_y = XT_SELECT(is_y, d, d_y);
+                    e_y = XT_SELECT(is_y, XT_LOAD(B.e + j * BR + r), e_y);
                     kc -= d == 0;
                 }
-                const VI at_y = d_y == 0, valid = yv >= 0;
-                VR phi_y;
+                const XT_VINT at_y = d_y == 0, valid = yv >= 0;
+                XT_VREAL phi_y;
                 p_y = e_y * inv_s;
-                q_y = SEL(at_y, q_m, 1 - p_y);
-                FN(focal_terms_lq)(p_y, q_y, d_y - log_s, SEL(at_y, lq_m, VLOG1P(-p_y)), gamma,
-                                   &phi_y, &fp_y, &Gq_y);
+                q_y = XT_SELECT(at_y, q_m, 1 - p_y);
+                FN(focal_terms_lq)(p_y, q_y, d_y - log_s, XT_SELECT(at_y, lq_m, XT_VLOG1P(-p_y)),
+                                   gamma, &phi_y, &fp_y, &Gq_y);
                 Gq_y = Gq_y / q_y;
-                Am = SEL(at_y & valid, SPLAT(1), SPLAT(0));
-                Lo = SEL(~at_y & valid, phi_y, SPLAT(0));
-                Uo = SEL(~at_y & valid, fp_y, SPLAT(0));
-                Vo = SEL(~at_y & valid, Gq_y, SPLAT(0));
+                Am = XT_SELECT(at_y & valid, XT_SPLAT(1), XT_SPLAT(0));
+                Lo = XT_SELECT(~at_y & valid, phi_y, XT_SPLAT(0));
+                Uo = XT_SELECT(~at_y & valid, fp_y, XT_SPLAT(0));
+                Vo = XT_SELECT(~at_y & valid, Gq_y, XT_SPLAT(0));
             }
             for (ptrdiff_t j = 0; j < n && !thin; j++) {
-                VR p, q, aj, phi, fp, G;
-                VI at;
+                XT_VREAL p, q, aj, phi, fp, G;
+                XT_VINT at;
                 FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif,
                               gamma, &p, &q, &aj, &at, &phi, &fp, &G);
-                VI skip = at | (aj == 0);
+                XT_VINT skip = at | (aj == 0);
                 Lo += FN(clear)(skip, aj * phi);
                 Uo += FN(clear)(skip, aj * fp);
                 Vo += FN(clear)(skip, aj * (G / q));
                 Am += FN(clear)(~at, aj);
                 kc -= at;
             }
-            ST(loss_v + r, Lo + FN(clear)(Am == 0, Am * phi_m));
+            XT_STORE(loss_v + r, Lo + FN(clear)(Am == 0, Am * phi_m));
             if (!want_grad) continue;
-            VR ga = SPLAT((R)a->grad_scale);
+            XT_VREAL ga = XT_SPLAT((XT_REAL)a->grad_scale);
             if (a->row_weight)
-                for (ptrdiff_t l = 0; l < NL && r + l < rows; l++)
-                    ga[l] = (R)(a->row_weight[i0 + r + l] * a->grad_scale);
-            const VR U = Uo + FN(clear)(Am == 0, Am * fp_m), Fm = FN(clear)(Am == 0, Am * G_m);
-            const VR iq = SEL(q_m > 0, 1 / q_m, SPLAT(0));
-            const VI special = (kc == 1) & (Am != 0) & ones;
-            const VR g_sp = q_m * Am * fp_m - inv_s * Uo;
-            const VR h_sp = Am * G_m * q_m - inv_s * q_m * U + inv_s * inv_s * Vo;
+                for (ptrdiff_t l = 0; l < XT_NLANES && r + l < rows; l++)
+                    ga[l] = (XT_REAL)(a->row_weight[i0 + r + l] * a->grad_scale);
+            const XT_VREAL U = Uo + FN(clear)(Am == 0, Am * fp_m),
+                           Fm = FN(clear)(Am == 0, Am * G_m);
+            const XT_VREAL iq = XT_SELECT(q_m > 0, 1 / q_m, XT_SPLAT(0));
+            const XT_VINT special = (kc == 1) & (Am != 0) & ones;
+            const XT_VREAL g_sp = q_m * Am * fp_m - inv_s * Uo;
+            const XT_VREAL h_sp = Am * G_m * q_m - inv_s * q_m * U + inv_s * inv_s * Vo;
             for (ptrdiff_t j = 0; j < n; j++) {
-                VR p, q, gv, hv;
-                VI at;
+                XT_VREAL p, q, gv, hv;
+                XT_VINT at;
                 if (thin) { /* a_j = 0 but at the label: no per-entry terms */
-                    at = LD(B.t + j * BR + r) - mm == 0;
-                    p = LD(B.e + j * BR + r) * inv_s;
-                    q = SEL(at, q_m, 1 - p);
-                    const VI is_y = yv == (IT)j;
+                    at = XT_LOAD(B.t + j * BR + r) - mm == 0;
+                    p = XT_LOAD(B.e + j * BR + r) * inv_s;
+                    q = XT_SELECT(at, q_m, 1 - p);
+                    const XT_VINT is_y = yv == (XT_LANE_INT)j;
                     gv = FN(clear)(~is_y, fp_y) - p * U;
                     hv = FN(clear)(~is_y, Gq_y * (1 - 2 * p));
                 } else {
-                    VR aj, phi, fp, G;
+                    XT_VREAL aj, phi, fp, G;
                     FN(focal_col)(&B, j, r, mm, log_s, inv_s, q_m, lq_m, yv, tt_p, c, keep, unif,
                                   gamma, &p, &q, &aj, &at, &phi, &fp, &G);
                     gv = aj * fp - p * U;
                     hv = FN(clear)(aj == 0, aj * (G / q) * (1 - 2 * p));
                 }
                 hv = hv - p * q * U + p * (p * Vo + (p * iq) * Fm);
-                ST(gg + j * BR + r, ga * SEL(special & at, g_sp, gv));
-                ST(hh + j * BR + r, ga * SEL(special & at, h_sp, hv));
+                XT_STORE(gg + j * BR + r, ga * XT_SELECT(special & at, g_sp, gv));
+                XT_STORE(hh + j * BR + r, ga * XT_SELECT(special & at, h_sp, hv));
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
             const ptrdiff_t row = i0 + i;
-            R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
-            R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
+            XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, row);
+            XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, row);
             if (!dense && a->labels[row] < 0) { /* ignored row: no loss, no gradient */
                 FN(zero_row)(g, n);
                 FN(zero_row)(h, n);
-                if (a->loss_out) ((R *)a->loss_out)[row] = 0;
+                if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = 0;
                 continue;
             }
             if (!isfinite(B.m[i])) { /* x of this row is still intact */
-                total += dense ? FN(focal_softmax_row)(fa, row, -1, (const R *)a->t + row * a->ldt,
-                                                       NULL, NULL, 0, c)
+                total += dense ? FN(focal_softmax_row)(fa, row, -1,
+                                                       (const XT_REAL *)a->t + row * a->ldt, NULL,
+                                                       NULL, 0, c)
                                : FN(focal_softmax_row)(fa, row, a->labels[row], NULL, NULL, NULL,
                                                        0, NULL);
                 continue;
@@ -670,7 +695,7 @@ static double FN(focal_softmax_small)(const xentc_focal_args *fa, ptrdiff_t r0, 
                 for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
             if (h)
                 for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
-            if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
             total += w * loss;
         }
     }
@@ -686,7 +711,7 @@ static double FN(focal_sparse_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptr
         if (a->labels[i] < 0) { /* ignored row: no loss, no gradient */
             FN(zero_row)(FN(row_ptr)(a->grad_out, a->ldg, i), a->n_cols);
             FN(zero_row)(FN(row_ptr)(a->hess_out, a->ldh, i), a->n_cols);
-            if (a->loss_out) ((R *)a->loss_out)[i] = 0;
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = 0;
             continue;
         }
         total += FN(focal_softmax_row)(fa, i, a->labels[i], NULL, NULL, NULL, 0, NULL);
@@ -700,8 +725,8 @@ static double FN(focal_dense_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrd
     if (a->n_cols < SMALL_C) return FN(focal_softmax_small)(fa, r0, r1, 1);
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++)
-        total += FN(focal_softmax_row)(fa, i, -1, (const R *)a->t + i * a->ldt, NULL, NULL, 0,
-                                       (const R *)a->col_weight);
+        total += FN(focal_softmax_row)(fa, i, -1, (const XT_REAL *)a->t + i * a->ldt, NULL, NULL,
+                                       0, (const XT_REAL *)a->col_weight);
     return total;
 }
 
@@ -711,8 +736,9 @@ static double FN(focal_csr_softmax_ce)(const xentc_args *a, ptrdiff_t r0, ptrdif
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
         const int64_t b = a->indptr[i], e = a->indptr[i + 1];
-        total += FN(focal_softmax_row)(fa, i, -1, NULL, a->indices + b, (const R *)a->values + b,
-                                       e - b, (const R *)a->col_weight);
+        total +=
+            FN(focal_softmax_row)(fa, i, -1, NULL, a->indices + b, (const XT_REAL *)a->values + b,
+                                  e - b, (const XT_REAL *)a->col_weight);
     }
     return total;
 }

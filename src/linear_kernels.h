@@ -1,6 +1,6 @@
-/* _linear_kernels.h -- the fused linear + cross-entropy driver: row
+/* linear_kernels.h -- the fused linear + cross-entropy driver: row
  * statistics and how they combine, the fixed reduction tree, and one tile
- * body per dtype (_linear_body.h, which holds the Design notes). Called from
+ * body per dtype (linear_body.h, which holds the Design notes). Called from
  * _linear.pyx with validated, kernel-form arrays. */
 #ifndef XENTC_LINEAR_KERNELS_H
 #define XENTC_LINEAR_KERNELS_H
@@ -131,7 +131,7 @@ static inline void xl_group_tiles(const xl_args *a, ptrdiff_t g, ptrdiff_t *t0, 
 }
 
 /* Row r from its group statistics, merged in group order (Design C), then
- * loss = (1-eps)(m - x_y) + eps (m - mean x) + log1p((k-1) + s) (Design B). */
+ * loss = (1-smoothing)(m - x_y) + smoothing (m - mean x) + log1p((k-1) + s) (Design B). */
 static void xl_finish_row(const xl_args *a, ptrdiff_t r)
 {
     xl_stats q;
@@ -142,32 +142,29 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
     if (q.bad || !(q.k > 0.0)) {
         o->m = o->lse = o->inv_s = o->loss = NAN;
     } else {
-        const double eps = a->smoothing, log_s = log1p((q.k - 1.0) + q.s);
+        const double smoothing = a->smoothing, log_s = log1p((q.k - 1.0) + q.s);
         o->m = q.m;
         o->lse = q.m + log_s;
         o->inv_s = 1.0 / (q.k + q.s);
-        if (eps == 0.0)
+        if (smoothing == 0.0)
             o->loss = (q.m - q.xy) + log_s;
         else
-            o->loss = (1.0 - eps) * (q.m - q.xy) + eps * (q.m - q.sumx / (double)a->v) + log_s;
+            o->loss = (1.0 - smoothing) * (q.m - q.xy) +
+                      smoothing * (q.m - q.sumx / (double)a->v) + log_s;
     }
     if (a->labels && a->labels[r] < 0) o->loss = 0.0;
 }
 
-/* one body per dtype and ISA (Design E of _linear_body.h); the ISA is the
+/* one body per dtype and ISA (Design E of linear_body.h); the ISA is the
  * one _kernels has active, so it is one this CPU runs */
 #define XL_TARGET
 #define ISA baseline
-#define R float
-#define SFX f32
-#include "_linear_body.h"
-#undef R
-#undef SFX
-#define R double
-#define SFX f64
-#include "_linear_body.h"
-#undef R
-#undef SFX
+#include "dtype_f32.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
+#include "dtype_f64.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
 #undef ISA
 #undef XL_TARGET
 
@@ -175,31 +172,23 @@ static void xl_finish_row(const xl_args *a, ptrdiff_t r)
 #define XL_HAVE_X86_TARGETS 1
 #define XL_TARGET __attribute__((target("avx2,fma")))
 #define ISA avx2
-#define R float
-#define SFX f32
-#include "_linear_body.h"
-#undef R
-#undef SFX
-#define R double
-#define SFX f64
-#include "_linear_body.h"
-#undef R
-#undef SFX
+#include "dtype_f32.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
+#include "dtype_f64.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
 #undef ISA
 #undef XL_TARGET
 
 #define XL_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
 #define ISA avx512
-#define R float
-#define SFX f32
-#include "_linear_body.h"
-#undef R
-#undef SFX
-#define R double
-#define SFX f64
-#include "_linear_body.h"
-#undef R
-#undef SFX
+#include "dtype_f32.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
+#include "dtype_f64.h"
+#include "linear_body.h"
+#include "dtype_undef.h"
 #undef ISA
 #undef XL_TARGET
 #endif

@@ -1,5 +1,5 @@
-/* _linear_body.h -- fused linear + softmax cross-entropy over tiles, written
- * once and included by _linear_kernels.h per dtype (R = float / double) and
+/* linear_body.h -- fused linear + softmax cross-entropy over tiles, written
+ * once and included by linear_kernels.h per dtype (XT_REAL = float / double) and
  * per ISA (XL_TARGET).
  *
  * Design:
@@ -9,7 +9,7 @@
  *    super-block x tile of logits into a per-thread buffer (512 KiB for
  *    float32, L2-resident); the buffer is folded at once into per-row
  *    statistics and then reused.
- * B. Per-row statistics are the ones the logits kernels use (kernels_body.h,
+ * B. Per-row statistics are the ones the logits kernels use (src/body_common.h,
  *    Design A): max m, count k of entries equal to m, s_o = sum of
  *    exp(x - m) over the entries below m. Tiles are merged online (a new max
  *    rescales the old sum), in float64, and the loss is formed as
@@ -30,7 +30,7 @@
  *    super-block over all groups.
  * D. The gradient recomputes each tile's logits (one extra GEMM) instead of
  *    storing them: p = exp(x - m) / s from the forward statistics, G = a_i *
- *    (p - (1 - eps) onehot - eps / V), then d_weight[tile] += G^T H and
+ *    (p - (1 - smoothing) onehot - smoothing / V), then d_weight[tile] += G^T H and
  *    d_hidden += G W[tile] (through a per-thread partial, see C).
  * E. exp runs through the dispatched SIMD kernel (`xentc_active()->exp`);
  *    the other per-tile loops are `omp simd` loops, and this whole body is
@@ -38,48 +38,49 @@
  *    x86-64) and picked with the target _kernels has active, so the tile
  *    fold is vectorised for the CPU and honours XENTC_SIMD (the baseline
  *    build's 4-lane loops cost ~9% of a d=256 forward, measured with perf).
- *    Within a tile row, sums run in R lanes (at most vt terms) and are
- *    folded into float64 per tile (as kernels_body.h, Design C).
+ *    Within a tile row, sums run in XT_REAL lanes (at most vt terms) and are
+ *    folded into float64 per tile (as src/body_common.h, Design C).
  * F. Non-finite logits (NaN/inf inputs, or overflow) mark their row "bad":
  *    its loss, log-probabilities and gradient row come out NaN.
  */
 
 #define XL_CAT_(a, b, c) a##_##b##_##c
 #define XL_CAT(a, b, c) XL_CAT_(a, b, c)
-#define XL(name) XL_CAT(name, SFX, ISA)
+#define XL(name) XL_CAT(name, XT_SFX, ISA)
 
-typedef void (*XL(gemm_t))(char *ta, char *tb, int *m, int *n, int *k, R *alpha, R *a, int *lda,
-                           R *b, int *ldb, R *beta, R *c, int *ldc);
+typedef void (*XL(gemm_t))(char *ta, char *tb, int *m, int *n, int *k, XT_REAL *alpha, XT_REAL *a,
+                           int *lda, XT_REAL *b, int *ldb, XT_REAL *beta, XT_REAL *c, int *ldc);
 
 /* logits of rows [r0, r0 + nr) x columns [c0, c0 + vc) into x (ld vc) */
 static XL_TARGET void XL(tile_logits)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                                      ptrdiff_t vc, R *x)
+                                      ptrdiff_t vc, XT_REAL *x)
 {
     XL(gemm_t) gemm = (XL(gemm_t))a->gemm;
-    const R *bias = (const R *)a->bias;
-    R one = 1, zero = 0;
-    R beta = bias ? one : zero;
+    const XT_REAL *bias = (const XT_REAL *)a->bias;
+    XT_REAL one = 1, zero = 0;
+    XT_REAL beta = bias ? one : zero;
     if (bias)
-        for (ptrdiff_t i = 0; i < nr; i++) memcpy(x + i * vc, bias + c0, vc * sizeof(R));
+        for (ptrdiff_t i = 0; i < nr; i++) memcpy(x + i * vc, bias + c0, vc * sizeof(XT_REAL));
     /* column-major view: x^T (vc x nr) = W[c0:c0+vc] (vc x d) . H[r0:r0+nr]^T (d x nr) */
     int m = (int)vc, n = (int)nr, k = (int)a->d, lda = (int)a->ldw, ldb = (int)a->ldh,
         ldc = (int)vc;
-    gemm("T", "N", &m, &n, &k, &one, (R *)a->w + c0 * a->ldw, &lda, (R *)a->h + r0 * a->ldh, &ldb,
-         &beta, x, &ldc);
+    gemm("T", "N", &m, &n, &k, &one, (XT_REAL *)a->w + c0 * a->ldw, &lda,
+         (XT_REAL *)a->h + r0 * a->ldh, &ldb, &beta, x, &ldc);
 }
 
 /* Design B: statistics of each row of the tile (x is overwritten). With
  * topv, also each row's k best (value, column) of the tile. */
 static XL_TARGET void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                                     ptrdiff_t vc, R *x, xl_stats *st, double *topv, int64_t *topi)
+                                     ptrdiff_t vc, XT_REAL *x, xl_stats *st, double *topv,
+                                     int64_t *topi)
 {
     for (ptrdiff_t i = 0; i < nr; i++) {
-        R *row = x + i * vc;
-        R m = -INFINITY;
+        XT_REAL *row = x + i * vc;
+        XT_REAL m = -INFINITY;
         int bad = 0;
 #pragma omp simd reduction(max : m) reduction(| : bad)
         for (ptrdiff_t j = 0; j < vc; j++) {
-            R v = row[j];
+            XT_REAL v = row[j];
             m = v > m ? v : m;
             bad |= !(v - v == 0); /* inf - inf and NaN - NaN are NaN */
         }
@@ -95,7 +96,7 @@ static XL_TARGET void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t n
             }
         }
         if (a->smoothing != 0.0) {
-            R sx = 0;
+            XT_REAL sx = 0;
 #pragma omp simd reduction(+ : sx)
             for (ptrdiff_t j = 0; j < vc; j++) sx += row[j];
             t->sumx = sx;
@@ -126,11 +127,11 @@ static XL_TARGET void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t n
     a->exp_fn(x, x, 0, nr * vc);
     for (ptrdiff_t i = 0; i < nr; i++) {
         if (st[i].bad) continue;
-        const R *row = x + i * vc;
-        R s = 0, kc = 0; /* at most vt terms per lane sum (Design E) */
+        const XT_REAL *row = x + i * vc;
+        XT_REAL s = 0, kc = 0; /* at most vt terms per lane sum (Design E) */
 #pragma omp simd reduction(+ : s, kc)
         for (ptrdiff_t j = 0; j < vc; j++) {
-            R e = row[j];
+            XT_REAL e = row[j];
             s += e < 1 ? e : 0;
             kc += e == 1 ? 1 : 0;
         }
@@ -142,34 +143,35 @@ static XL_TARGET void XL(tile_stats)(const xl_args *a, ptrdiff_t r0, ptrdiff_t n
 /* Gradient tile in place (Design D): x holds logits on entry, G on exit;
  * d_bias of the tile's columns accumulates G's column sums. */
 static XL_TARGET void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr, ptrdiff_t c0,
-                                    ptrdiff_t vc, R *x)
+                                    ptrdiff_t vc, XT_REAL *x)
 {
     for (ptrdiff_t i = 0; i < nr; i++) {
-        R *row = x + i * vc;
-        const R m = (R)a->rows[r0 + i].m;
+        XT_REAL *row = x + i * vc;
+        const XT_REAL m = (XT_REAL)a->rows[r0 + i].m;
         if (a->row_a[r0 + i] == 0.0) continue;
 #pragma omp simd
         for (ptrdiff_t j = 0; j < vc; j++) row[j] -= m;
     }
     a->exp_fn(x, x, 0, nr * vc);
-    const double eps = a->smoothing, inv_v = 1.0 / (double)a->v;
+    const double smoothing = a->smoothing, inv_v = 1.0 / (double)a->v;
     for (ptrdiff_t i = 0; i < nr; i++) {
-        R *row = x + i * vc;
+        XT_REAL *row = x + i * vc;
         const double ai = a->row_a[r0 + i];
         if (ai == 0.0) {
-            memset(row, 0, vc * sizeof(R));
+            memset(row, 0, vc * sizeof(XT_REAL));
             continue;
         }
-        const R ca = (R)(ai * a->rows[r0 + i].inv_s), cb = (R)(ai * eps * inv_v);
+        const XT_REAL ca = (XT_REAL)(ai * a->rows[r0 + i].inv_s),
+                      cb = (XT_REAL)(ai * smoothing * inv_v);
 #pragma omp simd
         for (ptrdiff_t j = 0; j < vc; j++) row[j] = row[j] * ca - cb;
         int64_t y = a->labels[r0 + i] - c0;
-        if (y >= 0 && y < vc) row[y] -= (R)(ai * (1.0 - eps));
+        if (y >= 0 && y < vc) row[y] -= (XT_REAL)(ai * (1.0 - smoothing));
     }
     if (a->db) {
         double *db = a->db + c0;
         for (ptrdiff_t i = 0; i < nr; i++) {
-            const R *row = x + i * vc;
+            const XT_REAL *row = x + i * vc;
 #pragma omp simd
             for (ptrdiff_t j = 0; j < vc; j++) db[j] += (double)row[j];
         }
@@ -178,23 +180,24 @@ static XL_TARGET void XL(tile_grad)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr
 
 /* d_weight[c0:c0+vc] += G^T H[r0:r0+nr];  part (+)= G W[c0:c0+vc] */
 static XL_TARGET void XL(tile_grad_gemms)(const xl_args *a, ptrdiff_t r0, ptrdiff_t nr,
-                                          ptrdiff_t c0, ptrdiff_t vc, R *g, R *part, int first)
+                                          ptrdiff_t c0, ptrdiff_t vc, XT_REAL *g, XT_REAL *part,
+                                          int first)
 {
     XL(gemm_t) gemm = (XL(gemm_t))a->gemm;
-    R one = 1, zero = 0;
+    XT_REAL one = 1, zero = 0;
     int d = (int)a->d, n = (int)nr, v = (int)vc, ldh = (int)a->ldh, ldw = (int)a->ldw,
         lddw = (int)a->lddw;
     if (a->dw) /* col-major dW^T (d x vc) += H^T (d x nr) . G (nr x vc) */
-        gemm("N", "T", &d, &v, &n, &one, (R *)a->h + r0 * a->ldh, &ldh, g, &v, &one,
-             (R *)a->dw + c0 * a->lddw, &lddw);
+        gemm("N", "T", &d, &v, &n, &one, (XT_REAL *)a->h + r0 * a->ldh, &ldh, g, &v, &one,
+             (XT_REAL *)a->dw + c0 * a->lddw, &lddw);
     if (part) /* col-major part^T (d x nr) (+)= W^T (d x vc) . G^T (vc x nr) */
-        gemm("N", "N", &d, &n, &v, &one, (R *)a->w + c0 * a->ldw, &ldw, g, &v,
+        gemm("N", "N", &d, &n, &v, &one, (XT_REAL *)a->w + c0 * a->ldw, &ldw, g, &v,
              first ? &zero : &one, part, &d);
 }
 
 /* Scratch of one thread. */
 typedef struct {
-    R *x;          /* rows_sb x vt logits / gradient tile */
+    XT_REAL *x;    /* rows_sb x vt logits / gradient tile */
     xl_stats *st;  /* rows_sb tile statistics */
     xl_stats *acc; /* rows_sb group statistics */
     double *topv;  /* rows_sb x k tile top-k values */
@@ -218,7 +221,7 @@ static XL_TARGET int XL(alloc_scratch)(const xl_args *a, int stats, int topk, XL
 {
     const size_t rows = (size_t)a->rows_sb;
     memset(s, 0, sizeof(*s));
-    s->x = (R *)malloc(rows * a->vt * sizeof(R));
+    s->x = (XT_REAL *)malloc(rows * a->vt * sizeof(XT_REAL));
     int ok = s->x != NULL;
     if (stats) {
         s->st = (xl_stats *)malloc(rows * sizeof(xl_stats));
@@ -297,12 +300,13 @@ static XL_TARGET int XL(gradient)(const xl_args *a)
 {
     const ptrdiff_t G = a->n_groups, d = a->d, rows_sb = a->rows_sb;
     const int team = G < a->n_threads ? (int)G : a->n_threads;
-    R *part = NULL;
+    XT_REAL *part = NULL;
     if (a->dw)
-        for (ptrdiff_t c = 0; c < a->v; c++) memset((R *)a->dw + c * a->lddw, 0, d * sizeof(R));
+        for (ptrdiff_t c = 0; c < a->v; c++)
+            memset((XT_REAL *)a->dw + c * a->lddw, 0, d * sizeof(XT_REAL));
     if (a->db) memset(a->db, 0, a->v * sizeof(double));
     if (a->dh) {
-        part = (R *)malloc((size_t)G * rows_sb * d * sizeof(R));
+        part = (XT_REAL *)malloc((size_t)G * rows_sb * d * sizeof(XT_REAL));
         if (part == NULL) return -1;
     }
     int failed = 0;
@@ -331,10 +335,10 @@ static XL_TARGET int XL(gradient)(const xl_args *a)
             if (part) { /* d_hidden rows: the group partials in group order */
 #pragma omp for schedule(static)
                 for (ptrdiff_t i = 0; i < nr; i++) {
-                    R *dst = (R *)a->dh + (r0 + i) * a->lddh;
-                    memcpy(dst, part + i * d, d * sizeof(R));
+                    XT_REAL *dst = (XT_REAL *)a->dh + (r0 + i) * a->lddh;
+                    memcpy(dst, part + i * d, d * sizeof(XT_REAL));
                     for (ptrdiff_t g = 1; g < G; g++) {
-                        const R *src = part + (g * rows_sb + i) * d;
+                        const XT_REAL *src = part + (g * rows_sb + i) * d;
 #pragma omp simd
                         for (ptrdiff_t j = 0; j < d; j++) dst[j] += src[j];
                     }

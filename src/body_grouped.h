@@ -1,15 +1,15 @@
-/* grouped_body.h -- grouped softmax cross-entropy: several categorical
+/* body_grouped.h -- grouped softmax cross-entropy: several categorical
  * targets per row, each a softmax over its own group of columns.
  *
  * Included by kernels_body.h, so it is compiled for each dtype and ISA with
- * the same macros (FN, R, VR, ...) and can call the sparse kernels there.
+ * the same macros (FN, XT_REAL, XT_VREAL, ...) and can call the sparse kernels there.
  *
  * Design:
  * A. One pass over each block of rows. The driver cuts rows into blocks; in
  *    a block, the groups are visited in turn, each as the strided
  *    (rows x C_g) sub-matrix at column offset off_g, by the sparse softmax
  *    kernel itself: columnar SIMD for short groups (Design E of
- *    kernels_body.h: NL rows per vector op, which is what makes groups of
+ *    kernels_body.h: XT_NLANES rows per vector op, which is what makes groups of
  *    2-10 classes fast), row SIMD for long ones. Each group reads only its
  *    own columns, so the block's logits are read once; the block is sized
  *    (by the driver) so that a cache line shared by neighbouring groups is
@@ -29,7 +29,7 @@
  *    runs rows of 16-63 at ~4x the cost per logit: 12 vs 3 ns/logit at
  *    C = 20 against C = 15, float32, AVX-512) and a prefetching gather.
  * D. Focal loss (gamma > 0), per entry
- *        FL = -sum_j t_j (1 - p_j)^gamma log p_j,  t = (1-eps) onehot + eps/C
+ *        FL = -sum_j t_j (1 - p_j)^gamma log p_j,  t = (1-smoothing) onehot + smoothing/C
  *    (Keras's categorical_focal_crossentropy with smoothed targets), in
  *    float64 scalar code. q = 1 - p is formed as -expm1(log p), and log p of
  *    the max entry is -log1p(s - 1) with s - 1 exact (Design A there), so a
@@ -52,7 +52,7 @@ typedef struct {
     int inf;
 } FN(grouped_focal_stats_t);
 
-static inline double FN(grouped_focal_lp)(const FN(grouped_focal_stats_t) *S, R xj)
+static inline double FN(grouped_focal_lp)(const FN(grouped_focal_stats_t) *S, XT_REAL xj)
 {
     if (S->inf) return xj == INFINITY ? -S->log_k : -INFINITY;
     return ((double)xj - S->m) - S->log_s;
@@ -87,8 +87,8 @@ static inline double FN(grouped_focal_v)(double lp, double gamma)
 
 /* One focal entry: logits x[0..n) of the group, label y >= 0. Returns the
  * unweighted loss; g, h (may be NULL; g may alias x) get ga * derivatives. */
-static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double eps, double gamma,
-                                      double ga, R *g, R *h)
+static double FN(grouped_focal_entry)(const XT_REAL *x, ptrdiff_t n, int64_t y, double smoothing,
+                                      double gamma, double ga, XT_REAL *g, XT_REAL *h)
 {
     FN(grouped_focal_stats_t) S = { 0 };
     double m = -INFINITY;
@@ -104,8 +104,8 @@ static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double
     }
     if (nan || m == -INFINITY) { /* NaN, or no softmax at all: NaN entry */
         for (ptrdiff_t j = 0; j < n; j++) {
-            if (g) g[j] = (R)NAN;
-            if (h) h[j] = (R)NAN;
+            if (g) g[j] = (XT_REAL)NAN;
+            if (h) h[j] = (XT_REAL)NAN;
         }
         return NAN;
     }
@@ -118,11 +118,12 @@ static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double
         for (ptrdiff_t j = 0; j < n; j++)
             if (x[j] < m) s_o += exp((double)x[j] - m);
         S.m = m;
-        S.log_s = log1p(((double)k - 1.0) + s_o); /* exact s - 1 (kernels_body.h A) */
+        S.log_s = log1p(((double)k - 1.0) + s_o); /* exact s - 1 (body_common.h A) */
     }
-    const double unif = eps / (double)n, keep = 1.0 - eps;
+    const double unif = smoothing / (double)n, keep = 1.0 - smoothing;
     /* entries with a nonzero target: all of them with smoothing, else y */
-    const ptrdiff_t j0 = eps > 0 ? 0 : (ptrdiff_t)y, j1 = eps > 0 ? n : (ptrdiff_t)y + 1;
+    const ptrdiff_t j0 = smoothing > 0 ? 0 : (ptrdiff_t)y,
+                    j1 = smoothing > 0 ? n : (ptrdiff_t)y + 1;
     double loss = 0.0, U = 0.0, U_ex = 0.0, V = 0.0, V_ex = 0.0;
     for (ptrdiff_t j = j0; j < j1; j++) {
         const double t = (j == y ? keep : 0.0) + unif;
@@ -147,12 +148,12 @@ static double FN(grouped_focal_entry)(const R *x, ptrdiff_t n, int64_t y, double
             double p, q, F, u, vq2;
             FN(grouped_focal_terms)(lp, gamma, &p, &q, &F, &u, &vq2);
             const double U_k = j == jmax ? U_ex : U - t * u;
-            if (g) g[j] = (R)(ga * (p * U_k - q * t * u));
+            if (g) g[j] = (XT_REAL)(ga * (p * U_k - q * t * u));
             if (h) {
                 const double V_k =
                     j == jmax ? V_ex : V - (t != 0.0 ? t * FN(grouped_focal_v)(lp, gamma) : 0.0);
                 const double pvk = p == 0 ? 0.0 : p * p * V_k;
-                h[j] = (R)(ga * (p * q * U - t * vq2 - pvk));
+                h[j] = (XT_REAL)(ga * (p * q * U - t * vq2 - pvk));
             }
         }
     }
@@ -166,19 +167,19 @@ static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff
     const ptrdiff_t n = a->n_cols;
     double total = 0.0;
     for (ptrdiff_t i = r0; i < r1; i++) {
-        R *g = FN(row_ptr)(a->grad_out, a->ldg, i);
-        R *h = FN(row_ptr)(a->hess_out, a->ldh, i);
+        XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, i);
+        XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, i);
         const int64_t y = a->labels[i];
         if (y < 0) {
             FN(zero_row)(g, n);
             FN(zero_row)(h, n);
-            if (a->loss_out) ((R *)a->loss_out)[i] = 0;
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = 0;
             continue;
         }
         const double w = FN(row_weight)(a, i);
-        const double loss = FN(grouped_focal_entry)((const R *)a->x + i * a->ldx, n, y,
+        const double loss = FN(grouped_focal_entry)((const XT_REAL *)a->x + i * a->ldx, n, y,
                                                     a->smoothing, gamma, w * a->grad_scale, g, h);
-        if (a->loss_out) ((R *)a->loss_out)[i] = (R)(w * loss);
+        if (a->loss_out) ((XT_REAL *)a->loss_out)[i] = (XT_REAL)(w * loss);
         total += w * loss;
     }
     return total;
@@ -189,126 +190,116 @@ static double FN(grouped_focal_group)(const xentc_args *a, double gamma, ptrdiff
 #define GCOLS_MAX ((ptrdiff_t)64)
 
 typedef struct {
-    R t[GCOLS_MAX * BR];                      /* t[j*BR + r] = x[r][j] */
-    R e[GCOLS_MAX * BR];                      /* exp(x - m), same layout */
-    R gg[GCOLS_MAX * BR], hh[GCOLS_MAX * BR]; /* gradient, Hessian, same layout */
-    R m[BR], log_s[BR], inv_s[BR], q_max[BR];
+    XT_REAL t[GCOLS_MAX * BR];                      /* t[j*BR + r] = x[r][j] */
+    XT_REAL e[GCOLS_MAX * BR];                      /* exp(x - m), same layout */
+    XT_REAL gg[GCOLS_MAX * BR], hh[GCOLS_MAX * BR]; /* gradient, Hessian, same layout */
+    XT_REAL m[BR], log_s[BR], inv_s[BR], q_max[BR];
 } FN(gcols_t);
 
-/* kernels_body.h's cols_load for up to GCOLS_MAX columns. The gather
+/* body_short_rows.h's cols_load for up to GCOLS_MAX columns. The gather
  * prefetches PF rows ahead: the first group of a row block is the first to
- * touch its cache lines, and these scalar loads then wait on memory (40% of
- * the kernel's time at groups [12, 7, 5] without it). */
-static void FN(gcols_load)(const R *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0, ptrdiff_t rows,
-                           FN(gcols_t) *B, int want_e)
+ * touch its cache lines, and these loads then wait on memory (40% of the
+ * kernel's time at groups [12, 7, 5] without it). The rows are transposed
+ * by gather_cols (body_short_rows.h), XT_NLANES columns at a time. */
+static void FN(gcols_load)(const XT_REAL *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
+                           ptrdiff_t rows, FN(gcols_t) *B, int want_e)
 {
     enum { PF = 8 };
-    for (ptrdiff_t r = 0; r < BR; r += NL) {
-        for (ptrdiff_t l = r; l < r + NL && l < rows; l++) {
-            const R *xr = x + (r0 + l) * ldx;
+    for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+        for (ptrdiff_t l = r; l < r + XT_NLANES && l < rows; l++) {
+            const XT_REAL *xr = x + (r0 + l) * ldx;
             __builtin_prefetch(xr + PF * ldx, 0, 3);
             __builtin_prefetch(xr + PF * ldx + n - 1, 0, 3);
         }
         FN(gather_cols)(x + (r0 + r) * ldx, ldx, n, rows - r, B->t + r, BR);
-        VR m = LD(B->t + r);
-        for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, LD(B->t + j * BR + r));
-        ST(B->m + r, m);
-        VR mm = SEL(m - m == 0, m, SPLAT(0)); /* inf/NaN max: limits path later */
-        VR so = SPLAT(0);
-        VI kc = { 0 };
+        XT_VREAL m = XT_LOAD(B->t + r);
+        for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, XT_LOAD(B->t + j * BR + r));
+        XT_STORE(B->m + r, m);
+        XT_VREAL mm = XT_SELECT(m - m == 0, m, XT_SPLAT(0)); /* inf/NaN max: limits path later */
+        XT_VREAL so = XT_SPLAT(0);
+        XT_VINT kc = { 0 };
         for (ptrdiff_t j = 0; j < n; j++) {
-            VR d = LD(B->t + j * BR + r) - mm;
-            VR ex = VEXPN(d);
-            VI eq = d == 0;
-            if (want_e) ST(B->e + j * BR + r, ex);
+            XT_VREAL d = XT_LOAD(B->t + j * BR + r) - mm;
+            XT_VREAL ex = XT_VEXP_NONPOS(d);
+            XT_VINT eq = d == 0;
+            if (want_e) XT_STORE(B->e + j * BR + r, ex);
             so += FN(clear)(eq, ex);
             kc -= eq;
         }
-        VR s_m1 = (I2F(kc) - 1) + so;
-        VR inv = 1 / (s_m1 + 1);
-        ST(B->log_s + r, VLOG1P(s_m1));
-        ST(B->inv_s + r, inv);
-        ST(B->q_max + r, s_m1 * inv);
+        XT_VREAL s_m1 = (XT_VINT_TO_REAL(kc) - 1) + so;
+        XT_VREAL inv = 1 / (s_m1 + 1);
+        XT_STORE(B->log_s + r, XT_VLOG1P(s_m1));
+        XT_STORE(B->inv_s + r, inv);
+        XT_STORE(B->q_max + r, s_m1 * inv);
     }
 }
 
-/* sparse_softmax_small (kernels_body.h) for groups of up to GCOLS_MAX-1
+/* sparse_softmax_small (body_short_rows.h) for groups of up to GCOLS_MAX-1
  * classes, with the prefetching gather above. */
 static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
 {
     const ptrdiff_t n = a->n_cols;
-    const R *x = (const R *)a->x;
-    const double eps = a->smoothing;
+    const XT_REAL *x = (const XT_REAL *)a->x;
+    const double smoothing = a->smoothing;
     const int want_grad = a->grad_out || a->hess_out;
     double total = 0.0;
     FN(gcols_t) B;
-    R loss_v[BR];
+    XT_REAL loss_v[BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(gcols_load)(x, a->ldx, n, i0, rows, &B, want_grad);
-        for (ptrdiff_t i = 0; i < BR; i++) {
-            const int64_t y = i < rows ? a->labels[i0 + i] : -1;
-            loss_v[i] = y >= 0 ? B.t[y * BR + i] : B.m[i];
-        }
-        for (ptrdiff_t i = 0; i < BR; i += NL) {
-            VR m = LD(B.m + i), ls = LD(B.log_s + i);
-            VR l = (m - LD(loss_v + i)) + ls;
-            if (eps > 0) {
-                VR gap = SPLAT(0);
-                for (ptrdiff_t j = 0; j < n; j++) gap += m - LD(B.t + j * BR + i);
-                l = (R)(1.0 - eps) * l + (R)eps * (gap * (R)(1.0 / (double)n) + ls);
-            }
-            ST(loss_v + i, l);
-        }
+        FN(cols_label_loss)(B.t, B.m, B.log_s, n, rows, a->labels + i0, smoothing, loss_v);
         if (want_grad) {
-            const R unif = (R)(eps / (double)n);
-            for (ptrdiff_t r = 0; r < rows; r += NL) {
-                VR ga = SPLAT((R)a->grad_scale);
+            const XT_REAL unif = (XT_REAL)(smoothing / (double)n);
+            for (ptrdiff_t r = 0; r < rows; r += XT_NLANES) {
+                XT_VREAL ga = XT_SPLAT((XT_REAL)a->grad_scale);
                 if (a->row_weight)
-                    for (ptrdiff_t l = 0; l < NL && r + l < rows; l++)
-                        ga[l] = (R)(a->row_weight[i0 + r + l] * a->grad_scale);
-                const VR gu = ga * unif, inv_s = LD(B.inv_s + r), q_max = LD(B.q_max + r);
-                const VR g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
+                    for (ptrdiff_t l = 0; l < XT_NLANES && r + l < rows; l++)
+                        ga[l] = (XT_REAL)(a->row_weight[i0 + r + l] * a->grad_scale);
+                const XT_VREAL gu = ga * unif, inv_s = XT_LOAD(B.inv_s + r),
+                               q_max = XT_LOAD(B.q_max + r);
+                const XT_VREAL g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
                 for (ptrdiff_t j = 0; j < n; j++) {
-                    const VR e = LD(B.e + j * BR + r), p = e * inv_s;
-                    const VI at_max = e == 1;
-                    if (a->grad_out) ST(B.gg + j * BR + r, SEL(at_max, g_max, ga * p - gu));
-                    if (a->hess_out) ST(B.hh + j * BR + r, SEL(at_max, h_max, ga * p * (1 - p)));
+                    const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
+                    const XT_VINT at_max = e == 1;
+                    if (a->grad_out)
+                        XT_STORE(B.gg + j * BR + r, XT_SELECT(at_max, g_max, ga * p - gu));
+                    if (a->hess_out)
+                        XT_STORE(B.hh + j * BR + r, XT_SELECT(at_max, h_max, ga * p * (1 - p)));
                 }
-                /* formed NL rows per vector op (transposed); stored transposed back */
+                /* formed XT_NLANES rows per vector op (transposed), stored
+                 * transposed back; the label entries are redone below */
                 if (a->grad_out)
                     FN(scatter_cols)(B.gg + r, BR, n, rows - r,
-                                     (R *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
+                                     (XT_REAL *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
                 if (a->hess_out)
                     FN(scatter_cols)(B.hh + r, BR, n, rows - r,
-                                     (R *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
+                                     (XT_REAL *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
             const ptrdiff_t row = i0 + i;
-            R *g = FN(row_ptr)(a->grad_out, a->ldg, row);
-            R *h = FN(row_ptr)(a->hess_out, a->ldh, row);
+            XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, row);
+            XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, row);
             const int64_t y = a->labels[row];
             if (y < 0) {
                 FN(zero_row)(g, n);
                 FN(zero_row)(h, n);
-                if (a->loss_out) ((R *)a->loss_out)[row] = 0;
+                if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = 0;
                 continue;
             }
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                R xr[GCOLS_MAX]; /* g may alias x and is written: the block's copy */
+                XT_REAL xr[GCOLS_MAX]; /* g may alias x and is written: the block's copy */
                 FN(cols_row)(B.t, n, i, xr);
-                loss = FN(softmax_ce_limits)(xr, n, y, NULL, NULL, NULL, 0, NULL, eps, ga, g, h);
+                loss = FN(softmax_ce_limits)(xr, n, y, NULL, NULL, NULL, 0, NULL, smoothing, ga, g,
+                                             h);
             } else if (want_grad) { /* the label entry, in float64 without cancellation */
-                const R e_y = B.e[y * BR + i], q_max = B.q_max[i];
-                const double p_y = (double)e_y * (double)B.inv_s[i];
-                const double q_y = e_y == 1 ? (double)q_max : 1.0 - p_y;
-                if (g) g[y] = (R)(ga * (eps * (1.0 - 1.0 / (double)n) - q_y));
-                if (h) h[y] = (R)(ga * p_y * q_y);
+                FN(cols_label_entry)(g, h, y, ga, smoothing, n, B.e[y * BR + i], B.inv_s[i],
+                                     B.q_max[i]);
             }
-            if (a->loss_out) ((R *)a->loss_out)[row] = (R)(w * loss);
+            if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
             total += w * loss;
         }
     }
@@ -329,7 +320,7 @@ static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdi
     const ptrdiff_t G = ga->n_groups;
     int64_t lab[GCHUNK];
     double wt[GCHUNK];
-    R lo[GCHUNK];
+    XT_REAL lo[GCHUNK];
     double total = 0.0;
     for (ptrdiff_t c0 = r0; c0 < r1; c0 += GCHUNK) {
         const ptrdiff_t len = FN(min_p)(GCHUNK, r1 - c0);
@@ -341,12 +332,12 @@ static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdi
             xentc_args s = *a;
             s.n_rows = len;
             s.n_cols = (ptrdiff_t)ga->offsets[grp + 1] - off;
-            s.x = (const R *)a->x + c0 * a->ldx + off;
+            s.x = (const XT_REAL *)a->x + c0 * a->ldx + off;
             s.labels = lab;
             s.row_weight = a->row_weight ? wt : NULL;
             s.loss_out = a->loss_out ? lo : NULL;
-            s.grad_out = a->grad_out ? (void *)((R *)a->grad_out + c0 * a->ldg + off) : NULL;
-            s.hess_out = a->hess_out ? (void *)((R *)a->hess_out + c0 * a->ldh + off) : NULL;
+            s.grad_out = a->grad_out ? (void *)((XT_REAL *)a->grad_out + c0 * a->ldg + off) : NULL;
+            s.hess_out = a->hess_out ? (void *)((XT_REAL *)a->hess_out + c0 * a->ldh + off) : NULL;
             if (ga->gamma > 0)
                 total += FN(grouped_focal_group)(&s, ga->gamma, 0, len);
             else if (s.n_cols < GCOLS_MAX && !(s.n_cols == 2 && s.ldx == 2)) /* 2 x 2: pairs */
@@ -354,7 +345,8 @@ static double FN(grouped_softmax_ce)(const xentc_args *args, ptrdiff_t r0, ptrdi
             else
                 total += FN(sparse_softmax_ce)(&s, 0, len);
             if (a->loss_out)
-                for (ptrdiff_t i = 0; i < len; i++) ((R *)a->loss_out)[(c0 + i) * G + grp] = lo[i];
+                for (ptrdiff_t i = 0; i < len; i++)
+                    ((XT_REAL *)a->loss_out)[(c0 + i) * G + grp] = lo[i];
         }
     }
     return total;
