@@ -6,10 +6,22 @@ Design:
 A. Mechanical only. The Python layer (losses.py, special.py) has already
    checked dtypes, shapes, strides and values; here arrays are known to be
    float32/float64 with contiguous rows, labels int64, weights float64.
-   The index copies (``copy_indices``, ``copy_csr``) are mechanical too:
-   they read each caller value once, write it to a private int64 buffer
-   and report the first position that breaks the bound they are given;
-   what is valid and what the user is told is decided in _validation.py.
+   The index copies (``copy_indices``, ``copy_csr``, ``grouped_labels``) are
+   mechanical too: they read each caller value once, write it to a private
+   buffer and report the first position (or a status code) that breaks the
+   bound they are given; what is valid and every message the user reads are
+   _validation.py's (grouped.py's for grouped labels). Nothing here raises
+   for bad user input: the only raises are MemoryError and guards against
+   misuse by xentc's own Python code. ``is_kernel_2d`` is the one layout
+   predicate kept here, for the plain call's cost (in Python it costs about
+   as much as the rest of the 1x10 call); for a native float32/float64
+   ndarray with at least one column it must say yes exactly when
+   _validation.rows_contiguous returns the array itself, which
+   tests/test_kernel_entries.py checks.
+E. One entry per kernel-table slot (``softmax_ce_sparse``, ``softmax_rows``,
+   ``focal_sigmoid_ce``...), no string dispatch: the Python layer names the
+   kernel it wants. Every entry zeroes its argument struct before filling
+   the fields its kernel reads, so a field no caller sets reads as 0/NULL.
 D. Thread-local SIMD override: ``simd_target()`` sets a per-thread kernel
    table (``set_thread_target``); every entry point picks its table on the
    calling thread before the GIL is released, so OpenMP workers use the
@@ -30,6 +42,7 @@ from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, INT64_MAX
+from xentc._common cimport _dt, _ptr, _ld
 
 cnp.import_array()
 
@@ -214,26 +227,6 @@ def build_compiler():
 def build_openmp_note():
     """What the build found about OpenMP (flags used, or why not)."""
     return XENTC_BUILD_OPENMP_NOTE.decode()
-
-
-cdef inline int _dt(cnp.ndarray x):
-    return 0 if x.descr.type_num == cnp.NPY_FLOAT32 else 1
-
-
-cdef inline void *_ptr(object a):
-    if a is None:
-        return NULL
-    return cnp.PyArray_DATA(<cnp.ndarray>a)
-
-
-cdef inline Py_ssize_t _ld(object a):
-    """row stride in elements of a 2-D array with contiguous rows"""
-    if a is None:
-        return 0
-    cdef cnp.ndarray arr = <cnp.ndarray>a
-    if arr.ndim < 2:
-        return arr.shape[0] if arr.ndim == 1 else 1
-    return arr.strides[0] // arr.itemsize
 
 
 cdef inline Py_ssize_t _block_rows(Py_ssize_t n_cols) noexcept nogil:
@@ -466,19 +459,12 @@ def sparse_softmax_sum(cnp.ndarray x, cnp.ndarray labels, int n_threads):
                      _block_rows(a.n_cols), x.size, n_threads)
 
 
-def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
-    """Row primitive `op` over a 2-D array with contiguous rows."""
-    cdef int d = _dt(x)
-    cdef const xentc_kernel_table *k = xentc_table()
-    cdef xentc_rows_fn fn
-    if op == "logsumexp":
-        fn = k.logsumexp[d]
-    elif op == "softmax":
-        fn = k.softmax[d]
-    elif op == "log_softmax":
-        fn = k.log_softmax[d]
-    else:
-        raise ValueError(f"unknown row operation {op!r}")
+# ---------------------------------------------------------------------------
+# Row and element-wise primitives (xentc/special.py): one entry per kernel of
+# the table, each a two-line wrapper around the shared block loop.
+
+cdef object _drive_rows(xentc_rows_fn fn, cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """Runs the row primitive fn over a 2-D array with contiguous rows."""
     cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
     cdef Py_ssize_t ldx = _ld(x), ldo = _ld(out)
     cdef const void *xp = cnp.PyArray_DATA(x)
@@ -498,23 +484,24 @@ def rows(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
     return out
 
 
-def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
-    """Element-wise `op` over contiguous arrays of the same size."""
-    cdef int d = _dt(x)
-    cdef const xentc_kernel_table *k = xentc_table()
-    cdef xentc_elem_fn fn
-    if op == "sigmoid":
-        fn = k.sigmoid[d]
-    elif op == "log_sigmoid":
-        fn = k.log_sigmoid[d]
-    elif op == "exp":
-        fn = k.exp[d]
-    elif op == "log":
-        fn = k.log[d]
-    elif op == "log1p":
-        fn = k.log1p[d]
-    else:
-        raise ValueError(f"unknown element-wise operation {op!r}")
+def logsumexp_rows(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out[i] = logsumexp(x[i, :]); out (n_rows,)."""
+    return _drive_rows(xentc_table().logsumexp[_dt(x)], x, out, n_threads)
+
+
+def softmax_rows(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out[i, :] = softmax(x[i, :]); out of x's shape, contiguous rows."""
+    return _drive_rows(xentc_table().softmax[_dt(x)], x, out, n_threads)
+
+
+def log_softmax_rows(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out[i, :] = log_softmax(x[i, :]); out of x's shape, contiguous rows."""
+    return _drive_rows(xentc_table().log_softmax[_dt(x)], x, out, n_threads)
+
+
+cdef object _drive_elementwise(xentc_elem_fn fn, cnp.ndarray x, cnp.ndarray out,
+                               int n_threads):
+    """Runs the element-wise fn over contiguous arrays of the same size."""
     cdef Py_ssize_t n = x.size
     cdef const void *xp = cnp.PyArray_DATA(x)
     cdef void *op_ = cnp.PyArray_DATA(out)
@@ -533,84 +520,219 @@ def elementwise(str op, cnp.ndarray x, cnp.ndarray out, int n_threads):
     return out
 
 
-def loss(str kind, cnp.ndarray x, *, labels=None, t=None, indptr=None, indices=None,
-         values=None, row_weight=None, elem_weight=None, col_weight=None,
-         double pos_weight=1.0, double smoothing=0.0,
-         double eps=0.0, bint renormalize=False, bint flat=False, double grad_scale=1.0,
-         loss_out=None, grad_out=None, hess_out=None, neg_target_row=None, int n_threads=1):
-    """Runs loss kernel `kind`; returns sum_i w_i * loss_i as a Python float.
+def sigmoid_elements(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out = sigmoid(x) element-wise (contiguous, same size)."""
+    return _drive_elementwise(xentc_table().sigmoid[_dt(x)], x, out, n_threads)
 
-    neg_target_row: int64 array of one element, lowered by the dense softmax
-    kernel to the first row holding a negative target (None: not looked for).
 
-    x is (n_rows, n_cols) with contiguous rows, or 1-D with flat=True (then
-    the element-wise kernels split elements, not rows, across threads).
-    """
-    cdef int d = _dt(x)
-    cdef const xentc_kernel_table *k = xentc_table()
-    cdef xentc_loss_fn fn
-    if kind == "sparse_softmax":
-        fn = k.sparse_softmax_ce[d]
-    elif kind == "dense_softmax":
-        fn = k.dense_softmax_ce[d]
-    elif kind == "csr_softmax":
-        fn = k.csr_softmax_ce[d]
-    elif kind == "sigmoid":
-        fn = k.sigmoid_ce[d]
-    elif kind == "csr_sigmoid":
-        fn = k.csr_sigmoid_ce[d]
-    elif kind == "binary":
-        fn = k.binary_ce[d]
-    elif kind == "sparse_categorical":
-        fn = k.sparse_categorical_ce[d]
-    elif kind == "dense_categorical":
-        fn = k.dense_categorical_ce[d]
-    elif kind == "csr_categorical":
-        fn = k.csr_categorical_ce[d]
-    else:
-        raise ValueError(f"unknown loss kernel {kind!r}")
-    cdef xentc_args a
-    cdef Py_ssize_t n_units, block
+def log_sigmoid_elements(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out = log(sigmoid(x)) element-wise (contiguous, same size)."""
+    return _drive_elementwise(xentc_table().log_sigmoid[_dt(x)], x, out, n_threads)
+
+
+def exp_elements(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out = exp(x): the vectorised exp, exposed for the accuracy tests."""
+    return _drive_elementwise(xentc_table().exp[_dt(x)], x, out, n_threads)
+
+
+def log_elements(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out = log(x): the vectorised log, exposed for the accuracy tests."""
+    return _drive_elementwise(xentc_table().log[_dt(x)], x, out, n_threads)
+
+
+def log1p_elements(cnp.ndarray x, cnp.ndarray out, int n_threads):
+    """out = log1p(x): the vectorised log1p, exposed for the accuracy tests."""
+    return _drive_elementwise(xentc_table().log1p[_dt(x)], x, out, n_threads)
+
+
+# ---------------------------------------------------------------------------
+# Loss kernels (xentc/losses.py): one entry per kernel. Each zeroes its
+# argument struct, fills the fields its kernel reads and runs the block loop;
+# every entry returns sum_i w_i * loss_i as a Python float.
+#
+# Shared keyword arguments: row_weight (n_rows,) float64 or None; grad_scale
+# multiplies w_i in the derivatives; loss_out / grad_out / hess_out or None
+# (per-row losses; gradient and Hessian of x's shape and dtype); n_threads.
+# `flat` (element-wise kernels): x is 1-D, one long row split by elements,
+# weights per element in elem_weight.
+
+cdef inline void _set_common(xentc_args *a, cnp.ndarray x, bint flat, object row_weight,
+                             double grad_scale, object loss_out, object grad_out,
+                             object hess_out):
+    a.row_weight = <const double *>_ptr(row_weight)
     if flat:
         a.n_rows = 1
         a.n_cols = x.shape[0]
-        n_units = x.shape[0]
-        block = _BLOCK_ELEMS * 4
     else:
         a.n_rows = x.shape[0]
         a.n_cols = x.shape[1]
-        n_units = a.n_rows
-        block = _block_rows(a.n_cols)
+    a.flat = flat
     a.x = cnp.PyArray_DATA(x)
     a.ldx = _ld(x)
-    a.labels = <const int64_t *>_ptr(labels)
-    a.t = _ptr(t)
-    a.ldt = _ld(t)
-    a.indptr = <const int64_t *>_ptr(indptr)
-    a.indices = <const int64_t *>_ptr(indices)
-    a.values = _ptr(values)
-    a.row_weight = <const double *>_ptr(row_weight)
-    a.elem_weight = _ptr(elem_weight)
-    a.col_weight = _ptr(col_weight)
-    a.pos_weight = pos_weight
-    a.smoothing = smoothing
-    a.clip_eps = eps
-    a.renormalize = renormalize
-    a.flat = flat
     a.grad_scale = grad_scale
     a.loss_out = _ptr(loss_out)
     a.grad_out = _ptr(grad_out)
     a.ldg = _ld(grad_out)
     a.hess_out = _ptr(hess_out)
     a.ldh = _ld(hess_out)
+
+
+cdef inline void _set_dense(xentc_args *a, cnp.ndarray t):
+    a.t = cnp.PyArray_DATA(t)
+    a.ldt = _ld(t)
+
+
+cdef inline void _set_csr(xentc_args *a, cnp.ndarray indptr, cnp.ndarray indices,
+                          cnp.ndarray values):
+    a.indptr = <const int64_t *>cnp.PyArray_DATA(indptr)
+    a.indices = <const int64_t *>cnp.PyArray_DATA(indices)
+    a.values = cnp.PyArray_DATA(values)
+
+
+cdef double _drive_loss(xentc_loss_fn fn, xentc_args *a, cnp.ndarray x,
+                        int n_threads) except? -1:
+    """Runs fn over rows (or, flat, over elements) in blocks (Design B)."""
+    if a.flat:
+        return _run_loss(fn, a, a.n_cols, _BLOCK_ELEMS * 4, x.size, n_threads)
+    return _run_loss(fn, a, a.n_rows, _block_rows(a.n_cols), x.size, n_threads)
+
+
+def softmax_ce_sparse(cnp.ndarray x, cnp.ndarray labels, *, row_weight=None,
+                      double smoothing=0.0, double grad_scale=1.0, loss_out=None,
+                      grad_out=None, hess_out=None, int n_threads=1):
+    """Softmax CE of logits x against int64 labels (-1 = ignored)."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    a.labels = <const int64_t *>cnp.PyArray_DATA(labels)
+    a.smoothing = smoothing
+    return _drive_loss(xentc_table().sparse_softmax_ce[_dt(x)], &a, x, n_threads)
+
+
+def softmax_ce_dense(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, col_weight=None,
+                     double smoothing=0.0, double grad_scale=1.0, loss_out=None,
+                     grad_out=None, hess_out=None, neg_target_row=None, int n_threads=1):
+    """Softmax CE of logits x against dense soft targets t (x's shape and
+    dtype); col_weight: class weights of x's dtype or None. neg_target_row:
+    an int64 array of one element, lowered by the kernel to the first row
+    holding a negative target (None: t not looked at for signs)."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
+    a.col_weight = _ptr(col_weight)
+    a.smoothing = smoothing
     a.neg_target_row = <int64_t *>_ptr(neg_target_row)
-    return _run_loss(fn, &a, n_units, block, x.size, n_threads)
+    return _drive_loss(xentc_table().dense_softmax_ce[_dt(x)], &a, x, n_threads)
+
+
+def softmax_ce_csr(cnp.ndarray x, cnp.ndarray indptr, cnp.ndarray indices, cnp.ndarray values,
+                   *, row_weight=None, col_weight=None, double smoothing=0.0,
+                   double grad_scale=1.0, loss_out=None, grad_out=None, hess_out=None,
+                   int n_threads=1):
+    """Softmax CE of logits x against canonical CSR soft targets."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_csr(&a, indptr, indices, values)
+    a.col_weight = _ptr(col_weight)
+    a.smoothing = smoothing
+    return _drive_loss(xentc_table().csr_softmax_ce[_dt(x)], &a, x, n_threads)
+
+
+def sigmoid_ce(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, elem_weight=None,
+               col_weight=None, double pos_weight=1.0, double smoothing=0.0, bint flat=False,
+               double grad_scale=1.0, loss_out=None, grad_out=None, hess_out=None,
+               int n_threads=1):
+    """Sigmoid CE of logits x against dense targets t; pos_weight per column
+    (col_weight, x's dtype) or scalar."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, flat, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
+    a.elem_weight = _ptr(elem_weight)
+    a.col_weight = _ptr(col_weight)
+    a.pos_weight = pos_weight
+    a.smoothing = smoothing
+    return _drive_loss(xentc_table().sigmoid_ce[_dt(x)], &a, x, n_threads)
+
+
+def sigmoid_ce_csr(cnp.ndarray x, cnp.ndarray indptr, cnp.ndarray indices, cnp.ndarray values,
+                   *, row_weight=None, col_weight=None, double pos_weight=1.0,
+                   double smoothing=0.0, double grad_scale=1.0, loss_out=None,
+                   grad_out=None, hess_out=None, int n_threads=1):
+    """Sigmoid CE of logits x (2-D) against canonical CSR multi-label targets."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_csr(&a, indptr, indices, values)
+    a.col_weight = _ptr(col_weight)
+    a.pos_weight = pos_weight
+    a.smoothing = smoothing
+    return _drive_loss(xentc_table().csr_sigmoid_ce[_dt(x)], &a, x, n_threads)
+
+
+def binary_ce(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, elem_weight=None,
+              double clip_eps=0.0, bint flat=False, double grad_scale=1.0, loss_out=None,
+              grad_out=None, hess_out=None, int n_threads=1):
+    """Binary CE of probabilities x, clipped to [clip_eps, 1 - clip_eps],
+    against dense targets t."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, flat, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
+    a.elem_weight = _ptr(elem_weight)
+    a.clip_eps = clip_eps
+    return _drive_loss(xentc_table().binary_ce[_dt(x)], &a, x, n_threads)
+
+
+def categorical_ce_sparse(cnp.ndarray x, cnp.ndarray labels, *, row_weight=None,
+                          double clip_eps=0.0, bint renormalize=False, double grad_scale=1.0,
+                          loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Categorical CE of probabilities x (clipped; rows divided by their sum
+    first when renormalize) against int64 labels."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    a.labels = <const int64_t *>cnp.PyArray_DATA(labels)
+    a.clip_eps = clip_eps
+    a.renormalize = renormalize
+    return _drive_loss(xentc_table().sparse_categorical_ce[_dt(x)], &a, x, n_threads)
+
+
+def categorical_ce_dense(cnp.ndarray x, cnp.ndarray t, *, row_weight=None,
+                         double clip_eps=0.0, bint renormalize=False, double grad_scale=1.0,
+                         loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
+    """Categorical CE of probabilities x against dense targets t."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&a, t)
+    a.clip_eps = clip_eps
+    a.renormalize = renormalize
+    return _drive_loss(xentc_table().dense_categorical_ce[_dt(x)], &a, x, n_threads)
+
+
+def categorical_ce_csr(cnp.ndarray x, cnp.ndarray indptr, cnp.ndarray indices,
+                       cnp.ndarray values, *, row_weight=None, double clip_eps=0.0,
+                       bint renormalize=False, double grad_scale=1.0, loss_out=None,
+                       grad_out=None, hess_out=None, int n_threads=1):
+    """Categorical CE of probabilities x against canonical CSR targets."""
+    cdef xentc_args a
+    memset(&a, 0, sizeof(a))
+    _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_csr(&a, indptr, indices, values)
+    a.clip_eps = clip_eps
+    a.renormalize = renormalize
+    return _drive_loss(xentc_table().csr_categorical_ce[_dt(x)], &a, x, n_threads)
 
 
 # ---------------------------------------------------------------------------
 # focal losses (src/body_focal.h, driven from xentc/_focal.py): the kernels
 # take the plain xentc_args followed by gamma / alpha, and run through the
-# same block loop (_run_loss) as every other loss.
+# same block loop (_run_loss) as every other loss. Each focal entry takes
+# its plain twin's arguments after (gamma, alpha, use_alpha); alpha applies
+# to the sigmoid kernels only.
 
 cdef extern from "xentc_kernels.h" nogil:
     ctypedef struct xentc_focal_args:
@@ -627,65 +749,94 @@ cdef extern from "xentc_kernels.h" nogil:
         xentc_loss_fn focal_csr_softmax_ce[2]
 
 
-def focal_loss(str kind, cnp.ndarray x, double gamma, double alpha, bint use_alpha, *,
-               labels=None, t=None, indptr=None, indices=None, values=None, row_weight=None,
-               elem_weight=None, col_weight=None, double pos_weight=1.0,
-               double smoothing=0.0, bint flat=False, double grad_scale=1.0,
-               loss_out=None, grad_out=None, hess_out=None, int n_threads=1):
-    """Runs focal kernel `kind` ("sigmoid", "csr_sigmoid", "sparse_softmax",
-    "dense_softmax", "csr_softmax"); arguments as `loss`."""
-    cdef int d = _dt(x)
-    cdef const _focal_table *k = <const _focal_table *>xentc_table()
-    cdef xentc_loss_fn fn
-    if kind == "sigmoid":
-        fn = k.focal_sigmoid_ce[d]
-    elif kind == "csr_sigmoid":
-        fn = k.focal_csr_sigmoid_ce[d]
-    elif kind == "sparse_softmax":
-        fn = k.focal_sparse_softmax_ce[d]
-    elif kind == "dense_softmax":
-        fn = k.focal_dense_softmax_ce[d]
-    elif kind == "csr_softmax":
-        fn = k.focal_csr_softmax_ce[d]
-    else:
-        raise ValueError(f"unknown focal kernel {kind!r}")
+cdef inline const _focal_table *_focal_kernels() noexcept nogil:
+    return <const _focal_table *>xentc_table()
+
+
+cdef inline void _set_focal(xentc_focal_args *f, double gamma, double alpha, bint use_alpha):
+    f.gamma = gamma
+    f.alpha = alpha
+    f.use_alpha = use_alpha
+
+
+def focal_softmax_ce_sparse(cnp.ndarray x, double gamma, double alpha, bint use_alpha,
+                            cnp.ndarray labels, *, row_weight=None, double smoothing=0.0,
+                            double grad_scale=1.0, loss_out=None, grad_out=None,
+                            hess_out=None, int n_threads=1):
+    """Focal twin of softmax_ce_sparse."""
     cdef xentc_focal_args f
     memset(&f, 0, sizeof(f))
-    cdef Py_ssize_t n_units, block
-    if flat:
-        f.base.n_rows = 1
-        f.base.n_cols = x.shape[0]
-        n_units = x.shape[0]
-        block = _BLOCK_ELEMS * 4
-    else:
-        f.base.n_rows = x.shape[0]
-        f.base.n_cols = x.shape[1]
-        n_units = f.base.n_rows
-        block = _block_rows(f.base.n_cols)
-    f.base.x = cnp.PyArray_DATA(x)
-    f.base.ldx = _ld(x)
-    f.base.labels = <const int64_t *>_ptr(labels)
-    f.base.t = _ptr(t)
-    f.base.ldt = _ld(t)
-    f.base.indptr = <const int64_t *>_ptr(indptr)
-    f.base.indices = <const int64_t *>_ptr(indices)
-    f.base.values = _ptr(values)
-    f.base.row_weight = <const double *>_ptr(row_weight)
+    _set_focal(&f, gamma, alpha, use_alpha)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    f.base.labels = <const int64_t *>cnp.PyArray_DATA(labels)
+    f.base.smoothing = smoothing
+    return _drive_loss(_focal_kernels().focal_sparse_softmax_ce[_dt(x)], &f.base, x, n_threads)
+
+
+def focal_softmax_ce_dense(cnp.ndarray x, double gamma, double alpha, bint use_alpha,
+                           cnp.ndarray t, *, row_weight=None, col_weight=None,
+                           double smoothing=0.0, double grad_scale=1.0, loss_out=None,
+                           grad_out=None, hess_out=None, int n_threads=1):
+    """Focal twin of softmax_ce_dense."""
+    cdef xentc_focal_args f
+    memset(&f, 0, sizeof(f))
+    _set_focal(&f, gamma, alpha, use_alpha)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&f.base, t)
+    f.base.col_weight = _ptr(col_weight)
+    f.base.smoothing = smoothing
+    return _drive_loss(_focal_kernels().focal_dense_softmax_ce[_dt(x)], &f.base, x, n_threads)
+
+
+def focal_softmax_ce_csr(cnp.ndarray x, double gamma, double alpha, bint use_alpha,
+                         cnp.ndarray indptr, cnp.ndarray indices, cnp.ndarray values, *,
+                         row_weight=None, col_weight=None, double smoothing=0.0,
+                         double grad_scale=1.0, loss_out=None, grad_out=None, hess_out=None,
+                         int n_threads=1):
+    """Focal twin of softmax_ce_csr."""
+    cdef xentc_focal_args f
+    memset(&f, 0, sizeof(f))
+    _set_focal(&f, gamma, alpha, use_alpha)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_csr(&f.base, indptr, indices, values)
+    f.base.col_weight = _ptr(col_weight)
+    f.base.smoothing = smoothing
+    return _drive_loss(_focal_kernels().focal_csr_softmax_ce[_dt(x)], &f.base, x, n_threads)
+
+
+def focal_sigmoid_ce(cnp.ndarray x, double gamma, double alpha, bint use_alpha, cnp.ndarray t,
+                     *, row_weight=None, elem_weight=None, col_weight=None,
+                     double pos_weight=1.0, double smoothing=0.0, bint flat=False,
+                     double grad_scale=1.0, loss_out=None, grad_out=None, hess_out=None,
+                     int n_threads=1):
+    """Focal twin of sigmoid_ce."""
+    cdef xentc_focal_args f
+    memset(&f, 0, sizeof(f))
+    _set_focal(&f, gamma, alpha, use_alpha)
+    _set_common(&f.base, x, flat, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_dense(&f.base, t)
     f.base.elem_weight = _ptr(elem_weight)
     f.base.col_weight = _ptr(col_weight)
     f.base.pos_weight = pos_weight
     f.base.smoothing = smoothing
-    f.base.flat = flat
-    f.base.grad_scale = grad_scale
-    f.base.loss_out = _ptr(loss_out)
-    f.base.grad_out = _ptr(grad_out)
-    f.base.ldg = _ld(grad_out)
-    f.base.hess_out = _ptr(hess_out)
-    f.base.ldh = _ld(hess_out)
-    f.gamma = gamma
-    f.alpha = alpha
-    f.use_alpha = use_alpha
-    return _run_loss(fn, &f.base, n_units, block, x.size, n_threads)
+    return _drive_loss(_focal_kernels().focal_sigmoid_ce[_dt(x)], &f.base, x, n_threads)
+
+
+def focal_sigmoid_ce_csr(cnp.ndarray x, double gamma, double alpha, bint use_alpha,
+                         cnp.ndarray indptr, cnp.ndarray indices, cnp.ndarray values, *,
+                         row_weight=None, col_weight=None, double pos_weight=1.0,
+                         double smoothing=0.0, double grad_scale=1.0, loss_out=None,
+                         grad_out=None, hess_out=None, int n_threads=1):
+    """Focal twin of sigmoid_ce_csr."""
+    cdef xentc_focal_args f
+    memset(&f, 0, sizeof(f))
+    _set_focal(&f, gamma, alpha, use_alpha)
+    _set_common(&f.base, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
+    _set_csr(&f.base, indptr, indices, values)
+    f.base.col_weight = _ptr(col_weight)
+    f.base.pos_weight = pos_weight
+    f.base.smoothing = smoothing
+    return _drive_loss(_focal_kernels().focal_csr_sigmoid_ce[_dt(x)], &f.base, x, n_threads)
 
 
 # Grouped softmax cross-entropy (xentc/grouped.py). Its own block: the kernel

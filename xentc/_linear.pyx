@@ -15,10 +15,11 @@ C. exp is the dispatched SIMD kernel. This module links its own copy of
    active (`set_simd_target`, XENTC_SIMD): both modules run the same code.
    The tile loops of src/linear_body.h follow the same target name.
 """
-import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t
+from libc.string cimport memset
 from scipy.linalg.cython_blas cimport sgemm, dgemm
+from xentc._common cimport _dt, _ptr, _ld
 
 cnp.import_array()
 
@@ -74,28 +75,15 @@ OP_TOPK = XL_OP_TOPK
 OP_LOSS_GRAD = XL_OP_LOSS_GRAD
 
 
-cdef inline void *_ptr(object a):
-    if a is None:
-        return NULL
-    return cnp.PyArray_DATA(<cnp.ndarray>a)
-
-
-cdef inline Py_ssize_t _ld(object a):
-    """row stride in elements (rows are contiguous, Design A)"""
-    if a is None:
-        return 0
-    cdef cnp.ndarray arr = <cnp.ndarray>a
-    return arr.strides[0] // arr.itemsize
-
-
 def run(int op, str target, h, w, bias, labels, double smoothing, rows, row_a, dh, dw, db,
         Py_ssize_t k, topv, topi, int n_threads, Py_ssize_t rows_sb, Py_ssize_t vt):
     """One fused pass (op: OP_STATS, OP_TOPK or OP_LOSS_GRAD); fills `rows`
     (n, 4) and, as asked, the gradients / top-k arrays. Raises MemoryError
     if per-thread scratch cannot be allocated."""
     cdef xl_args a
+    memset(&a, 0, sizeof(a))
     cdef int rc
-    cdef int dt = 0 if (<cnp.ndarray>h).descr.type_num == cnp.NPY_FLOAT32 else 1
+    cdef int dt = _dt(<cnp.ndarray>h)
     if xentc_select(target.encode()) != 0:
         raise ValueError(f"SIMD target {target!r} is not available to xentc._linear")
     a.dtype = dt

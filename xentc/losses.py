@@ -154,18 +154,26 @@ def _sample_weight(sample_weight, n, reduction):
     return V.scaled_for_mean(w) if reduction == "mean" else w
 
 
-def _run_kernel(kernel, x, focal=None, **kw):
-    """The plain loss kernel, or its focal twin when focal = (gamma, alpha,
-    use_alpha) (xentc/_focal.py; the focal kernels take no clipping eps)."""
+def _run_kernel(plain, focal_twin, x, targets, focal=None, **kw):
+    """plain(x, *targets, **kw): one _kernels entry; or its focal twin, which
+    takes focal = (gamma, alpha, use_alpha) before the targets
+    (xentc/_focal.py)."""
     if focal is None:
-        return _kernels.loss(kernel, x, **kw)
-    kw.pop("eps", None)
-    return _kernels.focal_loss(kernel, x, *focal, **kw)
+        return plain(x, *targets, **kw)
+    return focal_twin(x, *focal, *targets, **kw)
 
 
-def _unchecked_sum(kernel, x, bufs, focal=None, **kw):
+def _unchecked_sum(plain, focal_twin, x, targets, bufs, focal=None, **kw):
     return _run_kernel(
-        kernel, x, focal, loss_out=bufs.loss, grad_out=bufs.grad, hess_out=bufs.hess, **kw
+        plain,
+        focal_twin,
+        x,
+        targets,
+        focal,
+        loss_out=bufs.loss,
+        grad_out=bufs.grad,
+        hess_out=bufs.hess,
+        **kw,
     )
 
 
@@ -233,11 +241,12 @@ def _compute_sparse_softmax(
         x, reduction, grad, hess, out, (n,), kernel="sparse_softmax" if focal is None else ""
     )
     total = _unchecked_sum(
-        "sparse_softmax",
+        _kernels.softmax_ce_sparse,
+        _kernels.focal_softmax_ce_sparse,
         x,
+        (labels,),
         bufs,
         focal,
-        labels=labels,
         row_weight=w,
         smoothing=eps,
         grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
@@ -455,13 +464,26 @@ def _compute_softmax_soft(
         if fold:  # the kernel lowers neg[0] to the first row holding a negative target
             neg = np.full(1, n, dtype=np.int64)
             common["neg_target_row"] = neg
-        total = _unchecked_sum("dense_softmax", x, bufs, focal, t=targets, **common)
+        total = _unchecked_sum(
+            _kernels.softmax_ce_dense,
+            _kernels.focal_softmax_ce_dense,
+            x,
+            (targets,),
+            bufs,
+            focal,
+            **common,
+        )
         if fold and neg[0] < n:
             _check_nonnegative_rows(targets, "targets", int(neg[0]))
     else:
-        indptr, indices, data = targets
         total = _unchecked_sum(
-            "csr_softmax", x, bufs, focal, indptr=indptr, indices=indices, values=data, **common
+            _kernels.softmax_ce_csr,
+            _kernels.focal_softmax_ce_csr,
+            x,
+            targets,
+            bufs,
+            focal,
+            **common,
         )
     return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
 
@@ -648,24 +670,24 @@ def _compute_binary_family(
         kernel=kernel if focal is None else "",
         layout_ok=_c_contiguous if flat else V.kernel_layout,
     )
-    common = dict(
-        smoothing=smoothing,
-        eps=eps,
-        pos_weight=pw_s,
-        col_weight=pw_col,
-        grad_scale=scale,
-        n_threads=n_threads,
-    )
+    if kernel == "sigmoid":
+        plain, focal_twin = _kernels.sigmoid_ce, _kernels.focal_sigmoid_ce
+        common = dict(smoothing=smoothing, pos_weight=pw_s, col_weight=pw_col)
+    else:  # "binary": probabilities, clipped; no focal twin
+        plain, focal_twin = _kernels.binary_ce, None
+        common = dict(clip_eps=eps)
+    common.update(grad_scale=scale, n_threads=n_threads)
     if flat:
 
         def flat_view(a):
             return None if a is None else a.reshape(-1)
 
         total = _run_kernel(
-            kernel,
+            plain,
+            focal_twin,
             x.reshape(-1),
+            (tgt.reshape(-1),),
             focal,
-            t=tgt.reshape(-1),
             elem_weight=w.astype(x.dtype) if w is not None else None,
             flat=True,
             loss_out=flat_view(bufs.loss),
@@ -674,17 +696,15 @@ def _compute_binary_family(
             **common,
         )
     elif kind == "dense":
-        total = _unchecked_sum(kernel, x, bufs, focal, t=tgt, row_weight=w, **common)
-    else:
-        indptr, indices, data = tgt
+        total = _unchecked_sum(plain, focal_twin, x, (tgt,), bufs, focal, row_weight=w, **common)
+    else:  # CSR targets: sigmoid only (_prep_binary_family)
         total = _unchecked_sum(
-            "csr_sigmoid",
+            _kernels.sigmoid_ce_csr,
+            _kernels.focal_sigmoid_ce_csr,
             x,
+            tgt,
             bufs,
             focal,
-            indptr=indptr,
-            indices=indices,
-            values=data,
             row_weight=w,
             **common,
         )
@@ -862,20 +882,17 @@ def _compute_categorical(
     )
     common = dict(
         row_weight=w,
-        eps=eps,
+        clip_eps=eps,
         renormalize=renormalize,
         grad_scale=_grad_scale(reduction if reduction != "none" else "sum", weight_sum),
         n_threads=n_threads,
     )
     if kind == "labels":
-        total = _unchecked_sum("sparse_categorical", x, bufs, labels=targets, **common)
+        total = _unchecked_sum(_kernels.categorical_ce_sparse, None, x, (targets,), bufs, **common)
     elif kind == "dense":
-        total = _unchecked_sum("dense_categorical", x, bufs, t=targets, **common)
+        total = _unchecked_sum(_kernels.categorical_ce_dense, None, x, (targets,), bufs, **common)
     else:
-        indptr, indices, data = targets
-        total = _unchecked_sum(
-            "csr_categorical", x, bufs, indptr=indptr, indices=indices, values=data, **common
-        )
+        total = _unchecked_sum(_kernels.categorical_ce_csr, None, x, targets, bufs, **common)
     return _reduce(total, weight_sum, bufs.loss, reduction), bufs.finish(), bufs.hess
 
 

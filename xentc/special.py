@@ -73,7 +73,7 @@ def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
     rows, (shape, ax) = _checked_rows(x, axis)
     res = np.empty(rows.shape[0], dtype=rows.dtype)
     if rows.shape[0]:
-        _kernels.rows("logsumexp", rows, res, n_threads)
+        _kernels.logsumexp_rows(rows, res, n_threads)
     if ax is None:
         red_shape = (1,) * len(shape) if keepdims else ()
     else:
@@ -99,11 +99,11 @@ def _map_rows(op, x, axis, out, n_threads):
         target = out.reshape(rows.shape)
         if not np.may_share_memory(target, rows) or V.same_view(target, rows):
             if rows.size:
-                _kernels.rows(op, rows, target, n_threads)
+                op(rows, target, n_threads)
             return out
     res = np.empty(rows.shape, dtype=rows.dtype)
     if rows.size:
-        _kernels.rows(op, rows, res, n_threads)
+        op(rows, res, n_threads)
     if ax is None:
         res = res.reshape(shape)
     else:
@@ -119,12 +119,12 @@ def _map_rows(op, x, axis, out, n_threads):
 def softmax(x, axis=-1, *, out=None, n_threads=None):
     """exp(x - logsumexp(x)) along `axis`; the argmax entry is computed as
     1/(1 + sum of the others) so it keeps full precision near 1."""
-    return _map_rows("softmax", x, axis, out, n_threads)
+    return _map_rows(_kernels.softmax_rows, x, axis, out, n_threads)
 
 
 def log_softmax(x, axis=-1, *, out=None, n_threads=None):
     """x - logsumexp(x) along `axis`, without forming log(softmax)."""
-    return _map_rows("log_softmax", x, axis, out, n_threads)
+    return _map_rows(_kernels.log_softmax_rows, x, axis, out, n_threads)
 
 
 def _elementwise(op, x, out, n_threads):
@@ -141,7 +141,7 @@ def _elementwise(op, x, out, n_threads):
     else:
         target = np.empty(arr.shape, dtype=arr.dtype)
     if arr.size:
-        _kernels.elementwise(op, arr.reshape(-1), target.reshape(-1), n_threads)
+        op(arr.reshape(-1), target.reshape(-1), n_threads)
     if target is out:
         return out
     return _deliver(target if arr.ndim else target[()], out)
@@ -150,10 +150,10 @@ def _elementwise(op, x, out, n_threads):
 def sigmoid(x, *, out=None, n_threads=None):
     """1 / (1 + exp(-x)), evaluated as exp(-|x|)/(1 + exp(-|x|)) for x < 0 so
     tiny probabilities keep their relative precision (== scipy.special.expit)."""
-    return _elementwise("sigmoid", x, out, n_threads)
+    return _elementwise(_kernels.sigmoid_elements, x, out, n_threads)
 
 
 def log_sigmoid(x, *, out=None, n_threads=None):
     """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))
     (== scipy.special.log_expit)."""
-    return _elementwise("log_sigmoid", x, out, n_threads)
+    return _elementwise(_kernels.log_sigmoid_elements, x, out, n_threads)
