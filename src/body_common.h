@@ -31,7 +31,10 @@
  *    per-row maxima first, then one flat vector pass of exp over the whole
  *    block, then a vector log1p over the block's row sums. Per-row work
  *    (horizontal sums, a scalar log1p) would otherwise dominate (C = 2
- *    would cost 20x more per logit than C = 1000).
+ *    would cost 20x more per logit than C = 1000). Rows go in and out of
+ *    the columnar layout through in-register transposes (gather_cols /
+ *    scatter_cols, body_short_rows.h), and loss-only steps stay in vectors
+ *    up to the accumulator: no per-element scalar code is left.
  * F. The tail of a row (n mod XT_NLANES elements) is handled by re-reading the
  *    last full vector and masking the lanes already counted, not by a
  *    scalar loop.

@@ -259,14 +259,19 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
                 const XT_VREAL gu = ga * unif, inv_s = XT_LOAD(B.inv_s + r),
                                q_max = XT_LOAD(B.q_max + r);
                 const XT_VREAL g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
-                for (ptrdiff_t j = 0; j < n; j++) {
-                    const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
-                    const XT_VINT at_max = e == 1;
-                    if (a->grad_out)
-                        XT_STORE(B.gg + j * BR + r, XT_SELECT(at_max, g_max, ga * p - gu));
-                    if (a->hess_out)
-                        XT_STORE(B.hh + j * BR + r, XT_SELECT(at_max, h_max, ga * p * (1 - p)));
-                }
+                /* separate loops: g comes out bit-identical with or without h (one
+                 * product ga * p shared with h would change how g is contracted) */
+                if (a->grad_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r);
+                        XT_STORE(B.gg + j * BR + r,
+                                 XT_SELECT(e == 1, g_max, ga * (e * inv_s) - gu));
+                    }
+                if (a->hess_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
+                        XT_STORE(B.hh + j * BR + r, XT_SELECT(e == 1, h_max, ga * p * (1 - p)));
+                    }
                 /* formed XT_NLANES rows per vector op (transposed), stored
                  * transposed back; the label entries are redone below */
                 if (a->grad_out)

@@ -220,14 +220,18 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
                  * sparse_row_grad forms h at the max and p_y in float64 from
                  * float64 stats, so float32 results would move by an ulp. g does
                  * not depend on h: bit-identical with or without h. */
-                for (ptrdiff_t j = 0; j < n; j++) {
-                    const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
-                    const XT_VINT at_max = e == 1;
-                    if (a->grad_out)
-                        XT_STORE(gg + j * BR + r, XT_SELECT(at_max, g_max, ga * p - gu));
-                    if (a->hess_out)
-                        XT_STORE(hh + j * BR + r, XT_SELECT(at_max, h_max, ga * p * (1 - p)));
-                }
+                /* separate loops: g comes out bit-identical with or without h (one
+                 * product ga * p shared with h would change how g is contracted) */
+                if (a->grad_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r);
+                        XT_STORE(gg + j * BR + r, XT_SELECT(e == 1, g_max, ga * (e * inv_s) - gu));
+                    }
+                if (a->hess_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
+                        XT_STORE(hh + j * BR + r, XT_SELECT(e == 1, h_max, ga * p * (1 - p)));
+                    }
                 if (a->grad_out)
                     FN(scatter_cols)(gg + r, BR, n, B.rows - r,
                                      (XT_REAL *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
