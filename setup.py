@@ -66,7 +66,10 @@ HEADERS = sorted(
 EXTENSIONS = [
     (
         Extension(
-            "xentc._kernels", sources=["xentc/_kernels.pyx", "src/dispatch.c"], depends=HEADERS
+            "xentc._kernels",
+            sources=["xentc/_kernels.pyx", "src/dispatch.c"],
+            # the .pxi/.pxd are compiled into the generated C: edits must rebuild it
+            depends=[*HEADERS, "xentc/_fast_paths.pxi", "xentc/_common.pxd"],
         ),
         True,
     ),
@@ -76,7 +79,7 @@ EXTENSIONS = [
         Extension(
             "xentc._linear",
             sources=["xentc/_linear.pyx", "src/dispatch.c"],
-            depends=HEADERS,
+            depends=[*HEADERS, "xentc/_common.pxd"],
         ),
         True,
     ),

@@ -113,8 +113,11 @@ static double FN(sigmoid_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r1)
     if (pw && !a->row_weight && n > 0 && n < 4 * XT_NLANES && a->ldx == n && a->ldt == n &&
         (!a->grad_out || a->ldg == n) && (!a->hess_out || a->ldh == n)) {
         XT_REAL tile[TILE];
-        const ptrdiff_t G = TILE / n;
-        for (ptrdiff_t k = 0; k < G * n; k++) tile[k] = pw[k % n];
+        /* only as many rows as the block has: a 1-row call must not fill (and
+         * divide over) the whole tile; the spans, hence the sums, are the same */
+        const ptrdiff_t G = FN(min_p)(TILE / n, r1 - r0);
+        for (ptrdiff_t r = 0; r < G; r++)
+            for (ptrdiff_t j = 0; j < n; j++) tile[r * n + j] = pw[j];
         for (ptrdiff_t i = r0; i < r1; i += G) {
             const ptrdiff_t rows = FN(min_p)(G, r1 - i);
             total += FN(sigmoid_span)(a, (const XT_REAL *)a->x + i * n,

@@ -35,19 +35,82 @@ def _select_at_import():
 
 
 def available_simd_targets():
-    """The SIMD targets that are compiled in and that this CPU can run."""
+    """The SIMD targets that are compiled in and that this CPU can run.
+
+    Returns
+    -------
+    list of str
+        Target names, worst to best, among ``"baseline"``, ``"avx2"``,
+        ``"avx512"`` (x86-64), ``"neon"`` (aarch64) and ``"emu512"`` (the
+        16-lane layout emulated on the baseline ISA, for tests).
+
+    See Also
+    --------
+    get_simd_target, set_simd_target, simd_target
+
+    Examples
+    --------
+    >>> import xentc
+    >>> "baseline" in xentc.available_simd_targets()
+    True
+    """
     return list(_kernels.supported_targets())
 
 
 def get_simd_target():
-    """The target the calling thread's kernels run on (its `simd_target()`
-    override if it is inside one, else the process-wide target)."""
+    """The SIMD target the calling thread's kernels run on.
+
+    That is the thread's :func:`simd_target` override when it is inside
+    one, else the process-wide target (the best one at import, or
+    ``XENTC_SIMD``, or the last :func:`set_simd_target`).
+
+    Returns
+    -------
+    str
+        One of :func:`available_simd_targets`.
+
+    See Also
+    --------
+    available_simd_targets, set_simd_target, simd_target
+
+    Examples
+    --------
+    >>> import xentc
+    >>> xentc.get_simd_target() in xentc.available_simd_targets()
+    True
+    """
     return _kernels.active_target()
 
 
 def set_simd_target(name):
-    """Route every later call (of every thread not inside a `simd_target()`
-    block) through the kernels built for `name`."""
+    """Run every later call on the kernels built for one SIMD target.
+
+    Process-wide: applies to every thread that is not inside a
+    :func:`simd_target` block.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available_simd_targets`.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not compiled in or this CPU cannot run it.
+
+    See Also
+    --------
+    simd_target : The same for one block of one thread.
+
+    Examples
+    --------
+    >>> import xentc
+    >>> before = xentc.get_simd_target()
+    >>> xentc.set_simd_target("baseline")
+    >>> xentc.get_simd_target()
+    'baseline'
+    >>> xentc.set_simd_target(before)
+    """
     if not _kernels.select_target(name):
         raise ValueError(
             f"SIMD target {name!r} is not available; choose one of {available_simd_targets()}"
@@ -56,12 +119,40 @@ def set_simd_target(name):
 
 @contextlib.contextmanager
 def simd_target(name):
-    """Context manager: run the block with the kernels of target `name`.
+    """Context manager: run a block on the kernels of one SIMD target.
 
     The override is thread-local: it applies to the calling thread (and the
-    OpenMP threads its calls start), never to other Python threads, and
-    blocks nest, each restoring the override that was in place when it was
-    entered. So threads may enter and leave blocks in any order.
+    OpenMP threads its calls start), never to other Python threads. Blocks
+    nest, each restoring the override in place when it was entered, so
+    threads may enter and leave blocks in any order.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available_simd_targets`.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not compiled in or this CPU cannot run it.
+
+    See Also
+    --------
+    set_simd_target : The process-wide setting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> x = np.linspace(-5.0, 5.0, 7)
+    >>> with xentc.simd_target("baseline"):
+    ...     portable = xentc.logsumexp(x)
+    >>> bool(abs(portable - xentc.logsumexp(x)) < 1e-12)
+    True
     """
     previous = _kernels.thread_target()
     if not _kernels.set_thread_target(name):
@@ -100,6 +191,32 @@ def _warn_if_serial_by_accident():
 
 
 def get_config():
+    """The build and runtime configuration, as a dictionary.
+
+    Returns
+    -------
+    dict
+        ``version``; ``compiler``; ``openmp`` (bool: OpenMP linked) and
+        ``openmp_build`` (how the build decided); ``simd_compiled``,
+        ``simd_supported`` (by this CPU) and ``simd_active`` (the calling
+        thread's target); ``default_n_threads`` (what ``n_threads=None``
+        means: OpenMP's current maximum, ``OMP_NUM_THREADS`` or
+        threadpoolctl limits, at most the CPUs this process may run on).
+
+    See Also
+    --------
+    show_config : The same, printed.
+
+    Examples
+    --------
+    >>> import xentc
+    >>> config = xentc.get_config()
+    >>> config["version"] == xentc.__version__
+    True
+    >>> sorted(config)  # doctest: +NORMALIZE_WHITESPACE
+    ['compiler', 'default_n_threads', 'openmp', 'openmp_build', 'simd_active',
+     'simd_compiled', 'simd_supported', 'version']
+    """
     return {
         "version": __version__,
         "compiler": _kernels.build_compiler(),
@@ -113,7 +230,27 @@ def get_config():
 
 
 def show_config():
-    """Print version, compiler, OpenMP, SIMD targets and the thread default."""
+    """Print the version, compiler, OpenMP, SIMD targets and thread default.
+
+    The first thing to attach to a bug report; ``xentc config`` on the
+    command line prints the same.
+
+    See Also
+    --------
+    get_config : The same, as a dictionary.
+
+    Examples
+    --------
+    >>> import xentc
+    >>> xentc.show_config()  # doctest: +ELLIPSIS
+    xentc ...
+      compiler: ...
+      OpenMP: ...
+      SIMD compiled: ...
+      SIMD this CPU: ...
+      SIMD in use: ...
+      default n_threads: ...
+    """
     c = get_config()
     print(f"xentc {c['version']}")
     print(f"  compiler:          {c['compiler']}")

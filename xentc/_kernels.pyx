@@ -35,6 +35,16 @@ B. Determinism: rows are cut into blocks of ``_block_rows(n_cols)`` rows, a
    2 threads slower than 1 on a busy 2-core machine).
 C. Small inputs (under ``_PARALLEL_MIN`` elements) run on the calling thread:
    starting an OpenMP team costs more than they take.
+F. Fresh output pages: a kernel that writes an (N, C) array (softmax,
+   log_softmax, element-wise, gradients) hands its blocks out ``guided``:
+   large contiguous runs first (half, a quarter, ... of what is left per
+   thread), single blocks at the end. The output is usually a fresh
+   ``np.empty`` whose pages the kernel faults in; one 32 KiB block at a time
+   put the threads side by side inside every 2 MiB transparent huge page,
+   both faulted it, and the kernel cleared a huge page for each and threw
+   one away (extra faults per call, docs/threads.md). Fixed 2 MiB chunks do
+   not help: threads in lockstep meet at every chunk boundary. Guided runs
+   keep each page to one thread and still end dynamically (Design B).
 """
 import numpy as np
 cimport numpy as cnp
@@ -243,8 +253,9 @@ cdef int _team(Py_ssize_t n_blocks, Py_ssize_t n_elems, int n_threads) noexcept 
 
 
 cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ssize_t block,
-                      Py_ssize_t n_elems, int n_threads) except? -1:
-    """Runs fn over [0, n_units) in blocks; sums block partials in order."""
+                      Py_ssize_t n_elems, int n_threads, bint writes_rows=False) except? -1:
+    """Runs fn over [0, n_units) in blocks; sums block partials in order.
+    writes_rows: fn writes an (N, C) gradient / Hessian (Design F)."""
     cdef Py_ssize_t n_blocks = (n_units + block - 1) // block
     cdef Py_ssize_t b, r0, r1
     cdef double total = 0.0
@@ -262,10 +273,16 @@ cdef double _run_loss(xentc_loss_fn fn, xentc_args *a, Py_ssize_t n_units, Py_ss
     if partial == NULL:
         raise MemoryError()
     with nogil:
-        for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
-            r0 = b * block
-            r1 = r0 + block if r0 + block < n_units else n_units
-            partial[b] = fn(a, r0, r1)
+        if writes_rows:
+            for b in prange(n_blocks, num_threads=team, schedule="guided"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                partial[b] = fn(a, r0, r1)
+        else:
+            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_units else n_units
+                partial[b] = fn(a, r0, r1)
         for b in range(n_blocks):
             total = total + partial[b]
     free(partial)
@@ -463,8 +480,10 @@ def sparse_softmax_sum(cnp.ndarray x, cnp.ndarray labels, int n_threads):
 # Row and element-wise primitives (xentc/special.py): one entry per kernel of
 # the table, each a two-line wrapper around the shared block loop.
 
-cdef object _drive_rows(xentc_rows_fn fn, cnp.ndarray x, cnp.ndarray out, int n_threads):
-    """Runs the row primitive fn over a 2-D array with contiguous rows."""
+cdef object _drive_rows(xentc_rows_fn fn, cnp.ndarray x, cnp.ndarray out, int n_threads,
+                        bint one_per_row=False):
+    """Runs the row primitive fn over a 2-D array with contiguous rows;
+    one_per_row: fn writes one value per row (logsumexp), not an (N, C) array."""
     cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
     cdef Py_ssize_t ldx = _ld(x), ldo = _ld(out)
     cdef const void *xp = cnp.PyArray_DATA(x)
@@ -476,8 +495,13 @@ cdef object _drive_rows(xentc_rows_fn fn, cnp.ndarray x, cnp.ndarray out, int n_
     with nogil:
         if team == 1:
             fn(xp, ldx, n_cols, 0, n_rows, op_, ldo)
-        else:
+        elif one_per_row:  # no (N, C) output to fault in
             for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+                r0 = b * block
+                r1 = r0 + block if r0 + block < n_rows else n_rows
+                fn(xp, ldx, n_cols, r0, r1, op_, ldo)
+        else:  # an (N, C) output: Design F
+            for b in prange(n_blocks, num_threads=team, schedule="guided"):
                 r0 = b * block
                 r1 = r0 + block if r0 + block < n_rows else n_rows
                 fn(xp, ldx, n_cols, r0, r1, op_, ldo)
@@ -486,7 +510,7 @@ cdef object _drive_rows(xentc_rows_fn fn, cnp.ndarray x, cnp.ndarray out, int n_
 
 def logsumexp_rows(cnp.ndarray x, cnp.ndarray out, int n_threads):
     """out[i] = logsumexp(x[i, :]); out (n_rows,)."""
-    return _drive_rows(xentc_table().logsumexp[_dt(x)], x, out, n_threads)
+    return _drive_rows(xentc_table().logsumexp[_dt(x)], x, out, n_threads, True)
 
 
 def softmax_rows(cnp.ndarray x, cnp.ndarray out, int n_threads):
@@ -512,8 +536,8 @@ cdef object _drive_elementwise(xentc_elem_fn fn, cnp.ndarray x, cnp.ndarray out,
     with nogil:
         if team == 1:
             fn(xp, op_, 0, n)
-        else:
-            for b in prange(n_blocks, num_threads=team, schedule="dynamic"):
+        else:  # guided: Design F
+            for b in prange(n_blocks, num_threads=team, schedule="guided"):
                 i0 = b * block
                 i1 = i0 + block if i0 + block < n else n
                 fn(xp, op_, i0, i1)
@@ -591,10 +615,12 @@ cdef inline void _set_csr(xentc_args *a, cnp.ndarray indptr, cnp.ndarray indices
 
 cdef double _drive_loss(xentc_loss_fn fn, xentc_args *a, cnp.ndarray x,
                         int n_threads) except? -1:
-    """Runs fn over rows (or, flat, over elements) in blocks (Design B)."""
+    """Runs fn over rows (or, flat, over elements) in blocks (Design B);
+    guided when it writes a gradient or Hessian (Design F)."""
+    cdef bint writes = a.grad_out != NULL or a.hess_out != NULL
     if a.flat:
-        return _run_loss(fn, a, a.n_cols, _BLOCK_ELEMS * 4, x.size, n_threads)
-    return _run_loss(fn, a, a.n_rows, _block_rows(a.n_cols), x.size, n_threads)
+        return _run_loss(fn, a, a.n_cols, _BLOCK_ELEMS * 4, x.size, n_threads, writes)
+    return _run_loss(fn, a, a.n_rows, _block_rows(a.n_cols), x.size, n_threads, writes)
 
 
 def softmax_ce_sparse(cnp.ndarray x, cnp.ndarray labels, *, row_weight=None,
@@ -999,3 +1025,9 @@ def rowstats(cnp.ndarray x, labels, bint probabilities, loss_out, argmax_out, to
                 r0 = b * block
                 r1 = r0 + block if r0 + block < a.n_rows else a.n_rows
                 fn(&a, r0, r1)
+
+
+# ---------------------------------------------------------------------------
+# per-call fast paths of single small requests (see the file's header)
+
+include "_fast_paths.pxi"

@@ -40,7 +40,9 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _usable_cpus():
-    """CPUs this process may run on (its affinity mask), taken once."""
+    """CPUs this process may run on (its affinity mask), taken once: a read
+    per call costs a system call and a set; a mask changed later only moves
+    the n_threads cap, never a result (docs/DESIGN.md, n_threads)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # macOS has no sched_getaffinity

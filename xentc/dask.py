@@ -181,12 +181,81 @@ def _lazy_along_axis(op, x, axis, n_threads):
 
 
 def softmax(x, axis=-1, *, n_threads=None):
-    """Lazy `xentc.softmax` along `axis` (rechunked into one chunk if split)."""
+    """Lazy :func:`xentc.softmax` on a Dask array.
+
+    Blocks split along ``axis`` are rechunked into one chunk along it.
+
+    Parameters
+    ----------
+    x : dask.array.Array
+        Real input, chunked any way.
+    axis : int, default=-1
+        Axis of the softmax.
+    n_threads : int, optional
+        Threads per block task (None: the default; see :doc:`/dask` on
+        threads and workers).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy result, as the eager function's; ``.compute()`` runs it.
+
+    See Also
+    --------
+    xentc.softmax : The eager function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> probs = xentc.dask.softmax(logits)
+    >>> bool(np.allclose(probs.compute(), xentc.softmax(x)))
+    True
+    """
     return _lazy_along_axis(_special.softmax, x, axis, n_threads)
 
 
 def log_softmax(x, axis=-1, *, n_threads=None):
-    """Lazy `xentc.log_softmax` along `axis` (rechunked into one chunk if split)."""
+    """Lazy :func:`xentc.log_softmax` on a Dask array.
+
+    Blocks split along ``axis`` are rechunked into one chunk along it.
+
+    Parameters
+    ----------
+    x : dask.array.Array
+        Real input, chunked any way.
+    axis : int, default=-1
+        Axis of the softmax.
+    n_threads : int, optional
+        Threads per block task (None: the default; see :doc:`/dask` on
+        threads and workers).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy result, as the eager function's; ``.compute()`` runs it.
+
+    See Also
+    --------
+    xentc.log_softmax : The eager function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> bool(np.allclose(xentc.dask.log_softmax(logits).compute(), xentc.log_softmax(x)))
+    True
+    """
     return _lazy_along_axis(_special.log_softmax, x, axis, n_threads)
 
 
@@ -204,9 +273,45 @@ def _lse_total(b, axis=None, keepdims=False, n_threads=None):
 
 
 def logsumexp(x, axis=-1, keepdims=False, *, n_threads=None):
-    """Lazy `xentc.logsumexp`. An int `axis` is rechunked into one chunk and
-    computed per block (equal to the eager result bit for bit); `axis=None`
-    is a tree of block-wise log-sum-exps (equal within rounding)."""
+    """Lazy :func:`xentc.logsumexp` on a Dask array.
+
+    An int ``axis`` is rechunked into one chunk and computed per block
+    (equal to the eager result bit for bit); ``axis=None`` is a tree of
+    block-wise log-sum-exps (equal within rounding).
+
+    Parameters
+    ----------
+    x : dask.array.Array
+        Real input, chunked any way.
+    axis : int or None, default=-1
+        Axis to reduce; None: every element.
+    keepdims : bool, default=False
+        Keep the reduced axis with length 1.
+    n_threads : int, optional
+        Threads per block task (None: the default; see :doc:`/dask` on
+        threads and workers).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy result, as the eager function's; ``.compute()`` runs it.
+
+    See Also
+    --------
+    xentc.logsumexp : The eager function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> bool((xentc.dask.logsumexp(logits).compute() == xentc.logsumexp(x)).all())
+    True
+    """
     x = _as_dask(x, "x")
     dtype = _float_dtype(x, "x")
     n_threads = _check_n_threads(n_threads)
@@ -254,7 +359,39 @@ def _sigmoid_block(b, n_threads):
 
 
 def sigmoid(x, *, n_threads=None):
-    """Lazy `xentc.sigmoid` (element-wise: any chunking)."""
+    """Lazy :func:`xentc.sigmoid` on a Dask array.
+
+    Element-wise: any chunking is kept.
+
+    Parameters
+    ----------
+    x : dask.array.Array
+        Real input, chunked any way.
+    n_threads : int, optional
+        Threads per block task (None: the default; see :doc:`/dask` on
+        threads and workers).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy result, as the eager function's; ``.compute()`` runs it.
+
+    See Also
+    --------
+    xentc.sigmoid : The eager function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> xentc.dask.sigmoid(logits).chunks[0]
+    (250, 250, 250, 250)
+    """
     x = _as_dask(x, "x")
     dtype = _float_dtype(x, "x")
     return x.map_blocks(
@@ -329,14 +466,58 @@ def sparse_softmax_cross_entropy(
     reduction="mean",
     n_threads=None,
 ):
-    """Lazy `xentc.sparse_softmax_cross_entropy` on Dask arrays.
+    """Lazy :func:`xentc.sparse_softmax_cross_entropy` on Dask arrays.
 
-    logits (N, C) Dask array (the class axis is rechunked into one chunk);
-    labels (N,) and sample_weight (N,) Dask or NumPy, aligned to the logits'
-    row chunks. "none" -> (N,) Dask array; "sum" / "mean" -> 0-d float64 Dask
-    array; "mean" is sum_i w_i l_i / sum_i w_i over all non-ignored rows of
-    all blocks (not a mean of block means). `class_weight="balanced"` counts
-    the classes over the whole array first (one extra pass over the labels).
+    ``"mean"`` is ``sum_i w_i l_i / sum_i w_i`` over all non-ignored rows of
+    all blocks (not a mean of block means). ``class_weight="balanced"``
+    counts the classes over the whole array first (one extra pass over the
+    labels).
+
+    Parameters
+    ----------
+    logits : dask.array.Array of shape (N, C)
+        Logits; the class axis is rechunked into one chunk.
+    labels : dask.array.Array or ndarray of shape (N,)
+        Integer labels, aligned to the logits' row chunks.
+    class_weight : array_like of shape (C,), dict or "balanced", optional
+        As for the eager function.
+    sample_weight : dask.array.Array or ndarray of shape (N,), optional
+        Non-negative weight of each row.
+    ignore_index : int, optional
+        Rows with this label contribute nothing.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"none"``: a lazy (N,) array; ``"sum"`` / ``"mean"``: a lazy 0-d
+        float64 array.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    dask.array.Array
+        The lazy loss.
+
+    See Also
+    --------
+    xentc.sparse_softmax_cross_entropy : The eager function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> y = rng.integers(0, 5, 1000)
+    >>> labels = da.from_array(y, chunks=250)
+    >>> loss = xentc.dask.sparse_softmax_cross_entropy(logits, labels)
+    >>> bool(np.isclose(loss.compute(), xentc.sparse_softmax_cross_entropy(x, y)))
+    True
     """
     x = _as_dask(logits, "logits")
     dtype = _float_dtype(x, "logits")
@@ -446,13 +627,51 @@ def sigmoid_cross_entropy(
     reduction="mean",
     n_threads=None,
 ):
-    """Lazy `xentc.sigmoid_cross_entropy` on Dask arrays.
+    """Lazy :func:`xentc.sigmoid_cross_entropy` on Dask arrays.
 
-    logits (N,) or (N, K) Dask array (the label axis is rechunked into one
-    chunk); dense targets of the same shape and sample_weight (N,), Dask or
-    NumPy. "none" -> per-element losses with the logits' shape; "sum" /
-    "mean" -> 0-d float64 Dask array ("mean" divides by sum_i w_i, and by K
-    for 2-D logits, over all blocks at once).
+    ``"mean"`` divides by ``sum_i w_i`` (and by K for 2-D logits) over all
+    blocks at once.
+
+    Parameters
+    ----------
+    logits : dask.array.Array of shape (N,) or (N, K)
+        Logits; the label axis is rechunked into one chunk.
+    targets : dask.array.Array or ndarray, same shape as ``logits``
+        Dense targets in ``[0, 1]``.
+    pos_weight : float or array_like of shape (K,), optional
+        Weight of the positive term, per label.
+    sample_weight : dask.array.Array or ndarray of shape (N,), optional
+        Non-negative weight of each row.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"none"``: lazy element losses of the logits' shape; ``"sum"`` /
+        ``"mean"``: a lazy 0-d float64 array.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    dask.array.Array
+        The lazy loss.
+
+    See Also
+    --------
+    xentc.sigmoid_cross_entropy : The eager function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> z, t = rng.standard_normal(1000), rng.integers(0, 2, 1000).astype(float)
+    >>> loss = xentc.dask.sigmoid_cross_entropy(da.from_array(z, chunks=250), t)
+    >>> bool(np.isclose(loss.compute(), xentc.sigmoid_cross_entropy(z, t)))
+    True
     """
     x = _as_dask(logits, "logits")
     dtype = _float_dtype(x, "logits")
@@ -656,18 +875,56 @@ def _frame_states(y_true, y_pred, sample_weight, options, n_threads):
 
 
 def score(y_true, y_pred, *, sample_weight=None, split_every=32, **options):
-    """`StreamingScores(**options).result()` of Dask arrays or DataFrame columns.
+    """Every metric of :class:`~xentc.scoring.StreamingScores` on Dask collections.
 
-    y_pred: Dask array (N,) or (N, C) chunked along rows any way (a split
-    class axis is rechunked into one chunk), or a Dask Series / DataFrame
-    (one column per class); y_true and sample_weight: Dask or NumPy arrays
-    (rechunked to the predictions' rows), or Series / DataFrames of the same
-    frame. Each partition becomes a `StreamingScores` state in one task; the
-    states are merged `split_every` at a time in a tree, on whatever
-    scheduler is active (a `distributed.Client` if one exists). task="auto"
-    is decided once from the inputs' dimensions. The result equals the
-    in-memory `StreamingScores` on the concatenated rows (within rounding
-    of the float64 sums).
+    Each partition becomes a ``StreamingScores`` state in one task; the
+    states are merged ``split_every`` at a time in a tree, on whatever
+    scheduler is active (a ``distributed.Client`` if one exists).
+    ``task="auto"`` is decided once from the inputs' dimensions. The result
+    equals the in-memory ``StreamingScores`` on the concatenated rows
+    (within rounding of the float64 sums). Guide: :doc:`/dask`.
+
+    Parameters
+    ----------
+    y_true : dask.array.Array, ndarray, dask Series or DataFrame
+        Labels or targets, rechunked to the predictions' rows (Series /
+        DataFrames: of the same frame as ``y_pred``).
+    y_pred : dask.array.Array or dask DataFrame
+        Scores (N,) or (N, C) chunked along rows any way (a split class axis
+        is rechunked into one chunk), or a Dask Series / DataFrame with one
+        column per class.
+    sample_weight : dask.array.Array, ndarray or dask Series, optional
+        Non-negative weight of each row.
+    split_every : int, default=32
+        How many partition states one merge task combines.
+    **options
+        :class:`~xentc.scoring.StreamingScores` options (``task``,
+        ``inputs``, ``labels``, ``k``, ``n_bins``, ...).
+
+    Returns
+    -------
+    dict
+        :meth:`StreamingScores.result() <xentc.scoring.StreamingScores.result>`
+        of all the rows (computed, not lazy).
+
+    See Also
+    --------
+    log_loss, accuracy, top_k_accuracy_score
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> y = rng.integers(0, 5, 1000)
+    >>> labels = da.from_array(y, chunks=250)
+    >>> report = xentc.dask.score(labels, logits, k=2)
+    >>> report["n_samples"], round(report["log_loss"], 6)
+    (1000, 2.000685)
     """
     from .scoring import StreamingScores
 
@@ -684,20 +941,135 @@ def score(y_true, y_pred, *, sample_weight=None, split_every=32, **options):
 
 
 def log_loss(y_true, y_pred, *, sample_weight=None, **options):
-    """Weighted mean log loss of the whole collection (`score` with only that
-    metric; inputs="logits" unless told otherwise)."""
+    """Weighted mean log-loss of a whole Dask collection.
+
+    :func:`score` with only that metric; ``inputs="logits"`` unless told
+    otherwise.
+
+    Parameters
+    ----------
+    y_true : dask.array.Array, ndarray, dask Series or DataFrame
+        Labels or targets.
+    y_pred : dask.array.Array or dask DataFrame
+        Logits (or probabilities with ``inputs="probabilities"``).
+    sample_weight : dask.array.Array, ndarray or dask Series, optional
+        Non-negative weight of each row.
+    **options
+        :class:`~xentc.scoring.StreamingScores` options (``task``,
+        ``inputs``, ``labels``, ``k``, ``n_bins``, ...).
+
+    Returns
+    -------
+    float
+        The log-loss.
+
+    See Also
+    --------
+    score, xentc.metrics.log_loss
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> y = rng.integers(0, 5, 1000)
+    >>> labels = da.from_array(y, chunks=250)
+    >>> round(xentc.dask.log_loss(labels, logits), 6)
+    2.000685
+    """
     options.setdefault("metrics", ["log_loss"])
     return score(y_true, y_pred, sample_weight=sample_weight, **options)["log_loss"]
 
 
 def accuracy(y_true, y_pred, *, sample_weight=None, **options):
-    """Weighted accuracy of the whole collection, by the task's rule (`score`)."""
+    """Weighted accuracy of a whole Dask collection, by the task's rule.
+
+    Argmax (multiclass), ``p > 0.5`` / ``logit > 0`` (binary) or subset
+    accuracy (multilabel); :func:`score` with only that metric.
+
+    Parameters
+    ----------
+    y_true : dask.array.Array, ndarray, dask Series or DataFrame
+        Labels or targets.
+    y_pred : dask.array.Array or dask DataFrame
+        Logits or probabilities.
+    sample_weight : dask.array.Array, ndarray or dask Series, optional
+        Non-negative weight of each row.
+    **options
+        :class:`~xentc.scoring.StreamingScores` options (``task``,
+        ``inputs``, ``labels``, ``k``, ``n_bins``, ...).
+
+    Returns
+    -------
+    float
+        The accuracy.
+
+    See Also
+    --------
+    score, xentc.metrics.accuracy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> y = rng.integers(0, 5, 1000)
+    >>> labels = da.from_array(y, chunks=250)
+    >>> xentc.dask.accuracy(labels, logits) == xentc.metrics.accuracy(y, x)
+    True
+    """
     options.setdefault("metrics", ["accuracy"])
     return score(y_true, y_pred, sample_weight=sample_weight, **options)["accuracy"]
 
 
 def top_k_accuracy_score(y_true, y_score, *, k=2, sample_weight=None, **options):
-    """Weighted top-k accuracy of multiclass scores (k=2 as scikit-learn; `score`)."""
+    """Weighted top-k accuracy of multiclass scores of a whole Dask collection.
+
+    Parameters
+    ----------
+    y_true : dask.array.Array, ndarray or dask Series
+        Labels.
+    y_score : dask.array.Array or dask DataFrame of shape (N, C)
+        Logits or probabilities.
+    k : int, default=2
+        How many of the largest scores count (2, as scikit-learn).
+    sample_weight : dask.array.Array, ndarray or dask Series, optional
+        Non-negative weight of each row.
+    **options
+        :class:`~xentc.scoring.StreamingScores` options (``task``,
+        ``inputs``, ``labels``, ``k``, ``n_bins``, ...).
+
+    Returns
+    -------
+    float
+        The top-k accuracy.
+
+    See Also
+    --------
+    score, xentc.metrics.top_k_accuracy_score
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import xentc
+    >>> import xentc.dask
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1000, 5))
+    >>> logits = da.from_array(x, chunks=(250, 5))
+    >>> y = rng.integers(0, 5, 1000)
+    >>> labels = da.from_array(y, chunks=250)
+    >>> xentc.dask.top_k_accuracy_score(labels, logits, k=2)
+    0.391
+    """
     options.setdefault("metrics", ["top_k_accuracy"])
     return score(y_true, y_score, sample_weight=sample_weight, k=k, **options)["top_k_accuracy"]
 
@@ -707,7 +1079,29 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, sample_weight=None, **options)
 
 
 def parquet_files(pattern):
-    """The sorted .parquet files of a directory, a glob or one file path."""
+    """The sorted ``.parquet`` files of a directory, a glob or one file path.
+
+    Parameters
+    ----------
+    pattern : str
+        A directory (its ``*.parquet`` files), a glob, or a file path.
+
+    Returns
+    -------
+    list of str
+        The file paths, sorted.
+
+    Raises
+    ------
+    xentc._io.InputError
+        If nothing matches, or a match is not a ``.parquet`` file.
+
+    Examples
+    --------
+    >>> import xentc.dask
+    >>> xentc.dask.parquet_files("predictions/*.parquet")  # doctest: +SKIP
+    ['predictions/part-000.parquet', 'predictions/part-001.parquet']
+    """
     from ._io import InputError
 
     if os.path.isdir(pattern):
@@ -770,9 +1164,33 @@ def _first_chunk(files, read):
 
 
 def local_cluster(n_workers, threads_per_worker=1, **kwargs):
-    """A `distributed.LocalCluster` of worker processes that listens on
-    127.0.0.1 only: no dashboard, and the scheduler's HTTP endpoints on a
-    free loopback port (not the shared default 8787)."""
+    """A ``distributed.LocalCluster`` of worker processes on loopback only.
+
+    It listens on 127.0.0.1 only, with no dashboard, and the scheduler's
+    HTTP endpoints on a free loopback port (not the shared default 8787).
+
+    Parameters
+    ----------
+    n_workers : int
+        Worker processes.
+    threads_per_worker : int, default=1
+        Threads of each worker (see :doc:`/dask`: keep kernel threads times
+        worker threads within the cores).
+    **kwargs
+        Passed to ``distributed.LocalCluster``.
+
+    Returns
+    -------
+    distributed.LocalCluster
+        The running cluster; use it as a context manager to close it.
+
+    Examples
+    --------
+    >>> import distributed
+    >>> import xentc.dask
+    >>> with xentc.dask.local_cluster(2) as cluster, distributed.Client(cluster):  # doctest: +SKIP
+    ...     report = xentc.dask.score(labels, logits)
+    """
     import distributed
 
     scheduler_kwargs = {"dashboard_address": "127.0.0.1:0", **kwargs.pop("scheduler_kwargs", {})}
@@ -802,9 +1220,33 @@ def _cluster_client(scheduler, workers):
 
 
 def score_files(args, split_every=32):
-    """The CLI's distributed path: (merged StreamingScores, file descriptions)
-    of the parquet files of args.predictions (a directory or a glob), one task
-    per file on args.scheduler or a LocalCluster of args.workers processes."""
+    """The distributed path of ``xentc score --workers / --scheduler``.
+
+    One task per parquet file of ``args.predictions`` (a directory or a
+    glob), on ``args.scheduler`` or on a :func:`local_cluster` of
+    ``args.workers`` processes; labels and weights must be columns of the
+    files.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``xentc score`` command line.
+    split_every : int, default=32
+        How many file states one merge task combines.
+
+    Returns
+    -------
+    scores : StreamingScores
+        The merged scores of every file.
+    files : list of dict
+        A description of each file read.
+
+    Raises
+    ------
+    xentc._io.InputError
+        If labels or weights are given as separate files, or a file does not
+        match the others.
+    """
     from . import _io
     from .cli import make_scores
     from .scoring import StreamingScores

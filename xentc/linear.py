@@ -337,23 +337,70 @@ def linear_cross_entropy(
     reduction="mean",
     n_threads=None,
 ):
-    """Softmax cross-entropy of the logits `hidden @ weight.T + bias` against
-    integer labels, computed tile by tile without storing the logits.
+    """Softmax cross-entropy of ``hidden @ weight.T + bias`` against labels.
+
+    Equal to ``sparse_softmax_cross_entropy(hidden @ weight.T + bias,
+    labels)``, computed tile by tile without ever storing the N x V logits
+    (a language-model head over a large vocabulary; guide: :doc:`/linear`).
+    Results are bit-identical for every thread count.
 
     Parameters
     ----------
-    hidden : array-like (N, d)
-    weight : array-like (V, d)
-        One row per class (torch.nn.Linear.weight layout).
-    labels : array-like of int (N,)
-        Class indices in [0, V), or `ignore_index`.
-    bias : array-like (V,), optional
-    class_weight, sample_weight, ignore_index, label_smoothing, reduction, n_threads
-        As in `sparse_softmax_cross_entropy`.
+    hidden : array_like of shape (N, d)
+        Inputs of the last layer (float32 or float64).
+    weight : array_like of shape (V, d)
+        One row per class (``torch.nn.Linear.weight`` layout).
+    labels : array_like of int, shape (N,)
+        Class indices in ``[0, V)``, or ``ignore_index``.
+    bias : array_like of shape (V,), optional
+        Added to every row of logits.
+    class_weight : array_like of shape (V,), dict or "balanced", optional
+        As for :func:`sparse_softmax_cross_entropy`.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    ignore_index : int, optional
+        Rows with this label contribute nothing.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
 
     Returns
     -------
-    float, or (N,) array for reduction="none".
+    loss : float or ndarray
+        The reduced loss (a float; NaN when there is no sample or every
+        sample is ignored), or the per-sample losses of shape (N,) for
+        ``reduction="none"``, in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or a label is out of range.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    LinearCrossEntropy : The loss with its three gradients.
+    linear_log_prob, linear_top_k
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> rng = np.random.default_rng(0)
+    >>> hidden = rng.standard_normal((6, 4))
+    >>> weight = rng.standard_normal((10, 4))
+    >>> labels = rng.integers(0, 10, 6)
+    >>> loss = xentc.linear_cross_entropy(hidden, weight, labels)
+    >>> bool(np.isclose(loss, xentc.sparse_softmax_cross_entropy(hidden @ weight.T, labels)))
+    True
     """
     return _linear_ce(
         hidden,
@@ -406,14 +453,64 @@ def _check_segments(segment_ids, lengths, n):
 def linear_log_prob(
     hidden, weight, labels, *, bias=None, segment_ids=None, lengths=None, n_threads=None
 ):
-    """log p(labels[i] | hidden[i]) under softmax(hidden @ weight.T + bias),
-    without storing the logits.
+    """Log-probability of each label under ``softmax(hidden @ weight.T + bias)``.
 
-    With `segment_ids` (N,) (non-negative ints) or `lengths` (S,) (row counts
-    of consecutive segments, summing to N), returns per-segment sums: the
-    log-likelihood of each candidate sequence (LM scoring / reranking);
-    segment s of segment_ids is entry s of the result (length max id + 1).
-    Values are float64 (accumulated in float64 whatever the input dtype).
+    Computed without storing the logits. With ``segment_ids`` or
+    ``lengths`` the per-row values are summed per segment: the
+    log-likelihood of each candidate sequence (language-model scoring and
+    reranking).
+
+    Parameters
+    ----------
+    hidden : array_like of shape (N, d)
+        Inputs of the last layer (float32 or float64).
+    weight : array_like of shape (V, d)
+        One row per class (``torch.nn.Linear.weight`` layout).
+    labels : array_like of int, shape (N,)
+        Class indices in ``[0, V)``.
+    bias : array_like of shape (V,), optional
+        Added to every row of logits.
+    segment_ids : array_like of int, shape (N,), optional
+        Non-negative segment of each row; segment ``s`` is entry ``s`` of
+        the result (length ``max id + 1``).
+    lengths : array_like of int, shape (S,), optional
+        Row counts of consecutive segments, summing to N (instead of
+        ``segment_ids``).
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    ndarray of float64
+        ``log p(labels[i] | hidden[i])`` of shape (N,), or the per-segment
+        sums; accumulated in float64 whatever the input dtype.
+
+    Raises
+    ------
+    ValueError
+        If shapes disagree, a label is out of range, both ``segment_ids``
+        and ``lengths`` are given, or ``lengths`` does not sum to N.
+    TypeError
+        If ``segment_ids`` or ``lengths`` is not an integer array.
+
+    See Also
+    --------
+    linear_cross_entropy, linear_top_k
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> rng = np.random.default_rng(0)
+    >>> hidden = rng.standard_normal((6, 4))
+    >>> weight = rng.standard_normal((10, 4))
+    >>> labels = rng.integers(0, 10, 6)
+    >>> np.round(xentc.linear_log_prob(hidden, weight, labels), 4)
+    array([-3.5299, -3.6923, -1.4823, -7.073 , -5.1436, -2.2899])
+    >>> np.round(xentc.linear_log_prob(hidden, weight, labels, lengths=[2, 4]), 4)
+    array([ -7.2221, -15.9888])
     """
     from . import _linear
 
@@ -432,12 +529,59 @@ def linear_log_prob(
 
 
 def linear_top_k(hidden, weight, k, *, bias=None, n_threads=None):
-    """The k most probable classes of each row of softmax(hidden @ weight.T +
-    bias) and their log-probabilities, without storing the logits.
+    """The k most probable classes of each row of ``softmax(hidden @ weight.T + bias)``.
 
-    Returns (indices (N, k) int64, log_probs (N, k) float64), best first; on
-    equal logits the lower class index comes first. Rows with non-finite
-    logits get NaN log-probabilities.
+    Computed without storing the logits.
+
+    Parameters
+    ----------
+    hidden : array_like of shape (N, d)
+        Inputs of the last layer (float32 or float64).
+    weight : array_like of shape (V, d)
+        One row per class (``torch.nn.Linear.weight`` layout).
+    k : int
+        How many classes per row, in ``[1, V]``.
+    bias : array_like of shape (V,), optional
+        Added to every row of logits.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    indices : ndarray of int64, shape (N, k)
+        Classes, most probable first; on equal logits the lower class index
+        comes first.
+    log_probs : ndarray of float64, shape (N, k)
+        Their log-probabilities (NaN for rows with non-finite logits).
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is outside ``[1, V]`` or the shapes disagree.
+    TypeError
+        If ``k`` is not an int.
+
+    See Also
+    --------
+    linear_log_prob, xentc.metrics.top_k_accuracy_score
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> rng = np.random.default_rng(0)
+    >>> hidden = rng.standard_normal((6, 4))
+    >>> weight = rng.standard_normal((10, 4))
+    >>> labels = rng.integers(0, 10, 6)
+    >>> indices, log_probs = xentc.linear_top_k(hidden, weight, 3)
+    >>> indices[:2]
+    array([[5, 9, 3],
+           [4, 5, 3]])
+    >>> np.round(log_probs[:2], 4)
+    array([[-1.4501, -1.5026, -2.0705],
+           [-0.8727, -1.087 , -1.8495]])
     """
     from . import _linear
 
@@ -458,9 +602,45 @@ def linear_top_k(hidden, weight, k, *, bias=None, n_threads=None):
 class LinearCrossEntropy(_LossBase):
     """Fused linear + softmax cross-entropy as a loss object.
 
-    `loss(hidden, weight, labels, bias=None, sample_weight=None)` and
-    `loss_gradient(...) -> (loss, d_hidden, d_weight, d_bias)`; parameters as
-    `SparseSoftmaxCrossEntropy`.
+    ``loss(hidden, weight, labels, bias=None, sample_weight=None)`` (or
+    calling the object) and ``loss_gradient(...)``, which returns the loss
+    and the gradients with respect to ``hidden``, ``weight`` and ``bias``
+    from one forward and one gradient sweep.
+
+    Parameters
+    ----------
+    class_weight : array_like of shape (V,), dict or "balanced", optional
+        Weight of each class.
+    ignore_index : int, optional
+        Rows with this label contribute nothing.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    See Also
+    --------
+    linear_cross_entropy : The loss alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> rng = np.random.default_rng(0)
+    >>> hidden = rng.standard_normal((6, 4))
+    >>> weight = rng.standard_normal((10, 4))
+    >>> labels = rng.integers(0, 10, 6)
+    >>> loss, d_hidden, d_weight, d_bias = xentc.LinearCrossEntropy().loss_gradient(
+    ...     hidden, weight, labels
+    ... )
+    >>> d_hidden.shape, d_weight.shape, d_bias.shape
+    ((6, 4), (10, 4), (10,))
     """
 
     _params = ("class_weight", "ignore_index", "label_smoothing", "reduction", "n_threads")
@@ -484,7 +664,28 @@ class LinearCrossEntropy(_LossBase):
         return self.loss(hidden, weight, labels, bias, sample_weight)
 
     def loss(self, hidden, weight, labels, bias=None, sample_weight=None):
-        """The reduced loss (per-sample array for reduction='none')."""
+        """The reduced loss (the per-sample losses for ``reduction="none"``).
+
+        Parameters
+        ----------
+        hidden : array_like of shape (N, d)
+            Inputs of the last layer (float32 or float64).
+        weight : array_like of shape (V, d)
+            One row per class (``torch.nn.Linear.weight`` layout).
+        labels : array_like of int, shape (N,)
+            Class indices in ``[0, V)``, or ``ignore_index``.
+        bias : array_like of shape (V,), optional
+            Added to every row of logits.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (row).
+
+        Returns
+        -------
+        loss : float or ndarray
+            The reduced loss (a float; NaN when there is no sample or every
+            sample is ignored), or the per-sample losses of shape (N,) for
+            ``reduction="none"``, in the input's dtype.
+        """
         return _linear_ce(
             hidden,
             weight,
@@ -499,9 +700,38 @@ class LinearCrossEntropy(_LossBase):
         )[0]
 
     def loss_gradient(self, hidden, weight, labels, bias=None, sample_weight=None, *, out=None):
-        """(loss, d_hidden, d_weight, d_bias) of the reduced loss from one
-        forward and one gradient sweep. `out` = (d_hidden, d_weight, d_bias),
-        each an array of the right shape and dtype or None."""
+        """The loss and its gradients, from one forward and one gradient sweep.
+
+        Parameters
+        ----------
+        hidden : array_like of shape (N, d)
+            Inputs of the last layer (float32 or float64).
+        weight : array_like of shape (V, d)
+            One row per class (``torch.nn.Linear.weight`` layout).
+        labels : array_like of int, shape (N,)
+            Class indices in ``[0, V)``, or ``ignore_index``.
+        bias : array_like of shape (V,), optional
+            Added to every row of logits.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (row).
+        out : tuple of 3 ndarray or None, optional
+            ``(d_hidden, d_weight, d_bias)`` arrays to write into, each of the
+            right shape and dtype, or None.
+
+        Returns
+        -------
+        loss : float or ndarray
+            The reduced loss (a float; NaN when there is no sample or every
+            sample is ignored), or the per-sample losses of shape (N,) for
+            ``reduction="none"``, in the input's dtype.
+        d_hidden : ndarray of shape (N, d)
+            Gradient with respect to ``hidden``.
+        d_weight : ndarray of shape (V, d)
+            Gradient with respect to ``weight``.
+        d_bias : ndarray of shape (V,)
+            Gradient with respect to ``bias`` (at ``bias = 0`` when it is None:
+            what fitting an intercept needs).
+        """
         return _linear_ce(
             hidden,
             weight,
@@ -518,9 +748,22 @@ class LinearCrossEntropy(_LossBase):
         )
 
     def gradient_hessian(self, *args, **kwargs):
-        """Not available: the diagonal Hessian is defined per logit, and this
-        loss never forms the logits. Use SparseSoftmaxCrossEntropy on
-        hidden @ weight.T + bias."""
+        """Not available: always raises.
+
+        The diagonal Hessian is defined per logit, and this loss never forms
+        the logits; use :class:`SparseSoftmaxCrossEntropy` on
+        ``hidden @ weight.T + bias``.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Ignored.
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+        """
         raise NotImplementedError(
             "LinearCrossEntropy has no gradient_hessian: it never "
             "forms the logits (use SparseSoftmaxCrossEntropy on "

@@ -154,6 +154,19 @@ def _sample_weight(sample_weight, n, reduction):
     return V.scaled_for_mean(w) if reduction == "mean" else w
 
 
+def _plain(class_weight, sample_weight, label_smoothing):
+    """No weights and no smoothing: a call the per-call fast paths
+    (_kernels.fast_*, xentc/_fast_paths.pxi) may serve. They check the rest
+    (arrays, reduction, n_threads, focal options) and return None for
+    anything they do not serve, which then takes the checked path."""
+    return (
+        class_weight is None
+        and sample_weight is None
+        and type(label_smoothing) in (float, int)
+        and label_smoothing == 0
+    )
+
+
 def _run_kernel(plain, focal_twin, x, targets, focal=None, **kw):
     """plain(x, *targets, **kw): one _kernels entry; or its focal twin, which
     takes focal = (gamma, alpha, use_alpha) before the targets
@@ -293,14 +306,86 @@ def sparse_softmax_cross_entropy(
     n_threads=None,
     focal_gamma=0.0,
 ):
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,).
+    """Softmax cross-entropy of logits against integer class labels.
 
-    loss_i = logsumexp(x_i) - x_i[y_i], with label smoothing
-    (1 - eps) * that + eps * mean_j(logsumexp(x_i) - x_ij). Rows whose label
-    equals `ignore_index` contribute nothing. `class_weight` may be an array
-    of length C, a dict {class: weight} or "balanced". focal_gamma > 0: the
-    focal loss -sum_j t_j (1 - p_j)^gamma log p_j (docs/focal.md).
+    ``loss_i = logsumexp(x_i) - x_i[y_i]``, computed in one fused pass
+    without forming the probabilities. With label smoothing ``eps`` the
+    target is ``(1 - eps) * onehot + eps / C``. With ``focal_gamma > 0`` the
+    focal loss ``-sum_j t_j (1 - p_j)**gamma log p_j`` (see :doc:`/focal`).
+    Same values as PyTorch's ``cross_entropy`` and Keras's
+    ``sparse_categorical_crossentropy(from_logits=True)``.
+
+    Parameters
+    ----------
+    logits : array_like of shape (N, C)
+        Unnormalised scores. float32 stays float32, other real dtypes
+        compute in float64; C-contiguous, Fortran-ordered and strided
+        layouts are all accepted.
+    labels : array_like of int, shape (N,)
+        Class of each row, in ``[0, C)`` (or ``ignore_index``).
+    class_weight : array_like of shape (C,), dict or "balanced", optional
+        Weight of each class: an array, ``{class: weight}``, or
+        ``"balanced"`` (``N / (C * count)``, as scikit-learn). A sample's
+        weight is ``sample_weight[i] * class_weight[labels[i]]``.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    ignore_index : int, optional
+        Rows with this label contribute nothing (PyTorch's ``ignore_index``).
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+    focal_gamma : float, default=0.0
+        Focusing parameter of the focal loss; 0 is the plain loss.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The reduced loss (a float; NaN when there is no sample or every
+        sample is ignored), or the per-sample losses of shape (N,) for
+        ``reduction="none"``, in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        If a label is out of range, shapes disagree, or an option is out of
+        its domain; the message names the argument.
+    TypeError
+        If an argument has the wrong type (float labels, say).
+
+    See Also
+    --------
+    SparseSoftmaxCrossEntropy : The same loss with its gradient and Hessian.
+    softmax_cross_entropy : Against one-hot or soft target rows.
+    xentc.metrics.log_loss : scikit-learn's log-loss, on logits or
+        probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> labels = np.array([0, 2])
+    >>> round(xentc.sparse_softmax_cross_entropy(logits, labels), 6)
+    0.205579
+    >>> xentc.sparse_softmax_cross_entropy(logits, labels, reduction="none")
+    array([0.2413113 , 0.16984602])
+    >>> loss = xentc.sparse_softmax_cross_entropy(
+    ...     logits, np.array([0, -100]), ignore_index=-100
+    ... )
+    >>> round(loss, 6)  # the mean over the one row not ignored
+    0.241311
     """
+    if _plain(class_weight, sample_weight, label_smoothing) and ignore_index is None:
+        res = _kernels.fast_sparse_softmax_ce(logits, labels, reduction, n_threads, focal_gamma)
+        if res is not None:
+            return res
     if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
         return _focal.sparse_softmax(
             logits,
@@ -517,12 +602,77 @@ def softmax_cross_entropy(
     n_threads=None,
     focal_gamma=0.0,
 ):
-    """Softmax cross-entropy of logits (N, C) against targets (N, C): one-hot
-    or soft rows, dense or scipy.sparse (never densified).
+    """Softmax cross-entropy of logits against one-hot or soft target rows.
 
-    loss_i = sum_j cw_j * t_ij * (logsumexp(x_i) - x_ij), with t smoothed to
-    (1 - eps) * t + eps / C. focal_gamma > 0: each term times (1 - p_ij)^gamma.
+    ``loss_i = sum_j cw_j * t_ij * (logsumexp(x_i) - x_ij)``, with ``t``
+    smoothed to ``(1 - eps) * t + eps / C``. Targets may be dense or
+    ``scipy.sparse`` (read as CSR, never densified). With ``focal_gamma > 0``
+    each term is multiplied by ``(1 - p_ij)**gamma`` (:doc:`/focal`).
+
+    Parameters
+    ----------
+    logits : array_like of shape (N, C)
+        Unnormalised scores. float32 stays float32, other real dtypes
+        compute in float64; C-contiguous, Fortran-ordered and strided
+        layouts are all accepted.
+    targets : array_like or scipy.sparse matrix of shape (N, C)
+        Non-negative target weights per class, one-hot or soft (rows
+        need not sum to 1).
+    class_weight : array_like of shape (C,), dict or "balanced", optional
+        Weight of each class's term in the row sum; ``"balanced"`` uses the
+        column sums of ``targets`` as counts.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+    focal_gamma : float, default=0.0
+        Focusing parameter of the focal loss; 0 is the plain loss.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The reduced loss (a float; NaN when there is no sample or every
+        sample is ignored), or the per-sample losses of shape (N,) for
+        ``reduction="none"``, in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``targets`` has another shape than ``logits`` or a negative
+        entry, or an option is out of its domain.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    SoftmaxCrossEntropy : The same loss with its gradient and Hessian.
+    sparse_softmax_cross_entropy : Against integer labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> targets = np.array([[0.8, 0.2, 0.0], [0.0, 0.0, 1.0]])
+    >>> round(xentc.softmax_cross_entropy(logits, targets), 6)
+    0.355579
+    >>> import scipy.sparse
+    >>> sparse = scipy.sparse.csr_array(targets)
+    >>> round(xentc.softmax_cross_entropy(logits, sparse, reduction="sum"), 6)
+    0.711157
     """
+    if _plain(class_weight, sample_weight, label_smoothing):
+        res = _kernels.fast_softmax_ce(logits, targets, reduction, n_threads, focal_gamma)
+        if res is not None:
+            return res
     if type(focal_gamma) is not float or focal_gamma != 0.0:  # the plain call: one cheap test
         return _focal.soft_softmax(
             logits,
@@ -757,15 +907,78 @@ def sigmoid_cross_entropy(
     focal_gamma=0.0,
     focal_alpha=None,
 ):
-    """Sigmoid (binary / multi-label) cross-entropy of logits (N,) or (N, K).
+    """Sigmoid (binary or multi-label) cross-entropy of logits.
 
-    loss = -[pw * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))]
-    (== tf.nn.weighted_cross_entropy_with_logits), evaluated without
-    overflow for any x. `targets` in [0, 1], dense or scipy.sparse (2-D,
-    never densified); label smoothing uses (1 - eps) * y + eps / 2.
-    focal_gamma / focal_alpha: alpha_t (1 - p_t)^gamma times that
-    (torchvision's sigmoid_focal_loss; docs/focal.md).
+    ``loss = -[pw * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))]``
+    element-wise, evaluated without overflow for any ``x`` (the values of
+    ``tf.nn.weighted_cross_entropy_with_logits`` and PyTorch's
+    ``binary_cross_entropy_with_logits``). Label smoothing uses
+    ``(1 - eps) * y + eps / 2``. With ``focal_gamma`` / ``focal_alpha`` each
+    element is multiplied by ``alpha_t * (1 - p_t)**gamma`` (torchvision's
+    ``sigmoid_focal_loss``, :doc:`/focal`).
+
+    Parameters
+    ----------
+    logits : array_like of shape (N,) or (N, K)
+        One logit per sample (binary) or per sample and label (multi-label).
+    targets : array_like or scipy.sparse matrix, same shape as ``logits``
+        Targets in ``[0, 1]``; 2-D targets may be ``scipy.sparse`` (never
+        densified).
+    pos_weight : float or array_like of shape (K,), optional
+        Weight of the positive term, per label.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        As for :func:`sparse_softmax_cross_entropy`; for 2-D input ``"mean"``
+        also divides by ``K`` (the mean over every element) and ``"none"``
+        returns the (N, K) element losses.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+    focal_gamma : float, default=0.0
+        Focusing parameter; 0 (and no ``focal_alpha``) is the plain loss.
+    focal_alpha : float, optional
+        Weight of the positive class in the focal loss, in ``[0, 1]``.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The reduced loss, or the element losses of ``logits``' shape for
+        ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If a target is outside ``[0, 1]``, shapes disagree, or an option is
+        out of its domain.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    SigmoidCrossEntropy : The same loss with its gradient and Hessian.
+    binary_cross_entropy : On probabilities instead of logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> logits = np.array([2.0, -1.0, 0.5])
+    >>> targets = np.array([1.0, 0.0, 1.0])
+    >>> round(xentc.sigmoid_cross_entropy(logits, targets), 6)
+    0.304756
+    >>> round(xentc.sigmoid_cross_entropy(logits, targets, pos_weight=3.0), 6)
+    0.705426
     """
+    if _plain(None, sample_weight, label_smoothing):
+        res = _kernels.fast_sigmoid_ce(
+            logits, targets, pos_weight, reduction, n_threads, focal_gamma, focal_alpha
+        )
+        if res is not None:
+            return res
     if focal_alpha is not None or type(focal_gamma) is not float or focal_gamma != 0.0:
         return _focal.sigmoid(
             logits,
@@ -823,11 +1036,64 @@ def _binary_prob(
 def binary_cross_entropy(
     probs, targets, *, eps="auto", sample_weight=None, reduction="mean", n_threads=None
 ):
-    """Binary cross-entropy of probabilities (N,) or (N, K) in [0, 1].
+    """Binary cross-entropy of probabilities.
 
-    p is clipped to [eps, 1 - eps] (eps="auto": the dtype's machine epsilon,
-    as scikit-learn's log_loss); 0 * log(0) terms count as 0.
+    ``loss = -[y * log(p) + (1 - y) * log(1 - p)]`` element-wise, with
+    ``p`` clipped to ``[eps, 1 - eps]`` (as scikit-learn's ``log_loss``);
+    ``0 * log(0)`` terms count as 0.
+
+    Parameters
+    ----------
+    probs : array_like of shape (N,) or (N, K)
+        Probabilities in ``[0, 1]``.
+    targets : array_like or scipy.sparse matrix, same shape as ``probs``
+        Targets in ``[0, 1]``.
+    eps : float or "auto", default="auto"
+        Clipping bound in ``[0, 0.5)``; ``"auto"`` is the dtype's machine
+        epsilon.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The reduced loss, or the element losses for ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If a probability or target is outside ``[0, 1]`` or shapes disagree.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    BinaryCrossEntropy : The same loss with its derivatives.
+    sigmoid_cross_entropy : On logits: exact where probabilities saturate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> probs = np.array([0.9, 0.2, 0.6])
+    >>> targets = np.array([1.0, 0.0, 1.0])
+    >>> round(xentc.binary_cross_entropy(probs, targets), 6)
+    0.279777
+    >>> float(xentc.binary_cross_entropy(np.array([1.0]), np.array([0.0])))  # -log(eps)
+    36.04365338911715
     """
+    if sample_weight is None:
+        res = _kernels.fast_binary_ce(probs, targets, eps, reduction, n_threads)
+        if res is not None:
+            return res
     return _binary_prob(probs, targets, eps, sample_weight, reduction, n_threads)[0]
 
 
@@ -924,12 +1190,69 @@ def categorical_cross_entropy(
     reduction="mean",
     n_threads=None,
 ):
-    """Categorical cross-entropy of probabilities (N, C).
+    """Categorical cross-entropy of probability rows.
 
-    loss_i = -sum_j t_ij * log(clip(p_ij)); targets are integer labels (N,)
-    or (N, C) dense / scipy.sparse. With renormalize=True each row is first
-    divided by its sum (Keras's behaviour).
+    ``loss_i = -sum_j t_ij * log(clip(p_ij))`` with ``p`` clipped to
+    ``[eps, 1 - eps]``. With ``renormalize=True`` each row is first divided
+    by its sum (Keras's behaviour).
+
+    Parameters
+    ----------
+    probs : array_like of shape (N, C)
+        Probabilities in ``[0, 1]``.
+    targets : array_like of int of shape (N,), or array_like or scipy.sparse matrix of shape (N, C)
+        Integer labels, or one-hot / soft target rows (dense or sparse).
+    eps : float or "auto", default="auto"
+        Clipping bound in ``[0, 0.5)``; ``"auto"`` is the dtype's machine
+        epsilon.
+    renormalize : bool, default=False
+        Divide each row of ``probs`` by its sum first.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight of each sample (row).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray
+        The reduced loss (a float; NaN when there is no sample or every
+        sample is ignored), or the per-sample losses of shape (N,) for
+        ``reduction="none"``, in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        If a probability is outside ``[0, 1]``, a label out of range, or
+        shapes disagree.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    CategoricalCrossEntropy : The same loss with its derivatives.
+    softmax_cross_entropy : On logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> round(xentc.categorical_cross_entropy(probs, np.array([0, 2])), 6)
+    0.43375
+    >>> onehot = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> round(xentc.categorical_cross_entropy(probs / 2, onehot, renormalize=True), 6)
+    0.43375
     """
+    if sample_weight is None and renormalize is False:
+        res = _kernels.fast_categorical_ce(probs, targets, eps, reduction, n_threads)
+        if res is not None:
+            return res
     return _categorical_prob(
         probs, targets, eps, renormalize, sample_weight, reduction, n_threads
     )[0]
@@ -950,9 +1273,38 @@ class _LossBase:
     _params = ()
 
     def get_params(self, deep=True):
+        """The constructor's parameters, as scikit-learn's ``get_params``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Ignored (loss objects hold no estimators).
+
+        Returns
+        -------
+        dict
+            Parameter name to value.
+        """
         return {p: getattr(self, p) for p in self._params}
 
     def set_params(self, **params):
+        """Set constructor parameters, as scikit-learn's ``set_params``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter name to new value.
+
+        Returns
+        -------
+        self
+            The loss object.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a parameter of this loss.
+        """
         for key, value in params.items():
             if key not in self._params:
                 raise ValueError(
@@ -994,18 +1346,85 @@ class _LossBase:
         return self.loss(y_pred, y, sample_weight)
 
     def loss(self, y_pred, y, sample_weight=None):
-        """The reduced loss (per-sample array for reduction='none')."""
+        """The loss of predictions against targets; calling the object is the same.
+
+        Parameters
+        ----------
+        y_pred : array_like
+            Logits (or probabilities, for the probability losses).
+        y : array_like
+            Labels or targets, as the matching function takes them.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (row).
+
+        Returns
+        -------
+        loss : float or ndarray
+            The reduced loss (a float; NaN when there is no sample or every
+            sample is ignored), or the per-sample losses of shape (N,) for
+            ``reduction="none"``, in the input's dtype.
+        """
+        if sample_weight is None:
+            res = self._fast_loss(y_pred, y)
+            if res is not None:
+                return res
         return self._run(y_pred, y, sample_weight, self.reduction)[0]
 
+    def _fast_loss(self, y_pred, y):
+        """The per-call fast path of the matching function, or None."""
+        return None
+
     def loss_gradient(self, y_pred, y, sample_weight=None, *, out=None):
-        """(loss, gradient) from one fused pass. `out` may be y_pred itself
-        (an in-place gradient); an `out` that overlaps an input in any other
-        way is computed through a temporary and copied."""
+        """The loss and its gradient with respect to ``y_pred``, in one fused pass.
+
+        Parameters
+        ----------
+        y_pred : array_like
+            Logits (or probabilities, for the probability losses).
+        y : array_like
+            Labels or targets, as the matching function takes them.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (row).
+        out : ndarray, optional
+            Array for the gradient: ``y_pred``'s shape and dtype. May be
+            ``y_pred`` itself (an in-place gradient); an ``out`` that overlaps
+            an input in any other way is computed through a temporary.
+
+        Returns
+        -------
+        loss : float or ndarray
+            The reduced loss (a float; NaN when there is no sample or every
+            sample is ignored), or the per-sample losses of shape (N,) for
+            ``reduction="none"``, in the input's dtype.
+        gradient : ndarray
+            Derivative of the reduced loss (of the sum for
+            ``reduction="none"``), ``y_pred``'s shape and dtype.
+        """
         loss, grad, _ = self._run(y_pred, y, sample_weight, self.reduction, grad=True, out=out)
         return loss, grad
 
     def gradient_hessian(self, y_pred, y, sample_weight=None):
-        """(gradient, diagonal of the Hessian) of the reduced loss."""
+        """The gradient and the diagonal of the Hessian with respect to ``y_pred``.
+
+        The pair a gradient-boosting library's custom objective asks for.
+
+        Parameters
+        ----------
+        y_pred : array_like
+            Logits (or probabilities, for the probability losses).
+        y : array_like
+            Labels or targets, as the matching function takes them.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (row).
+
+        Returns
+        -------
+        gradient : ndarray
+            Derivative of the reduced loss, ``y_pred``'s shape and dtype.
+        hessian : ndarray
+            Second derivative of the reduced loss with respect to each element
+            (the Hessian's diagonal), same shape.
+        """
         _, grad, hess = self._run(y_pred, y, sample_weight, self.reduction, grad=True, hess=True)
         return grad, hess
 
@@ -1018,7 +1437,53 @@ def _same(a, b):
 
 
 class SparseSoftmaxCrossEntropy(_LossBase):
-    """Softmax cross-entropy on logits (N, C) with integer labels (N,)."""
+    """Softmax cross-entropy on logits (N, C) against integer labels (N,).
+
+    The loss of :func:`sparse_softmax_cross_entropy` as a scikit-learn-style
+    object: the constructor stores the options, ``loss`` (or calling the
+    object), ``loss_gradient`` and ``gradient_hessian`` compute.
+
+    Parameters
+    ----------
+    class_weight : array_like of shape (C,), dict or "balanced", optional
+        Weight of each class.
+    ignore_index : int, optional
+        Rows with this label contribute nothing.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+    focal_gamma : float, default=0.0
+        Focusing parameter of the focal loss; 0 is the plain loss.
+
+    See Also
+    --------
+    sparse_softmax_cross_entropy : The loss alone, with every option.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> labels = np.array([0, 2])
+    >>> loss_fn = xentc.SparseSoftmaxCrossEntropy()
+    >>> loss, grad = loss_fn.loss_gradient(logits, labels)
+    >>> round(loss, 6)
+    0.205579
+    >>> np.round(grad, 4)  # (softmax - onehot) / N
+    array([[-0.1072,  0.0876,  0.0196],
+           [ 0.021 ,  0.0571, -0.0781]])
+    >>> grad, hess = loss_fn.gradient_hessian(logits, labels)
+    >>> np.round(hess, 4)  # p * (1 - p) / N
+    array([[0.0842, 0.0723, 0.0188],
+           [0.0201, 0.0506, 0.0659]])
+    """
 
     _params = (
         "class_weight",
@@ -1059,10 +1524,56 @@ class SparseSoftmaxCrossEntropy(_LossBase):
         )
         return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
+    def _fast_loss(self, y_pred, y):
+        if not (
+            _plain(self.class_weight, None, self.label_smoothing) and self.ignore_index is None
+        ):
+            return None
+        return _kernels.fast_sparse_softmax_ce(
+            y_pred, y, self.reduction, self.n_threads, self.focal_gamma
+        )
+
 
 class SoftmaxCrossEntropy(_LossBase):
-    """Softmax cross-entropy on logits (N, C) with one-hot/soft targets (N, C),
-    dense or scipy.sparse."""
+    """Softmax cross-entropy on logits (N, C) against one-hot or soft rows.
+
+    The loss of :func:`softmax_cross_entropy` as an object with
+    ``loss``, ``loss_gradient`` and ``gradient_hessian``.
+
+    Parameters
+    ----------
+    class_weight : array_like of shape (C,), dict or "balanced", optional
+        Weight of each class's term in the row sum.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+    focal_gamma : float, default=0.0
+        Focusing parameter of the focal loss; 0 is the plain loss.
+
+    See Also
+    --------
+    softmax_cross_entropy : The loss alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> targets = np.array([[0.8, 0.2, 0.0], [0.0, 0.0, 1.0]])
+    >>> loss_fn = xentc.SoftmaxCrossEntropy(label_smoothing=0.1)
+    >>> loss_fn
+    SoftmaxCrossEntropy(label_smoothing=0.1)
+    >>> loss, grad = loss_fn.loss_gradient(logits, targets)
+    >>> grad.shape
+    (2, 3)
+    """
 
     _params = ("class_weight", "label_smoothing", "reduction", "n_threads", "focal_gamma")
 
@@ -1093,9 +1604,55 @@ class SoftmaxCrossEntropy(_LossBase):
         )
         return fn, x, _focal.with_focal(kw, self.focal_gamma)
 
+    def _fast_loss(self, y_pred, y):
+        if not _plain(self.class_weight, None, self.label_smoothing):
+            return None
+        return _kernels.fast_softmax_ce(
+            y_pred, y, self.reduction, self.n_threads, self.focal_gamma
+        )
+
 
 class SigmoidCrossEntropy(_LossBase):
-    """Sigmoid cross-entropy on logits (N,) or (N, K), optional pos_weight."""
+    """Sigmoid cross-entropy on logits (N,) or (N, K).
+
+    The loss of :func:`sigmoid_cross_entropy` as an object with ``loss``,
+    ``loss_gradient`` and ``gradient_hessian``.
+
+    Parameters
+    ----------
+    pos_weight : float or array_like of shape (K,), optional
+        Weight of the positive term, per label.
+    label_smoothing : float, default=0.0
+        Smoothing ``eps`` in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+    focal_gamma : float, default=0.0
+        Focusing parameter; 0 (and no ``focal_alpha``) is the plain loss.
+    focal_alpha : float, optional
+        Weight of the positive class in the focal loss, in ``[0, 1]``.
+
+    See Also
+    --------
+    sigmoid_cross_entropy : The loss alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> logits = np.array([2.0, -1.0, 0.5])
+    >>> targets = np.array([1.0, 0.0, 1.0])
+    >>> loss, grad = xentc.SigmoidCrossEntropy(pos_weight=3.0).loss_gradient(logits, targets)
+    >>> round(loss, 6)
+    0.705426
+    >>> np.round(grad, 4)
+    array([-0.1192,  0.0896, -0.3775])
+    """
 
     _params = (
         "pos_weight",
@@ -1135,10 +1692,55 @@ class SigmoidCrossEntropy(_LossBase):
         )
         return fn, x, _focal.with_focal(kw, self.focal_gamma, self.focal_alpha)
 
+    def _fast_loss(self, y_pred, y):
+        if not _plain(None, None, self.label_smoothing):
+            return None
+        return _kernels.fast_sigmoid_ce(
+            y_pred,
+            y,
+            self.pos_weight,
+            self.reduction,
+            self.n_threads,
+            self.focal_gamma,
+            self.focal_alpha,
+        )
+
 
 class BinaryCrossEntropy(_LossBase):
-    """Binary cross-entropy on probabilities; derivatives are w.r.t. the
-    probabilities (zero where clipping is active)."""
+    """Binary cross-entropy on probabilities (N,) or (N, K).
+
+    The loss of :func:`binary_cross_entropy` as an object. Derivatives are
+    with respect to the probabilities (zero where the clipping is active).
+
+    Parameters
+    ----------
+    eps : float or "auto", default="auto"
+        Clipping bound in ``[0, 0.5)``; ``"auto"`` is the dtype's machine
+        epsilon.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    See Also
+    --------
+    binary_cross_entropy : The loss alone.
+    SigmoidCrossEntropy : On logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> probs = np.array([0.9, 0.2, 0.6])
+    >>> targets = np.array([1.0, 0.0, 1.0])
+    >>> loss, grad = xentc.BinaryCrossEntropy().loss_gradient(probs, targets)
+    >>> np.round(grad, 4)  # (p - y) / (p (1 - p)) / N
+    array([-0.3704,  0.4167, -0.5556])
+    """
 
     _params = ("eps", "reduction", "n_threads")
 
@@ -1150,10 +1752,48 @@ class BinaryCrossEntropy(_LossBase):
     def _prepare(self, y_pred, y, sample_weight, reduction):
         return _prep_binary_prob(y_pred, y, self.eps, sample_weight, reduction, self.n_threads)
 
+    def _fast_loss(self, y_pred, y):
+        return _kernels.fast_binary_ce(y_pred, y, self.eps, self.reduction, self.n_threads)
+
 
 class CategoricalCrossEntropy(_LossBase):
-    """Categorical cross-entropy on probabilities (N, C); derivatives are
-    w.r.t. the probabilities (including the renormalisation when asked)."""
+    """Categorical cross-entropy on probability rows (N, C).
+
+    The loss of :func:`categorical_cross_entropy` as an object. Derivatives
+    are with respect to the probabilities (through the renormalisation when
+    it is asked for).
+
+    Parameters
+    ----------
+    eps : float or "auto", default="auto"
+        Clipping bound in ``[0, 0.5)``; ``"auto"`` is the dtype's machine
+        epsilon.
+    renormalize : bool, default=False
+        Divide each row by its sum first (Keras's behaviour).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: the weighted mean ``sum_i w_i l_i / sum_i w_i``;
+        ``"sum"``: ``sum_i w_i l_i``; ``"none"``: the weighted per-sample
+        losses ``w_i l_i``.
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    See Also
+    --------
+    categorical_cross_entropy : The loss alone.
+    SoftmaxCrossEntropy : On logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> loss, grad = xentc.CategoricalCrossEntropy().loss_gradient(probs, np.array([0, 2]))
+    >>> np.round(grad, 4)  # -1 / (N p) at the label
+    array([[-0.7143,  0.    ,  0.    ],
+           [ 0.    ,  0.    , -0.8333]])
+    """
 
     _params = ("eps", "renormalize", "reduction", "n_threads")
 
@@ -1167,6 +1807,11 @@ class CategoricalCrossEntropy(_LossBase):
         return _prep_categorical(
             y_pred, y, self.eps, self.renormalize, sample_weight, reduction, self.n_threads
         )
+
+    def _fast_loss(self, y_pred, y):
+        if self.renormalize is not False:
+            return None
+        return _kernels.fast_categorical_ce(y_pred, y, self.eps, self.reduction, self.n_threads)
 
 
 # fused linear + cross-entropy (DESIGN 3.10) lives in linear.py, which imports

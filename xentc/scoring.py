@@ -137,46 +137,78 @@ def _first(mask):
 
 
 class StreamingScores:
-    """Log-loss, accuracy, top-k accuracy, Brier score and calibration of
-    model outputs fed chunk by chunk.
+    """Log-loss, accuracy, top-k accuracy, Brier score and calibration, fed chunk by chunk.
+
+    Every sum is a compensated float64 pair, so the result does not depend
+    on how the data was chunked or in which order partial results were
+    merged (beyond the rounding of one chunk's own sums); memory is
+    O(chunk + C + n_bins). The engine of the ``xentc score`` command
+    (guide: :doc:`/scoring`).
 
     Parameters
     ----------
-    task : "auto", "binary", "multiclass", "multilabel" or "grouped"
-        "auto" decides on the first chunk (1-D y_pred: binary; 2-D y_pred
-        with 1-D y_true: multiclass; 2-D y_pred with 2-D 0/1 y_true, dense
-        or scipy.sparse: multilabel) and every later chunk must agree; it
-        never picks "grouped", which must be asked for.
-        "grouped": y_pred (N, sum(groups)) with `groups`, or (N, G, C) with
-        groups=None; y_true (N, G) within-group class indices. Reports
-        log_loss (mean over the (sample, group) entries, as
-        grouped_softmax_cross_entropy), accuracy (exact match: every group
-        right) and per_group [{size, log_loss, accuracy}, ...].
-    inputs : "logits" or "probabilities"
+    task : {"auto", "binary", "multiclass", "multilabel", "grouped"}, default="auto"
+        ``"auto"`` decides on the first chunk (1-D ``y_pred``: binary; 2-D
+        ``y_pred`` with 1-D ``y_true``: multiclass; 2-D ``y_pred`` with a
+        2-D 0/1 ``y_true``, dense or scipy.sparse: multilabel) and every
+        later chunk must agree; it never picks ``"grouped"``.
+        ``"grouped"``: ``y_pred`` (N, sum(groups)) with ``groups``, or
+        (N, G, C); ``y_true`` (N, G) within-group class indices. Reports
+        ``log_loss`` (mean over the (sample, group) entries), ``accuracy``
+        (exact match: every group right) and ``per_group``.
+    inputs : {"logits", "probabilities"}, default="logits"
         Logits go through softmax (multiclass) or sigmoid (binary,
-        multilabel); probabilities are used as given (clipped at the dtype's
-        eps for the log-loss, as scikit-learn).
-    labels : array-like or None
+        multilabel) inside the kernels; probabilities are used as given
+        (clipped at the dtype's eps for the log-loss, as scikit-learn).
+    labels : array_like, optional
         The class of each column, in column order (multiclass; multilabel:
-        label names), or [negative, positive] (binary). None: y_true holds
-        column indices (multiclass) or 0/1 (binary, multilabel).
-    k : int
-        top-k accuracy (multiclass).
-    n_bins : int
-        Equal-width bins on [0, 1] for the calibration metrics; a value on an
-        edge belongs to the bin below (as sklearn's calibration_curve).
-    metrics : None or iterable of names in METRICS
-        Compute only these (None: all); "ece" includes the reliability table.
-    n_threads : None or int
-        Passed to the kernels.
-    groups : None or sequence of positive ints
-        Group sizes for task="grouped" (None: 3-D y_pred gives them).
+        label names), or ``[negative, positive]`` (binary). None:
+        ``y_true`` holds column indices (multiclass) or 0/1 (binary,
+        multilabel).
+    k : int, default=5
+        The k of the top-k accuracy (multiclass).
+    n_bins : int, default=15
+        Equal-width bins on ``[0, 1]`` for the calibration metrics; a value
+        on an edge belongs to the bin below (as scikit-learn's
+        ``calibration_curve``).
+    metrics : iterable of str, optional
+        Compute only these names of :data:`xentc.scoring.METRICS` (None:
+        all); ``"ece"`` includes the reliability table.
+    n_threads : int, optional
+        Threads for the kernels (None: the default).
+    groups : sequence of int, optional
+        Group sizes for ``task="grouped"`` (None: 3-D ``y_pred`` gives
+        them).
 
+    Attributes
+    ----------
+    n_samples : int
+        Samples added so far.
+
+    See Also
+    --------
+    xentc.metrics.log_loss, xentc.metrics.brier_score,
+    xentc.metrics.expected_calibration_error : The one-shot functions.
+
+    Notes
+    -----
     The calibration "confidence" is the top-label probability for
     multiclass (hit: argmax is right) and the probability of the positive
     label for sigmoid outputs (binary, every decision of multilabel; hit:
-    the label is 1), as torchmetrics' calibration errors and sklearn's
-    calibration_curve define them.
+    the label is 1), as torchmetrics' calibration errors and scikit-learn's
+    ``calibration_curve`` define them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.scoring import StreamingScores
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0], [1.0, 0.2, 0.3], [0.1, 2.0, 0.0]])
+    >>> labels = np.array([0, 2, 1, 1])
+    >>> scores = StreamingScores(k=2, n_bins=5)
+    >>> scores = scores.update(labels[:2], logits[:2]).update(labels[2:], logits[2:])
+    >>> report = scores.result()
+    >>> round(report["log_loss"], 6), report["accuracy"], report["top_k_accuracy"]
+    (0.531893, 0.75, 0.75)
     """
 
     def __init__(
@@ -307,9 +339,29 @@ class StreamingScores:
     # -- feeding ------------------------------------------------------------
 
     def update(self, y_true, y_pred, sample_weight=None):
-        """Add a chunk: y_true (N,) labels or (N, K) 0/1 targets (dense or
-        scipy.sparse), y_pred (N,) or (N, C) logits or probabilities,
-        sample_weight (N,) non-negative or None. Returns self."""
+        """Add a chunk.
+
+        Parameters
+        ----------
+        y_true : array_like or scipy.sparse matrix
+            Labels (N,), or 0/1 targets (N, K) (dense or scipy.sparse) for
+            multilabel, or (N, G) class indices for grouped.
+        y_pred : array_like of shape (N,) or (N, C)
+            Logits or probabilities, as ``inputs`` says.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample.
+
+        Returns
+        -------
+        StreamingScores
+            ``self``, so calls chain.
+
+        Raises
+        ------
+        ValueError
+            If the chunk disagrees with the task decided so far, the lengths
+            differ, or a label or probability is out of range.
+        """
         if self.task == "grouped":
             return self._update_grouped(y_true, y_pred, sample_weight)
         pred = V.as_float_array(y_pred, "y_pred")
@@ -849,8 +901,27 @@ class StreamingScores:
             s.merge(other._group_sums[name])
 
     def merge(self, other):
-        """Add the sums of another StreamingScores with the same options
-        (partial results of other threads, processes or machines). Returns self."""
+        """Add the sums of another instance with the same options.
+
+        For partial results of other threads, processes or machines.
+
+        Parameters
+        ----------
+        other : StreamingScores
+            Scores made with the same options.
+
+        Returns
+        -------
+        StreamingScores
+            ``self``.
+
+        Raises
+        ------
+        TypeError
+            If ``other`` is not a StreamingScores.
+        ValueError
+            If the options differ.
+        """
         if not isinstance(other, StreamingScores):
             raise TypeError(f"merge needs a StreamingScores; got {type(other).__name__}")
         if other._config() != self._config():
@@ -873,7 +944,18 @@ class StreamingScores:
         return self
 
     def result(self):
-        """The metrics as a plain dict of Python numbers (NaN where undefined)."""
+        """The metrics, as a plain dict of Python numbers.
+
+        Returns
+        -------
+        dict
+            ``task``, ``inputs``, ``n_samples``, ``weight_sum``, ``log_loss``,
+            ``accuracy``, ``top_k_accuracy`` and ``k`` (multiclass), ``brier``,
+            ``ece`` and ``reliability`` (per bin: ``bin_edges``, ``count``,
+            ``weight``, ``confidence``, ``accuracy``), ``per_class`` (or
+            ``per_group`` for grouped), restricted to ``metrics``; NaN where a
+            value is undefined (no data).
+        """
         task = self._task or (self.task if self.task != "auto" else None)
         weight = float(self._weight.value())
         if self._task == "grouped":
@@ -955,8 +1037,20 @@ class StreamingScores:
             }
 
     def to_dict(self):
-        """JSON-serialisable state (json.dumps / json.loads round-trips it
-        exactly); StreamingScores.from_dict(d) resumes from it."""
+        """The state as a JSON-serialisable dict.
+
+        ``json.dumps`` / ``json.loads`` round-trips it exactly; use it to
+        checkpoint a long job or ship partial results.
+
+        Returns
+        -------
+        dict
+            Options, decided task and every compensated sum.
+
+        See Also
+        --------
+        from_dict
+        """
         return {
             "format": _FORMAT,
             "version": _VERSION,
@@ -976,7 +1070,36 @@ class StreamingScores:
 
     @classmethod
     def from_dict(cls, state):
-        """Rebuild from `to_dict()` output (e.g. after a JSON round trip)."""
+        """Rebuild an instance from :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        state : dict
+            What ``to_dict()`` returned, possibly after a JSON round trip.
+
+        Returns
+        -------
+        StreamingScores
+            An instance that continues where the saved one stopped.
+
+        Raises
+        ------
+        ValueError
+            If ``state`` was not made by ``to_dict`` or by a version of xentc
+            with another state format.
+
+        Examples
+        --------
+        >>> import json
+        >>> import numpy as np
+        >>> from xentc.scoring import StreamingScores
+        >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0], [1.0, 0.2, 0.3], [0.1, 2.0, 0.0]])
+        >>> labels = np.array([0, 2, 1, 1])
+        >>> saved = json.dumps(StreamingScores(k=2).update(labels[:2], logits[:2]).to_dict())
+        >>> resumed = StreamingScores.from_dict(json.loads(saved)).update(labels[2:], logits[2:])
+        >>> round(resumed.result()["log_loss"], 6)
+        0.531893
+        """
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
             raise ValueError(
                 f"state must be a dict made by StreamingScores.to_dict() (format "

@@ -157,23 +157,73 @@ def _accuracy(estimator, X, y_true, sample_weight):
     return metrics.accuracy(y_true, scores, from_logits=from_logits)
 
 
+# numpydoc docstring of each scorer: {summary}, {extended}, {weights}
+_SCORER_DOC = """{summary}
+
+{extended}
+
+Parameters
+----------
+estimator : fitted classifier
+    The model to score.
+X : array-like or sparse matrix of shape (n_samples, n_features)
+    Input samples.
+y_true : array-like
+    True labels (or a multilabel indicator).
+sample_weight : array-like of shape (n_samples,), optional
+    {weights}
+
+Returns
+-------
+float
+    The score; greater is better.
+
+Examples
+--------
+>>> from sklearn.datasets import make_classification
+>>> from sklearn.model_selection import cross_val_score
+>>> from xentc.sklearn import CrossEntropyClassifier, {name}
+>>> X, y = make_classification(n_samples=200, n_classes=3, n_informative=3, random_state=0)
+>>> cross_val_score(CrossEntropyClassifier(), X, y, scoring={name}, cv=3).shape
+(3,)
+"""
+
 neg_log_loss_scorer = _Scorer(
     "neg_log_loss_scorer",
     _neg_log_loss,
-    "-log_loss(y, estimator.predict_proba(X), labels=estimator.classes_).",
+    _SCORER_DOC.format(
+        name="neg_log_loss_scorer",
+        summary="Scorer: minus the log-loss of the estimator's ``predict_proba``.",
+        extended="``-log_loss(y_true, estimator.predict_proba(X), labels=estimator.classes_)``: "
+        'scikit-learn\'s ``"neg_log_loss"`` computed by xentc; passing ``classes_`` as '
+        "``labels`` scores a cross-validation fold that misses a class instead of raising.",
+        weights="Non-negative weight of each sample.",
+    ),
 )
 neg_log_loss_logits_scorer = _Scorer(
     "neg_log_loss_logits_scorer",
     _neg_log_loss_logits,
-    "-log_loss(y, estimator.decision_function(X), from_logits=True): binary and multiclass "
-    "models; the probabilities are never formed.",
+    _SCORER_DOC.format(
+        name="neg_log_loss_logits_scorer",
+        summary="Scorer: minus the log-loss of the estimator's ``decision_function``.",
+        extended="``-log_loss(y_true, estimator.decision_function(X), from_logits=True)``: "
+        "sigmoid for 1-D logits, softmax for 2-D; the probabilities are never formed. "
+        "Binary and multiclass models.",
+        weights="Non-negative weight of each sample.",
+    ),
 )
 accuracy_scorer = _Scorer(
     "accuracy_scorer",
     _accuracy,
-    "xentc.metrics.accuracy on predict_proba (else decision_function, else predict), with y "
-    "encoded by estimator.classes_; exact match of every output for multiclass-multioutput "
-    "models.",
+    _SCORER_DOC.format(
+        name="accuracy_scorer",
+        summary="Scorer: :func:`xentc.metrics.accuracy` of the estimator's scores.",
+        extended="Reads ``predict_proba``, else ``decision_function``, else ``predict``, with "
+        "``y_true`` encoded by ``estimator.classes_``: argmax accuracy for single-label "
+        "targets, subset accuracy for multilabel ones, exact match of every output for "
+        "multiclass-multioutput models.",
+        weights="Not supported: must be None (a TypeError otherwise).",
+    ),
 )
 
 
@@ -238,35 +288,79 @@ def _t_matmul(G, X):
 class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
     """Linear classifier trained on xentc's fused cross-entropy and gradient.
 
-    Minimises ``sum_i w_i CE_i / sum_i w_i + alpha/2 * ||coef_||^2`` with
-    L-BFGS (w_i = sample_weight_i * class_weight[y_i]; intercept not
-    penalised). ``alpha = 1 / (C * sum_i w_i)`` gives LogisticRegression(C=C).
+    Minimises ``sum_i w_i CE_i / sum_i w_i + alpha / 2 * ||coef_||**2`` with
+    L-BFGS, where ``w_i = sample_weight_i * class_weight[y_i]`` and the
+    intercept is not penalised. ``alpha = 1 / (C * sum_i w_i)`` is
+    ``LogisticRegression(C=C)``'s objective, and ``tol`` / ``max_iter`` mean
+    the same as for ``LogisticRegression(solver="lbfgs")``. Dense or sparse
+    ``X``; float32 data keeps float32 kernels and ``coef_``.
 
     Parameters
     ----------
-    loss : {"auto", "softmax", "sigmoid"}
-        "auto": binary y -> one sigmoid logit (coef_ of shape (1, n_features)),
-        multiclass y -> softmax over one logit per class, multilabel indicator
-        Y -> one sigmoid per label, multiclass-multioutput Y (N, G) -> one
-        softmax per output over that output's classes (the grouped loss). "softmax" also uses two logits for binary
-        y; "sigmoid" fits multiclass y one-vs-rest (probabilities normalised
-        over the classes).
-    alpha : float >= 0, L2 penalty strength.
-    fit_intercept : bool
-    class_weight : None, "balanced" or dict {label: weight} (single-label y;
-        multioutput y: "balanced" or a list of one dict per output);
-        "balanced" is scikit-learn's compute_class_weight (class counts weighted
-        by sample_weight), as in LogisticRegression.
-    pos_weight : None, float or array (n_labels,): weight of the positive
-        term of sigmoid losses (TF's weighted_cross_entropy_with_logits).
-    label_smoothing : float in [0, 1).
-    max_iter, tol : L-BFGS iterations and projected-gradient tolerance.
-    n_threads : threads for the loss kernels (None: OpenMP default).
+    loss : {"auto", "softmax", "sigmoid"}, default="auto"
+        ``"auto"``: binary ``y`` -> one sigmoid logit (``coef_`` of shape
+        (1, n_features)), multiclass ``y`` -> softmax over one logit per
+        class, multilabel indicator ``Y`` -> one sigmoid per label,
+        multiclass-multioutput ``Y`` (N, G) -> one softmax per output (the
+        grouped loss). ``"softmax"`` also uses two logits for binary ``y``;
+        ``"sigmoid"`` fits multiclass ``y`` one-vs-rest (probabilities
+        normalised over the classes).
+    alpha : float, default=1e-4
+        L2 penalty strength, ``>= 0``.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per logit.
+    class_weight : dict, list of dict or "balanced", optional
+        ``{label: weight}`` or ``"balanced"`` (scikit-learn's
+        ``compute_class_weight``, class counts weighted by
+        ``sample_weight``); for multioutput ``y``, ``"balanced"`` or one
+        dict per output.
+    pos_weight : float or array_like of shape (n_labels,), optional
+        Weight of the positive term of sigmoid losses (TensorFlow's
+        ``weighted_cross_entropy_with_logits``).
+    label_smoothing : float, default=0.0
+        In ``[0, 1)``.
+    max_iter : int, default=100
+        L-BFGS iterations.
+    tol : float, default=1e-4
+        L-BFGS projected-gradient tolerance.
+    n_threads : int, optional
+        Threads for the loss kernels (None: the default).
 
     Attributes
     ----------
-    classes_, coef_ (n_logits, n_features), intercept_ (n_logits,), n_iter_,
-    n_features_in_, feature_names_in_.
+    classes_ : ndarray or list of ndarray
+        Class labels (one array per output for multioutput ``y``).
+    coef_ : ndarray of shape (n_logits, n_features)
+        Coefficients.
+    intercept_ : ndarray of shape (n_logits,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : int
+        L-BFGS iterations run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names seen in ``fit`` (only when ``X`` had string column
+        names).
+
+    See Also
+    --------
+    TemperatureScaler : Calibrate a fitted model's logits.
+    xentc.SparseSoftmaxCrossEntropy : The loss it minimises.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from xentc.sklearn import CrossEntropyClassifier
+    >>> X, y = make_classification(
+    ...     n_samples=200, n_features=5, n_informative=3, n_classes=3, random_state=0
+    ... )
+    >>> clf = CrossEntropyClassifier(alpha=1e-2).fit(X, y)
+    >>> clf.coef_.shape, clf.classes_
+    ((3, 5), array([0, 1, 2]))
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> bool(clf.score(X, y) > 0.7)
+    True
     """
 
     def __init__(
@@ -399,8 +493,24 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         return "grouped", codes, w
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the coefficients on X (dense or sparse) and y (labels or a
-        multilabel indicator, dense or sparse)."""
+        """Fit the coefficients.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+        y : array-like or sparse matrix
+            Labels (n_samples,), a multilabel indicator (n_samples,
+            n_labels), dense or sparse, or multiclass-multioutput labels
+            (n_samples, n_outputs).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights, not all zero.
+
+        Returns
+        -------
+        self
+            The fitted classifier.
+        """
         opts = self._check_params()
         # sparse structures are checked (and copied) before scikit-learn or
         # scipy touch them: scipy's sparse products trust their indices
@@ -488,18 +598,41 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         return Z.reshape(-1) if self._mode == "binary" else Z
 
     def decision_function(self, X):
-        """Logits (n_samples, n_logits); for two classes the single logit of
-        the positive class, (n_samples,), as scikit-learn's API requires (with
-        loss="softmax" that is the difference of the two softmax logits)."""
+        """Logits of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_logits) or (n_samples,)
+            For two classes the single logit of the positive class, as
+            scikit-learn's API requires (with ``loss="softmax"``: the
+            difference of the two softmax logits).
+        """
         Z = self._logits(X)
         if self._mode == "softmax" and Z.shape[1] == 2:
             return Z[:, 1] - Z[:, 0]
         return Z
 
     def predict_proba(self, X):
-        """Probabilities: (n_samples, n_classes), or (n_samples, n_labels) per-label
-        probabilities for a multilabel model, or a list of (n_samples,
-        n_classes_g) arrays, one per output, for a multiclass-multioutput one."""
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        ndarray or list of ndarray
+            (n_samples, n_classes); (n_samples, n_labels) per-label
+            probabilities for a multilabel model; a list of (n_samples,
+            n_classes_g) arrays, one per output, for a multiclass-multioutput
+            one.
+        """
         Z = self._logits(X)
         if self._mode == "binary":
             return np.stack([sigmoid(-Z), sigmoid(Z)], axis=1)
@@ -513,7 +646,18 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         return P
 
     def predict_log_proba(self, X):
-        """log of predict_proba, computed from the logits without underflow."""
+        """Log of :meth:`predict_proba`, from the logits (no underflow).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        ndarray or list of ndarray
+            Shaped as :meth:`predict_proba`'s result.
+        """
         Z = self._logits(X)
         if self._mode == "binary":
             return np.stack([log_sigmoid(-Z), log_sigmoid(Z)], axis=1)
@@ -527,8 +671,20 @@ class CrossEntropyClassifier(ClassifierMixin, BaseEstimator):
         return log_sigmoid(Z)
 
     def predict(self, X):
-        """Class labels (binary / multiclass), a 0/1 indicator (multilabel), or
-        (n_samples, n_outputs) labels (multiclass-multioutput)."""
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        ndarray
+            Class labels (n_samples,) (binary, multiclass), a 0/1 indicator
+            (multilabel), or (n_samples, n_outputs) labels
+            (multiclass-multioutput).
+        """
         Z = self._logits(X)
         if self._mode == "binary":
             return self.classes_[(Z > 0).astype(np.intp)]
@@ -621,20 +777,56 @@ class _LinearObjective:
 
 
 class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
-    """Post-hoc calibration: divide logits by one temperature T fitted by
-    minimising the cross-entropy on held-out data.
+    """Post-hoc calibration: divide logits by one fitted temperature.
 
-    Input X holds logits: (n,) or (n, 1) for a binary model (sigmoid), (n, C)
-    with labels y for a multiclass model (softmax; columns follow the sorted
-    labels, or `classes` when given), (n, K) with a 0/1 indicator y (dense or
-    scipy.sparse) for a multilabel model (sigmoid per label). T > 1 softens
-    over-confident logits. `transform` / `decision_function` return X / T,
-    `predict_proba` the calibrated probabilities; argmax predictions do not
-    change.
+    The temperature ``T`` minimises the cross-entropy on held-out data;
+    ``T > 1`` softens over-confident logits. Input ``X`` holds logits: (n,)
+    or (n, 1) for a binary model (sigmoid), (n, C) with labels ``y`` for a
+    multiclass model (softmax; columns follow the sorted labels, or
+    ``classes``), (n, K) with a 0/1 indicator ``y`` (dense or scipy.sparse)
+    for a multilabel model (a sigmoid per label). ``transform`` /
+    ``decision_function`` return ``X / T``, ``predict_proba`` the calibrated
+    probabilities; argmax predictions do not change.
 
-    Parameters: classes (labels of the logit columns; default: sorted unique
-    y), max_iter, tol (L-BFGS on log T, bounded to T in [1e-3, 1e3]),
-    n_threads. Attributes: temperature_, classes_, n_iter_, n_features_in_.
+    Parameters
+    ----------
+    classes : array_like, optional
+        Labels of the logit columns (default: the sorted unique ``y``).
+    max_iter : int, default=100
+        L-BFGS iterations.
+    tol : float, default=1e-6
+        L-BFGS tolerance; ``log T`` is bounded to ``T`` in ``[1e-3, 1e3]``.
+    n_threads : int, optional
+        Threads for the loss kernels (None: the default).
+
+    Attributes
+    ----------
+    temperature_ : float
+        The fitted temperature.
+    classes_ : ndarray
+        Class labels.
+    n_iter_ : int
+        L-BFGS iterations run.
+    n_features_in_ : int
+        Number of logit columns seen in ``fit``.
+
+    See Also
+    --------
+    LogitsTransformer : Feed a fitted model's logits to this step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.sklearn import TemperatureScaler
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 500)
+    >>> logits = rng.standard_normal((500, 3))
+    >>> logits[np.arange(500), y] += 1.0
+    >>> scaler = TemperatureScaler().fit(5.0 * logits, y)  # over-confident logits
+    >>> bool(scaler.temperature_ > 2.0)
+    True
+    >>> bool((scaler.predict(5.0 * logits) == logits.argmax(axis=1)).all())
+    True
     """
 
     _LOG_T_BOUNDS = (np.log(1e-3), np.log(1e3))
@@ -660,7 +852,22 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         return Z
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the temperature on validation logits X and their targets y."""
+        """Fit the temperature on validation logits and their targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, n_columns)
+            Logits of the model to calibrate.
+        y : array-like or sparse matrix
+            Labels (n_samples,), or a 0/1 indicator (n_samples, n_columns).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights.
+
+        Returns
+        -------
+        self
+            The fitted scaler.
+        """
         max_iter = _check_int("max_iter", self.max_iter, 1)
         tol = _check_real("tol", self.tol, 0.0, low_open=True)
         Z = self._logits(X, reset=True)
@@ -736,7 +943,18 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Calibrated logits X / temperature_."""
+        """Calibrated logits, ``X / temperature_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, n_columns)
+            Logits.
+
+        Returns
+        -------
+        ndarray
+            ``X / temperature_``, ``X``'s shape.
+        """
         check_is_fitted(self)
         Z = self._logits(X, reset=False)
         return Z / Z.dtype.type(self.temperature_)
@@ -744,19 +962,54 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
     decision_function = transform
 
     def predict_proba(self, X):
-        """Calibrated probabilities: (n, 2) binary, (n, C) softmax, (n, K) per label."""
+        """Calibrated probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, n_columns)
+            Logits.
+
+        Returns
+        -------
+        ndarray
+            (n, 2) for binary, (n, C) softmax, (n, K) per label.
+        """
         Z = self.transform(X)
         if self._mode == "binary":
             return np.stack([sigmoid(-Z), sigmoid(Z)], axis=1)
         return softmax(Z, axis=1) if self._mode == "softmax" else sigmoid(Z)
 
     def predict_log_proba(self, X):
+        """Log of the calibrated probabilities, without underflow.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, n_columns)
+            Logits.
+
+        Returns
+        -------
+        ndarray
+            Shaped as :meth:`predict_proba`'s result.
+        """
         Z = self.transform(X)
         if self._mode == "binary":
             return np.stack([log_sigmoid(-Z), log_sigmoid(Z)], axis=1)
         return log_softmax(Z, axis=1) if self._mode == "softmax" else log_sigmoid(Z)
 
     def predict(self, X):
+        """Predicted labels (unchanged by the temperature).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, n_columns)
+            Logits.
+
+        Returns
+        -------
+        ndarray
+            Class labels, or a 0/1 indicator for multilabel logits.
+        """
         Z = self.transform(X)
         if self._mode == "binary":
             return self.classes_[(Z > 0).astype(np.intp)]
@@ -772,29 +1025,88 @@ class TemperatureScaler(ClassifierMixin, TransformerMixin, BaseEstimator):
 
 
 class LogitsTransformer(TransformerMixin, BaseEstimator):
-    """Pipeline step whose output is a classifier's decision_function.
+    """Pipeline step whose output is a classifier's ``decision_function``.
 
     ``LogitsTransformer(FrozenEstimator(model))`` followed by
     ``TemperatureScaler()`` calibrates an already-fitted model on the data
-    the pipeline is fitted on (use held-out data for that). With an unfrozen
-    estimator, `fit` fits a clone of it.
+    the pipeline is fitted on (use held-out data for that). With an
+    unfrozen estimator, ``fit`` fits a clone of it.
+
+    Parameters
+    ----------
+    estimator : classifier
+        A scikit-learn classifier with ``decision_function``.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted clone (a frozen estimator stays as it was fitted).
+    classes_ : ndarray
+        The estimator's classes.
+
+    See Also
+    --------
+    TemperatureScaler
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from xentc.sklearn import CrossEntropyClassifier
+    >>> X, y = make_classification(
+    ...     n_samples=200, n_features=5, n_informative=3, n_classes=3, random_state=0
+    ... )
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from xentc.sklearn import LogitsTransformer, TemperatureScaler
+    >>> calibrated = make_pipeline(
+    ...     LogitsTransformer(CrossEntropyClassifier()), TemperatureScaler()
+    ... ).fit(X, y)
+    >>> calibrated.predict_proba(X[:2]).shape
+    (2, 3)
     """
 
     def __init__(self, estimator):
         self.estimator = estimator
 
     def fit(self, X, y=None, **fit_params):
+        """Fit a clone of the estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+        y : array-like, optional
+            Targets.
+        **fit_params : dict
+            Passed to the estimator's ``fit``.
+
+        Returns
+        -------
+        self
+            The fitted transformer.
+        """
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
         if hasattr(self.estimator_, "n_features_in_"):
             self.n_features_in_ = self.estimator_.n_features_in_
         return self
 
     def transform(self, X):
-        """The wrapped estimator's decision_function(X)."""
+        """The wrapped estimator's ``decision_function(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        ndarray
+            Logits, (n_samples,) or (n_samples, n_logits).
+        """
         check_is_fitted(self)
         return self.estimator_.decision_function(X)
 
     @property
     def classes_(self):
+        """The wrapped estimator's classes."""
         check_is_fitted(self)
         return self.estimator_.classes_

@@ -5,6 +5,11 @@ log_expit) for finite input; for rows with +/-inf the mathematical limit is
 taken where it exists (a row whose max is +inf puts probability 1/k on each of
 its k infinite entries). float32 stays float32, float16 computes in float32,
 integers in float64.
+
+Each function first offers its arguments to a per-call fast path
+(``_kernels.fast_*``, xentc/_fast_paths.pxi): exact C-contiguous native
+float32/float64 ndarrays below the parallel threshold, no ``out=``. It returns
+None for anything else, which then takes the checked path below.
 """
 
 import math
@@ -64,11 +69,64 @@ def _deliver(result, out, name="out"):
 
 
 def logsumexp(x, axis=-1, keepdims=False, *, out=None, n_threads=None):
-    """log(sum(exp(x))) along `axis` (None: over all elements), max-shifted.
+    """Log of the sum of exponentials, ``log(sum(exp(x)))``, along an axis.
 
-    Empty reductions give -inf, rows holding NaN give NaN, a +inf entry gives
-    +inf.
+    Computed with the maximum shifted out, so it neither overflows nor
+    underflows. Same values as :func:`scipy.special.logsumexp` for finite
+    input.
+
+    Parameters
+    ----------
+    x : array_like
+        Real input. float32 stays float32, float16 computes in float32,
+        integers and bool in float64.
+    axis : int or None, default=-1
+        Axis to reduce; ``None`` reduces over all elements.
+    keepdims : bool, default=False
+        Keep the reduced axis with length 1, so the result broadcasts
+        against ``x``.
+    out : ndarray, optional
+        Array to write the result into: the result's shape and dtype. May be
+        ``x`` itself (computed in place).
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    ndarray
+        ``x``'s shape without ``axis`` (a 0-d array for ``axis=None``). An
+        empty reduction gives ``-inf``, a row holding NaN gives NaN, a row
+        holding ``+inf`` gives ``+inf``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric or ``axis`` is not an int or None.
+    ValueError
+        If ``axis`` is out of bounds or ``out`` has the wrong shape or dtype.
+
+    See Also
+    --------
+    softmax, log_softmax
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> x = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, -np.inf]])
+    >>> xentc.logsumexp(x)
+    array([   3.40760596, 1000.69314718])
+    >>> float(xentc.logsumexp(x, axis=None))
+    1000.6931471805599
+    >>> xentc.logsumexp(x, axis=0, keepdims=True).shape
+    (1, 3)
     """
+    if out is None and (keepdims is False or keepdims is True):  # per-call fast path
+        res = _kernels.fast_logsumexp(x, axis, keepdims, n_threads)
+        if res is not None:
+            return res
     n_threads = V.resolve_n_threads(n_threads)
     rows, (shape, ax) = _checked_rows(x, axis)
     res = np.empty(rows.shape[0], dtype=rows.dtype)
@@ -107,23 +165,120 @@ def _map_rows(op, x, axis, out, n_threads):
     if ax is None:
         res = res.reshape(shape)
     else:
-        moved_shape = (
-            tuple(np.delete(np.array(shape, dtype=np.intp), ax)) + (shape[ax],)
-            if len(shape)
-            else (1,)
-        )
+        moved_shape = shape[:ax] + shape[ax + 1 :] + shape[ax : ax + 1] if len(shape) else (1,)
         res = np.moveaxis(res.reshape(moved_shape), -1, ax) if len(shape) else res.reshape(())
     return _deliver(res, out)
 
 
 def softmax(x, axis=-1, *, out=None, n_threads=None):
-    """exp(x - logsumexp(x)) along `axis`; the argmax entry is computed as
-    1/(1 + sum of the others) so it keeps full precision near 1."""
+    """Softmax, ``exp(x - logsumexp(x))``, along an axis.
+
+    The largest entry of each row is computed as ``1 / (1 + sum of the
+    others)``, so probabilities near 1 keep their full precision. A row whose
+    maximum is ``+inf`` puts ``1/k`` on each of its ``k`` infinite entries.
+
+    Parameters
+    ----------
+    x : array_like
+        Real input. float32 stays float32, float16 computes in float32,
+        integers and bool in float64.
+    axis : int or None, default=-1
+        Axis along which the probabilities sum to 1; ``None``: over all
+        elements.
+    out : ndarray, optional
+        Array to write the result into: the result's shape and dtype. May be
+        ``x`` itself (computed in place).
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    ndarray
+        Probabilities of ``x``'s shape and floating dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric or ``axis`` is not an int or None.
+    ValueError
+        If ``axis`` is out of bounds or ``out`` has the wrong shape or dtype.
+
+    See Also
+    --------
+    log_softmax : Its logarithm, without forming ``log(softmax)``.
+    logsumexp
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> x = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, -np.inf]])
+    >>> np.round(xentc.softmax(x), 4)
+    array([[0.09  , 0.2447, 0.6652],
+           [0.5   , 0.5   , 0.    ]])
+    >>> x32 = x.astype(np.float32)
+    >>> xentc.softmax(x32, out=x32) is x32  # in place
+    True
+    """
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_softmax(x, axis, n_threads)
+        if res is not None:
+            return res
     return _map_rows(_kernels.softmax_rows, x, axis, out, n_threads)
 
 
 def log_softmax(x, axis=-1, *, out=None, n_threads=None):
-    """x - logsumexp(x) along `axis`, without forming log(softmax)."""
+    """Log-softmax, ``x - logsumexp(x)``, along an axis.
+
+    Computed directly, never as ``log(softmax(x))``, so tiny probabilities
+    keep their logarithm instead of becoming ``-inf``.
+
+    Parameters
+    ----------
+    x : array_like
+        Real input. float32 stays float32, float16 computes in float32,
+        integers and bool in float64.
+    axis : int or None, default=-1
+        Axis along which to normalise; ``None``: over all elements.
+    out : ndarray, optional
+        Array to write the result into: the result's shape and dtype. May be
+        ``x`` itself (computed in place).
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities of ``x``'s shape and floating dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric or ``axis`` is not an int or None.
+    ValueError
+        If ``axis`` is out of bounds or ``out`` has the wrong shape or dtype.
+
+    See Also
+    --------
+    softmax, logsumexp
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, -80.0]])
+    >>> np.round(xentc.log_softmax(x), 4)
+    array([[ -2.4076,  -1.4076,  -0.4076],
+           [ -0.6931,  -0.6931, -80.6931]])
+    """
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_log_softmax(x, axis, n_threads)
+        if res is not None:
+            return res
     return _map_rows(_kernels.log_softmax_rows, x, axis, out, n_threads)
 
 
@@ -148,12 +303,101 @@ def _elementwise(op, x, out, n_threads):
 
 
 def sigmoid(x, *, out=None, n_threads=None):
-    """1 / (1 + exp(-x)), evaluated as exp(-|x|)/(1 + exp(-|x|)) for x < 0 so
-    tiny probabilities keep their relative precision (== scipy.special.expit)."""
+    """Logistic sigmoid, ``1 / (1 + exp(-x))``, element-wise.
+
+    Evaluated as ``exp(-|x|) / (1 + exp(-|x|))`` for negative ``x``, so tiny
+    probabilities keep their relative precision. Same values as
+    :func:`scipy.special.expit`.
+
+    Parameters
+    ----------
+    x : array_like
+        Real input. float32 stays float32, float16 computes in float32,
+        integers and bool in float64.
+    out : ndarray, optional
+        Array to write the result into: the result's shape and dtype. May be
+        ``x`` itself (computed in place).
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    ndarray or scalar
+        Probabilities of ``x``'s shape and floating dtype (a scalar for a
+        scalar ``x``).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric.
+    ValueError
+        If ``out`` has the wrong shape or dtype.
+
+    See Also
+    --------
+    log_sigmoid
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> xentc.sigmoid(np.array([-50.0, 0.0, 3.0]))
+    array([1.92874985e-22, 5.00000000e-01, 9.52574127e-01])
+    """
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_sigmoid(x, n_threads)
+        if res is not None:
+            return res
     return _elementwise(_kernels.sigmoid_elements, x, out, n_threads)
 
 
 def log_sigmoid(x, *, out=None, n_threads=None):
-    """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))
-    (== scipy.special.log_expit)."""
+    """Log of the logistic sigmoid, ``log(sigmoid(x)) = -softplus(-x)``.
+
+    Evaluated as ``min(x, 0) - log1p(exp(-|x|))``: finite and accurate for
+    every finite ``x``. Same values as :func:`scipy.special.log_expit`.
+
+    Parameters
+    ----------
+    x : array_like
+        Real input. float32 stays float32, float16 computes in float32,
+        integers and bool in float64.
+    out : ndarray, optional
+        Array to write the result into: the result's shape and dtype. May be
+        ``x`` itself (computed in place).
+    n_threads : int, optional
+        Threads for the kernel; ``None`` uses the default
+        (``OMP_NUM_THREADS`` or the CPU count, see :func:`xentc.get_config`).
+        Results do not depend on it.
+
+    Returns
+    -------
+    ndarray or scalar
+        Log-probabilities of ``x``'s shape and floating dtype (a scalar for
+        a scalar ``x``).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric.
+    ValueError
+        If ``out`` has the wrong shape or dtype.
+
+    See Also
+    --------
+    sigmoid
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xentc
+    >>> xentc.log_sigmoid(np.array([-800.0, 0.0, 3.0]))
+    array([-8.00000000e+02, -6.93147181e-01, -4.85873516e-02])
+    """
+    if out is None:  # per-call fast path; None: declined, take the checked path
+        res = _kernels.fast_log_sigmoid(x, n_threads)
+        if res is not None:
+            return res
     return _elementwise(_kernels.log_sigmoid_elements, x, out, n_threads)

@@ -10,7 +10,7 @@ Run (from asv_benchmarks/):
     asv run --python=same --quick                       # importable build
     XENTC_BENCH_PROFILE=fast asv run --python=same      # small grid
     asv continuous -f 1.1 main HEAD                     # two commits, virtualenv
-Profiles (env XENTC_BENCH_PROFILE): quick | fast | regular (default) | large.
+Profiles (env XENTC_BENCH_PROFILE): quick | history | fast | regular (default) | large.
 "regular" is the grid of the speed targets: thousands of parameter sets, hours on two
 cores, so select with -b (e.g. -b SparseSoftmaxCE.time_call); "fast" runs the
 whole suite once in about 6 minutes. For one-run peer ratios see
@@ -68,6 +68,16 @@ PROFILES = {
         sigmoid_shapes=[(100_000,)],
         dtypes=["float32"],
         n_threads=[1],
+    ),
+    # the asv history (docs/benchmarks.md): one long-row and one short-row
+    # shape, xentc and the NumPy twin only (NumPy's line is the machine-drift
+    # baseline); with the -b selection in docs/benchmarks.md, ~25 commits an hour
+    "history": dict(
+        softmax_shapes=[(2_000, 1_000), (200_000, 10)],
+        sigmoid_shapes=[(100_000,)],
+        dtypes=["float32"],
+        n_threads=[1],
+        impls=["xentc", "numpy"],
     ),
     # a smoke run: every benchmark, shapes 10x smaller, float32, one thread
     "fast": dict(
@@ -267,7 +277,8 @@ def grid(op):
         "sigmoid": PROFILE["sigmoid_shapes"],
         "overhead": OVERHEAD_SHAPES,
     }[peers.OPS[op].family]
-    return [peers.impl_names(op), PROFILE["dtypes"], shapes, PROFILE["n_threads"]]
+    impls = [i for i in peers.impl_names(op) if i in PROFILE.get("impls", [i])]
+    return [impls, PROFILE["dtypes"], shapes, PROFILE["n_threads"]]
 
 
 class Benchmark(abc.ABC):
@@ -289,6 +300,10 @@ class Benchmark(abc.ABC):
     repeat = (3, 10, 20.0)
     rounds = 1
     warmup_time = 0.0  # the case's warm-up call ran in setup
+    # asv's default version is a hash of setup + body source, so a reformat
+    # would hide the committed history (docs/benchmarks.md); bump this when
+    # what is measured changes
+    version = "1"
     timeout = 600
 
     def setup(self, impl, dtype, shape, n_threads):

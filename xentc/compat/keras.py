@@ -198,7 +198,44 @@ def _smooth_last_axis(y, ls, axis_is_last):
 def binary_crossentropy(
     y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, *, n_threads=None
 ):
-    """keras.losses.binary_crossentropy: element-wise, averaged over `axis`."""
+    """``keras.losses.binary_crossentropy``: element-wise, averaged over ``axis``.
+
+    Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Keras does.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets in ``[0, 1]``.
+    y_pred : array_like
+        Probabilities (or logits with ``from_logits``), ``y_true``'s shape.
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    Returns
+    -------
+    ndarray
+        One value per sample: ``y_pred``'s shape without ``axis``.
+
+    See Also
+    --------
+    xentc.binary_cross_entropy, xentc.sigmoid_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> y_true = np.array([[1.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.9, 0.2, 0.6]])
+    >>> K.binary_crossentropy(y_true, y_pred)
+    array([0.27977656])
+    """
     p = _pred(y_pred)
     y = _true_like(y_true, p)
     _same_shape(y, p)
@@ -209,8 +246,46 @@ def binary_crossentropy(
 def categorical_crossentropy(
     y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, *, n_threads=None
 ):
-    """keras.losses.categorical_crossentropy: one value per sample (the
-    shape of y_pred without `axis`)."""
+    """``keras.losses.categorical_crossentropy``: one value per sample.
+
+    Probabilities are renormalised per row and clipped to
+    ``[1e-7, 1 - 1e-7]`` as Keras does.
+
+    Parameters
+    ----------
+    y_true : array_like
+        One-hot or soft target rows, ``y_pred``'s shape.
+    y_pred : array_like
+        Probabilities (or logits with ``from_logits``).
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    Returns
+    -------
+    ndarray
+        One value per sample: ``y_pred``'s shape without ``axis``.
+
+    See Also
+    --------
+    xentc.categorical_cross_entropy, xentc.softmax_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.categorical_crossentropy(K.to_categorical(labels, 3), logits, from_logits=True)
+    array([0.2413113 , 0.16984602])
+    """
     _check_axis_type(axis)
     p = _pred(y_pred)
     y = _true_like(y_true, p)
@@ -294,9 +369,44 @@ def _explain_labels(y, labels, valid, n_classes):
 def sparse_categorical_crossentropy(
     y_true, y_pred, from_logits=False, ignore_class=None, axis=-1, *, n_threads=None
 ):
-    """keras.losses.sparse_categorical_crossentropy: integer y_true of
-    y_pred's shape without `axis` (a trailing size-1 axis is squeezed);
-    entries equal to `ignore_class` give 0."""
+    """``keras.losses.sparse_categorical_crossentropy``: against integer labels.
+
+    Parameters
+    ----------
+    y_true : array_like of int
+        Class indices, ``y_pred``'s shape without ``axis`` (a trailing
+        size-1 axis is squeezed).
+    y_pred : array_like
+        Probabilities (or logits with ``from_logits``).
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    ignore_class : int, optional
+        Entries with this label give 0.
+    axis : int, default=-1
+        The class axis.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    Returns
+    -------
+    ndarray
+        One value per label.
+
+    See Also
+    --------
+    xentc.sparse_softmax_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    array([0.2413113 , 0.16984602])
+    """
     return _sparse(y_true, y_pred, from_logits, ignore_class, axis, n_threads)[0]
 
 
@@ -312,8 +422,52 @@ def binary_focal_crossentropy(
     *,
     n_threads=None,
 ):
-    """keras.losses.binary_focal_crossentropy: (1 - p_t)^gamma * BCE
-    (times alpha / 1 - alpha with class balancing), averaged over `axis`."""
+    """``keras.losses.binary_focal_crossentropy``: ``(1 - p_t)**gamma * BCE``, averaged over ``axis``.
+
+    With ``apply_class_balancing`` each element is also weighted by
+    ``alpha`` (positives) or ``1 - alpha`` (negatives). Guide:
+    :doc:`/focal`.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets in ``[0, 1]``.
+    y_pred : array_like
+        Probabilities (or logits with ``from_logits``), ``y_true``'s shape.
+    apply_class_balancing : bool, default=False
+        Weight by ``alpha`` / ``1 - alpha``.
+    alpha : float, default=0.25
+        Weight of the positive class, with class balancing.
+    gamma : float, default=2.0
+        Focusing parameter.
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    Returns
+    -------
+    ndarray
+        One value per sample: ``y_pred``'s shape without ``axis``.
+
+    See Also
+    --------
+    xentc.sigmoid_cross_entropy : With ``focal_gamma`` / ``focal_alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> y_true = np.array([[1.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.9, 0.2, 0.6]])
+    >>> K.binary_focal_crossentropy(y_true, y_pred)
+    array([0.03057048])
+    """
     p = _pred(y_pred)
     y = _true_like(y_true, p)
     _same_shape(y, p)
@@ -345,8 +499,50 @@ def categorical_focal_crossentropy(
     *,
     n_threads=None,
 ):
-    """keras.losses.categorical_focal_crossentropy:
-    -sum alpha (1 - q)^gamma y log(q), q the renormalised, clipped probabilities."""
+    """``keras.losses.categorical_focal_crossentropy``: one value per sample.
+
+    ``-sum_j alpha * (1 - q_j)**gamma * y_j * log(q_j)``, ``q`` the
+    renormalised, clipped probabilities. Guide: :doc:`/focal`.
+
+    Parameters
+    ----------
+    y_true : array_like
+        One-hot or soft target rows, ``y_pred``'s shape.
+    y_pred : array_like
+        Probabilities (or logits with ``from_logits``).
+    alpha : float, default=0.25
+        Weight of every term.
+    gamma : float, default=2.0
+        Focusing parameter.
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    Returns
+    -------
+    ndarray
+        One value per sample.
+
+    See Also
+    --------
+    xentc.softmax_cross_entropy : With ``focal_gamma``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.categorical_focal_crossentropy(K.to_categorical(labels, 3), probs)
+    array([0.00802519, 0.02043302])
+    """
     _check_axis_type(axis)
     p = _pred(y_pred)
     y = _true_like(y_true, p)
@@ -465,12 +661,31 @@ class _Loss:
         )
 
     def get_config(self):
+        """The constructor's arguments, as Keras's ``get_config``.
+
+        Returns
+        -------
+        dict
+            Argument name to value; ``from_config`` rebuilds the loss.
+        """
         config = {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
         config.update({a: getattr(self, a) for a in self._args})
         return config
 
     @classmethod
     def from_config(cls, config):
+        """Rebuild a loss from :meth:`get_config` output.
+
+        Parameters
+        ----------
+        config : dict
+            What ``get_config`` returned.
+
+        Returns
+        -------
+        loss
+            A new loss object of this class.
+        """
         return cls(**config)
 
     def __repr__(self):
@@ -479,7 +694,43 @@ class _Loss:
 
 
 class BinaryCrossentropy(_Loss):
-    """keras.losses.BinaryCrossentropy."""
+    """``keras.losses.BinaryCrossentropy`` as a loss object.
+
+    Calling it, ``loss(y_true, y_pred, sample_weight=None)``, computes
+    :func:`binary_crossentropy` per sample and reduces the Keras way.
+
+    Parameters
+    ----------
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    reduction : str or None, default="sum_over_batch_size"
+        One of ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``,
+        ``"mean_with_sample_weight"``, ``"none"`` or None, as in Keras.
+    name : str
+        The loss's name (for ``get_config``).
+    dtype : dtype, optional
+        Computation dtype (None: float32, Keras's default).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    See Also
+    --------
+    binary_crossentropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> y_true = np.array([[1.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.9, 0.2, 0.6]])
+    >>> round(float(K.BinaryCrossentropy()(y_true, y_pred)), 5)
+    0.27978
+    """
 
     _args = ("from_logits", "label_smoothing", "axis")
 
@@ -511,7 +762,45 @@ class BinaryCrossentropy(_Loss):
 
 
 class CategoricalCrossentropy(_Loss):
-    """keras.losses.CategoricalCrossentropy."""
+    """``keras.losses.CategoricalCrossentropy`` as a loss object.
+
+    Calling it, ``loss(y_true, y_pred, sample_weight=None)``, computes
+    :func:`categorical_crossentropy` per sample and reduces the Keras way.
+
+    Parameters
+    ----------
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    reduction : str or None, default="sum_over_batch_size"
+        One of ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``,
+        ``"mean_with_sample_weight"``, ``"none"`` or None, as in Keras.
+    name : str
+        The loss's name (for ``get_config``).
+    dtype : dtype, optional
+        Computation dtype (None: float32, Keras's default).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    See Also
+    --------
+    categorical_crossentropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> loss = K.CategoricalCrossentropy()
+    >>> round(float(loss(K.to_categorical(labels, 3), probs)), 5)
+    0.43375
+    """
 
     _args = ("from_logits", "label_smoothing", "axis")
 
@@ -543,7 +832,47 @@ class CategoricalCrossentropy(_Loss):
 
 
 class SparseCategoricalCrossentropy(_Loss):
-    """keras.losses.SparseCategoricalCrossentropy (ignore_class masks the reduction)."""
+    """``keras.losses.SparseCategoricalCrossentropy`` as a loss object.
+
+    Calling it, ``loss(y_true, y_pred, sample_weight=None)``, computes
+    :func:`sparse_categorical_crossentropy` per sample and reduces the Keras way.
+
+    Parameters
+    ----------
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    ignore_class : int, optional
+        Entries with this label are masked out of the reduction.
+    reduction : str or None, default="sum_over_batch_size"
+        One of ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``,
+        ``"mean_with_sample_weight"``, ``"none"`` or None, as in Keras.
+    axis : int, default=-1
+        The class axis.
+    name : str
+        The loss's name (for ``get_config``).
+    dtype : dtype, optional
+        Computation dtype (None: float32, Keras's default).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    See Also
+    --------
+    sparse_categorical_crossentropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> loss = K.SparseCategoricalCrossentropy(from_logits=True)
+    >>> round(float(loss(labels, logits)), 5)
+    0.20558
+    >>> K.SparseCategoricalCrossentropy.from_config(loss.get_config()).from_logits
+    True
+    """
 
     _args = ("from_logits", "ignore_class", "axis")
 
@@ -570,7 +899,49 @@ class SparseCategoricalCrossentropy(_Loss):
 
 
 class BinaryFocalCrossentropy(_Loss):
-    """keras.losses.BinaryFocalCrossentropy."""
+    """``keras.losses.BinaryFocalCrossentropy`` as a loss object.
+
+    Calling it, ``loss(y_true, y_pred, sample_weight=None)``, computes
+    :func:`binary_focal_crossentropy` per sample and reduces the Keras way.
+
+    Parameters
+    ----------
+    apply_class_balancing : bool, default=False
+        Weight by ``alpha`` / ``1 - alpha``.
+    alpha : float, default=0.25
+        Weight of the positive class, with class balancing.
+    gamma : float, default=2.0
+        Focusing parameter.
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    reduction : str or None, default="sum_over_batch_size"
+        One of ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``,
+        ``"mean_with_sample_weight"``, ``"none"`` or None, as in Keras.
+    name : str
+        The loss's name (for ``get_config``).
+    dtype : dtype, optional
+        Computation dtype (None: float32, Keras's default).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    See Also
+    --------
+    binary_focal_crossentropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> y_true = np.array([[1.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.9, 0.2, 0.6]])
+    >>> round(float(K.BinaryFocalCrossentropy()(y_true, y_pred)), 5)
+    0.03057
+    """
 
     _args = ("apply_class_balancing", "alpha", "gamma", "from_logits", "label_smoothing", "axis")
 
@@ -611,7 +982,49 @@ class BinaryFocalCrossentropy(_Loss):
 
 
 class CategoricalFocalCrossentropy(_Loss):
-    """keras.losses.CategoricalFocalCrossentropy."""
+    """``keras.losses.CategoricalFocalCrossentropy`` as a loss object.
+
+    Calling it, ``loss(y_true, y_pred, sample_weight=None)``, computes
+    :func:`categorical_focal_crossentropy` per sample and reduces the Keras way.
+
+    Parameters
+    ----------
+    alpha : float, default=0.25
+        Weight of every term.
+    gamma : float, default=2.0
+        Focusing parameter.
+    from_logits : bool, default=False
+        ``y_pred`` holds logits rather than probabilities.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``, Keras's smoothing.
+    axis : int, default=-1
+        The class axis.
+    reduction : str or None, default="sum_over_batch_size"
+        One of ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``,
+        ``"mean_with_sample_weight"``, ``"none"`` or None, as in Keras.
+    name : str
+        The loss's name (for ``get_config``).
+    dtype : dtype, optional
+        Computation dtype (None: float32, Keras's default).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a Keras
+        argument.
+
+    See Also
+    --------
+    categorical_focal_crossentropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> loss = K.CategoricalFocalCrossentropy()
+    >>> round(float(loss(K.to_categorical(labels, 3), probs)), 5)
+    0.01423
+    """
 
     _args = ("alpha", "gamma", "from_logits", "label_smoothing", "axis")
 
@@ -653,14 +1066,69 @@ class CategoricalFocalCrossentropy(_Loss):
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """keras.metrics.binary_accuracy: y_true == (y_pred > threshold), element-wise."""
+    """``keras.metrics.binary_accuracy``: ``y_true == (y_pred > threshold)``, element-wise.
+
+    Parameters
+    ----------
+    y_true : array_like
+        0/1 targets.
+    y_pred : array_like
+        Probabilities (or any scores), ``y_true``'s shape.
+    threshold : float, default=0.5
+        Decision threshold.
+
+    Returns
+    -------
+    ndarray of float32
+        1 or 0 per element, ``y_pred``'s shape.
+
+    See Also
+    --------
+    xentc.metrics.binary_accuracy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> y_true = np.array([[1.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.9, 0.2, 0.6]])
+    >>> K.binary_accuracy(y_true, y_pred)
+    array([[1., 1., 1.]], dtype=float32)
+    """
     y, p = _squeeze_or_expand(V.plain_array(y_true, "y_true"), V.plain_array(y_pred, "y_pred"))
     hit = (p > threshold).astype(y.dtype) == y
     return hit.astype(np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):
-    """keras.metrics.categorical_accuracy: argmax(y_true) == argmax(y_pred)."""
+    """``keras.metrics.categorical_accuracy``: ``argmax(y_true) == argmax(y_pred)``.
+
+    Parameters
+    ----------
+    y_true : array_like
+        One-hot target rows.
+    y_pred : array_like
+        Scores, ``y_true``'s shape.
+
+    Returns
+    -------
+    ndarray of float32
+        1 or 0 per sample.
+
+    See Also
+    --------
+    xentc.metrics.categorical_accuracy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.categorical_accuracy(K.to_categorical(labels, 3), probs)
+    array([1., 1.], dtype=float32)
+    """
     true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
     p = V.plain_array(y_pred, "y_pred")
     shape = true_cls.shape
@@ -671,7 +1139,34 @@ def categorical_accuracy(y_true, y_pred):
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """keras.metrics.sparse_categorical_accuracy: y_true == argmax(y_pred)."""
+    """``keras.metrics.sparse_categorical_accuracy``: ``y_true == argmax(y_pred)``.
+
+    Parameters
+    ----------
+    y_true : array_like of int
+        Class indices.
+    y_pred : array_like
+        Scores, the classes along the last axis.
+
+    Returns
+    -------
+    ndarray of float32
+        1 or 0 per sample.
+
+    See Also
+    --------
+    xentc.metrics.sparse_categorical_accuracy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.sparse_categorical_accuracy(labels, probs)
+    array([1., 1.], dtype=float32)
+    """
     p = V.plain_array(y_pred, "y_pred")
     y = V.plain_array(y_true, "y_true")
     y = y.astype(p.dtype) if p.dtype.kind == "f" else y
@@ -708,7 +1203,36 @@ def _check_k(k):
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """keras.metrics.top_k_categorical_accuracy: argmax(y_true) in the top k of y_pred."""
+    """``keras.metrics.top_k_categorical_accuracy``: ``argmax(y_true)`` among the top ``k`` of ``y_pred``.
+
+    Parameters
+    ----------
+    y_true : array_like
+        One-hot target rows.
+    y_pred : array_like
+        Scores, ``y_true``'s shape.
+    k : int, default=5
+        How many of the largest scores count; ties count as in.
+
+    Returns
+    -------
+    ndarray of float32
+        1 or 0 per sample.
+
+    See Also
+    --------
+    xentc.metrics.top_k_accuracy_score
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.top_k_categorical_accuracy(K.to_categorical(labels, 3), probs, k=2)
+    array([1., 1.], dtype=float32)
+    """
     k = _check_k(k)
     p = V.plain_array(y_pred, "y_pred")
     true_cls = np.argmax(V.plain_array(y_true, "y_true"), axis=-1)
@@ -718,8 +1242,39 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
-    """keras.metrics.sparse_top_k_categorical_accuracy: y_true in the top k
-    of y_pred, or among its first k columns when they are sorted ids."""
+    """``keras.metrics.sparse_top_k_categorical_accuracy``: ``y_true`` among the top ``k`` of ``y_pred``.
+
+    Parameters
+    ----------
+    y_true : array_like of int
+        Class indices.
+    y_pred : array_like
+        Scores, the classes along the last axis; with ``from_sorted_ids``,
+        class ids sorted best first.
+    k : int, default=5
+        How many of the largest scores count; ties count as in.
+    from_sorted_ids : bool, default=False
+        ``y_pred`` holds sorted ids: check the first ``k`` columns.
+
+    Returns
+    -------
+    ndarray of float32
+        1 or 0 per sample.
+
+    See Also
+    --------
+    xentc.metrics.top_k_accuracy_score
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    >>> labels = np.array([0, 2])
+    >>> K.sparse_top_k_categorical_accuracy(labels, probs, k=1)
+    array([1., 1.], dtype=float32)
+    """
     k = _check_k(k)
     p = V.plain_array(y_pred, "y_pred")
     y = V.plain_array(y_true, "y_true")
@@ -733,8 +1288,28 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
 
 
 def to_categorical(x, num_classes=None):
-    """keras.utils.to_categorical: float64 one-hot with the classes last
-    (a trailing axis of size 1 in `x` is replaced)."""
+    """``keras.utils.to_categorical``: one-hot encoding, the classes last.
+
+    Parameters
+    ----------
+    x : array_like of int
+        Class indices; a trailing axis of size 1 is replaced.
+    num_classes : int, optional
+        Number of classes (default: ``max(x) + 1``).
+
+    Returns
+    -------
+    ndarray of float64
+        One-hot array of shape ``x.shape + (num_classes,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import keras as K
+    >>> K.to_categorical(np.array([0, 2]), 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
     labels = np.array(x, dtype=np.int64)
     shape = labels.shape
     if len(shape) > 1 and shape[-1] == 1:

@@ -39,7 +39,47 @@ def _unwrap(res):
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, *, n_threads=None):
-    """scipy.special.logsumexp: log(sum(b * exp(a))) over `axis`, max-shifted."""
+    """``scipy.special.logsumexp``: ``log(sum(b * exp(a)))`` over ``axis``, max-shifted.
+
+    Parameters
+    ----------
+    a : array_like
+        Input.
+    axis : int or tuple of int, optional
+        Axes to reduce (None: all).
+    b : array_like, optional
+        Scale factors broadcasting to ``a``'s shape; may be negative.
+    keepdims : bool, default=False
+        Keep the reduced axes with length 1.
+    return_sign : bool, default=False
+        Also return the sign of the sum (then the result is
+        ``log(|sum|)``).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a SciPy
+        argument.
+
+    Returns
+    -------
+    res : ndarray or float
+        The log of the (absolute) sum.
+    sgn : ndarray or float
+        Its sign; only with ``return_sign=True``.
+
+    See Also
+    --------
+    xentc.logsumexp
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import scipy as S
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> S.logsumexp(x, axis=1)
+    array([2.2413113 , 3.16984602])
+    >>> res, sgn = S.logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)
+    >>> round(float(res), 6), float(sgn)
+    (1.541325, -1.0)
+    """
     a = np.asarray(a)
     if b is not None:
         b = np.asarray(b)
@@ -108,20 +148,132 @@ def _along_scipy_axis(fn, x, axis, n_threads):
 
 
 def softmax(x, axis=None, *, n_threads=None):
-    """scipy.special.softmax over `axis` (None: the whole array)."""
+    """``scipy.special.softmax`` over ``axis``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input.
+    axis : int or tuple of int, optional
+        Axes to normalise over (None: the whole array).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a SciPy
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Probabilities of ``x``'s shape.
+
+    See Also
+    --------
+    xentc.softmax
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import scipy as S
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> np.round(S.softmax(x, axis=1), 4)
+    array([[0.7856, 0.1753, 0.0391],
+           [0.042 , 0.1142, 0.8438]])
+    """
     return _along_scipy_axis(_special.softmax, x, axis, n_threads)
 
 
 def log_softmax(x, axis=None, *, n_threads=None):
-    """scipy.special.log_softmax over `axis` (None: the whole array)."""
+    """``scipy.special.log_softmax`` over ``axis``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input.
+    axis : int or tuple of int, optional
+        Axes to normalise over (None: the whole array).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a SciPy
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities of ``x``'s shape.
+
+    See Also
+    --------
+    xentc.log_softmax
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import scipy as S
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> np.round(S.log_softmax(x, axis=1), 4)
+    array([[-0.2413, -1.7413, -3.2413],
+           [-3.1698, -2.1698, -0.1698]])
+    """
     return _along_scipy_axis(_special.log_softmax, x, axis, n_threads)
 
 
 def expit(x, out=None, *, n_threads=None):
-    """scipy.special.expit, the logistic sigmoid 1 / (1 + exp(-x))."""
+    """``scipy.special.expit``: the logistic sigmoid ``1 / (1 + exp(-x))``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input.
+    out : ndarray, optional
+        Array to write the result into.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a SciPy
+        argument.
+
+    Returns
+    -------
+    ndarray or scalar
+        Probabilities of ``x``'s shape.
+
+    See Also
+    --------
+    xentc.sigmoid
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import scipy as S
+    >>> S.expit(np.array([-50.0, 0.0, 3.0]))
+    array([1.92874985e-22, 5.00000000e-01, 9.52574127e-01])
+    """
     return _unwrap(_special.sigmoid(x, out=out, n_threads=n_threads))
 
 
 def log_expit(x, out=None, *, n_threads=None):
-    """scipy.special.log_expit, log(expit(x)) without overflow or underflow."""
+    """``scipy.special.log_expit``: ``log(expit(x))`` without overflow or underflow.
+
+    Parameters
+    ----------
+    x : array_like
+        Input.
+    out : ndarray, optional
+        Array to write the result into.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a SciPy
+        argument.
+
+    Returns
+    -------
+    ndarray or scalar
+        Log-probabilities of ``x``'s shape.
+
+    See Also
+    --------
+    xentc.log_sigmoid
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import scipy as S
+    >>> S.log_expit(np.array([-800.0, 0.0, 3.0]))
+    array([-8.00000000e+02, -6.93147181e-01, -4.85873516e-02])
+    """
     return _unwrap(_special.log_sigmoid(x, out=out, n_threads=n_threads))

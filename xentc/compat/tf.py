@@ -50,21 +50,116 @@ def _sigmoid_family(labels, logits, pos_weight, n_threads):
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None, *, n_threads=None):
-    """tf.nn.sigmoid_cross_entropy_with_logits: element-wise, logits' shape."""
+    """``tf.nn.sigmoid_cross_entropy_with_logits``: element-wise sigmoid cross-entropy.
+
+    Parameters
+    ----------
+    labels : array_like
+        Targets in ``[0, 1]``, ``logits``' shape.
+    logits : array_like
+        Logits, any shape.
+    name : str, optional
+        Accepted for TensorFlow compatibility, unused.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a TensorFlow
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Element losses, ``logits``' shape.
+
+    See Also
+    --------
+    xentc.sigmoid_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import tf
+    >>> tf.sigmoid_cross_entropy_with_logits(
+    ...     labels=np.array([1.0, 0.0, 1.0]), logits=np.array([2.0, -1.0, 0.5])
+    ... )
+    array([0.12692801, 0.31326169, 0.47407698])
+    """
     if labels is None or logits is None:
         raise ValueError("sigmoid_cross_entropy_with_logits needs both labels= and logits=")
     return _sigmoid_family(labels, logits, None, n_threads)
 
 
 def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None, *, n_threads=None):
-    """tf.nn.weighted_cross_entropy_with_logits: the positive term scaled by
-    `pos_weight` (a number or an array broadcasting to the logits)."""
+    """``tf.nn.weighted_cross_entropy_with_logits``: the positive term scaled by ``pos_weight``.
+
+    Parameters
+    ----------
+    labels : array_like
+        Targets in ``[0, 1]``, ``logits``' shape.
+    logits : array_like
+        Logits, any shape.
+    pos_weight : float or array_like
+        A number or an array broadcasting to ``logits``' shape.
+    name : str, optional
+        Accepted for TensorFlow compatibility, unused.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a TensorFlow
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Element losses, ``logits``' shape.
+
+    See Also
+    --------
+    xentc.sigmoid_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import tf
+    >>> tf.weighted_cross_entropy_with_logits(
+    ...     np.array([1.0, 0.0, 1.0]), np.array([2.0, -1.0, 0.5]), 3.0
+    ... )
+    array([0.38078403, 0.31326169, 1.42223095])
+    """
     return _sigmoid_family(labels, logits, pos_weight, n_threads)
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None, *, n_threads=None):
-    """tf.nn.softmax_cross_entropy_with_logits: one loss per example, the
-    logits' shape without `axis`."""
+    """``tf.nn.softmax_cross_entropy_with_logits``: one loss per example.
+
+    Parameters
+    ----------
+    labels : array_like
+        Class probabilities (or one-hot rows), ``logits``' shape.
+    logits : array_like
+        Logits, the classes along ``axis``.
+    axis : int, default=-1
+        The class axis.
+    name : str, optional
+        Accepted for TensorFlow compatibility, unused.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a TensorFlow
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Losses, ``logits``' shape without ``axis``.
+
+    See Also
+    --------
+    xentc.softmax_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import tf
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> labels = np.array([[0.8, 0.2, 0.0], [0.0, 0.0, 1.0]])
+    >>> tf.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    array([0.5413113 , 0.16984602])
+    """
     x = V.as_float_array(logits, "logits")
     if x.ndim == 0:
         raise ValueError("logits must have at least one dimension (the classes); got a scalar")
@@ -87,8 +182,37 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None, *, n_t
 def sparse_softmax_cross_entropy_with_logits(
     labels=None, logits=None, name=None, *, n_threads=None
 ):
-    """tf.nn.sparse_softmax_cross_entropy_with_logits: integer labels of the
-    logits' shape without the last axis; one loss per label."""
+    """``tf.nn.sparse_softmax_cross_entropy_with_logits``: one loss per integer label.
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class indices, ``logits``' shape without the last axis.
+    logits : array_like
+        Logits, the classes along the last axis.
+    name : str, optional
+        Accepted for TensorFlow compatibility, unused.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a TensorFlow
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Losses, ``labels``' shape.
+
+    See Also
+    --------
+    xentc.sparse_softmax_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import tf
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> tf.sparse_softmax_cross_entropy_with_logits(labels=np.array([0, 2]), logits=logits)
+    array([0.2413113 , 0.16984602])
+    """
     if labels is None or logits is None:
         raise ValueError("sparse_softmax_cross_entropy_with_logits needs both labels= and logits=")
     x = V.as_float_array(logits, "logits")

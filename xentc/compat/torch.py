@@ -173,10 +173,54 @@ def cross_entropy(
     *,
     n_threads=None,
 ):
-    """torch.nn.functional.cross_entropy: softmax cross-entropy of logits.
+    """``torch.nn.functional.cross_entropy``: softmax cross-entropy of logits.
 
-    `target` holds class indices (shape of `input` without axis 1) or class
-    probabilities (the shape of `input`, floating point).
+    PyTorch's rules, including its weighted mean (divided by the sum of
+    the weights of the non-ignored targets) and its label smoothing.
+
+    Parameters
+    ----------
+    input : array_like of shape (N, C) or (N, C, d1, ...)
+        Logits, the classes along axis 1 (or (C,) for one sample).
+    target : array_like
+        Class indices (``input``'s shape without axis 1) or class
+        probabilities (``input``'s shape, floating point).
+    weight : array_like of shape (C,), optional
+        Weight of each class.
+    size_average : bool, optional
+        PyTorch's deprecated reduction flag, honoured as PyTorch does (it
+        overrides ``reduction`` when given).
+    ignore_index : int, default=-100
+        Targets with this index contribute nothing (class indices only).
+    reduce : bool, optional
+        PyTorch's other deprecated reduction flag, likewise.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        As in PyTorch.
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a PyTorch
+        argument.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss, or the per-element losses for
+        ``reduction="none"``.
+
+    See Also
+    --------
+    xentc.sparse_softmax_cross_entropy, xentc.softmax_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> round(float(F.cross_entropy(logits, np.array([0, 2]))), 6)
+    0.205579
+    >>> round(float(F.cross_entropy(logits, np.array([0, -100]))), 6)  # ignore_index
+    0.241311
     """
     reduction = _reduction(size_average, reduce, reduction)
     eps = V.check_smoothing(label_smoothing)
@@ -278,8 +322,46 @@ def _cross_entropy_general(rows, labels, w, ignore_index, eps, reduction, out_sh
 def nll_loss(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
 ):
-    """torch.nn.functional.nll_loss: -weight[y] * input[y] for log-probability
-    input (N, C, d1, ...); a gather, so no kernel is involved."""
+    """``torch.nn.functional.nll_loss``: negative log-likelihood of log-probabilities.
+
+    ``-weight[y] * input[y]``: a gather, so no kernel is involved.
+
+    Parameters
+    ----------
+    input : array_like of shape (N, C) or (N, C, d1, ...)
+        Log-probabilities, the classes along axis 1.
+    target : array_like of int
+        Class indices, ``input``'s shape without axis 1.
+    weight : array_like of shape (C,), optional
+        Weight of each class.
+    size_average : bool, optional
+        PyTorch's deprecated reduction flag, honoured as PyTorch does (it
+        overrides ``reduction`` when given).
+    ignore_index : int, default=-100
+        Targets with this index contribute nothing.
+    reduce : bool, optional
+        PyTorch's other deprecated reduction flag, likewise.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        As in PyTorch.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss, or the per-element losses for
+        ``reduction="none"``.
+
+    See Also
+    --------
+    cross_entropy : From logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> log_probs = F.log_softmax(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), dim=1)
+    >>> round(float(F.nll_loss(log_probs, np.array([0, 2]))), 6)
+    0.205579
+    """
     reduction = _reduction(size_average, reduce, reduction)
     x = V.as_float_array(input, "input")
     if x.ndim == 0:
@@ -357,8 +439,45 @@ def _apply_weight(per, weight, shape):
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", *, n_threads=None
 ):
-    """torch.nn.functional.binary_cross_entropy on probabilities in [0, 1],
-    each log term clamped at -100 as PyTorch does."""
+    """``torch.nn.functional.binary_cross_entropy`` on probabilities.
+
+    Each log term is clamped at -100, as PyTorch does; NaN probabilities
+    are refused, as PyTorch refuses them.
+
+    Parameters
+    ----------
+    input : array_like
+        Probabilities in ``[0, 1]``, any shape.
+    target : array_like
+        Targets in ``[0, 1]``, ``input``'s shape.
+    weight : array_like, optional
+        Element weights broadcasting to ``input``'s shape.
+    size_average, reduce : bool, optional
+        PyTorch's deprecated reduction flags, honoured as PyTorch does
+        (they override ``reduction`` when given).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        As in PyTorch.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a PyTorch
+        argument.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss, or the element losses for ``reduction="none"``.
+
+    See Also
+    --------
+    binary_cross_entropy_with_logits, xentc.binary_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> probs, targets = np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])
+    >>> round(float(F.binary_cross_entropy(probs, targets)), 6)
+    0.279777
+    """
     reduction = _reduction(size_average, reduce, reduction)
     x = V.as_float_array(input, "input")
     t = _elementwise_target(x, target, "target must have the input's shape {x}; got {t}")
@@ -403,9 +522,49 @@ def binary_cross_entropy_with_logits(
     *,
     n_threads=None,
 ):
-    """torch.nn.functional.binary_cross_entropy_with_logits:
-    -[pos_weight * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))] * weight,
-    overflow-free for any logit."""
+    """``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    ``-[pos_weight * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))]
+    * weight``, without overflow for any logit.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Targets in ``[0, 1]``, ``input``'s shape.
+    weight : array_like, optional
+        Element weights broadcasting to ``input``'s shape.
+    size_average, reduce : bool, optional
+        PyTorch's deprecated reduction flags, honoured as PyTorch does
+        (they override ``reduction`` when given).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        As in PyTorch.
+    pos_weight : array_like, optional
+        Weight of the positive term, broadcasting to ``input``'s shape
+        (one per class, along the last axis).
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a PyTorch
+        argument.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss, or the element losses for ``reduction="none"``.
+
+    See Also
+    --------
+    xentc.sigmoid_cross_entropy
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> logits, targets = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 1.0])
+    >>> loss = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=np.array(3.0))
+    >>> round(float(loss), 6)
+    0.705426
+    """
     reduction = _reduction(size_average, reduce, reduction)
     x = V.as_float_array(input, "input")
     t = _elementwise_target(x, target, "Target size ({t}) must be the same as input size ({x})")
@@ -448,12 +607,78 @@ def _along_torch_dim(fn, name, input, dim, stacklevel, dtype, n_threads):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
-    """torch.nn.functional.softmax along `dim` (`dtype`: cast the input first)."""
+    """``torch.nn.functional.softmax`` along ``dim``.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits.
+    dim : int, optional
+        Axis of the softmax; None picks PyTorch's legacy default (axis 0
+        for 0-, 1- and 3-D input, else 1) with its warning.
+    _stacklevel : int, default=3
+        PyTorch's warning stack level (accepted, unused).
+    dtype : dtype, optional
+        Cast the input to it first.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a PyTorch
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Probabilities of ``input``'s shape.
+
+    See Also
+    --------
+    xentc.softmax
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> np.round(F.softmax(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), dim=1), 4)
+    array([[0.7856, 0.1753, 0.0391],
+           [0.042 , 0.1142, 0.8438]])
+    """
     return _along_torch_dim(_special.softmax, "softmax", input, dim, _stacklevel, dtype, n_threads)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
-    """torch.nn.functional.log_softmax along `dim`, without forming log(softmax)."""
+    """``torch.nn.functional.log_softmax`` along ``dim``, without forming ``log(softmax)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits.
+    dim : int, optional
+        Axis of the softmax; None picks PyTorch's legacy default with its
+        warning.
+    _stacklevel : int, default=3
+        PyTorch's warning stack level (accepted, unused).
+    dtype : dtype, optional
+        Cast the input to it first.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a PyTorch
+        argument.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities of ``input``'s shape.
+
+    See Also
+    --------
+    xentc.log_softmax
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> np.round(F.log_softmax(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), dim=1), 4)
+    array([[-0.2413, -1.7413, -3.2413],
+           [-3.1698, -2.1698, -0.1698]])
+    """
     return _along_torch_dim(
         _special.log_softmax, "log_softmax", input, dim, _stacklevel, dtype, n_threads
     )
@@ -464,14 +689,46 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, n_threads=None):
 
 
 def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none", *, n_threads=None):
-    """torchvision.ops.sigmoid_focal_loss: alpha_t (1 - p_t)^gamma *
-    binary_cross_entropy_with_logits, element-wise over any shape; alpha < 0
-    means no alpha_t. "mean" is over all elements.
+    """``torchvision.ops.sigmoid_focal_loss``, element-wise over any shape.
 
-    Same numbers as torchvision's formula where that formula is accurate;
-    1 - p_t is never formed, so confident elements keep their (tiny) loss
-    where torchvision's float32 arithmetic rounds it to 0. Targets must lie
-    in [0, 1] (torchvision does not check).
+    ``alpha_t * (1 - p_t)**gamma * binary_cross_entropy_with_logits``. The
+    same numbers as torchvision's formula where that formula is accurate;
+    ``1 - p_t`` is never formed, so confident elements keep their (tiny)
+    loss where torchvision's float32 arithmetic rounds it to 0. Targets must
+    lie in ``[0, 1]`` (torchvision does not check). Guide: :doc:`/focal`.
+
+    Parameters
+    ----------
+    inputs : array_like
+        Logits, any shape.
+    targets : array_like
+        Targets in ``[0, 1]``, ``inputs``' shape.
+    alpha : float, default=0.25
+        Weight of the positive class; ``alpha < 0`` means no ``alpha_t``.
+    gamma : float, default=2
+        Focusing parameter.
+    reduction : {"none", "mean", "sum"}, default="none"
+        ``"mean"`` is over all elements.
+    n_threads : int, optional
+        Threads for xentc's kernel (None: the default); not a PyTorch
+        argument.
+
+    Returns
+    -------
+    float or ndarray
+        The element losses, or their mean or sum.
+
+    See Also
+    --------
+    xentc.sigmoid_cross_entropy : With ``focal_gamma`` and ``focal_alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xentc.compat import torch as F
+    >>> logits, targets = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 1.0])
+    >>> F.sigmoid_focal_loss(logits, targets)
+    array([0.00045089, 0.01699354, 0.01689337])
     """
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(

@@ -180,8 +180,8 @@ def expected_calibration_error(
 ):
     """Expected calibration error with equal-width bins on [0, 1].
 
-    The sum over bins of (bin weight / total weight) * |accuracy -
-    confidence|. A value on a bin edge falls in the bin below (as
+    The sum over bins of ``(bin weight / total weight) * |accuracy - confidence|``.
+    A value on a bin edge falls in the bin below (as
     ``sklearn.calibration.calibration_curve``).
 
     Parameters

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from .. import _kernels
 from .. import _validation as V
 from .. import losses as _losses
 from .._rowstats import in_top_k
@@ -114,6 +115,18 @@ def log_loss(
     >>> round(log_loss([0, 1], [-2.0, 3.0], from_logits=True), 6)  # sigmoid logits
     0.087758
     """
+    if (
+        from_logits is True
+        and labels is None
+        and sample_weight is None
+        and type(y_pred) is str
+        and y_pred == "deprecated"
+    ):
+        # per-call fast path: 1-D integer y_true holding every class of 2-D
+        # logits (see _kernels.fast_log_loss_logits); None: the checks below
+        res = _kernels.fast_log_loss_logits(y_true, y_proba, normalize)
+        if res is not None:
+            return res
     _check_params(
         "log_loss",
         [
