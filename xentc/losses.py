@@ -558,7 +558,8 @@ def _compute_softmax_soft(
             focal,
             **common,
         )
-        if fold and neg[0] < n:
+        # as np.min(t) < 0 decided before: a NaN anywhere in t lets negatives pass
+        if fold and neg[0] < n and not np.isnan(targets).any():
             _check_nonnegative_rows(targets, "targets", int(neg[0]))
     else:
         total = _unchecked_sum(
