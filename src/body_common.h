@@ -31,7 +31,10 @@
  *    per-row maxima first, then one flat vector pass of exp over the whole
  *    block, then a vector log1p over the block's row sums. Per-row work
  *    (horizontal sums, a scalar log1p) would otherwise dominate (C = 2
- *    would cost 20x more per logit than C = 1000).
+ *    would cost 20x more per logit than C = 1000). Rows go in and out of
+ *    the columnar layout through in-register transposes (gather_cols /
+ *    scatter_cols, body_short_rows.h), and loss-only steps stay in vectors
+ *    up to the accumulator: no per-element scalar code is left.
  * F. The tail of a row (n mod XT_NLANES elements) is handled by re-reading the
  *    last full vector and masking the lanes already counted, not by a
  *    scalar loop.
@@ -204,12 +207,15 @@ static int FN(stats)(const XT_REAL *x, ptrdiff_t n, FN(stats_t) *st, XT_REAL *e_
 }
 
 /* sum_j w_j * (m - x_j) and sum_j w_j with w_j = c_j * (a*t_j + b);
- * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing. */
-static void FN(weighted_gap)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *c, ptrdiff_t n,
-                             XT_REAL m, XT_REAL a, XT_REAL b, double *gap_out, double *wsum_out)
+ * t, c may be NULL (t = 0, c = 1). Used for soft targets and smoothing.
+ * Returns 1 when some t_j < 0 (NaN is not): the sign check of dense targets
+ * rides on this pass (xentc_args.neg_target_row). */
+static int FN(weighted_gap)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *c, ptrdiff_t n,
+                            XT_REAL m, XT_REAL a, XT_REAL b, double *gap_out, double *wsum_out)
 {
     const XT_VREAL vm = XT_SPLAT(m);
     double gap = 0.0, wsum = 0.0;
+    XT_VINT neg = { 0 };
     for (ptrdiff_t j = 0; j < n;) {
         const ptrdiff_t end = FN(min_p)(n, j + XT_CHUNK);
         XT_VREAL ag = XT_SPLAT(0), aw = XT_SPLAT(0);
@@ -224,12 +230,24 @@ static void FN(weighted_gap)(const XT_REAL *x, const XT_REAL *t, const XT_REAL *
             if (k < XT_NLANES) w = XT_SELECT(FN(lane_lt)(k), w, XT_SPLAT(0));
             ag += FN(clear)(w == 0, w * (vm - xv)); /* 0 * inf = 0: zero targets drop out */
             aw += w;
+            neg |= tv < 0;
         }
         gap += FN(hsum)(ag);
         wsum += FN(hsum)(aw);
     }
     *gap_out = gap;
     *wsum_out = wsum;
+    return XT_ANY(neg);
+}
+
+/* xentc_args.neg_target_row = min(itself, row), atomically (the rows of one
+ * call run on several threads) */
+static inline void FN(report_neg_row)(const xentc_args *a, ptrdiff_t row)
+{
+    int64_t cur = __atomic_load_n(a->neg_target_row, __ATOMIC_RELAXED);
+    while ((int64_t)row < cur &&
+           !__atomic_compare_exchange_n(a->neg_target_row, &cur, (int64_t)row, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {}
 }
 
 /* ---- the limits path (Design D) ---------------------------------------- */

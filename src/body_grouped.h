@@ -198,21 +198,20 @@ typedef struct {
 
 /* body_short_rows.h's cols_load for up to GCOLS_MAX columns. The gather
  * prefetches PF rows ahead: the first group of a row block is the first to
- * touch its cache lines, and these scalar loads then wait on memory (40% of
- * the kernel's time at groups [12, 7, 5] without it). */
+ * touch its cache lines, and these loads then wait on memory (40% of the
+ * kernel's time at groups [12, 7, 5] without it). The rows are transposed
+ * by gather_cols (body_short_rows.h), XT_NLANES columns at a time. */
 static void FN(gcols_load)(const XT_REAL *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                            ptrdiff_t rows, FN(gcols_t) *B, int want_e)
 {
     enum { PF = 8 };
-    for (ptrdiff_t r = 0; r < rows; r++) {
-        const XT_REAL *xr = x + (r0 + r) * ldx;
-        __builtin_prefetch(xr + PF * ldx, 0, 3);
-        __builtin_prefetch(xr + PF * ldx + n - 1, 0, 3);
-        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = xr[j];
-    }
-    for (ptrdiff_t j = 0; j < n; j++)
-        for (ptrdiff_t r = rows; r < BR; r++) B->t[j * BR + r] = 0;
     for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+        for (ptrdiff_t l = r; l < r + XT_NLANES && l < rows; l++) {
+            const XT_REAL *xr = x + (r0 + l) * ldx;
+            __builtin_prefetch(xr + PF * ldx, 0, 3);
+            __builtin_prefetch(xr + PF * ldx + n - 1, 0, 3);
+        }
+        FN(gather_cols)(x + (r0 + r) * ldx, ldx, n, rows - r, B->t + r, BR);
         XT_VREAL m = XT_LOAD(B->t + r);
         for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, XT_LOAD(B->t + j * BR + r));
         XT_STORE(B->m + r, m);
@@ -252,7 +251,7 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
         FN(cols_label_loss)(B.t, B.m, B.log_s, n, rows, a->labels + i0, smoothing, loss_v);
         if (want_grad) {
             const XT_REAL unif = (XT_REAL)(smoothing / (double)n);
-            for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+            for (ptrdiff_t r = 0; r < rows; r += XT_NLANES) {
                 XT_VREAL ga = XT_SPLAT((XT_REAL)a->grad_scale);
                 if (a->row_weight)
                     for (ptrdiff_t l = 0; l < XT_NLANES && r + l < rows; l++)
@@ -260,12 +259,27 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
                 const XT_VREAL gu = ga * unif, inv_s = XT_LOAD(B.inv_s + r),
                                q_max = XT_LOAD(B.q_max + r);
                 const XT_VREAL g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
-                for (ptrdiff_t j = 0; j < n; j++) {
-                    const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
-                    const XT_VINT at_max = e == 1;
-                    XT_STORE(B.gg + j * BR + r, XT_SELECT(at_max, g_max, ga * p - gu));
-                    XT_STORE(B.hh + j * BR + r, XT_SELECT(at_max, h_max, ga * p * (1 - p)));
-                }
+                /* separate loops: g comes out bit-identical with or without h (one
+                 * product ga * p shared with h would change how g is contracted) */
+                if (a->grad_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r);
+                        XT_STORE(B.gg + j * BR + r,
+                                 XT_SELECT(e == 1, g_max, ga * (e * inv_s) - gu));
+                    }
+                if (a->hess_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
+                        XT_STORE(B.hh + j * BR + r, XT_SELECT(e == 1, h_max, ga * p * (1 - p)));
+                    }
+                /* formed XT_NLANES rows per vector op (transposed), stored
+                 * transposed back; the label entries are redone below */
+                if (a->grad_out)
+                    FN(scatter_cols)(B.gg + r, BR, n, rows - r,
+                                     (XT_REAL *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
+                if (a->hess_out)
+                    FN(scatter_cols)(B.hh + r, BR, n, rows - r,
+                                     (XT_REAL *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
@@ -282,16 +296,11 @@ static double FN(grouped_cols_ce)(const xentc_args *a, ptrdiff_t r0, ptrdiff_t r
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
-                                             smoothing, ga, g, h);
-            } else if (want_grad) {
-                /* the block's derivatives were formed XT_NLANES rows per vector op
-                 * above (transposed); here they are stored, then the label
-                 * entry is redone in float64 without cancellation */
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) g[j] = B.gg[j * BR + i];
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) h[j] = B.hh[j * BR + i];
+                XT_REAL xr[GCOLS_MAX]; /* g may alias x and is written: the block's copy */
+                FN(cols_row)(B.t, n, i, xr);
+                loss = FN(softmax_ce_limits)(xr, n, y, NULL, NULL, NULL, 0, NULL, smoothing, ga, g,
+                                             h);
+            } else if (want_grad) { /* the label entry, in float64 without cancellation */
                 FN(cols_label_entry)(g, h, y, ga, smoothing, n, B.e[y * BR + i], B.inv_s[i],
                                      B.q_max[i]);
             }

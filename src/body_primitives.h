@@ -28,14 +28,20 @@ static void FN(logsumexp_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, ptrdi
         FN(cols_t) B;
         for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
             FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, 0, 0);
-            for (ptrdiff_t i = 0; i < B.rows; i++) {
-                double lse = (double)B.m[i] + (double)B.log_s[i];
-                if (!isfinite(lse)) {
-                    FN(limits_t) L;
-                    FN(limits)(x + (i0 + i) * ldx, n, &L);
-                    lse = FN(limit_lse)(&L);
+            for (ptrdiff_t r = 0; r < B.rows; r += XT_NLANES) {
+                const XT_VREAL lse = XT_LOAD(B.m + r) + XT_LOAD(B.log_s + r);
+                if (r + XT_NLANES <= B.rows)
+                    XT_STORE(out + i0 + r, lse);
+                else
+                    XT_STORE_PART(out + i0 + r, lse, B.rows - r);
+                if (!XT_ANY(lse - lse != 0)) continue;
+                for (ptrdiff_t i = r; i < r + XT_NLANES && i < B.rows; i++) {
+                    if (!isfinite(lse[i - r])) { /* inf or NaN: take the limit */
+                        FN(limits_t) L;
+                        FN(limits)(x + (i0 + i) * ldx, n, &L);
+                        out[i0 + i] = (XT_REAL)FN(limit_lse)(&L);
+                    }
                 }
-                out[i0 + i] = (XT_REAL)lse;
             }
         }
         return;
@@ -102,17 +108,24 @@ static void FN(softmax_like_rows)(const void *xv, ptrdiff_t ldx, ptrdiff_t n, pt
         FN(cols_t) B;
         for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
             FN(cols_load)(x, ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, !want_log, 1);
-            for (ptrdiff_t i = 0; i < B.rows; i++) {
-                XT_REAL *o = out + (i0 + i) * ldo;
-                if (!isfinite(B.m[i]) || !isfinite(B.log_s[i])) {
-                    FN(softmax_row_limits)(x + (i0 + i) * ldx, n, o, want_log);
-                    continue;
+            /* outputs formed in the columnar layout (into B.e), XT_NLANES rows
+             * per op, then transposed back to the rows */
+            for (ptrdiff_t r = 0; r < B.rows; r += XT_NLANES) {
+                const XT_VREAL m = XT_LOAD(B.m + r), ls = XT_LOAD(B.log_s + r),
+                               inv_s = XT_LOAD(B.inv_s + r);
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    XT_REAL *e = B.e + j * BR + r;
+                    XT_STORE(e,
+                             want_log ? (XT_LOAD(B.t + j * BR + r) - m) - ls : XT_LOAD(e) * inv_s);
                 }
-                const XT_REAL ls = B.log_s[i], inv_s = B.inv_s[i], m = B.m[i];
-                if (want_log)
-                    for (ptrdiff_t j = 0; j < n; j++) o[j] = (B.t[j * BR + i] - m) - ls;
-                else
-                    for (ptrdiff_t j = 0; j < n; j++) o[j] = B.e[j * BR + i] * inv_s;
+                FN(scatter_cols)(B.e + r, BR, n, B.rows - r, out + (i0 + r) * ldo, ldo);
+            }
+            for (ptrdiff_t i = 0; i < B.rows; i++) {
+                if (!isfinite(B.m[i]) || !isfinite(B.log_s[i])) {
+                    XT_REAL xr[SMALL_C]; /* out may alias x and is written: the copy */
+                    FN(cols_row)(B.t, n, i, xr);
+                    FN(softmax_row_limits)(xr, n, out + (i0 + i) * ldo, want_log);
+                }
             }
         }
         return;

@@ -19,15 +19,91 @@ typedef struct {
     XT_REAL q_max[BR];       /* (s - 1) / s = 1 - p at the max, without cancellation */
 } FN(cols_t);
 
+/* Design E, transposes: rows l < rows (at most XT_NLANES) of n columns, row
+ * l at x + l*ldx, into column vectors dst[j*ld .. j*ld + XT_NLANES) (rows
+ * past `rows`: 0), with one (masked) load per row and an in-register
+ * transpose: XT_NLANES x XT_NLANES per chunk of XT_NLANES columns, or, for
+ * n <= XT_NLANES/2, two rows per vector and half the shuffles. Not inlined:
+ * one copy per dtype and target (the unrolled shuffles are long to compile,
+ * emulated on SSE2 for emu512) and a call per XT_NLANES rows costs nothing. */
+__attribute__((noinline)) static void FN(gather_cols)(const XT_REAL *x, ptrdiff_t ldx, ptrdiff_t n,
+                                                      ptrdiff_t rows, XT_REAL *dst, ptrdiff_t ld)
+{
+    if (2 * n <= XT_NLANES) {
+        XT_VREAL v[XT_NLANES / 2];
+        _Pragma("GCC unroll 8") for (ptrdiff_t l = 0; l < XT_NLANES / 2; l++)
+        {
+            const ptrdiff_t l2 = l + XT_NLANES / 2;
+            const XT_VREAL a = l < rows ? XT_LOAD_PART(x + l * ldx, n, 0) : XT_SPLAT(0);
+            const XT_VREAL b = l2 < rows ? XT_LOAD_PART(x + l2 * ldx, n, 0) : XT_SPLAT(0);
+            v[l] = XT_CONCAT_LO(a, b);
+        }
+        XT_HALF_TRANSPOSE(v);
+        _Pragma("GCC unroll 8") for (ptrdiff_t j = 0; j < XT_NLANES / 2; j++) if (j < n)
+            XT_STORE(dst + j * ld, v[j]);
+        return;
+    }
+    for (ptrdiff_t c0 = 0; c0 < n; c0 += XT_NLANES) {
+        const ptrdiff_t w = FN(min_p)(XT_NLANES, n - c0);
+        XT_VREAL v[XT_NLANES];
+        _Pragma("GCC unroll 16") for (ptrdiff_t l = 0; l < XT_NLANES; l++) v[l] =
+            l < rows ? (w == XT_NLANES ? XT_LOAD(x + l * ldx + c0)
+                                       : XT_LOAD_PART(x + l * ldx + c0, w, 0))
+                     : XT_SPLAT(0);
+        XT_TRANSPOSE(v);
+        _Pragma("GCC unroll 16") for (ptrdiff_t j = 0; j < XT_NLANES; j++) if (j < w)
+            XT_STORE(dst + (c0 + j) * ld, v[j]);
+    }
+}
+
+/* The inverse: column vectors src[j*ld ..] to rows l < rows of o (row l at
+ * o + l*ldo), n columns each, with masked stores. */
+__attribute__((noinline)) static void FN(scatter_cols)(const XT_REAL *src, ptrdiff_t ld,
+                                                       ptrdiff_t n, ptrdiff_t rows, XT_REAL *o,
+                                                       ptrdiff_t ldo)
+{
+    if (2 * n <= XT_NLANES) {
+        XT_VREAL v[XT_NLANES / 2];
+        _Pragma("GCC unroll 8") for (ptrdiff_t j = 0; j < XT_NLANES / 2; j++) v[j] =
+            j < n ? XT_LOAD(src + j * ld) : XT_SPLAT(0);
+        XT_HALF_TRANSPOSE(v);
+        _Pragma("GCC unroll 8") for (ptrdiff_t l = 0; l < XT_NLANES / 2; l++)
+        {
+            const ptrdiff_t l2 = l + XT_NLANES / 2;
+            if (l < rows) XT_STORE_PART(o + l * ldo, v[l], n);
+            if (l2 < rows) XT_STORE_PART(o + l2 * ldo, XT_HIGH_DOWN(v[l]), n);
+        }
+        return;
+    }
+    for (ptrdiff_t c0 = 0; c0 < n; c0 += XT_NLANES) {
+        const ptrdiff_t w = FN(min_p)(XT_NLANES, n - c0);
+        XT_VREAL v[XT_NLANES];
+        _Pragma("GCC unroll 16") for (ptrdiff_t j = 0; j < XT_NLANES; j++) v[j] =
+            j < w ? XT_LOAD(src + (c0 + j) * ld) : XT_SPLAT(0);
+        XT_TRANSPOSE(v);
+        _Pragma("GCC unroll 16") for (ptrdiff_t l = 0; l < XT_NLANES; l++) if (l < rows)
+        {
+            if (w == XT_NLANES)
+                XT_STORE(o + l * ldo + c0, v[l]);
+            else
+                XT_STORE_PART(o + l * ldo + c0, v[l], w);
+        }
+    }
+}
+
+/* Row i of a columnar block, back in a row (the limits paths read rows; the
+ * output rows may alias x and are already written). */
+static inline void FN(cols_row)(const XT_REAL *t, ptrdiff_t n, ptrdiff_t i, XT_REAL *row)
+{
+    for (ptrdiff_t j = 0; j < n; j++) row[j] = t[j * BR + i];
+}
+
 static void FN(cols_load)(const XT_REAL *x, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t r0,
                           ptrdiff_t rows, FN(cols_t) *B, int want_e, int full)
 {
     B->rows = rows;
-    for (ptrdiff_t r = 0; r < rows; r++)
-        for (ptrdiff_t j = 0; j < n; j++) B->t[j * BR + r] = x[(r0 + r) * ldx + j];
-    for (ptrdiff_t j = 0; j < n; j++)
-        for (ptrdiff_t r = rows; r < BR; r++) B->t[j * BR + r] = 0;
     for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+        FN(gather_cols)(x + (r0 + r) * ldx, ldx, n, rows - r, B->t + r, BR);
         XT_VREAL m = XT_LOAD(B->t + r);
         for (ptrdiff_t j = 1; j < n; j++) m = FN(vmax)(m, XT_LOAD(B->t + j * BR + r));
         XT_STORE(B->m + r, m);
@@ -82,14 +158,21 @@ static void FN(cols_label_loss)(const XT_REAL *t, const XT_REAL *m_row, const XT
                                 ptrdiff_t n, ptrdiff_t rows, const int64_t *labels,
                                 double smoothing, XT_REAL *loss_v)
 {
-    /* the labelled logit of each row, then the loss of XT_NLANES rows at a time */
-    for (ptrdiff_t i = 0; i < BR; i++) {
-        const int64_t y = i < rows ? labels[i] : -1;
-        loss_v[i] = y >= 0 ? t[y * BR + i] : m_row[i];
-    }
+    /* the labelled logit of each row (a select per column, XT_NLANES rows at
+     * a time; m for ignored rows), then the loss of XT_NLANES rows at a time */
     for (ptrdiff_t i = 0; i < BR; i += XT_NLANES) {
-        XT_VREAL m = XT_LOAD(m_row + i), ls = XT_LOAD(log_s + i);
-        XT_VREAL l = (m - XT_LOAD(loss_v + i)) + ls;
+        XT_VREAL m = XT_LOAD(m_row + i), ls = XT_LOAD(log_s + i), xy = m;
+        if (i + XT_NLANES <= rows) {
+            const XT_VINT yv = XT_LOAD_LABELS(labels + i);
+            for (ptrdiff_t j = 0; j < n; j++)
+                xy = XT_SELECT(yv == (XT_LANE_INT)j, XT_LOAD(t + j * BR + i), xy);
+        } else {
+            for (ptrdiff_t l = 0; l < XT_NLANES && i + l < rows; l++) {
+                const int64_t y = labels[i + l];
+                if (y >= 0) xy[l] = t[y * BR + i + l];
+            }
+        }
+        XT_VREAL l = (m - xy) + ls;
         if (smoothing > 0) {
             XT_VREAL gap = XT_SPLAT(0);
             for (ptrdiff_t j = 0; j < n; j++) gap += m - XT_LOAD(t + j * BR + i);
@@ -117,12 +200,61 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
     const double smoothing = a->smoothing;
     const int want_grad = a->grad_out || a->hess_out;
     double total = 0.0;
+    XT_VACC acc = { 0 };
     FN(cols_t) B;
-    XT_REAL loss_v[BR];
+    XT_REAL loss_v[BR], gg[SMALL_C * BR], hh[SMALL_C * BR];
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         FN(cols_load)(x, a->ldx, n, i0, FN(min_p)(BR, r1 - i0), &B, want_grad, 0);
         FN(cols_label_loss)(B.t, B.m, B.log_s, n, B.rows, a->labels + i0, smoothing, loss_v);
+        if (want_grad) { /* XT_NLANES rows per op, columnar; then transposed back */
+            const XT_REAL unif = (XT_REAL)(smoothing / (double)n);
+            for (ptrdiff_t r = 0; r < B.rows; r += XT_NLANES) {
+                XT_VREAL ga = XT_SPLAT((XT_REAL)a->grad_scale);
+                if (a->row_weight)
+                    for (ptrdiff_t l = 0; l < XT_NLANES && r + l < B.rows; l++)
+                        ga[l] = (XT_REAL)(a->row_weight[i0 + r + l] * a->grad_scale);
+                const XT_VREAL gu = ga * unif, inv_s = XT_LOAD(B.inv_s + r),
+                               q_max = XT_LOAD(B.q_max + r);
+                const XT_VREAL g_max = (ga - gu) - ga * q_max, h_max = ga * inv_s * q_max;
+                /* Not sparse_row_grad: these stats are XT_REAL (cols_load) where
+                 * sparse_row_grad forms h at the max and p_y in float64 from
+                 * float64 stats, so float32 results would move by an ulp. g does
+                 * not depend on h: bit-identical with or without h. */
+                /* separate loops: g comes out bit-identical with or without h (one
+                 * product ga * p shared with h would change how g is contracted) */
+                if (a->grad_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r);
+                        XT_STORE(gg + j * BR + r, XT_SELECT(e == 1, g_max, ga * (e * inv_s) - gu));
+                    }
+                if (a->hess_out)
+                    for (ptrdiff_t j = 0; j < n; j++) {
+                        const XT_VREAL e = XT_LOAD(B.e + j * BR + r), p = e * inv_s;
+                        XT_STORE(hh + j * BR + r, XT_SELECT(e == 1, h_max, ga * p * (1 - p)));
+                    }
+                if (a->grad_out)
+                    FN(scatter_cols)(gg + r, BR, n, B.rows - r,
+                                     (XT_REAL *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
+                if (a->hess_out)
+                    FN(scatter_cols)(hh + r, BR, n, B.rows - r,
+                                     (XT_REAL *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
+            }
+        }
         for (ptrdiff_t i = 0; i < B.rows; i++) {
+            if (!want_grad && i % XT_NLANES == 0 && i + XT_NLANES <= B.rows) {
+                /* loss only, XT_NLANES rows with labels and finite maxima: one step */
+                const XT_VINT yv = XT_LOAD_LABELS(a->labels + i0 + i);
+                const XT_VREAL m = XT_LOAD(B.m + i);
+                if (!XT_ANY((yv < 0) | (m - m != 0))) {
+                    const XT_VREAL w =
+                        a->row_weight ? XT_LOAD_WEIGHTS(a->row_weight + i0 + i) : XT_SPLAT(1);
+                    const XT_VREAL wl = w * XT_LOAD(loss_v + i);
+                    if (a->loss_out) XT_STORE((XT_REAL *)a->loss_out + i0 + i, wl);
+                    XT_ACCUMULATE(&acc, wl);
+                    i += XT_NLANES - 1;
+                    continue;
+                }
+            }
             const ptrdiff_t row = i0 + i;
             XT_REAL *g = FN(row_ptr)(a->grad_out, a->ldg, row);
             XT_REAL *h = FN(row_ptr)(a->hess_out, a->ldh, row);
@@ -136,32 +268,19 @@ static double FN(sparse_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdif
             const double w = FN(row_weight)(a, row), ga = w * a->grad_scale;
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, y, NULL, NULL, NULL, 0, NULL,
-                                             smoothing, ga, g, h);
+                XT_REAL xr[SMALL_C]; /* g may alias x and is written: the block's copy */
+                FN(cols_row)(B.t, n, i, xr);
+                loss = FN(softmax_ce_limits)(xr, n, y, NULL, NULL, NULL, 0, NULL, smoothing, ga, g,
+                                             h);
             } else if (want_grad) {
-                const XT_REAL gaR = (XT_REAL)ga, inv_s = B.inv_s[i],
-                              gu = gaR * (XT_REAL)(smoothing / (double)n);
-                const XT_REAL q_max = B.q_max[i], h_max = gaR * inv_s * q_max;
-                /* Not sparse_row_grad: these stats are XT_REAL (cols_load) where
-                 * sparse_row_grad forms h at the max and p_y in float64 from
-                 * float64 stats, so float32 results would move by an ulp.
-                 * Separate loops: g comes out bit-identical with or without h. */
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        const XT_REAL e = B.e[j * BR + i];
-                        g[j] = e == 1 ? (gaR - gu) - gaR * q_max : gaR * (e * inv_s) - gu;
-                    }
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        const XT_REAL p = B.e[j * BR + i] * inv_s;
-                        h[j] = B.e[j * BR + i] == 1 ? h_max : gaR * p * (1 - p);
-                    }
-                FN(cols_label_entry)(g, h, y, ga, smoothing, n, B.e[y * BR + i], inv_s, q_max);
+                FN(cols_label_entry)(g, h, y, ga, smoothing, n, B.e[y * BR + i], B.inv_s[i],
+                                     B.q_max[i]);
             }
             if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
             total += w * loss;
         }
     }
+    for (ptrdiff_t l = 0; l < (ptrdiff_t)(sizeof acc / sizeof(double)); l++) total += acc[l];
     return total;
 }
 
@@ -228,11 +347,19 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
     for (ptrdiff_t i0 = r0; i0 < r1; i0 += BR) {
         const ptrdiff_t rows = FN(min_p)(BR, r1 - i0);
         FN(cols_load)(x, a->ldx, n, i0, rows, &B, want_grad, 0);
-        for (ptrdiff_t r = 0; r < rows; r++)
-            for (ptrdiff_t j = 0; j < n; j++)
-                tt[j * BR + r] = ((const XT_REAL *)a->t)[(i0 + r) * a->ldt + j];
-        for (ptrdiff_t j = 0; j < n; j++)
-            for (ptrdiff_t r = rows; r < BR; r++) tt[j * BR + r] = 0;
+        for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
+            FN(gather_cols)((const XT_REAL *)a->t + (i0 + r) * a->ldt, a->ldt, n, rows - r, tt + r,
+                            BR);
+            if (a->neg_target_row) { /* the sign check; rows past `rows` hold 0 */
+                XT_VINT neg = { 0 };
+                for (ptrdiff_t j = 0; j < n; j++) neg |= XT_LOAD(tt + j * BR + r) < 0;
+                for (ptrdiff_t l = 0; l < XT_NLANES && XT_ANY(neg); l++)
+                    if (neg[l]) {
+                        FN(report_neg_row)(a, i0 + r + l);
+                        break;
+                    }
+            }
+        }
         for (ptrdiff_t r = 0; r < BR; r += XT_NLANES) {
             const XT_VREAL m = XT_LOAD(B.m + r);
             XT_VREAL gap = XT_SPLAT(0), S = XT_SPLAT(0);
@@ -263,6 +390,12 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
                     XT_STORE(gg + j * BR + r,
                              XT_SELECT(at_max, (gs - tw) - gs * q_max, gs * p - tw));
                 }
+                if (r < rows && a->grad_out)
+                    FN(scatter_cols)(gg + r, BR, n, rows - r,
+                                     (XT_REAL *)a->grad_out + (i0 + r) * a->ldg, a->ldg);
+                if (r < rows && a->hess_out)
+                    FN(scatter_cols)(hh + r, BR, n, rows - r,
+                                     (XT_REAL *)a->hess_out + (i0 + r) * a->ldh, a->ldh);
             }
         }
         for (ptrdiff_t i = 0; i < rows; i++) {
@@ -272,14 +405,10 @@ static double FN(dense_softmax_small)(const xentc_args *a, ptrdiff_t r0, ptrdiff
             const double w = FN(row_weight)(a, row);
             double loss = loss_v[i];
             if (!isfinite(B.m[i])) {
-                loss = FN(softmax_ce_limits)(x + row * a->ldx, n, -1,
-                                             (const XT_REAL *)a->t + row * a->ldt, NULL, NULL, 0,
-                                             c, smoothing, w * a->grad_scale, g, h);
-            } else {
-                if (g)
-                    for (ptrdiff_t j = 0; j < n; j++) g[j] = gg[j * BR + i];
-                if (h)
-                    for (ptrdiff_t j = 0; j < n; j++) h[j] = hh[j * BR + i];
+                XT_REAL xr[SMALL_C]; /* g may alias x and is written: the block's copy */
+                FN(cols_row)(B.t, n, i, xr);
+                loss = FN(softmax_ce_limits)(xr, n, -1, (const XT_REAL *)a->t + row * a->ldt, NULL,
+                                             NULL, 0, c, smoothing, w * a->grad_scale, g, h);
             }
             if (a->loss_out) ((XT_REAL *)a->loss_out)[row] = (XT_REAL)(w * loss);
             total += w * loss;

@@ -91,12 +91,20 @@ static double FN(soft_softmax_ce_row)(const xentc_args *a, ptrdiff_t i, const XT
     double loss, S = 0.0;
     st.m = FN(row_max)(x, n);
     if (!isfinite(st.m)) {
+        if (t && a->neg_target_row)
+            for (ptrdiff_t j = 0; j < n; j++)
+                if (t[j] < 0) {
+                    FN(report_neg_row)(a, i);
+                    break;
+                }
         loss = FN(softmax_ce_limits)(x, n, -1, t, idx, val, nnz, c, smoothing, ga, g, h);
     } else {
         double gap = 0.0; /* the target terms first: g may alias x */
         if (t) {
-            FN(weighted_gap)(x, t, c, n, st.m, (XT_REAL)(1.0 - smoothing),
-                             (XT_REAL)(smoothing / (double)n), &gap, &S);
+            if (FN(weighted_gap)(x, t, c, n, st.m, (XT_REAL)(1.0 - smoothing),
+                                 (XT_REAL)(smoothing / (double)n), &gap, &S) &&
+                a->neg_target_row)
+                FN(report_neg_row)(a, i);
         } else {
             for (ptrdiff_t k = 0; k < nnz; k++) {
                 const double cw = c ? (double)c[idx[k]] : 1.0;

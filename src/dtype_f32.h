@@ -12,7 +12,9 @@
     defined(XT_VEXP) || defined(XT_VEXP_NONPOS) || defined(XT_VLOG) || defined(XT_VLOG1P) ||      \
     defined(XT_VLOG1P_UNIT) || defined(XT_VINT_TO_REAL) || defined(XT_LOAD_LABELS) ||             \
     defined(XT_LOAD_WEIGHTS) || defined(XT_VACC) || defined(XT_ACCUMULATE) || defined(XT_ANY) ||  \
-    defined(XT_DEINTERLEAVE) || defined(XT_INTERLEAVE) || defined(XT_CHUNK)
+    defined(XT_DEINTERLEAVE) || defined(XT_INTERLEAVE) || defined(XT_CHUNK) ||                    \
+    defined(XT_TRANSPOSE) || defined(XT_HALF_TRANSPOSE) || defined(XT_CONCAT_LO) ||               \
+    defined(XT_HIGH_DOWN)
 #error "a per-dtype macro is still defined: dtype_undef.h must undo every name"
 #endif
 
@@ -39,7 +41,11 @@
 #define XT_VACC vdbl32        /* float64 vector of XT_NLANES lanes (exact sums of XT_REAL) */
 #define XT_ACCUMULATE acc_f32 /* add an XT_VREAL into an XT_VACC */
 #define XT_ANY any_f32        /* any lane of a mask set */
-#define XT_DEINTERLEAVE deinterleave_f32 /* split (a0 b0 a1 b1 ..) into a, b */
-#define XT_INTERLEAVE interleave_f32     /* inverse of XT_DEINTERLEAVE */
+#define XT_DEINTERLEAVE deinterleave_f32     /* split (a0 b0 a1 b1 ..) into a, b */
+#define XT_INTERLEAVE interleave_f32         /* inverse of XT_DEINTERLEAVE */
+#define XT_TRANSPOSE transpose_f32           /* NL x NL block of vectors: rows <-> columns */
+#define XT_HALF_TRANSPOSE half_transpose_f32 /* two rows per vector: each half transposed */
+#define XT_CONCAT_LO concat_lo_f32           /* (low half of a | low half of b) */
+#define XT_HIGH_DOWN high_down_f32           /* the high half moved to the low lanes */
 #define XT_CHUNK \
     ((ptrdiff_t)256) /* elements summed in XT_REAL lanes before folding into float64 (Design C) */

@@ -29,3 +29,7 @@
 #undef XT_DEINTERLEAVE
 #undef XT_INTERLEAVE
 #undef XT_CHUNK
+#undef XT_TRANSPOSE
+#undef XT_HALF_TRANSPOSE
+#undef XT_CONCAT_LO
+#undef XT_HIGH_DOWN

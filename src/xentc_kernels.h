@@ -48,6 +48,10 @@ typedef struct {
     ptrdiff_t ldg;
     void *hess_out; /* or NULL */
     ptrdiff_t ldh;
+    /* dense soft targets (softmax CE): when not NULL, lowered atomically to
+     * the first row holding a target < 0, found in the pass that reads the
+     * targets for the loss; the Python layer then raises. NULL: checked before */
+    int64_t *neg_target_row;
 } xentc_args;
 
 /* grouped softmax CE (src/body_grouped.h): `base` describes the whole

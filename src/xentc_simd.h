@@ -68,7 +68,32 @@ XENTC_INLINE vf32 splat_f32(float a)
 /* (m ? a : b) lane-wise; m is an all-ones / all-zeros comparison mask */
 XENTC_INLINE vf32 sel_f32(vi32 m, vf32 a, vf32 b)
 { return (vf32)((m & (vi32)a) | (~m & (vi32)b)); }
-/* Loads n < NL32 elements, the remaining lanes set to `fill`. */
+/* Loads n <= NL32 elements, the remaining lanes set to `fill`; never reads
+ * past p[n-1]. AVX-512: one masked load (masked-off lanes cannot fault);
+ * AVX2: vmaskmovps plus a blend; elsewhere through a stack buffer. */
+#if defined(__AVX512F__) && XENTC_VBYTES == 64
+#include <immintrin.h>
+XENTC_INLINE __mmask16 xt_mask16(ptrdiff_t n)
+{ return (__mmask16)((1u << n) - 1u); }
+XENTC_INLINE vf32 ldpart_f32(const float *p, ptrdiff_t n, float fill)
+{ return (vf32)_mm512_mask_loadu_ps(_mm512_set1_ps(fill), xt_mask16(n), p); }
+XENTC_INLINE void stpart_f32(float *p, vf32 v, ptrdiff_t n)
+{ _mm512_mask_storeu_ps(p, xt_mask16(n), (__m512)v); }
+#elif defined(__AVX2__) && XENTC_VBYTES == 32
+#include <immintrin.h>
+XENTC_INLINE vf32 ldpart_f32(const float *p, ptrdiff_t n, float fill)
+{
+    const __m256i m =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return (vf32)_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), (__m256)m);
+}
+XENTC_INLINE void stpart_f32(float *p, vf32 v, ptrdiff_t n)
+{
+    float buf[8];
+    st_f32(buf, v);
+    for (ptrdiff_t i = 0; i < n; i++) p[i] = buf[i];
+}
+#else
 XENTC_INLINE vf32 ldpart_f32(const float *p, ptrdiff_t n, float fill)
 {
     float buf[XENTC_VBYTES / 4];
@@ -81,6 +106,7 @@ XENTC_INLINE void stpart_f32(float *p, vf32 v, ptrdiff_t n)
     st_f32(buf, v);
     for (ptrdiff_t i = 0; i < n; i++) p[i] = buf[i];
 }
+#endif
 
 /* ---- float64 lane helpers -------------------------------------------- */
 XENTC_INLINE vf64 ld_f64(const double *p)
@@ -95,6 +121,12 @@ XENTC_INLINE vf64 splat_f64(double a)
 { return (vf64){ 0 } + a; }
 XENTC_INLINE vf64 sel_f64(vi64 m, vf64 a, vf64 b)
 { return (vf64)((m & (vi64)a) | (~m & (vi64)b)); }
+#if defined(__AVX512F__) && XENTC_VBYTES == 64
+XENTC_INLINE vf64 ldpart_f64(const double *p, ptrdiff_t n, double fill)
+{ return (vf64)_mm512_mask_loadu_pd(_mm512_set1_pd(fill), (__mmask8)xt_mask16(n), p); }
+XENTC_INLINE void stpart_f64(double *p, vf64 v, ptrdiff_t n)
+{ _mm512_mask_storeu_pd(p, (__mmask8)xt_mask16(n), (__m512d)v); }
+#else
 XENTC_INLINE vf64 ldpart_f64(const double *p, ptrdiff_t n, double fill)
 {
     double buf[XENTC_VBYTES / 8];
@@ -107,6 +139,7 @@ XENTC_INLINE void stpart_f64(double *p, vf64 v, ptrdiff_t n)
     st_f64(buf, v);
     for (ptrdiff_t i = 0; i < n; i++) p[i] = buf[i];
 }
+#endif
 
 /* max(d, lo) lane-wise, NaN in d kept: the x86 max instruction returns its
  * second operand when either is NaN, which is exactly that; elsewhere a
@@ -214,6 +247,70 @@ XENTC_INLINE void interleave_f64(vf64 a, vf64 b, vf64 *lo, vf64 *hi)
     *hi = XT_SHUFFLE(vi64, a, b, XT_CAT(XT_PAIRS_HI, XT_NL64));
 }
 
+/* In-register transpose of an NL x NL block: v[i] holds row i on entry and
+ * column i on return. log2(NL) rounds of the perfect shuffle
+ * (v[i], v[i + NL/2]) -> (lo, hi) interleave, NL two-source shuffles each
+ * (vpermt2ps on AVX-512: 64 for a 16 x 16 float block, against 256 scalar
+ * loads and stores). The short-row kernels use it to turn NL rows into
+ * column vectors and back (Design E of kernels_body.h). */
+#define XT_TRANSPOSE_BODY(T, NLIT, INTERLEAVE)                                     \
+    _Pragma("GCC unroll 4") for (int round_ = 1; round_ < NLIT; round_ *= 2)       \
+    {                                                                              \
+        T w_[NLIT];                                                                \
+        _Pragma("GCC unroll 8") for (int i_ = 0; i_ < NLIT / 2; i_++)              \
+            INTERLEAVE(v[i_], v[i_ + NLIT / 2], &w_[2 * i_], &w_[2 * i_ + 1]);     \
+        _Pragma("GCC unroll 16") for (int i_ = 0; i_ < NLIT; i_++) v[i_] = w_[i_]; \
+    }
+XENTC_INLINE void transpose_f32(vf32 *v){ XT_TRANSPOSE_BODY(vf32, XT_NL32,
+                                                            interleave_f32) } XENTC_INLINE
+    void transpose_f64(vf64 *v){ XT_TRANSPOSE_BODY(vf64, XT_NL64, interleave_f64) }
+
+/* Two rows per vector, for blocks of at most NL/2 columns: rows l and
+ * l + NL/2 share vector l (low and high half), so an NL-row block needs
+ * NL/2 vectors and a transpose of the halves, (NL/2) log2(NL/2) shuffles
+ * (24 for 16 float lanes, against 64 for the full transpose). */
+#define XT_HALVES_LO16 0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27
+#define XT_HALVES_HI16 4, 20, 5, 21, 6, 22, 7, 23, 12, 28, 13, 29, 14, 30, 15, 31
+#define XT_HALVES_LO8 0, 8, 1, 9, 4, 12, 5, 13
+#define XT_HALVES_HI8 2, 10, 3, 11, 6, 14, 7, 15
+#define XT_HALVES_LO4 0, 4, 2, 6
+#define XT_HALVES_HI4 1, 5, 3, 7
+#define XT_HALVES_LO2 0, 2
+#define XT_HALVES_HI2 1, 3
+#define XT_CONCAT_LO16 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define XT_CONCAT_LO8 0, 1, 2, 3, 8, 9, 10, 11
+#define XT_CONCAT_LO4 0, 1, 4, 5
+#define XT_CONCAT_LO2 0, 2
+#define XT_HIGH_DOWN16 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15
+#define XT_HIGH_DOWN8 4, 5, 6, 7, 4, 5, 6, 7
+#define XT_HIGH_DOWN4 2, 3, 2, 3
+#define XT_HIGH_DOWN2 1, 1
+#define XT_HALF_TRANSPOSE_BODY(T, VI, NLIT)                                                       \
+    _Pragma("GCC unroll 4") for (int round_ = 2; round_ < NLIT; round_ *= 2)                      \
+    {                                                                                             \
+        T w_[NLIT / 2];                                                                           \
+        _Pragma("GCC unroll 8") for (int i_ = 0; i_ < NLIT / 4; i_++)                             \
+        {                                                                                         \
+            w_[2 * i_] = XT_SHUFFLE(VI, v[i_], v[i_ + NLIT / 4], XT_CAT(XT_HALVES_LO, NLIT));     \
+            w_[2 * i_ + 1] = XT_SHUFFLE(VI, v[i_], v[i_ + NLIT / 4], XT_CAT(XT_HALVES_HI, NLIT)); \
+        }                                                                                         \
+        _Pragma("GCC unroll 8") for (int i_ = 0; i_ < NLIT / 2; i_++) v[i_] = w_[i_];             \
+    }
+/* v[0 .. NL/2): (row l | row l + NL/2) on entry, (column j rows 0..NL/2 |
+ * column j rows NL/2..NL) on return, each half NL/2 x NL/2 transposed. */
+XENTC_INLINE
+    void half_transpose_f32(vf32 *v){ XT_HALF_TRANSPOSE_BODY(vf32, vi32, XT_NL32) } XENTC_INLINE
+    void half_transpose_f64(vf64 *v){ XT_HALF_TRANSPOSE_BODY(vf64, vi64, XT_NL64) }
+/* (low half of a | low half of b), and the high half of v moved down */
+XENTC_INLINE vf32 concat_lo_f32(vf32 a, vf32 b)
+{ return XT_SHUFFLE(vi32, a, b, XT_CAT(XT_CONCAT_LO, XT_NL32)); }
+XENTC_INLINE vf64 concat_lo_f64(vf64 a, vf64 b)
+{ return XT_SHUFFLE(vi64, a, b, XT_CAT(XT_CONCAT_LO, XT_NL64)); }
+XENTC_INLINE vf32 high_down_f32(vf32 v)
+{ return XT_SHUFFLE(vi32, v, v, XT_CAT(XT_HIGH_DOWN, XT_NL32)); }
+XENTC_INLINE vf64 high_down_f64(vf64 v)
+{ return XT_SHUFFLE(vi64, v, v, XT_CAT(XT_HIGH_DOWN, XT_NL64)); }
+
 /* ---- lane utilities -------------------------------------------------- */
 typedef int64_t vlab32 __attribute__((vector_size(XENTC_VBYTES * 2))); /* NL32 int64 */
 typedef double vdbl32 __attribute__((vector_size(XENTC_VBYTES * 2)));  /* NL32 double */
@@ -302,6 +399,61 @@ XENTC_INLINE vf64 exp_poly_f64(vf64 r)
     return 1.0 + (r + (r * r) * q);
 }
 
+#if defined(__AVX512F__) && XENTC_VBYTES == 64
+/* AVX-512 (Design C'): the same reduction and polynomial, but 2^n is applied
+ * by vscalefps, p * 2^n with one rounding, which also rounds into the
+ * subnormal range and overflows to inf / underflows to 0 by itself: no
+ * integer exponent arithmetic, no split of n, no final selects. The clamp
+ * only keeps the reduction finite (and n within the exactness range of
+ * n * ln2_hi); max/min return their second operand for NaN, so NaN passes. */
+XENTC_INLINE vf32 vexp_f32(vf32 x)
+{
+    const float magic = 12582912.0f;
+    const __m512 xc =
+        _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), (__m512)x));
+    vf32 t = (vf32)xc * 1.44269502f + magic;
+    vf32 n = t - magic;
+    vf32 r = (vf32)xc - n * 0.693145752f;
+    r = r - n * 1.42860677e-06f;
+    return (vf32)_mm512_scalef_ps((__m512)exp_poly_f32(r), (__m512)n);
+}
+
+XENTC_INLINE vf64 vexp_f64(vf64 x)
+{
+    const double magic = 6755399441055744.0;
+    const __m512d xc =
+        _mm512_min_pd(_mm512_set1_pd(710.0), _mm512_max_pd(_mm512_set1_pd(-746.0), (__m512d)x));
+    vf64 t = (vf64)xc * 1.4426950408889634 + magic;
+    vf64 n = t - magic;
+    vf64 r = (vf64)xc - n * 0.6931471803691238;
+    r = r - n * 1.9082149292705877e-10;
+    return (vf64)_mm512_scalef_pd((__m512d)exp_poly_f64(r), (__m512d)n);
+}
+
+/* d <= 0 or NaN: only the lower clamp; results below FLT_MIN come out
+ * subnormal (correctly scaled) rather than flushed, which sums cannot tell. */
+XENTC_INLINE vf32 vexpn_f32(vf32 d)
+{
+    const float magic = 12582912.0f;
+    d = vclamp_lo_f32(d, -104.0f);
+    vf32 t = d * 1.44269502f + magic;
+    vf32 n = t - magic;
+    vf32 r = d - n * 0.693145752f;
+    r = r - n * 1.42860677e-06f;
+    return (vf32)_mm512_scalef_ps((__m512)exp_poly_f32(r), (__m512)n);
+}
+
+XENTC_INLINE vf64 vexpn_f64(vf64 d)
+{
+    const double magic = 6755399441055744.0;
+    d = vclamp_lo_f64(d, -746.0);
+    vf64 t = d * 1.4426950408889634 + magic;
+    vf64 n = t - magic;
+    vf64 r = d - n * 0.6931471803691238;
+    r = r - n * 1.9082149292705877e-10;
+    return (vf64)_mm512_scalef_pd((__m512d)exp_poly_f64(r), (__m512d)n);
+}
+#else
 XENTC_INLINE vf32 vexp_f32(vf32 x)
 {
     const float hi = 88.72283935546875f;   /* above: +inf (ln FLT_MAX = 88.7228391) */
@@ -380,7 +532,72 @@ XENTC_INLINE vf64 vexpn_f64(vf64 d)
     return p * (vf64)(biased << 52);
 }
 
+#endif /* AVX-512 exp */
+
 /* ---- log ------------------------------------------------------------- */
+#if defined(__AVX512F__) && XENTC_VBYTES == 64
+/* AVX-512 (Design D'): vgetexpps / vgetmantps give k = floor(log2 x) and
+ * m in [1, 2) directly, subnormals included (no rescaling); m >= sqrt(2) is
+ * halved (k + 1) so that m lands in [sqrt(1/2), sqrt(2)) as in the generic
+ * version, whose series and assembly follow unchanged: same bits for every
+ * positive finite input. */
+XENTC_INLINE vf32 vlog_f32(vf32 x)
+{
+    const __m512 mx = _mm512_getmant_ps((__m512)x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+    const __m512 ex = _mm512_getexp_ps((__m512)x);
+    const __mmask16 big = _mm512_cmp_ps_mask(mx, _mm512_set1_ps(1.41421354f), _CMP_GE_OQ);
+    vf32 m = (vf32)_mm512_mask_mul_ps(mx, big, mx, _mm512_set1_ps(0.5f));
+    vf32 kf = (vf32)_mm512_mask_add_ps(ex, big, ex, _mm512_set1_ps(1.0f));
+    vf32 f = m - 1.0f;
+    vf32 s = f / (2.0f + f);
+    vf32 z = s * s;
+    vf32 q = splat_f32(2.0f / 11);
+    q = q * z + 2.0f / 9;
+    q = q * z + 2.0f / 7;
+    q = q * z + 2.0f / 5;
+    q = q * z + 2.0f / 3;
+    vf32 rz = z * q;
+    vf32 hfsq = 0.5f * f * f;
+    vf32 res = kf * 0.693145752f - ((hfsq - (s * (hfsq + rz) + kf * 1.42860677e-06f)) - f);
+    res = sel_f32(x == 0.0f, splat_f32(-INFINITY), res);
+    res = sel_f32(x < 0.0f, splat_f32(NAN), res);
+    res = sel_f32(x == INFINITY, splat_f32(INFINITY), res);
+    res = sel_f32(x != x, x, res);
+    return res;
+}
+
+XENTC_INLINE vf64 vlog_f64(vf64 x)
+{
+    const __m512d mx = _mm512_getmant_pd((__m512d)x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+    const __m512d ex = _mm512_getexp_pd((__m512d)x);
+    const __mmask8 big = _mm512_cmp_pd_mask(mx, _mm512_set1_pd(1.4142135623730951), _CMP_GE_OQ);
+    vf64 m = (vf64)_mm512_mask_mul_pd(mx, big, mx, _mm512_set1_pd(0.5));
+    vf64 kf = (vf64)_mm512_mask_add_pd(ex, big, ex, _mm512_set1_pd(1.0));
+    vf64 f = m - 1.0;
+    vf64 s = f / (2.0 + f);
+    vf64 z = s * s;
+    vf64 q = splat_f64(2.0 / 23);
+    q = q * z + 2.0 / 21;
+    q = q * z + 2.0 / 19;
+    q = q * z + 2.0 / 17;
+    q = q * z + 2.0 / 15;
+    q = q * z + 2.0 / 13;
+    q = q * z + 2.0 / 11;
+    q = q * z + 2.0 / 9;
+    q = q * z + 2.0 / 7;
+    q = q * z + 2.0 / 5;
+    q = q * z + 2.0 / 3;
+    vf64 rz = z * q;
+    vf64 hfsq = 0.5 * f * f;
+    vf64 res =
+        kf * 0.6931471803691238 - ((hfsq - (s * (hfsq + rz) + kf * 1.9082149292705877e-10)) - f);
+    res = sel_f64(x == 0.0, splat_f64(-INFINITY), res);
+    res = sel_f64(x < 0.0, splat_f64(NAN), res);
+    res = sel_f64(x == INFINITY, splat_f64(INFINITY), res);
+    res = sel_f64(x != x, x, res);
+    return res;
+}
+#else
 XENTC_INLINE vf32 vlog_f32(vf32 x)
 {
     /* subnormals: scale by 2^24 so the exponent field is meaningful */
@@ -448,6 +665,8 @@ XENTC_INLINE vf64 vlog_f64(vf64 x)
     res = sel_f64(x != x, x, res);
     return res;
 }
+
+#endif /* AVX-512 log */
 
 /* ---- log1p ----------------------------------------------------------- */
 XENTC_INLINE vf32 vlog1p_f32(vf32 u)

@@ -81,6 +81,7 @@ cdef extern from "xentc_kernels.h" nogil:
         Py_ssize_t ldg
         void *hess_out
         Py_ssize_t ldh
+        int64_t *neg_target_row
 
     ctypedef double (*xentc_loss_fn)(const xentc_args *a, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil
     ctypedef void (*xentc_rows_fn)(const void *x, Py_ssize_t ldx, Py_ssize_t n_cols,
@@ -636,15 +637,18 @@ def softmax_ce_sparse(cnp.ndarray x, cnp.ndarray labels, *, row_weight=None,
 
 def softmax_ce_dense(cnp.ndarray x, cnp.ndarray t, *, row_weight=None, col_weight=None,
                      double smoothing=0.0, double grad_scale=1.0, loss_out=None,
-                     grad_out=None, hess_out=None, int n_threads=1):
+                     grad_out=None, hess_out=None, neg_target_row=None, int n_threads=1):
     """Softmax CE of logits x against dense soft targets t (x's shape and
-    dtype); col_weight: class weights of x's dtype or None."""
+    dtype); col_weight: class weights of x's dtype or None. neg_target_row:
+    an int64 array of one element, lowered by the kernel to the first row
+    holding a negative target (None: t not looked at for signs)."""
     cdef xentc_args a
     memset(&a, 0, sizeof(a))
     _set_common(&a, x, False, row_weight, grad_scale, loss_out, grad_out, hess_out)
     _set_dense(&a, t)
     a.col_weight = _ptr(col_weight)
     a.smoothing = smoothing
+    a.neg_target_row = <int64_t *>_ptr(neg_target_row)
     return _drive_loss(xentc_table().dense_softmax_ce[_dt(x)], &a, x, n_threads)
 
 

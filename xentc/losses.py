@@ -433,8 +433,10 @@ def sparse_softmax_cross_entropy(
 # softmax cross-entropy with dense or sparse (soft) targets
 
 
-def _soft_targets(targets, x, name="targets"):
-    """('dense', array) or ('csr', (indptr, indices, data)) in x's dtype."""
+def _soft_targets(targets, x, name="targets", check_dense=True):
+    """('dense', array) or ('csr', (indptr, indices, data)) in x's dtype.
+    check_dense=False leaves the sign check of dense targets to the caller
+    (the softmax CE kernel does it in its own pass: _compute_softmax_soft)."""
     if V._is_sparse(targets):
         indptr, indices, data = V.csr_arrays(targets, x.shape, x.dtype, name)
         if data.size and np.min(data) < 0:
@@ -444,10 +446,20 @@ def _soft_targets(targets, x, name="targets"):
     if t.shape != x.shape:
         raise ValueError(f"{name} must have the logits' shape {x.shape}; got {t.shape}")
     t = V.rows_contiguous(t.astype(x.dtype, copy=False))
-    if t.size and np.min(t) < 0:
-        bad = tuple(int(i) for i in np.argwhere(t < 0)[0])
-        raise ValueError(f"{name} must be non-negative; got {t[bad]} at position {bad}")
+    if check_dense:
+        _check_nonnegative_rows(t, name)
     return "dense", t
+
+
+def _check_nonnegative_rows(t, name, row=None):
+    """ValueError at the first negative entry of 2-D t; `row`: the first row
+    holding one is already known (the kernel found it)."""
+    if row is None:
+        if not (t.size and np.min(t) < 0):
+            return
+        row = int(np.argmax((t < 0).any(axis=1)))
+    bad = (row, int(np.argmax(t[row] < 0)))
+    raise ValueError(f"{name} must be non-negative; got {t[bad]} at position {bad}")
 
 
 def _prep_softmax_soft(
@@ -458,9 +470,12 @@ def _prep_softmax_soft(
     reduction = V.check_reduction(reduction)
     eps = V.check_smoothing(label_smoothing)
     n_threads = V.resolve_n_threads(n_threads)
-    kind, tgt = _soft_targets(targets, x)
+    # dense targets: the sign check runs inside the loss kernel's pass over
+    # them (one read of t, not two), except where t is used before it
+    balanced = isinstance(class_weight, str)
+    kind, tgt = _soft_targets(targets, x, check_dense=balanced)
     counts = None
-    if isinstance(class_weight, str):
+    if balanced:
         if kind == "dense":
             counts = tgt.sum(axis=0, dtype=np.float64)
         else:
@@ -471,7 +486,14 @@ def _prep_softmax_soft(
         _compute_softmax_soft,
         x,
         dict(
-            kind=kind, targets=tgt, w=w, cw=cw, eps=eps, reduction=reduction, n_threads=n_threads
+            kind=kind,
+            targets=tgt,
+            w=w,
+            cw=cw,
+            eps=eps,
+            reduction=reduction,
+            n_threads=n_threads,
+            signs_checked=balanced or kind != "dense",
         ),
     )
 
@@ -489,10 +511,20 @@ def _compute_softmax_soft(
     grad=False,
     hess=False,
     out=None,
+    signs_checked=True,
 ):
     """Unchecked. kind 'dense': targets (N, C) of x's dtype in kernel layout;
-    'csr': (indptr, indices, data) private canonical arrays (V.csr_arrays)."""
+    'csr': (indptr, indices, data) private canonical arrays (V.csr_arrays).
+    signs_checked=False: dense targets may hold negatives. A loss-only call
+    lets the kernel find the first row holding one, in the same pass that
+    reads t for the loss (and raises after it: only fresh buffers were
+    written); with gradients (which may overwrite x) or focal, t is checked
+    before anything is written."""
     n = x.shape[0]
+    fold = not signs_checked
+    if fold and (grad or hess or focal is not None):
+        _check_nonnegative_rows(targets, "targets")
+        fold = False
     if reduction == "mean":
         w = V.scaled_for_mean(w)
     weight_sum = float(w.sum()) if w is not None else float(n)
@@ -514,6 +546,9 @@ def _compute_softmax_soft(
         n_threads=n_threads,
     )
     if kind == "dense":
+        if fold:  # the kernel lowers neg[0] to the first row holding a negative target
+            neg = np.full(1, n, dtype=np.int64)
+            common["neg_target_row"] = neg
         total = _unchecked_sum(
             _kernels.softmax_ce_dense,
             _kernels.focal_softmax_ce_dense,
@@ -523,6 +558,9 @@ def _compute_softmax_soft(
             focal,
             **common,
         )
+        # as np.min(t) < 0 decided before: a NaN anywhere in t lets negatives pass
+        if fold and neg[0] < n and not np.isnan(targets).any():
+            _check_nonnegative_rows(targets, "targets", int(neg[0]))
     else:
         total = _unchecked_sum(
             _kernels.softmax_ce_csr,
