@@ -75,6 +75,7 @@ def softmax_ce_dense(
     loss_out: _Arr | None = None,
     grad_out: _Arr | None = None,
     hess_out: _Arr | None = None,
+    neg_target_row: _Index | None = None,
     n_threads: int = 1,
 ) -> float: ...
 def softmax_ce_csr(
